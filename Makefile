@@ -1,0 +1,112 @@
+# tally — build, test, install.
+#
+#   make                      build libtally.a and the tally CLI into build/
+#   make check                unit tests (Check) and golden CLI tests
+#   make check SANITIZE=address,undefined
+#                             the same, built with sanitizers into build/san/
+#   make check-valgrind       the unit and golden tests under valgrind
+#   make install PREFIX=/usr/local DESTDIR=
+#   make deps                 install the Debian packages the build and tests need
+#   make clean
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SANITIZE ?=
+
+PKGS     := libxml-2.0 libcjson sqlite3
+CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+OPT      ?= -O2 -g
+
+ifeq ($(strip $(SANITIZE)),)
+BUILD    := build
+SANFLAGS :=
+else
+BUILD    := build/san
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libcsv ships no pkg-config file on Debian; use it when present, else -lcsv.
+CSV_LIBS   := $(shell pkg-config --libs libcsv 2>/dev/null || echo -lcsv)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+
+CFLAGS   += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -Iinclude -Isrc $(PKG_CFLAGS)
+LDFLAGS  += $(SANFLAGS)
+LIBS     := $(PKG_LIBS) $(CSV_LIBS) -lm
+
+LIB_SRC  := $(sort $(wildcard src/core/*.c src/readers/*.c src/writers/*.c src/report/*.c))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+
+EMBEDDED := schemas/missing-from-care.schema.json schemas/authorities.csv
+
+.PHONY: all check unit golden check-valgrind install clean deps
+all: $(BUILD)/tally
+
+$(BUILD)/libtally.a: $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tally: $(CLI_OBJ) $(BUILD)/libtally.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libtally.a $(LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# The default schema and registry are compiled in, so an installed tally needs no files.
+$(BUILD)/gen/embedded.c: tools/embed.sh $(EMBEDDED)
+	@mkdir -p $(@D)
+	sh tools/embed.sh $(EMBEDDED) > $@
+
+$(BUILD)/gen/embedded.o: $(BUILD)/gen/embedded.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/libtally.a
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(BUILD)/libtally.a $(CHECK_LIBS) $(LIBS)
+
+$(UNIT_OBJ): CFLAGS += $(CHECK_CFLAGS)
+
+check: unit golden
+
+unit: $(BUILD)/unit
+	CK_FORK=no $(BUILD)/unit
+
+golden: $(BUILD)/tally
+	sh tests/golden/run.sh $(BUILD)/tally
+
+check-valgrind: $(BUILD)/unit $(BUILD)/tally
+	CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full \
+	    --errors-for-leak-kinds=definite,indirect $(BUILD)/unit
+	TALLY_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
+	    sh tests/golden/run.sh $(BUILD)/tally
+
+install: $(BUILD)/tally
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/tally \
+	    $(DESTDIR)$(PREFIX)/share/tally
+	install -m 755 $(BUILD)/tally $(DESTDIR)$(PREFIX)/bin/tally
+	install -m 644 $(BUILD)/libtally.a $(DESTDIR)$(PREFIX)/lib/libtally.a
+	install -m 644 include/tally/*.h $(DESTDIR)$(PREFIX)/include/tally/
+	install -m 644 $(EMBEDDED) $(DESTDIR)$(PREFIX)/share/tally/
+
+DEB_PKGS := build-essential pkg-config libxml2-dev libcjson-dev libcsv-dev check libsqlite3-dev \
+            sqlite3 valgrind
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:" $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+clean:
+	rm -rf build tests/golden/out
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

@@ -1,0 +1,65 @@
+/*
+ * diag.h — diagnostics: what is wrong with the data, and where.
+ *
+ * Readers and the validator never print: they hand each diagnostic to a sink,
+ * a function the caller supplies, the moment it is found (so diagnostics are
+ * streamed, never held). The sink copies what it keeps: every pointer in a
+ * struct tally_diag is borrowed for the duration of the call only.
+ */
+#ifndef TALLY_DIAG_H
+#define TALLY_DIAG_H
+
+#include <stdint.h>
+
+enum tally_severity {
+    TALLY_SEV_ERROR = 0,    /* the record (or file) cannot be accepted */
+    TALLY_SEV_WARNING = 1,  /* suspicious, but accepted */
+    TALLY_SEV_INFO = 2      /* for the record: a repair, a duplicate, coverage */
+};
+
+/* The built-in diagnostic codes of SPEC §7. A rule's code is its id. */
+#define TALLY_CODE_IO                   "io"
+#define TALLY_CODE_ENCODING             "encoding"
+#define TALLY_CODE_FORMAT               "format"
+#define TALLY_CODE_LIMIT                "limit"
+#define TALLY_CODE_CSV_SYNTAX           "csv-syntax"
+#define TALLY_CODE_CSV_HEADER_MISSING   "csv-header-missing"
+#define TALLY_CODE_CSV_HEADER_DUPLICATE "csv-header-duplicate"
+#define TALLY_CODE_CSV_HEADER_UNKNOWN   "csv-header-unknown"
+#define TALLY_CODE_CSV_RAGGED_ROW       "csv-ragged-row"
+#define TALLY_CODE_CSV_BLANK_ROW        "csv-blank-row"
+#define TALLY_CODE_REQUIRED             "required"
+#define TALLY_CODE_TYPE                 "type"
+#define TALLY_CODE_CONSTRAINT           "constraint"
+#define TALLY_CODE_AUTHORITY_UNKNOWN    "authority-unknown"
+#define TALLY_CODE_AUTHORITY_NOT_VALID  "authority-not-valid"
+#define TALLY_CODE_AUTHORITY_NAME       "authority-name"
+#define TALLY_CODE_PERIOD_UNEXPECTED    "period-unexpected"
+#define TALLY_CODE_DUPLICATE            "duplicate"
+#define TALLY_CODE_SUPERSEDED           "superseded"
+#define TALLY_CODE_CONFLICT             "conflict"
+
+struct tally_diag {
+    enum tally_severity severity;
+    const char *code;       /* stable code: one of the above or a rule id */
+    const char *message;    /* one line, no trailing newline */
+    const char *file;       /* input path as given, or NULL */
+    uint32_t line;          /* 1-based; 0 when the format or case has none */
+    uint32_t column;        /* 1-based character column; 0 when none */
+    uint64_t record;        /* 1-based record index in the file; 0 when none */
+    const char *field;      /* schema field name, or NULL */
+    const char *value;      /* the offending value as text (NUL-terminated), or NULL */
+    const char *pointer;    /* JSON Pointer of the value, or NULL */
+    const char *xpath;      /* XPath of the value, or NULL */
+};
+
+/* Where diagnostics go. emit must not fail; it copies what it keeps. */
+struct tally_diag_sink {
+    void (*emit)(void *ctx, const struct tally_diag *diag);
+    void *ctx;
+};
+
+/* The lowercase name of a severity: "error", "warning", "info". */
+const char *tally_severity_name(enum tally_severity sev);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * input.h — a buffered input file that readers pull bytes from.
+ *
+ * Readers never read a whole file: they consume buf[pos..len) and call
+ * tally_input_fill for more, which keeps the unread tail and appends one
+ * fixed-size read. "-" is standard input.
+ */
+#ifndef TALLY_INPUT_H
+#define TALLY_INPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tally/status.h"
+
+#define TALLY_INPUT_CHUNK 65536  /* bytes per read(2) */
+
+struct tally_input {
+    int fd;
+    bool close_fd;          /* false for standard input */
+    char *name;             /* path as given ("-" for standard input); owned */
+    unsigned char *buf;     /* owned */
+    size_t cap;             /* bytes allocated in buf */
+    size_t pos;             /* first unread byte */
+    size_t len;             /* bytes held in buf */
+    uint64_t base;          /* file offset of buf[0] */
+    bool eof;               /* the last fill read nothing more */
+};
+
+/*
+ * Open path ("-": standard input) for reading. Fails with TALLY_EIO and a
+ * message such as "cannot open \"x.csv\": No such file or directory" or
+ * "\"returns\" is a directory". On success, call tally_input_close.
+ */
+int tally_input_open(struct tally_input *in, const char *path, struct tally_error *err);
+
+/*
+ * Move the unread bytes to the front of buf and read up to TALLY_INPUT_CHUNK
+ * more. Sets eof when the file has no more. Fails with TALLY_EIO.
+ */
+int tally_input_fill(struct tally_input *in, struct tally_error *err);
+
+/* Ensure at least n unread bytes are held (fewer only at end of file). */
+int tally_input_want(struct tally_input *in, size_t n, struct tally_error *err);
+
+/* File offset of the next unread byte. */
+static inline uint64_t tally_input_offset(const struct tally_input *in)
+{
+    return in->base + in->pos;
+}
+
+void tally_input_close(struct tally_input *in);
+
+#endif

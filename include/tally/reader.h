@@ -1,0 +1,68 @@
+/*
+ * reader.h — the reader interface: one implementation per input format.
+ *
+ * A reader is a pull parser. next() returns TALLY_RECORD with a record
+ * (borrowed until the following next() or close()), TALLY_DONE at the end of
+ * the input, or a failing status (I/O, out of memory) that ends the file.
+ * Problems in the data are diagnostics sent to the configured sink; the
+ * record they belong to comes back with errors > 0 and the run goes on.
+ *
+ * Each format registers one static const struct tally_reader_ops in the
+ * table in src/readers/registry.c; nothing else knows the formats by name.
+ */
+#ifndef TALLY_READER_H
+#define TALLY_READER_H
+
+#include "tally/diag.h"
+#include "tally/input.h"
+#include "tally/record.h"
+#include "tally/schema.h"
+#include "tally/status.h"
+
+#define TALLY_MAX_VALUE_BYTES  65536   /* a longer value is a `limit` error */
+#define TALLY_MAX_COLUMNS      4096    /* a wider CSV header is a `limit` error */
+
+struct tally_reader_config {
+    const struct tally_schema *schema;  /* borrowed */
+    struct tally_diag_sink sink;
+    char delimiter;                     /* CSV field delimiter; 0 means ',' */
+};
+
+struct tally_reader;
+
+struct tally_reader_ops {
+    const char *name;               /* --format name: "csv", "json", ... */
+    const char *const *extensions;  /* file name endings, NULL-terminated: ".csv" */
+    /* Create a reader over in (borrowed; must outlive the reader). */
+    int (*open)(struct tally_reader **out, struct tally_input *in,
+                const struct tally_reader_config *cfg, struct tally_error *err);
+    /* TALLY_RECORD, TALLY_DONE, or a failing status. */
+    int (*next)(struct tally_reader *r, struct tally_record **rec, struct tally_error *err);
+    /* Free the reader (not the input). */
+    void (*close)(struct tally_reader *r);
+};
+
+/* What every reader embeds as its first member. */
+struct tally_reader {
+    const struct tally_reader_ops *ops;
+    struct tally_input *in;
+    struct tally_reader_config cfg;
+    uint64_t records;       /* records returned so far */
+};
+
+/* The reader for a --format name, or NULL. */
+const struct tally_reader_ops *tally_reader_find(const char *name);
+
+/* The reader whose extension ends path, or NULL. */
+const struct tally_reader_ops *tally_reader_for_path(const char *path);
+
+/* Guess from content: the first non-space byte '<' is XML, '{' or '[' JSON,
+ * anything else CSV. Reads (and keeps) the first bytes of in. Never NULL when
+ * it returns TALLY_OK. */
+int tally_reader_sniff(struct tally_input *in, const struct tally_reader_ops **ops,
+                       struct tally_error *err);
+
+/* All readers, NULL-terminated, for --help. */
+const struct tally_reader_ops *const *tally_readers(void);
+
+#endif

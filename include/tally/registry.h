@@ -1,0 +1,67 @@
+/*
+ * registry.h — the UK authority registry: every authority code with its
+ * name, nation, English region, the dates it was in force, and the codes
+ * that succeeded it.
+ *
+ * Loaded from CSV (schemas/authorities.csv is the default, compiled in) with
+ * columns code,name,country_code,region_code,valid_from,valid_to,dfe_code,
+ * successors (successors separated by ';'). Read-only once loaded.
+ */
+#ifndef TALLY_REGISTRY_H
+#define TALLY_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tally/status.h"
+
+#define TALLY_NO_END_DATE INT64_MAX   /* valid_to of an authority still in force */
+
+struct tally_authority {
+    char *code;             /* GSS code, e.g. "E10000021" */
+    char *name;             /* registry name, e.g. "Northamptonshire" */
+    char *country_code;     /* E92000001, W92000004, S92000003 or N92000002 */
+    char *region_code;      /* E12 region for England, "" elsewhere */
+    int64_t valid_from;     /* first day in force (days since 1970-01-01) */
+    int64_t valid_to;       /* last day in force, or TALLY_NO_END_DATE */
+    char *dfe_code;         /* DfE LA number, "" when none */
+    char **successors;      /* codes that replaced this one; nsuccessors of them */
+    size_t nsuccessors;
+    char *norm_name;        /* name normalised by tally_name_normalise */
+};
+
+struct tally_registry;
+
+/*
+ * Load from CSV text (len bytes). Returns NULL on failure with err->message
+ * naming the line and the problem, e.g. "line 12: valid_from \"2009-13-01\" is not a date".
+ * Caller frees with tally_registry_free.
+ */
+struct tally_registry *tally_registry_load(const char *csv, size_t len, struct tally_error *err);
+struct tally_registry *tally_registry_load_default(struct tally_error *err);
+void tally_registry_free(struct tally_registry *reg);
+
+/* The authority with this exact code (len bytes), or NULL. Borrowed. */
+const struct tally_authority *tally_registry_find(const struct tally_registry *reg,
+                                                  const char *code, size_t len);
+
+/* Authorities in file order. */
+size_t tally_registry_count(const struct tally_registry *reg);
+const struct tally_authority *tally_registry_at(const struct tally_registry *reg, size_t i);
+
+/* Was the authority in force on this day (days since 1970-01-01)? */
+bool tally_authority_in_force(const struct tally_authority *a, int64_t day);
+
+/*
+ * Normalise an authority name for comparison: ASCII case folded, "&" read
+ * as "and", punctuation as space, the words "City of", "County of",
+ * "Council" dropped, runs of space collapsed, ends trimmed. Writes at most
+ * outlen-1 bytes plus NUL; returns the length it needed.
+ */
+size_t tally_name_normalise(const char *name, size_t len, char *out, size_t outlen);
+
+/* Do two names match after normalisation? */
+bool tally_names_match(const char *a, size_t alen, const char *b, size_t blen);
+
+#endif

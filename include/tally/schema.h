@@ -1,0 +1,95 @@
+/*
+ * schema.h — the declarative description of a return: its fields, their
+ * types and constraints, where each sits in the nested formats, the primary
+ * key, and the consistency rules.
+ *
+ * Loaded from a JSON file (schemas/missing-from-care.schema.json is the
+ * default, compiled into the binary) that follows Frictionless Table Schema
+ * where Table Schema has a word for it. A new return type is a new schema
+ * file, not new C code.
+ */
+#ifndef TALLY_SCHEMA_H
+#define TALLY_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tally/diag.h"
+#include "tally/status.h"
+#include "tally/value.h"
+
+struct tally_expr;
+
+struct tally_field_def {
+    char *name;             /* the field's name, also its CSV column name */
+    char *title;            /* human title, or NULL */
+    char *description;      /* or NULL */
+    enum tally_type type;
+    bool required;          /* constraints.required */
+    bool has_minimum, has_maximum;
+    int64_t minimum, maximum;   /* constraints.minimum / maximum (integers) */
+    size_t max_length;      /* constraints.maxLength in characters; 0 = none */
+    char *pattern;          /* constraints.pattern (POSIX ERE, anchored as written), or NULL */
+    void *regex;            /* compiled pattern (regex_t *), or NULL */
+    char **enum_values;     /* constraints.enum, or NULL */
+    size_t n_enum;
+    char *symbols;          /* statistical symbols allowed, e.g. "xcz"; NULL for none */
+    char *json_path;        /* place in the nested JSON shape, e.g. "cohorts[].found" */
+    char *xml_path;         /* place in the XML shape, e.g. "cohort/found" or "cohort/@type" */
+};
+
+enum tally_role {           /* fields the validator and build treat specially */
+    TALLY_ROLE_AUTHORITY_CODE = 0,
+    TALLY_ROLE_AUTHORITY_NAME,
+    TALLY_ROLE_PERIOD_START,
+    TALLY_ROLE_PERIOD_END,
+    TALLY_ROLE_SUBMITTED,
+    TALLY_ROLE_COHORT,
+    TALLY_ROLE_COUNT
+};
+
+struct tally_rule {
+    char *id;               /* stable id, used as the diagnostic code */
+    enum tally_severity severity;
+    char *assert_src;       /* the expression as written */
+    char *message;          /* template; {field} quotes a field's value */
+    struct tally_expr *expr;    /* compiled assertion */
+};
+
+struct tally_schema {
+    char *name;             /* e.g. "missing-from-care" */
+    char *title;
+    char *version;          /* e.g. "1.0.0" */
+    struct tally_field_def *fields;
+    size_t nfields;
+    size_t *primary_key;    /* field indexes */
+    size_t npk;
+    char **missing_values;  /* texts read as missing (Table Schema missingValues) */
+    size_t nmissing;
+    struct tally_rule *rules;
+    size_t nrules;
+    int role[TALLY_ROLE_COUNT];  /* field index of each role, or -1 */
+};
+
+/*
+ * Load a schema from JSON text (len bytes; need not be NUL-terminated).
+ * Returns NULL on failure with err->message naming the problem, e.g.
+ * "rules[2] (\"found-le\"): assert: unknown field \"fund\" at column 1".
+ * Caller frees with tally_schema_free.
+ */
+struct tally_schema *tally_schema_load(const char *json, size_t len, struct tally_error *err);
+
+/* Load the default schema compiled into the library. */
+struct tally_schema *tally_schema_load_default(struct tally_error *err);
+
+void tally_schema_free(struct tally_schema *schema);
+
+/* Index of the field called name (exact, len bytes), or -1. */
+int tally_schema_field_index(const struct tally_schema *schema, const char *name, size_t len);
+
+/* Index of the field whose name matches case-insensitively after trimming
+ * spaces (CSV header matching, SPEC §3), or -1. */
+int tally_schema_match_column(const struct tally_schema *schema, const char *name, size_t len);
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * runner.c — runs every unit-test suite (suites.h). CK_FORK=no runs them in
+ * one process, for valgrind and gdb. Exit status 0 only when all pass.
+ */
+#include <stdlib.h>
+
+#include "suites.h"
+
+int main(void)
+{
+    Suite *(*const suites[])(void) = {
+        value_suite, expr_suite, registry_suite, schema_suite, csv_suite, validate_suite,
+    };
+    SRunner *sr = srunner_create(NULL);
+    for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++)
+        srunner_add_suite(sr, suites[i]());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,15 @@
+/* suites.h — every Check suite of the unit tests, one per module. Run from the
+ * repository root (paths like "fixtures/..." are relative to it). */
+#ifndef TALLY_TEST_SUITES_H
+#define TALLY_TEST_SUITES_H
+
+#include <check.h>
+
+Suite *value_suite(void);
+Suite *expr_suite(void);
+Suite *registry_suite(void);
+Suite *schema_suite(void);
+Suite *csv_suite(void);
+Suite *validate_suite(void);
+
+#endif
