@@ -14,7 +14,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 SANITIZE ?=
 
-PKGS     := libxml-2.0 libcjson sqlite3
+PKGS     := libxml-2.0 libcjson sqlite3 libcrypto
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 OPT      ?= -O2 -g
@@ -97,7 +97,7 @@ install: $(BUILD)/tally
 	install -m 644 include/tally/*.h $(DESTDIR)$(PREFIX)/include/tally/
 	install -m 644 $(EMBEDDED) $(DESTDIR)$(PREFIX)/share/tally/
 
-DEB_PKGS := build-essential pkg-config libxml2-dev libcjson-dev libcsv-dev check libsqlite3-dev \
+DEB_PKGS := build-essential pkg-config libxml2-dev libcjson-dev libcsv-dev check libsqlite3-dev libssl-dev \
             sqlite3 valgrind
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

@@ -26,6 +26,7 @@ struct tally_input {
     size_t len;             /* bytes held in buf */
     uint64_t base;          /* file offset of buf[0] */
     bool eof;               /* the last fill read nothing more */
+    void *sha256;           /* running SHA-256 of every byte read (EVP_MD_CTX *) */
 };
 
 /*
@@ -49,6 +50,13 @@ static inline uint64_t tally_input_offset(const struct tally_input *in)
 {
     return in->base + in->pos;
 }
+
+/*
+ * Read whatever is left of the file (so a reader that stopped early still
+ * counts the whole file) and write its SHA-256 as 64 lowercase hex digits plus
+ * NUL into hex. Call once, after the last read.
+ */
+int tally_input_sha256(struct tally_input *in, char hex[65], struct tally_error *err);
 
 void tally_input_close(struct tally_input *in);
 

@@ -5,7 +5,6 @@
  * path, and they must reject exactly what the SPEC rejects ("42.0", "+42",
  * " 42", "2015-9-30", "2015-02-29").
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "tally/value.h"
@@ -66,7 +65,18 @@ void tally_format_date(int64_t days, char buf[11])
     int y;
     unsigned m, d;
     tally_civil_from_days(days, &y, &m, &d);
-    snprintf(buf, 11, "%04d-%02u-%02u", y % 10000, m % 100, d % 100);
+    unsigned yy = y < 0 ? 0 : (unsigned)y % 10000;
+    buf[0] = (char)('0' + yy / 1000);
+    buf[1] = (char)('0' + yy / 100 % 10);
+    buf[2] = (char)('0' + yy / 10 % 10);
+    buf[3] = (char)('0' + yy % 10);
+    buf[4] = '-';
+    buf[5] = (char)('0' + m / 10);
+    buf[6] = (char)('0' + m % 10);
+    buf[7] = '-';
+    buf[8] = (char)('0' + d / 10);
+    buf[9] = (char)('0' + d % 10);
+    buf[10] = '\0';
 }
 
 /* Parse exactly n ASCII digits at s. */

@@ -1,0 +1,57 @@
+/*
+ * report.h — the report interface: one implementation per report format
+ * (text, json, ...), each registered in src/report/registry.c.
+ *
+ * The caller counts diagnostics and decides which are detailed (--max-errors);
+ * a report only renders what it is given: each detailed diagnostic as it is
+ * found, each file when it is done, and the totals at the end.
+ */
+#ifndef TALLY_REPORT_H
+#define TALLY_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tally/diag.h"
+#include "tally/status.h"
+
+struct tally_report_file {
+    const char *path;       /* as given on the command line */
+    const char *format;     /* reader name, or NULL when the file could not be read */
+    const char *sha256;     /* hex, or NULL */
+    uint64_t records, errors, warnings;
+};
+
+struct tally_report_summary {
+    const char *schema_name, *schema_version;
+    uint64_t files, records, errors, warnings, infos;
+    uint64_t rules_evaluated, rules_skipped;
+    bool truncated;         /* some diagnostics were counted but not detailed */
+    uint64_t max_errors;    /* the --max-errors limit, when truncated */
+    bool quiet;             /* --quiet: no summary line in human reports */
+};
+
+struct tally_report;
+
+struct tally_report_ops {
+    const char *name;       /* --report name */
+    /* Start a report written to out (borrowed; the caller closes it). */
+    int (*open)(struct tally_report **r, FILE *out, struct tally_error *err);
+    /* A detailed diagnostic. */
+    int (*diag)(struct tally_report *r, const struct tally_diag *d);
+    /* Write the totals and everything held back; files[0..nfiles) in input order. */
+    int (*finish)(struct tally_report *r, const struct tally_report_summary *s,
+                  const struct tally_report_file *files, size_t nfiles, struct tally_error *err);
+    void (*close)(struct tally_report *r);
+};
+
+struct tally_report {
+    const struct tally_report_ops *ops;
+    FILE *out;
+};
+
+const struct tally_report_ops *tally_report_find(const char *name);
+const struct tally_report_ops *const *tally_reports(void);
+
+#endif

@@ -1,0 +1,189 @@
+/*
+ * cli/options.c — parsing a command's options. Long options take their
+ * value as "--name VALUE" or "--name=VALUE"; "-" is standard input; "--"
+ * ends the options.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("tally: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static const struct {
+    const char *name;
+    char short_name;
+    unsigned bit;           /* 0: always accepted */
+    bool has_arg;
+} options[] = {
+    {"help", 'h', 0, false},
+    {"schema", 0, OPT_SCHEMA, true},
+    {"registry", 0, OPT_REGISTRY, true},
+    {"format", 0, OPT_FORMAT, true},
+    {"delimiter", 0, OPT_DELIMITER, true},
+    {"report", 0, OPT_REPORT, true},
+    {"report-file", 0, OPT_REPORT, true},
+    {"max-errors", 0, OPT_MAX_ERRORS, true},
+    {"fail-on", 0, OPT_FAIL_ON, true},
+    {"period", 0, OPT_PERIOD, true},
+    {"quiet", 'q', OPT_QUIET, false},
+    {"to", 0, OPT_TO, true},
+    {"output", 'o', OPT_OUTPUT, true},
+    {"export", 0, OPT_EXPORT, true},
+};
+
+static bool parse_period(const char *v, struct cli_options *o)
+{
+    const char *slash = strchr(v, '/');
+    if (!slash || !tally_parse_date(v, (size_t)(slash - v), &o->period_start) ||
+        !tally_parse_date(slash + 1, strlen(slash + 1), &o->period_end)) {
+        cli_error("--period must be START/END, e.g. 2014-10-01/2015-09-30, not \"%s\"", v);
+        return false;
+    }
+    if (o->period_start >= o->period_end) {
+        cli_error("--period: START must be before END in \"%s\"", v);
+        return false;
+    }
+    o->has_period = true;
+    return true;
+}
+
+static bool set_option(const char *name, const char *v, struct cli_options *o)
+{
+    if (strcmp(name, "help") == 0) {
+        o->help = true;
+    } else if (strcmp(name, "schema") == 0) {
+        o->schema_path = v;
+    } else if (strcmp(name, "registry") == 0) {
+        o->registry_path = v;
+    } else if (strcmp(name, "format") == 0) {
+        if (!tally_reader_find(v)) {
+            cli_error("unknown --format \"%s\"", v);
+            return false;
+        }
+        o->format = v;
+    } else if (strcmp(name, "delimiter") == 0) {
+        if (strcmp(v, "\\t") == 0 || strcmp(v, "tab") == 0)
+            v = "\t";
+        if (strlen(v) != 1 || v[0] == '"' || v[0] == '\r' || v[0] == '\n') {
+            cli_error("--delimiter must be one character (or \\t), not \"%s\"", v);
+            return false;
+        }
+        o->delimiter = v[0];
+    } else if (strcmp(name, "report") == 0) {
+        if (!tally_report_find(v)) {
+            cli_error("unknown --report \"%s\" (known: text, json)", v);
+            return false;
+        }
+        if (o->nreports == CLI_MAX_REPORTS) {
+            cli_error("at most %d reports", CLI_MAX_REPORTS);
+            return false;
+        }
+        o->reports[o->nreports++] = (struct cli_report){v, NULL};
+    } else if (strcmp(name, "report-file") == 0) {
+        /* Pairs with the --report before it; alone, it is for the text report. */
+        if (o->nreports == 0 || o->reports[o->nreports - 1].file) {
+            if (o->nreports == CLI_MAX_REPORTS) {
+                cli_error("at most %d reports", CLI_MAX_REPORTS);
+                return false;
+            }
+            o->reports[o->nreports++] = (struct cli_report){"text", NULL};
+        }
+        o->reports[o->nreports - 1].file = v;
+    } else if (strcmp(name, "max-errors") == 0) {
+        char *end;
+        unsigned long long n = strtoull(v, &end, 10);
+        if (!*v || *end || v[0] == '-') {
+            cli_error("--max-errors must be a whole number, not \"%s\"", v);
+            return false;
+        }
+        o->has_max_errors = true;
+        o->max_errors = n;
+    } else if (strcmp(name, "fail-on") == 0) {
+        if (strcmp(v, "error") != 0 && strcmp(v, "warning") != 0) {
+            cli_error("--fail-on must be error or warning, not \"%s\"", v);
+            return false;
+        }
+        o->fail_on_warning = strcmp(v, "warning") == 0;
+    } else if (strcmp(name, "period") == 0) {
+        return parse_period(v, o);
+    } else if (strcmp(name, "quiet") == 0) {
+        o->quiet = true;
+    } else if (strcmp(name, "to") == 0) {
+        if (!tally_writer_find(v)) {
+            cli_error("unknown --to \"%s\"", v);
+            return false;
+        }
+        o->to = v;
+    } else if (strcmp(name, "output") == 0) {
+        o->output = v;
+    } else if (strcmp(name, "export") == 0) {
+        o->export_as = v;
+    }
+    return true;
+}
+
+bool cli_parse(int argc, char **argv, const char *command, unsigned allowed,
+               struct cli_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->files = calloc((size_t)argc + 1, sizeof *o->files);
+    if (!o->files) {
+        cli_error("out of memory");
+        return false;
+    }
+    bool only_files = false;
+    for (int i = 0; i < argc; i++) {
+        char *arg = argv[i];
+        if (only_files || arg[0] != '-' || strcmp(arg, "-") == 0) {
+            o->files[o->nfiles++] = arg;
+            continue;
+        }
+        if (strcmp(arg, "--") == 0) {
+            only_files = true;
+            continue;
+        }
+        const char *name = NULL, *value = NULL;
+        size_t k, n = sizeof options / sizeof options[0];
+        if (arg[1] == '-') {
+            const char *eq = strchr(arg + 2, '=');
+            size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+            for (k = 0; k < n; k++)
+                if (strlen(options[k].name) == len && strncmp(options[k].name, arg + 2, len) == 0)
+                    break;
+            if (eq)
+                value = eq + 1;
+        } else {
+            for (k = 0; k < n; k++)
+                if (options[k].short_name && arg[1] == options[k].short_name && !arg[2])
+                    break;
+        }
+        if (k == n || (options[k].bit && !(allowed & options[k].bit))) {
+            cli_error("%s: unknown option %s (see tally %s --help)", command, arg, command);
+            return false;
+        }
+        name = options[k].name;
+        if (options[k].has_arg && !value) {
+            if (i + 1 == argc) {
+                cli_error("%s: option %s needs a value", command, arg);
+                return false;
+            }
+            value = argv[++i];
+        } else if (!options[k].has_arg && value) {
+            cli_error("%s: option --%s takes no value", command, name);
+            return false;
+        }
+        if (!set_option(name, value, o))
+            return false;
+    }
+    return true;
+}

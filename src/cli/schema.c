@@ -1,0 +1,85 @@
+/*
+ * cli/schema.c — tally schema [--schema FILE]: describe the schema in use,
+ * its fields with their types and constraints, the primary key and the rules.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char usage[] =
+    "usage: tally schema [--schema FILE]\n"
+    "\n"
+    "Describe the schema in use: fields, types, constraints, primary key, rules.\n"
+    "\n"
+    "  --schema FILE        describe this schema instead of the built-in one\n"
+    "  -h, --help           this help\n";
+
+static const char *type_name(enum tally_type t)
+{
+    switch (t) {
+    case TALLY_TYPE_STRING:   return "string";
+    case TALLY_TYPE_INTEGER:  return "integer";
+    case TALLY_TYPE_DATE:     return "date";
+    case TALLY_TYPE_DATETIME: return "datetime";
+    }
+    return "?";
+}
+
+static void describe(const struct tally_schema *s)
+{
+    printf("schema %s %s", s->name, s->version);
+    if (s->title)
+        printf(": %s", s->title);
+    printf("\n\nfields (in canonical order):\n");
+    for (size_t i = 0; i < s->nfields; i++) {
+        const struct tally_field_def *f = &s->fields[i];
+        printf("  %-18s %-8s %s", f->name, type_name(f->type), f->required ? "required" : "optional");
+        if (f->symbols)
+            printf(", symbols %s", f->symbols);
+        if (f->has_minimum)
+            printf(", minimum %lld", (long long)f->minimum);
+        if (f->has_maximum)
+            printf(", maximum %lld", (long long)f->maximum);
+        if (f->max_length)
+            printf(", maxLength %zu", f->max_length);
+        if (f->pattern)
+            printf(", pattern %s", f->pattern);
+        for (size_t k = 0; k < f->n_enum; k++)
+            printf("%s%s", k ? " | " : ", one of ", f->enum_values[k]);
+        printf("\n");
+    }
+    printf("\nprimary key:");
+    for (size_t k = 0; k < s->npk; k++)
+        printf("%s %s", k ? "," : "", s->fields[s->primary_key[k]].name);
+    printf("\n\nrules:\n");
+    for (size_t r = 0; r < s->nrules; r++)
+        printf("  %-26s %-7s %s\n", s->rules[r].id,
+               s->rules[r].severity == TALLY_SEV_ERROR ? "error" : "warning", s->rules[r].assert_src);
+}
+
+int cmd_schema(int argc, char **argv)
+{
+    struct cli_options o;
+    int status = EXIT_TROUBLE;
+    if (!cli_parse(argc, argv, "schema", OPT_SCHEMA, &o))
+        goto out;
+    if (o.help) {
+        fputs(usage, stdout);
+        status = EXIT_OK;
+        goto out;
+    }
+    if (o.nfiles) {
+        cli_error("schema: takes no files (see tally schema --help)");
+        goto out;
+    }
+    struct tally_schema *s;
+    if (!cli_load_schema(&o, &s))
+        goto out;
+    describe(s);
+    tally_schema_free(s);
+    status = EXIT_OK;
+out:
+    free(o.files);
+    return status;
+}

@@ -1,0 +1,276 @@
+/*
+ * cli/session.c — one run of tally over its input files.
+ *
+ *   file → tally_input → reader (by --format, extension or content)
+ *        → each record → validator → writer (convert) ;
+ *   every diagnostic → sink: counted, then detailed to each report unless
+ *   --max-errors has stopped the details.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#define MAX_CONFIG_BYTES (64u << 20)    /* a schema or registry file larger than this is refused */
+
+/* Read a whole configuration file (schema, registry). Caller frees. */
+static char *read_config(const char *path, size_t *len, const char *what)
+{
+    struct tally_input in;
+    struct tally_error err;
+    if (tally_input_open(&in, path, &err) != TALLY_OK) {
+        cli_error("%s: %s", what, err.message);
+        return NULL;
+    }
+    while (!in.eof && in.len <= MAX_CONFIG_BYTES)
+        if (tally_input_fill(&in, &err) != TALLY_OK) {
+            cli_error("%s: %s", what, err.message);
+            tally_input_close(&in);
+            return NULL;
+        }
+    char *text = NULL;
+    if (in.len > MAX_CONFIG_BYTES)
+        cli_error("%s: \"%s\" is larger than %u MiB", what, path, MAX_CONFIG_BYTES >> 20);
+    else if (!(text = malloc(in.len + 1)))
+        cli_error("out of memory");
+    else {
+        memcpy(text, in.buf, in.len);
+        text[in.len] = '\0';
+        *len = in.len;
+    }
+    tally_input_close(&in);
+    return text;
+}
+
+bool cli_load_schema(const struct cli_options *o, struct tally_schema **schema)
+{
+    struct tally_error err;
+    if (!o->schema_path) {
+        *schema = tally_schema_load_default(&err);
+    } else {
+        size_t len;
+        char *text = read_config(o->schema_path, &len, "schema");
+        if (!text)
+            return false;
+        *schema = tally_schema_load(text, len, &err);
+        free(text);
+    }
+    if (!*schema)
+        cli_error("schema %s: %s", o->schema_path ? o->schema_path : "(built in)", err.message);
+    return *schema != NULL;
+}
+
+bool cli_load_registry(const struct cli_options *o, struct tally_registry **registry)
+{
+    struct tally_error err;
+    if (!o->registry_path) {
+        *registry = tally_registry_load_default(&err);
+    } else {
+        size_t len;
+        char *text = read_config(o->registry_path, &len, "registry");
+        if (!text)
+            return false;
+        *registry = tally_registry_load(text, len, &err);
+        free(text);
+    }
+    if (!*registry)
+        cli_error("registry %s: %s", o->registry_path ? o->registry_path : "(built in)",
+                  err.message);
+    return *registry != NULL;
+}
+
+/* The diagnostic sink: count, then detail unless --max-errors says stop. */
+static void emit(void *ctx, const struct tally_diag *d)
+{
+    struct session *s = ctx;
+    struct tally_report_file *f = s->nfiles ? &s->files[s->nfiles - 1] : NULL;
+    switch (d->severity) {
+    case TALLY_SEV_ERROR:
+        s->errors++;
+        if (f)
+            f->errors++;
+        break;
+    case TALLY_SEV_WARNING:
+        s->warnings++;
+        if (f)
+            f->warnings++;
+        break;
+    case TALLY_SEV_INFO:
+        s->infos++;
+        break;
+    }
+    if (s->truncated)
+        return;
+    if (s->opts->has_max_errors && s->detailed_errors >= s->opts->max_errors &&
+        (d->severity == TALLY_SEV_ERROR || s->opts->max_errors == 0)) {
+        s->truncated = true;
+        return;
+    }
+    if (s->opts->quiet && d->severity != TALLY_SEV_ERROR)
+        return;
+    if (d->severity == TALLY_SEV_ERROR)
+        s->detailed_errors++;
+    for (size_t i = 0; i < s->nreports; i++)
+        s->reports[i].report->ops->diag(s->reports[i].report, d);
+}
+
+bool session_open(struct session *s, const struct cli_options *o, FILE *default_out)
+{
+    memset(s, 0, sizeof *s);
+    s->opts = o;
+    if (!cli_load_schema(o, &s->schema) || !cli_load_registry(o, &s->registry))
+        return false;
+    struct tally_error err;
+    struct tally_validator_options vo = {
+        .has_period = o->has_period,
+        .period_start = o->period_start,
+        .period_end = o->period_end,
+        .check_keys = true,
+    };
+    struct tally_diag_sink sink = {emit, s};
+    s->validator = tally_validator_new(s->schema, s->registry, &vo, sink, &err);
+    s->files = calloc(o->nfiles ? o->nfiles : 1, sizeof *s->files);
+    s->sha = calloc(o->nfiles ? o->nfiles : 1, sizeof *s->sha);
+    if (!s->validator || !s->files || !s->sha) {
+        cli_error("out of memory");
+        return false;
+    }
+    struct cli_report text = {"text", NULL};
+    const struct cli_report *wanted = o->nreports ? o->reports : &text;
+    size_t n = o->nreports ? o->nreports : 1;
+    for (size_t i = 0; i < n; i++) {
+        FILE *fp = default_out;
+        if (wanted[i].file && !(fp = fopen(wanted[i].file, "w"))) {
+            cli_error("cannot write the report to \"%s\": %s", wanted[i].file, strerror(errno));
+            return false;
+        }
+        s->reports[i].fp = fp;
+        s->reports[i].close_fp = wanted[i].file != NULL;
+        s->nreports = i + 1;
+        const struct tally_report_ops *ops = tally_report_find(wanted[i].format);
+        if (ops->open(&s->reports[i].report, fp, &err) != TALLY_OK) {
+            cli_error("%s", err.message);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A problem with the file itself (cannot open, cannot read): an `io` error. */
+static void file_trouble(struct session *s, const char *path, const struct tally_error *err)
+{
+    struct tally_diag d = {
+        .severity = TALLY_SEV_ERROR,
+        .code = err->status == TALLY_EIO ? TALLY_CODE_IO : TALLY_CODE_FORMAT,
+        .message = err->message,
+        .file = path,
+    };
+    emit(s, &d);
+    s->trouble = true;
+}
+
+void session_run_file(struct session *s, const char *path, struct tally_writer *w)
+{
+    struct tally_report_file *f = &s->files[s->nfiles++];
+    f->path = path;
+    struct tally_input in;
+    struct tally_error err;
+    if (tally_input_open(&in, path, &err) != TALLY_OK) {
+        file_trouble(s, path, &err);
+        return;
+    }
+    const struct tally_reader_ops *ops = NULL;
+    if (s->opts->format)
+        ops = tally_reader_find(s->opts->format);
+    else if (!(ops = tally_reader_for_path(path)) && tally_reader_sniff(&in, &ops, &err) != TALLY_OK) {
+        file_trouble(s, path, &err);
+        tally_input_close(&in);
+        return;
+    }
+    f->format = ops->name;
+    struct tally_reader_config cfg = {
+        .schema = s->schema,
+        .sink = {emit, s},
+        .delimiter = s->opts->delimiter,
+    };
+    struct tally_reader *r;
+    if (ops->open(&r, &in, &cfg, &err) != TALLY_OK) {
+        file_trouble(s, path, &err);
+        tally_input_close(&in);
+        return;
+    }
+    tally_validator_new_file(s->validator);
+    struct tally_record *rec;
+    int rc;
+    while ((rc = ops->next(r, &rec, &err)) == TALLY_RECORD) {
+        f->records++;
+        s->records++;
+        if (tally_validator_check(s->validator, rec, &err) != TALLY_OK)
+            break;
+        if (w && w->ops->write(w, rec, &err) != TALLY_OK)
+            break;
+    }
+    if (rc == TALLY_RECORD || rc != TALLY_DONE) {
+        file_trouble(s, path, &err);
+    } else {
+        char hex[65];
+        if (tally_input_sha256(&in, hex, &err) != TALLY_OK)
+            file_trouble(s, path, &err);
+        else if ((s->sha[s->nfiles - 1] = strdup(hex)))
+            f->sha256 = s->sha[s->nfiles - 1];
+    }
+    ops->close(r);
+    tally_input_close(&in);
+}
+
+int session_close(struct session *s)
+{
+    int status = EXIT_OK;
+    if (s->errors || (s->opts->fail_on_warning && s->warnings))
+        status = EXIT_DATA;
+    if (s->trouble)
+        status = EXIT_TROUBLE;
+    const struct tally_validator_stats *vs = s->validator ? tally_validator_stats(s->validator) : NULL;
+    struct tally_report_summary sum = {
+        .schema_name = s->schema ? s->schema->name : NULL,
+        .schema_version = s->schema ? s->schema->version : NULL,
+        .files = s->nfiles,
+        .records = s->records,
+        .errors = s->errors,
+        .warnings = s->warnings,
+        .infos = s->infos,
+        .rules_evaluated = vs ? vs->rules_evaluated : 0,
+        .rules_skipped = vs ? vs->rules_skipped : 0,
+        .truncated = s->truncated,
+        .max_errors = s->opts->max_errors,
+        .quiet = s->opts->quiet,
+    };
+    for (size_t i = 0; i < s->nreports; i++) {
+        struct tally_error err;
+        struct tally_report *r = s->reports[i].report;
+        if (r && r->ops->finish(r, &sum, s->files, s->nfiles, &err) != TALLY_OK) {
+            cli_error("%s", err.message);
+            status = EXIT_TROUBLE;
+        }
+        if (r)
+            r->ops->close(r);
+        FILE *fp = s->reports[i].fp;
+        if (fp && (fflush(fp) != 0 || ferror(fp))) {
+            cli_error("cannot write the report: %s", strerror(errno));
+            status = EXIT_TROUBLE;
+        }
+        if (s->reports[i].close_fp && fclose(fp) != 0) {
+            cli_error("cannot write the report: %s", strerror(errno));
+            status = EXIT_TROUBLE;
+        }
+    }
+    for (size_t i = 0; i < s->nfiles; i++)
+        free(s->sha[i]);
+    free(s->sha);
+    free(s->files);
+    tally_validator_free(s->validator);
+    tally_registry_free(s->registry);
+    tally_schema_free(s->schema);
+    return status;
+}

@@ -1,0 +1,113 @@
+/*
+ * input.c — buffered, chunked reading of one input file (input.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "tally/input.h"
+
+int tally_input_open(struct tally_input *in, const char *path, struct tally_error *err)
+{
+    memset(in, 0, sizeof *in);
+    in->fd = -1;
+    if (strcmp(path, "-") == 0) {
+        in->fd = STDIN_FILENO;
+    } else {
+        in->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (in->fd < 0)
+            return tally_error_set(err, TALLY_EIO, "cannot open \"%s\": %s", path, strerror(errno));
+        in->close_fd = true;
+    }
+    struct stat st;
+    if (fstat(in->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        tally_input_close(in);
+        return tally_error_set(err, TALLY_EIO, "\"%s\" is a directory, not a file", path);
+    }
+    in->cap = 2 * TALLY_INPUT_CHUNK;
+    in->buf = malloc(in->cap);
+    in->name = strdup(path);
+    EVP_MD_CTX *sha = EVP_MD_CTX_new();
+    in->sha256 = sha;
+    if (!in->buf || !in->name || !sha || !EVP_DigestInit_ex(sha, EVP_sha256(), NULL)) {
+        tally_input_close(in);
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    }
+    return TALLY_OK;
+}
+
+int tally_input_fill(struct tally_input *in, struct tally_error *err)
+{
+    if (in->pos > 0) {
+        memmove(in->buf, in->buf + in->pos, in->len - in->pos);
+        in->len -= in->pos;
+        in->base += in->pos;
+        in->pos = 0;
+    }
+    if (in->cap - in->len < TALLY_INPUT_CHUNK) {
+        size_t cap = in->cap * 2;
+        unsigned char *buf = realloc(in->buf, cap);
+        if (!buf)
+            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        in->buf = buf;
+        in->cap = cap;
+    }
+    for (;;) {
+        ssize_t n = read(in->fd, in->buf + in->len, TALLY_INPUT_CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return tally_error_set(err, TALLY_EIO, "cannot read \"%s\": %s", in->name, strerror(errno));
+        if (n == 0)
+            in->eof = true;
+        else if (!EVP_DigestUpdate(in->sha256, in->buf + in->len, (size_t)n))
+            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        in->len += (size_t)n;
+        return TALLY_OK;
+    }
+}
+
+int tally_input_want(struct tally_input *in, size_t n, struct tally_error *err)
+{
+    while (in->len - in->pos < n && !in->eof) {
+        int rc = tally_input_fill(in, err);
+        if (rc != TALLY_OK)
+            return rc;
+    }
+    return TALLY_OK;
+}
+
+int tally_input_sha256(struct tally_input *in, char hex[65], struct tally_error *err)
+{
+    while (!in->eof) {
+        in->pos = in->len;      /* the rest is only hashed */
+        int rc = tally_input_fill(in, err);
+        if (rc)
+            return rc;
+    }
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (!EVP_DigestFinal_ex(in->sha256, md, &n))
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    for (unsigned i = 0; i < n && i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    hex[64] = '\0';
+    return TALLY_OK;
+}
+
+void tally_input_close(struct tally_input *in)
+{
+    EVP_MD_CTX_free(in->sha256);
+    if (in->close_fd && in->fd >= 0)
+        close(in->fd);
+    free(in->buf);
+    free(in->name);
+    memset(in, 0, sizeof *in);
+    in->fd = -1;
+}

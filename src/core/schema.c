@@ -1,0 +1,551 @@
+/*
+ * schema.c — loading a schema file (schema.h).
+ *
+ * The file is JSON in the shape of schemas/missing-from-care.schema.json:
+ *
+ *   {"name": ..., "version": ..., "missingValues": [""],
+ *    "fields": [{"name", "type", "symbols", "constraints": {...}, "json", "xml"}, ...],
+ *    "primaryKey": [...], "roles": {...}, "rules": [{"id", "severity", "assert", "message"}]}
+ *
+ * Every problem is reported with where it is ("fields[3] (\"in_care\"): ...")
+ * so that whoever writes a schema can fix it without reading C. Unknown keys
+ * are errors where a typo would silently weaken a check (constraints, rules).
+ */
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+
+#include "tally/expr.h"
+#include "tally/schema.h"
+
+extern const unsigned char tally_embedded_missing_from_care_schema_json[];
+extern const size_t tally_embedded_missing_from_care_schema_json_len;
+
+static const char *const role_names[TALLY_ROLE_COUNT] = {
+    "authority_code", "authority_name", "period_start", "period_end", "submitted", "cohort",
+};
+
+static const struct {
+    const char *name;
+    enum tally_type type;
+} type_names[] = {
+    {"string", TALLY_TYPE_STRING},
+    {"integer", TALLY_TYPE_INTEGER},
+    {"date", TALLY_TYPE_DATE},
+    {"datetime", TALLY_TYPE_DATETIME},
+};
+
+/* Is key one of the NULL-terminated names? */
+static bool known_key(const char *key, const char *const *names)
+{
+    for (; *names; names++)
+        if (strcmp(key, *names) == 0)
+            return true;
+    return false;
+}
+
+/* Fail with "<where>: unknown key \"k\"" for the first key of obj not in names. */
+static int check_keys(const cJSON *obj, const char *const *names, const char *where,
+                      struct tally_error *err)
+{
+    const cJSON *item;
+    cJSON_ArrayForEach(item, obj) {
+        if (!known_key(item->string, names))
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: unknown key \"%s\"", where, item->string);
+    }
+    return TALLY_OK;
+}
+
+/* A copy of obj[key] when it is a string; NULL (and *bad) when it is another type. */
+static char *opt_string(const cJSON *obj, const char *key, bool *bad)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!item || cJSON_IsNull(item))
+        return NULL;
+    if (!cJSON_IsString(item)) {
+        *bad = true;
+        return NULL;
+    }
+    return strdup(item->valuestring);
+}
+
+/* A JSON number that is an exact integer in int64 range. */
+static bool get_int(const cJSON *item, int64_t *out)
+{
+    if (!cJSON_IsNumber(item))
+        return false;
+    double d = item->valuedouble;
+    if (!(d >= -9007199254740992.0 && d <= 9007199254740992.0) || d != (double)(int64_t)d)
+        return false;
+    *out = (int64_t)d;
+    return true;
+}
+
+/* Fill a string list (array of strings) from item. */
+static int string_list(const cJSON *item, char ***out, size_t *n, const char *where,
+                       struct tally_error *err)
+{
+    if (!cJSON_IsArray(item))
+        return tally_error_set(err, TALLY_ESCHEMA, "%s: expected an array of strings", where);
+    size_t count = (size_t)cJSON_GetArraySize(item);
+    char **list = calloc(count ? count : 1, sizeof *list);
+    if (!list)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    *out = list;
+    *n = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, item) {
+        if (!cJSON_IsString(e))
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: expected an array of strings", where);
+        if (!(list[(*n)++] = strdup(e->valuestring)))
+            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    }
+    return TALLY_OK;
+}
+
+static int load_constraints(struct tally_field_def *f, const cJSON *c, const char *where,
+                            struct tally_error *err)
+{
+    static const char *const keys[] = {"required", "minimum", "maximum", "pattern", "enum",
+                                       "maxLength", NULL};
+    char w[160];
+    snprintf(w, sizeof w, "%s: constraints", where);
+    if (!cJSON_IsObject(c))
+        return tally_error_set(err, TALLY_ESCHEMA, "%s: expected an object", w);
+    int rc = check_keys(c, keys, w, err);
+    if (rc)
+        return rc;
+    const cJSON *item;
+    if ((item = cJSON_GetObjectItemCaseSensitive(c, "required"))) {
+        if (!cJSON_IsBool(item))
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: required must be true or false", w);
+        f->required = cJSON_IsTrue(item);
+    }
+    if ((item = cJSON_GetObjectItemCaseSensitive(c, "minimum"))) {
+        if (f->type != TALLY_TYPE_INTEGER || !get_int(item, &f->minimum))
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: minimum must be an integer, on an integer field", w);
+        f->has_minimum = true;
+    }
+    if ((item = cJSON_GetObjectItemCaseSensitive(c, "maximum"))) {
+        if (f->type != TALLY_TYPE_INTEGER || !get_int(item, &f->maximum))
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: maximum must be an integer, on an integer field", w);
+        f->has_maximum = true;
+    }
+    if (f->has_minimum && f->has_maximum && f->minimum > f->maximum)
+        return tally_error_set(err, TALLY_ESCHEMA, "%s: minimum is greater than maximum", w);
+    if ((item = cJSON_GetObjectItemCaseSensitive(c, "maxLength"))) {
+        int64_t n;
+        if (!get_int(item, &n) || n < 1)
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: maxLength must be a positive integer", w);
+        f->max_length = (size_t)n;
+    }
+    if ((item = cJSON_GetObjectItemCaseSensitive(c, "pattern"))) {
+        if (!cJSON_IsString(item) || f->type != TALLY_TYPE_STRING)
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: pattern must be a string, on a string field", w);
+        if (!(f->pattern = strdup(item->valuestring)))
+            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        /* Table Schema patterns match the whole value: anchor them. */
+        size_t n = strlen(f->pattern) + 5;
+        char *anchored = malloc(n);
+        regex_t *re = malloc(sizeof *re);
+        if (!anchored || !re) {
+            free(anchored);
+            free(re);
+            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        }
+        snprintf(anchored, n, "^(%s)$", f->pattern);
+        int e = regcomp(re, anchored, REG_EXTENDED | REG_NOSUB);
+        free(anchored);
+        if (e != 0) {
+            char msg[128];
+            regerror(e, re, msg, sizeof msg);
+            free(re);
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: pattern \"%s\": %s", w, f->pattern, msg);
+        }
+        f->regex = re;
+    }
+    if ((item = cJSON_GetObjectItemCaseSensitive(c, "enum"))) {
+        char we[180];
+        snprintf(we, sizeof we, "%s: enum", w);
+        if (f->type != TALLY_TYPE_STRING)
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: only string fields may have an enum", we);
+        rc = string_list(item, &f->enum_values, &f->n_enum, we, err);
+        if (rc)
+            return rc;
+        if (f->n_enum == 0)
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: must not be empty", we);
+    }
+    return TALLY_OK;
+}
+
+static int load_symbols(struct tally_field_def *f, const cJSON *item, const char *where,
+                        struct tally_error *err)
+{
+    if (f->type != TALLY_TYPE_INTEGER)
+        return tally_error_set(err, TALLY_ESCHEMA, "%s: symbols are only for integer fields", where);
+    if (!cJSON_IsArray(item))
+        return tally_error_set(err, TALLY_ESCHEMA, "%s: symbols must be an array of one-letter strings", where);
+    int n = cJSON_GetArraySize(item);
+    if (!(f->symbols = calloc((size_t)n + 1, 1)))
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    int i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, item) {
+        const char *s = cJSON_GetStringValue(e);
+        if (!s || strlen(s) != 1 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: symbols must be an array of one-letter strings", where);
+        f->symbols[i++] = s[0];
+    }
+    return TALLY_OK;
+}
+
+static int load_field(struct tally_schema *s, size_t i, const cJSON *obj, struct tally_error *err)
+{
+    static const char *const keys[] = {"name", "title", "description", "type", "format", "example",
+                                       "constraints", "symbols", "json", "xml", "rdfType", NULL};
+    struct tally_field_def *f = &s->fields[i];
+    char where[128];
+    snprintf(where, sizeof where, "fields[%zu]", i);
+    if (!cJSON_IsObject(obj))
+        return tally_error_set(err, TALLY_ESCHEMA, "%s: expected an object", where);
+    const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "name"));
+    if (!name || !*name)
+        return tally_error_set(err, TALLY_ESCHEMA, "%s: a field needs a \"name\"", where);
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' ||
+              (p > name && *p >= '0' && *p <= '9')))
+            return tally_error_set(err, TALLY_ESCHEMA,
+                                   "%s: name \"%s\" must be letters, digits and _ (not starting with a digit)",
+                                   where, name);
+    snprintf(where, sizeof where, "fields[%zu] (\"%.60s\")", i, name);
+    if (!(f->name = strdup(name)))
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(s->fields[j].name, name) == 0)
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: a field of that name already exists", where);
+    int rc = check_keys(obj, keys, where, err);
+    if (rc)
+        return rc;
+
+    const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "type"));
+    if (!type)
+        type = "string";    /* Table Schema's default */
+    size_t t = 0;
+    while (t < sizeof type_names / sizeof type_names[0] && strcmp(type, type_names[t].name) != 0)
+        t++;
+    if (t == sizeof type_names / sizeof type_names[0])
+        return tally_error_set(err, TALLY_ESCHEMA,
+                               "%s: unknown type \"%s\" (expected string, integer, date or datetime)",
+                               where, type);
+    f->type = type_names[t].type;
+
+    bool bad = false;
+    f->title = opt_string(obj, "title", &bad);
+    f->description = opt_string(obj, "description", &bad);
+    f->json_path = opt_string(obj, "json", &bad);
+    f->xml_path = opt_string(obj, "xml", &bad);
+    if (bad)
+        return tally_error_set(err, TALLY_ESCHEMA, "%s: title, description, json and xml must be strings", where);
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, "symbols");
+    if (item && (rc = load_symbols(f, item, where, err)))
+        return rc;
+    item = cJSON_GetObjectItemCaseSensitive(obj, "constraints");
+    if (item && (rc = load_constraints(f, item, where, err)))
+        return rc;
+    return TALLY_OK;
+}
+
+/* Check that every {name} in a message template names a field. */
+static int check_template(const struct tally_schema *s, const char *tmpl, const char *where,
+                          struct tally_error *err)
+{
+    for (const char *p = strchr(tmpl, '{'); p; p = strchr(p + 1, '{')) {
+        const char *end = strchr(p, '}');
+        if (!end)
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: message: \"{\" without \"}\"", where);
+        if (tally_schema_field_index(s, p + 1, (size_t)(end - p - 1)) < 0)
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: message: unknown field \"%.*s\"", where,
+                                   (int)(end - p - 1), p + 1);
+    }
+    return TALLY_OK;
+}
+
+static int load_rule(struct tally_schema *s, size_t i, const cJSON *obj, struct tally_error *err)
+{
+    static const char *const keys[] = {"id", "severity", "assert", "message", "description", NULL};
+    struct tally_rule *r = &s->rules[i];
+    char where[128];
+    snprintf(where, sizeof where, "rules[%zu]", i);
+    if (!cJSON_IsObject(obj))
+        return tally_error_set(err, TALLY_ESCHEMA, "%s: expected an object", where);
+    const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "id"));
+    if (!id || !*id)
+        return tally_error_set(err, TALLY_ESCHEMA, "%s: a rule needs an \"id\"", where);
+    snprintf(where, sizeof where, "rules[%zu] (\"%.60s\")", i, id);
+    if (!(r->id = strdup(id)))
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(s->rules[j].id, id) == 0)
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: a rule with that id already exists", where);
+    int rc = check_keys(obj, keys, where, err);
+    if (rc)
+        return rc;
+    const char *sev = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "severity"));
+    if (!sev)
+        sev = "error";
+    if (strcmp(sev, "error") == 0)
+        r->severity = TALLY_SEV_ERROR;
+    else if (strcmp(sev, "warning") == 0)
+        r->severity = TALLY_SEV_WARNING;
+    else
+        return tally_error_set(err, TALLY_ESCHEMA, "%s: severity \"%s\" is not error or warning", where, sev);
+    const char *assert_src = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "assert"));
+    const char *message = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "message"));
+    if (!assert_src)
+        return tally_error_set(err, TALLY_ESCHEMA, "%s: a rule needs an \"assert\" string", where);
+    if (!message)
+        return tally_error_set(err, TALLY_ESCHEMA, "%s: a rule needs a \"message\" string", where);
+    if (!(r->assert_src = strdup(assert_src)) || !(r->message = strdup(message)))
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    if ((rc = check_template(s, message, where, err)))
+        return rc;
+    struct tally_error e2;
+    r->expr = tally_expr_compile(assert_src, s->fields, s->nfields, &e2);
+    if (!r->expr)
+        return tally_error_set(err, e2.status == TALLY_ENOMEM ? TALLY_ENOMEM : TALLY_ESCHEMA,
+                               "%s: assert: %s", where, e2.message);
+    return TALLY_OK;
+}
+
+static int load_primary_key(struct tally_schema *s, const cJSON *item, struct tally_error *err)
+{
+    if (!item)
+        return TALLY_OK;
+    char **names = NULL;
+    size_t n = 0;
+    int rc;
+    if (cJSON_IsString(item)) {     /* Table Schema allows a single name */
+        if (!(names = calloc(1, sizeof *names)) || !(names[0] = strdup(item->valuestring)))
+            rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        else
+            rc = TALLY_OK, n = 1;
+    } else {
+        rc = string_list(item, &names, &n, "primaryKey", err);
+    }
+    if (rc == TALLY_OK && !(s->primary_key = calloc(n ? n : 1, sizeof *s->primary_key)))
+        rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == TALLY_OK && i < n; i++) {
+        int idx = tally_schema_field_index(s, names[i], strlen(names[i]));
+        if (idx < 0)
+            rc = tally_error_set(err, TALLY_ESCHEMA, "primaryKey: unknown field \"%s\"", names[i]);
+        else
+            s->primary_key[s->npk++] = (size_t)idx;
+    }
+    for (size_t i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+static int load_roles(struct tally_schema *s, const cJSON *item, struct tally_error *err)
+{
+    for (int r = 0; r < TALLY_ROLE_COUNT; r++)
+        s->role[r] = -1;
+    if (!item)
+        return TALLY_OK;
+    if (!cJSON_IsObject(item))
+        return tally_error_set(err, TALLY_ESCHEMA, "roles: expected an object");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, item) {
+        int r = 0;
+        while (r < TALLY_ROLE_COUNT && strcmp(e->string, role_names[r]) != 0)
+            r++;
+        if (r == TALLY_ROLE_COUNT)
+            return tally_error_set(err, TALLY_ESCHEMA, "roles: unknown role \"%s\"", e->string);
+        const char *name = cJSON_GetStringValue(e);
+        int idx = name ? tally_schema_field_index(s, name, strlen(name)) : -1;
+        if (idx < 0)
+            return tally_error_set(err, TALLY_ESCHEMA, "roles: %s: unknown field \"%s\"", e->string,
+                                   name ? name : "");
+        s->role[r] = idx;
+    }
+    static const enum tally_type want[TALLY_ROLE_COUNT] = {
+        TALLY_TYPE_STRING, TALLY_TYPE_STRING, TALLY_TYPE_DATE, TALLY_TYPE_DATE,
+        TALLY_TYPE_DATETIME, TALLY_TYPE_STRING,
+    };
+    for (int r = 0; r < TALLY_ROLE_COUNT; r++)
+        if (s->role[r] >= 0 && s->fields[s->role[r]].type != want[r])
+            return tally_error_set(err, TALLY_ESCHEMA, "roles: %s: field \"%s\" has the wrong type",
+                                   role_names[r], s->fields[s->role[r]].name);
+    return TALLY_OK;
+}
+
+static int load(struct tally_schema *s, const cJSON *root, struct tally_error *err)
+{
+    static const char *const keys[] = {"$schema", "profile", "name", "title", "version",
+                                       "description", "missingValues", "fields", "primaryKey",
+                                       "roles", "rules", NULL};
+    if (!cJSON_IsObject(root))
+        return tally_error_set(err, TALLY_ESCHEMA, "the schema must be a JSON object");
+    int rc = check_keys(root, keys, "schema", err);
+    if (rc)
+        return rc;
+    bool bad = false;
+    s->name = opt_string(root, "name", &bad);
+    s->title = opt_string(root, "title", &bad);
+    s->version = opt_string(root, "version", &bad);
+    if (bad)
+        return tally_error_set(err, TALLY_ESCHEMA, "name, title and version must be strings");
+    if (!s->name && !(s->name = strdup("unnamed")))
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    if (!s->version && !(s->version = strdup("0")))
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+
+    const cJSON *mv = cJSON_GetObjectItemCaseSensitive(root, "missingValues");
+    if (mv) {
+        if ((rc = string_list(mv, &s->missing_values, &s->nmissing, "missingValues", err)))
+            return rc;
+    } else {
+        if (!(s->missing_values = calloc(1, sizeof *s->missing_values)) ||
+            !(s->missing_values[0] = strdup("")))
+            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        s->nmissing = 1;
+    }
+
+    const cJSON *fields = cJSON_GetObjectItemCaseSensitive(root, "fields");
+    if (!cJSON_IsArray(fields) || cJSON_GetArraySize(fields) == 0)
+        return tally_error_set(err, TALLY_ESCHEMA, "the schema needs a non-empty \"fields\" array");
+    size_t n = (size_t)cJSON_GetArraySize(fields);
+    if (!(s->fields = calloc(n, sizeof *s->fields)))
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, fields) {
+        s->nfields++;
+        if ((rc = load_field(s, s->nfields - 1, e, err)))
+            return rc;
+    }
+    if ((rc = load_primary_key(s, cJSON_GetObjectItemCaseSensitive(root, "primaryKey"), err)))
+        return rc;
+    if ((rc = load_roles(s, cJSON_GetObjectItemCaseSensitive(root, "roles"), err)))
+        return rc;
+
+    const cJSON *rules = cJSON_GetObjectItemCaseSensitive(root, "rules");
+    if (rules) {
+        if (!cJSON_IsArray(rules))
+            return tally_error_set(err, TALLY_ESCHEMA, "rules: expected an array");
+        n = (size_t)cJSON_GetArraySize(rules);
+        if (n && !(s->rules = calloc(n, sizeof *s->rules)))
+            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        cJSON_ArrayForEach(e, rules) {
+            s->nrules++;
+            if ((rc = load_rule(s, s->nrules - 1, e, err)))
+                return rc;
+        }
+    }
+    return TALLY_OK;
+}
+
+struct tally_schema *tally_schema_load(const char *json, size_t len, struct tally_error *err)
+{
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, false);
+    if (!root) {
+        /* Say where the JSON broke, as line:column. */
+        size_t off = end && end >= json && end <= json + len ? (size_t)(end - json) : 0;
+        unsigned line = 1, col = 1;
+        for (size_t i = 0; i < off; i++) {
+            if (json[i] == '\n')
+                line++, col = 1;
+            else if (((unsigned char)json[i] & 0xC0) != 0x80)
+                col++;
+        }
+        tally_error_set(err, TALLY_ESCHEMA, "not valid JSON near line %u, column %u", line, col);
+        return NULL;
+    }
+    struct tally_schema *s = calloc(1, sizeof *s);
+    if (!s) {
+        cJSON_Delete(root);
+        tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        return NULL;
+    }
+    int rc = load(s, root, err);
+    cJSON_Delete(root);
+    if (rc != TALLY_OK) {
+        tally_schema_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+struct tally_schema *tally_schema_load_default(struct tally_error *err)
+{
+    return tally_schema_load((const char *)tally_embedded_missing_from_care_schema_json,
+                             tally_embedded_missing_from_care_schema_json_len, err);
+}
+
+static void free_list(char **list, size_t n)
+{
+    for (size_t i = 0; list && i < n; i++)
+        free(list[i]);
+    free(list);
+}
+
+void tally_schema_free(struct tally_schema *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nfields; i++) {
+        struct tally_field_def *f = &s->fields[i];
+        free(f->name);
+        free(f->title);
+        free(f->description);
+        free(f->pattern);
+        if (f->regex) {
+            regfree(f->regex);
+            free(f->regex);
+        }
+        free_list(f->enum_values, f->n_enum);
+        free(f->symbols);
+        free(f->json_path);
+        free(f->xml_path);
+    }
+    for (size_t i = 0; i < s->nrules; i++) {
+        struct tally_rule *r = &s->rules[i];
+        free(r->id);
+        free(r->assert_src);
+        free(r->message);
+        tally_expr_free(r->expr);
+    }
+    free(s->fields);
+    free(s->rules);
+    free(s->primary_key);
+    free_list(s->missing_values, s->nmissing);
+    free(s->name);
+    free(s->title);
+    free(s->version);
+    free(s);
+}
+
+int tally_schema_field_index(const struct tally_schema *s, const char *name, size_t len)
+{
+    for (size_t i = 0; i < s->nfields; i++)
+        if (strlen(s->fields[i].name) == len && memcmp(s->fields[i].name, name, len) == 0)
+            return (int)i;
+    return -1;
+}
+
+int tally_schema_match_column(const struct tally_schema *s, const char *name, size_t len)
+{
+    while (len && (*name == ' ' || *name == '\t'))
+        name++, len--;
+    while (len && (name[len - 1] == ' ' || name[len - 1] == '\t'))
+        len--;
+    for (size_t i = 0; i < s->nfields; i++)
+        if (strlen(s->fields[i].name) == len && strncasecmp(s->fields[i].name, name, len) == 0)
+            return (int)i;
+    return -1;
+}

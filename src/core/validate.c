@@ -1,0 +1,541 @@
+/*
+ * validate.c — checking records against the schema and the registry
+ * (validate.h).
+ *
+ * One pass per record, in this order, each step skipping what an earlier one
+ * already found broken so that one mistake gives one diagnostic:
+ *
+ *   1. values      parse every field's text by its type (required, type)
+ *   2. constraints minimum, maximum, pattern, enum, maxLength (constraint)
+ *   3. registry    authority-unknown, authority-not-valid, authority-name
+ *   4. period      period-unexpected, when --period is given
+ *   5. rules       the schema's assertions, each evaluated or skipped
+ *   6. keys        repeats of a primary key within the file (duplicate,
+ *                  superseded, conflict), among records without errors
+ *
+ * The key index holds two 128-bit hashes per distinct key (the key, and the
+ * record's other values), its submitted time and where it was seen: a fixed
+ * 64 bytes a key, whatever the record's size.
+ */
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/emit.h"
+#include "core/hash.h"
+#include "tally/expr.h"
+#include "tally/validate.h"
+#include "tally/writer.h"
+
+#define NO_SUBMITTED INT64_MIN
+
+struct key_entry {
+    struct tally_hash128 key;   /* hash of the primary key; lo == hi == 0 marks a free slot */
+    struct tally_hash128 values;/* hash of every other field but `submitted` */
+    int64_t submitted;          /* seconds, or NO_SUBMITTED */
+    uint64_t record;            /* 1-based record index in the file */
+    uint32_t line;              /* line of that record, 0 if none */
+    uint32_t pad_;
+};
+
+struct tally_validator {
+    const struct tally_schema *schema;
+    const struct tally_registry *registry;
+    struct tally_validator_options opts;
+    struct tally_diag_sink sink;
+    struct tally_validator_stats stats;
+    struct key_entry *keys;     /* open addressing, capacity a power of two */
+    size_t nkeys, capacity;
+};
+
+struct tally_validator *tally_validator_new(const struct tally_schema *schema,
+                                            const struct tally_registry *registry,
+                                            const struct tally_validator_options *opts,
+                                            struct tally_diag_sink sink,
+                                            struct tally_error *err)
+{
+    struct tally_validator *v = calloc(1, sizeof *v);
+    if (!v) {
+        tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        return NULL;
+    }
+    v->schema = schema;
+    v->registry = registry;
+    if (opts)
+        v->opts = *opts;
+    v->sink = sink;
+    return v;
+}
+
+void tally_validator_free(struct tally_validator *v)
+{
+    if (v) {
+        free(v->keys);
+        free(v);
+    }
+}
+
+void tally_validator_new_file(struct tally_validator *v)
+{
+    free(v->keys);
+    v->keys = NULL;
+    v->nkeys = v->capacity = 0;
+}
+
+const struct tally_validator_stats *tally_validator_stats(const struct tally_validator *v)
+{
+    return &v->stats;
+}
+
+/* ---- 1 and 2: values and constraints ------------------------------------ */
+
+static bool is_missing(const struct tally_schema *s, const char *text, size_t len)
+{
+    if (!text)
+        return true;
+    for (size_t i = 0; i < s->nmissing; i++)
+        if (strlen(s->missing_values[i]) == len && memcmp(s->missing_values[i], text, len) == 0)
+            return true;
+    return false;
+}
+
+static size_t utf8_chars(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return n;
+}
+
+/* Describe the symbols a field allows, for messages: "x, c or z". */
+static void symbol_list(const char *symbols, char *buf, size_t size)
+{
+    size_t n = strlen(symbols), o = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && o + 8 < size; i++)
+        o += (size_t)snprintf(buf + o, size - o, "%s%c", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+                              symbols[i]);
+}
+
+static void check_string(struct tally_validator *v, struct tally_record *rec, size_t i)
+{
+    const struct tally_field_def *def = &v->schema->fields[i];
+    struct tally_field *f = &rec->fields[i];
+    struct tally_value *val = &f->value;
+    const char *s = f->text;
+    size_t n = f->len;
+    while (n && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    val->kind = TALLY_TEXT;
+    val->text = s;
+    val->len = n;
+    if (def->max_length && utf8_chars(f->text, f->len) > def->max_length) {
+        f->error = true;
+        tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_CONSTRAINT,
+                         "%s is longer than %zu characters", def->name, def->max_length);
+        return;
+    }
+    if (def->regex && (memchr(f->text, '\0', f->len) ||
+                       regexec(def->regex, f->text, 0, NULL, 0) != 0)) {
+        f->error = true;
+        tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_CONSTRAINT,
+                         "%s \"%s\" does not match the pattern %s", def->name, f->text,
+                         def->pattern);
+        return;
+    }
+    if (def->n_enum) {
+        for (size_t k = 0; k < def->n_enum; k++)
+            if (strlen(def->enum_values[k]) == f->len && memcmp(def->enum_values[k], f->text, f->len) == 0)
+                return;
+        char list[256];
+        size_t o = 0;
+        list[0] = '\0';
+        for (size_t k = 0; k < def->n_enum && o < sizeof list - 1; k++)
+            o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", k == 0 ? "" :
+                                  k + 1 == def->n_enum ? " or " : ", ", def->enum_values[k]);
+        f->error = true;
+        tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_CONSTRAINT,
+                         "%s \"%s\" is not one of %s", def->name, f->text, list);
+    }
+}
+
+static void check_integer(struct tally_validator *v, struct tally_record *rec, size_t i)
+{
+    const struct tally_field_def *def = &v->schema->fields[i];
+    struct tally_field *f = &rec->fields[i];
+    struct tally_value *val = &f->value;
+    int64_t n = 0;
+    char sym = 0;
+    switch (tally_parse_count(f->text, f->len, def->symbols, &n, &sym)) {
+    case TALLY_COUNT_SYMBOL:
+        val->kind = TALLY_SYMBOL;
+        val->symbol = sym;
+        val->text = f->text;
+        val->len = 1;
+        return;
+    case TALLY_COUNT_BAD: {
+        char syms[64] = "";
+        if (def->symbols && *def->symbols)
+            symbol_list(def->symbols, syms, sizeof syms);
+        val->kind = TALLY_INVALID;
+        f->error = true;
+        tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_TYPE,
+                         "%s must be a whole number%s%s, not \"%s\"", def->name,
+                         *syms ? " or one of " : "", syms, f->text);
+        return;
+    }
+    case TALLY_COUNT_TOO_BIG:
+        val->kind = TALLY_INVALID;
+        f->error = true;
+        tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_CONSTRAINT,
+                         "%s (%s) is above the maximum %lld", def->name, f->text,
+                         def->has_maximum ? (long long)def->maximum : (long long)INT64_MAX);
+        return;
+    case TALLY_COUNT_OK:
+        break;
+    }
+    /* Canonical text: the digits without leading zeros, a suffix of the text. */
+    size_t skip = 0;
+    while (skip + 1 < f->len && f->text[skip] == '0')
+        skip++;
+    val->kind = TALLY_NUMBER;
+    val->number = n;
+    val->text = f->text + skip;
+    val->len = f->len - skip;
+    if (def->has_minimum && n < def->minimum) {
+        f->error = true;
+        tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_CONSTRAINT,
+                         "%s (%lld) is below the minimum %lld", def->name, (long long)n,
+                         (long long)def->minimum);
+    } else if (def->has_maximum && n > def->maximum) {
+        f->error = true;
+        tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_CONSTRAINT,
+                         "%s (%lld) is above the maximum %lld", def->name, (long long)n,
+                         (long long)def->maximum);
+    }
+}
+
+static void check_field(struct tally_validator *v, struct tally_record *rec, size_t i)
+{
+    const struct tally_field_def *def = &v->schema->fields[i];
+    struct tally_field *f = &rec->fields[i];
+    struct tally_value *val = &f->value;
+    memset(val, 0, sizeof *val);
+    f->error = false;
+    if (is_missing(v->schema, f->text, f->len)) {
+        val->kind = TALLY_MISSING;
+        if (def->required && !rec->inherited) {
+            f->error = true;
+            tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_REQUIRED,
+                             "%s is required but %s", def->name, f->text ? "empty" : "absent");
+        }
+        return;
+    }
+    switch (def->type) {
+    case TALLY_TYPE_STRING:
+        check_string(v, rec, i);
+        return;
+    case TALLY_TYPE_INTEGER:
+        check_integer(v, rec, i);
+        return;
+    case TALLY_TYPE_DATE:
+        if (tally_parse_date(f->text, f->len, &val->number)) {
+            val->kind = TALLY_DATE;
+        } else {
+            val->kind = TALLY_INVALID;
+            f->error = true;
+            tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_TYPE,
+                             "%s must be a date written YYYY-MM-DD, not \"%s\"", def->name, f->text);
+        }
+        break;
+    case TALLY_TYPE_DATETIME:
+        if (tally_parse_datetime(f->text, f->len, &val->number)) {
+            val->kind = TALLY_DATETIME;
+        } else {
+            val->kind = TALLY_INVALID;
+            f->error = true;
+            tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_TYPE,
+                             "%s must be a date and time written YYYY-MM-DDThh:mm:ssZ (or with an "
+                             "offset such as +01:00), not \"%s\"", def->name, f->text);
+        }
+        break;
+    }
+    if (val->kind != TALLY_MISSING) {
+        val->text = f->text;
+        val->len = f->len;
+    }
+}
+
+/* ---- 3 and 4: the registry and the period ------------------------------- */
+
+static const struct tally_value *role_value(const struct tally_validator *v,
+                                            const struct tally_record *rec, enum tally_role role)
+{
+    int i = v->schema->role[role];
+    if (i < 0 || rec->fields[i].error || !tally_value_usable(&rec->fields[i].value))
+        return NULL;
+    return &rec->fields[i].value;
+}
+
+/* "E06000061 (North Northamptonshire), E06000062 (West Northamptonshire)" */
+static void describe_successors(const struct tally_registry *reg, const struct tally_authority *a,
+                                char *buf, size_t size)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < a->nsuccessors && o < size - 1; k++) {
+        const struct tally_authority *s = tally_registry_find(reg, a->successors[k],
+                                                              strlen(a->successors[k]));
+        o += (size_t)snprintf(buf + o, size - o, "%s%s%s%s%s", k ? ", " : "", a->successors[k],
+                              s ? " (" : "", s ? s->name : "", s ? ")" : "");
+    }
+}
+
+static void check_registry(struct tally_validator *v, struct tally_record *rec)
+{
+    const struct tally_value *code = role_value(v, rec, TALLY_ROLE_AUTHORITY_CODE);
+    if (!v->registry || !code)
+        return;
+    size_t ci = (size_t)v->schema->role[TALLY_ROLE_AUTHORITY_CODE];
+    const struct tally_authority *a = tally_registry_find(v->registry, code->text, code->len);
+    if (!a) {
+        rec->fields[ci].error = true;
+        tally_emit_field(&v->sink, v->schema, rec, ci, TALLY_SEV_ERROR, TALLY_CODE_AUTHORITY_UNKNOWN,
+                         "%.*s is not an authority code in the registry", (int)code->len, code->text);
+        return;
+    }
+    const struct tally_value *end = role_value(v, rec, TALLY_ROLE_PERIOD_END);
+    if (end && !tally_authority_in_force(a, end->number)) {
+        char day[11], when[11], succ[512];
+        tally_format_date(end->number, day);
+        rec->fields[ci].error = true;
+        if (end->number < a->valid_from) {
+            tally_format_date(a->valid_from, when);
+            tally_emit_field(&v->sink, v->schema, rec, ci, TALLY_SEV_ERROR,
+                             TALLY_CODE_AUTHORITY_NOT_VALID,
+                             "%s (%s) was not yet in force on %s: it starts on %s", a->code,
+                             a->name, day, when);
+        } else {
+            tally_format_date(a->valid_to, when);
+            describe_successors(v->registry, a, succ, sizeof succ);
+            tally_emit_field(&v->sink, v->schema, rec, ci, TALLY_SEV_ERROR,
+                             TALLY_CODE_AUTHORITY_NOT_VALID,
+                             "%s (%s) was no longer in force on %s: it ended on %s%s%s", a->code,
+                             a->name, day, when, *succ ? "; succeeded by " : "", succ);
+        }
+    }
+    int ni = v->schema->role[TALLY_ROLE_AUTHORITY_NAME];
+    if (ni < 0 || rec->fields[ni].error)
+        return;
+    struct tally_value *name = &rec->fields[ni].value;
+    if (name->kind == TALLY_TEXT && !tally_names_match(name->text, name->len, a->name, strlen(a->name)))
+        tally_emit_field(&v->sink, v->schema, rec, (size_t)ni, TALLY_SEV_WARNING,
+                         TALLY_CODE_AUTHORITY_NAME,
+                         "authority_name \"%.*s\" differs from the registry's \"%s\" for %s; "
+                         "the registry's name is used", (int)name->len, name->text, a->name, a->code);
+    /* Outputs carry the registry's name. */
+    name->kind = TALLY_TEXT;
+    name->text = a->name;
+    name->len = strlen(a->name);
+}
+
+static void check_period(struct tally_validator *v, struct tally_record *rec)
+{
+    const struct tally_value *start = role_value(v, rec, TALLY_ROLE_PERIOD_START);
+    const struct tally_value *end = role_value(v, rec, TALLY_ROLE_PERIOD_END);
+    if (!v->opts.has_period || !start || !end)
+        return;
+    if (start->number == v->opts.period_start && end->number == v->opts.period_end)
+        return;
+    char ws[11], we[11];
+    tally_format_date(v->opts.period_start, ws);
+    tally_format_date(v->opts.period_end, we);
+    tally_emit_field(&v->sink, v->schema, rec, (size_t)v->schema->role[TALLY_ROLE_PERIOD_START],
+                     TALLY_SEV_ERROR, TALLY_CODE_PERIOD_UNEXPECTED,
+                     "the period %.*s to %.*s is not the expected period %s to %s",
+                     (int)start->len, start->text, (int)end->len, end->text, ws, we);
+}
+
+/* ---- 5: rules ------------------------------------------------------------ */
+
+/* Expand {field} in a rule's message with the fields' values. */
+static void expand_template(const struct tally_schema *s, const struct tally_record *rec,
+                            const char *tmpl, char *out, size_t size)
+{
+    size_t o = 0;
+    for (const char *p = tmpl; *p && o + 1 < size;) {
+        const char *end;
+        int idx;
+        if (*p == '{' && (end = strchr(p, '}')) &&
+            (idx = tally_schema_field_index(s, p + 1, (size_t)(end - p - 1))) >= 0) {
+            size_t len;
+            const char *text = tally_field_output(&rec->fields[idx], &len);
+            if (!text)
+                text = "missing", len = 7;
+            o += (size_t)snprintf(out + o, size - o, "%.*s", (int)len, text);
+            p = end + 1;
+        } else {
+            out[o++] = *p++;
+        }
+    }
+    out[o < size ? o : size - 1] = '\0';
+}
+
+static void check_rules(struct tally_validator *v, struct tally_record *rec)
+{
+    for (size_t r = 0; r < v->schema->nrules; r++) {
+        const struct tally_rule *rule = &v->schema->rules[r];
+        enum tally_expr_result res = tally_expr_eval(rule->expr, rec);
+        if (res == TALLY_EXPR_SKIPPED) {
+            v->stats.rules_skipped++;
+            continue;
+        }
+        v->stats.rules_evaluated++;
+        if (res == TALLY_EXPR_TRUE)
+            continue;
+        char msg[1024];
+        expand_template(v->schema, rec, rule->message, msg, sizeof msg);
+        size_t n;
+        const size_t *fields = tally_expr_fields(rule->expr, &n);
+        if (n)
+            tally_emit_field(&v->sink, v->schema, rec, fields[0], rule->severity, rule->id, "%s", msg);
+        else
+            tally_emit_record(&v->sink, rec, rule->severity, rule->id, "%s", msg);
+    }
+}
+
+/* ---- 6: repeated keys ---------------------------------------------------- */
+
+static void hash_fields(const struct tally_schema *s, const struct tally_record *rec,
+                        struct tally_hash128 *key, struct tally_hash128 *values)
+{
+    struct tally_hasher hk, hv;
+    tally_hasher_init(&hk, 0x7461llu);
+    tally_hasher_init(&hv, 0x6c79llu);
+    for (size_t k = 0; k < s->npk; k++) {
+        size_t len;
+        const char *t = tally_field_output(&rec->fields[s->primary_key[k]], &len);
+        tally_hasher_add(&hk, t ? t : "", len);
+    }
+    for (size_t i = 0; i < s->nfields; i++) {
+        if ((int)i == s->role[TALLY_ROLE_SUBMITTED])
+            continue;
+        size_t len;
+        const char *t = tally_field_output(&rec->fields[i], &len);
+        tally_hasher_add(&hv, t ? t : "", len);
+    }
+    *key = tally_hasher_finish(&hk);
+    *values = tally_hasher_finish(&hv);
+    if (key->lo == 0 && key->hi == 0)   /* reserve 0 for free slots */
+        key->lo = 1;
+}
+
+static int grow_keys(struct tally_validator *v)
+{
+    size_t cap = v->capacity ? v->capacity * 2 : 1024;
+    struct key_entry *t = calloc(cap, sizeof *t);
+    if (!t)
+        return TALLY_ENOMEM;
+    for (size_t i = 0; i < v->capacity; i++) {
+        struct key_entry *e = &v->keys[i];
+        if (e->key.lo == 0 && e->key.hi == 0)
+            continue;
+        size_t j = e->key.lo & (cap - 1);
+        while (t[j].key.lo || t[j].key.hi)
+            j = (j + 1) & (cap - 1);
+        t[j] = *e;
+    }
+    free(v->keys);
+    v->keys = t;
+    v->capacity = cap;
+    return TALLY_OK;
+}
+
+static void describe_key(const struct tally_schema *s, const struct tally_record *rec, char *buf,
+                         size_t size)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < s->npk && o < size - 1; k++) {
+        size_t len;
+        const char *t = tally_field_output(&rec->fields[s->primary_key[k]], &len);
+        o += (size_t)snprintf(buf + o, size - o, "%s%.*s", k ? ", " : "", (int)len, t ? t : "");
+    }
+}
+
+static void where_seen(const struct key_entry *e, char *buf, size_t size)
+{
+    if (e->line)
+        snprintf(buf, size, "record %llu (line %u)", (unsigned long long)e->record, e->line);
+    else
+        snprintf(buf, size, "record %llu", (unsigned long long)e->record);
+}
+
+static int check_key(struct tally_validator *v, struct tally_record *rec)
+{
+    const struct tally_schema *s = v->schema;
+    if (s->npk == 0)
+        return TALLY_OK;
+    if ((v->nkeys + 1) * 4 > v->capacity * 3 && grow_keys(v) != TALLY_OK)
+        return TALLY_ENOMEM;
+    struct key_entry cur = {.record = rec->index, .line = rec->loc.line, .submitted = NO_SUBMITTED};
+    hash_fields(s, rec, &cur.key, &cur.values);
+    const struct tally_value *sub = role_value(v, rec, TALLY_ROLE_SUBMITTED);
+    if (sub)
+        cur.submitted = sub->number;
+
+    size_t j = cur.key.lo & (v->capacity - 1);
+    while ((v->keys[j].key.lo || v->keys[j].key.hi) &&
+           (v->keys[j].key.lo != cur.key.lo || v->keys[j].key.hi != cur.key.hi))
+        j = (j + 1) & (v->capacity - 1);
+    struct key_entry *e = &v->keys[j];
+    if (!e->key.lo && !e->key.hi) {
+        *e = cur;
+        v->nkeys++;
+        return TALLY_OK;
+    }
+
+    char key[256], seen[64], here[64];
+    describe_key(s, rec, key, sizeof key);
+    where_seen(e, seen, sizeof seen);
+    where_seen(&cur, here, sizeof here);
+    if (e->values.lo == cur.values.lo && e->values.hi == cur.values.hi) {
+        tally_emit_record(&v->sink, rec, TALLY_SEV_INFO, TALLY_CODE_DUPLICATE,
+                          "the record for %s repeats %s with the same values; it is kept once",
+                          key, seen);
+    } else if (e->submitted != NO_SUBMITTED && cur.submitted != NO_SUBMITTED &&
+               e->submitted != cur.submitted) {
+        if (cur.submitted > e->submitted) {
+            struct tally_loc loc = {.line = e->line};
+            tally_emit_at(&v->sink, NULL, rec->file, &loc, e->record, NULL, NULL, TALLY_PATH_NONE,
+                          NULL, TALLY_SEV_WARNING, TALLY_CODE_SUPERSEDED,
+                          "the record for %s is superseded by %s, submitted later", key, here);
+            *e = cur;
+        } else {
+            tally_emit_record(&v->sink, rec, TALLY_SEV_WARNING, TALLY_CODE_SUPERSEDED,
+                              "the record for %s is superseded by %s, submitted later", key, seen);
+        }
+    } else {
+        tally_emit_record(&v->sink, rec, TALLY_SEV_ERROR, TALLY_CODE_CONFLICT,
+                          "the record for %s conflicts with %s: same key, different values, and "
+                          "no later submitted time to choose between them", key, seen);
+    }
+    return TALLY_OK;
+}
+
+int tally_validator_check(struct tally_validator *v, struct tally_record *rec,
+                          struct tally_error *err)
+{
+    for (size_t i = 0; i < v->schema->nfields; i++)
+        check_field(v, rec, i);
+    check_registry(v, rec);
+    check_period(v, rec);
+    check_rules(v, rec);
+    if (v->opts.check_keys && rec->errors == 0 && !rec->inherited &&
+        check_key(v, rec) != TALLY_OK)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    return TALLY_OK;
+}

@@ -1,0 +1,640 @@
+/*
+ * readers/csv.c — the CSV reader, on libcsv.
+ *
+ *   struct tally_input in;                  tally_input_open(&in, "returns.csv", &err);
+ *   struct tally_reader *r;                 csv_reader_ops.open(&r, &in, &cfg, &err);
+ *   while ((rc = r->ops->next(r, &rec, &err)) == TALLY_RECORD) ...;
+ *
+ * libcsv parses; this file tells where each value is. libcsv does not track
+ * lines or columns, and calls back only when a field or row ends. So the
+ * input is fed to csv_parse one segment at a time, each segment ending just
+ * after a byte that can end a field or a row (delimiter, quote, CR, LF): every
+ * callback is then caused by the last byte of a segment, and the first byte of
+ * a segment that follows a callback is where the next field starts. The same
+ * scan checks UTF-8, finds NUL bytes, counts lines and characters, and stops
+ * any value at 64 KiB before libcsv buffers more.
+ *
+ * Quirks handled here: a leading UTF-8 BOM is dropped (and a UTF-16 BOM is an
+ * `encoding` error); CRLF is one line end; blank rows (nothing, or only empty
+ * cells) are warnings, not records; libcsv's strict mode finds stray quotes,
+ * after which the rest of the line is skipped and parsing starts afresh.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <csv.h>
+
+#include "core/arena.h"
+#include "core/emit.h"
+#include "core/utf8.h"
+#include "tally/reader.h"
+#include "readers/readers.h"
+
+struct cell {
+    const char *text;       /* in the row arena, NUL-terminated */
+    size_t len;
+    struct tally_loc loc;
+};
+
+struct csv_reader {
+    struct tally_reader base;
+    struct csv_parser parser;
+    struct tally_arena arena;       /* cell texts of the current row */
+    struct tally_record rec;
+    struct tally_field *fields;     /* rec.fields: schema->nfields slots */
+
+    /* The header. */
+    bool header_done;
+    int *colmap;                    /* column → schema field index, or -1 */
+    size_t ncols;
+    const char *file_error;         /* code of a header error every record inherits */
+
+    /* The row being assembled. */
+    struct cell *cells;
+    size_t ncells, cells_cap;
+    size_t nfields_seen;            /* cells in the row, stored or not */
+    struct tally_loc extra_loc;     /* first cell beyond the header's width */
+    struct tally_loc row_loc;       /* where the row starts */
+    struct tally_loc end_loc;       /* the byte that ended the row */
+    struct tally_loc field_loc;     /* where the current field starts */
+    bool row_begun;                 /* a byte of the current row has been read */
+    bool at_field_start;            /* the next byte starts a field */
+    bool row_ready;                 /* libcsv ended a row: it is in cells */
+    unsigned row_errors;            /* errors found while reading the row */
+    bool row_encoding_reported;     /* one `encoding` diagnostic per row is enough */
+    const char *row_broken;         /* code of a syntax or limit error: skip to LF */
+    bool skipping;                  /* discarding input up to the next LF */
+
+    /* Where the next unread byte is. */
+    struct tally_loc pos;
+    bool prev_cr;                   /* the byte before pos was CR */
+    struct tally_loc seg_loc;       /* position of the current segment's last byte */
+
+    bool started;                   /* BOM checked */
+    bool finished;                  /* csv_fini done */
+    bool nonempty;                  /* the file held any row at all */
+    bool fatal;                     /* stop: nothing more can be read */
+    bool delivered;                 /* the last call returned a record made of cells */
+};
+
+static int no_space(unsigned char c)
+{
+    (void)c;
+    return 0;   /* keep spaces: " 42" is not 42 unless --clean says so */
+}
+
+static int parser_init(struct csv_reader *cr)
+{
+    if (csv_init(&cr->parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+        return TALLY_ENOMEM;
+    csv_set_delim(&cr->parser, (unsigned char)cr->base.cfg.delimiter);
+    csv_set_space_func(&cr->parser, no_space);
+    return TALLY_OK;
+}
+
+/* ---- libcsv callbacks ---------------------------------------------------- */
+
+static void on_field(void *data, size_t len, void *ctx)
+{
+    struct csv_reader *cr = ctx;
+    cr->at_field_start = true;
+    size_t limit = cr->header_done ? cr->ncols + 1 : TALLY_MAX_COLUMNS + 1;
+    size_t n = cr->nfields_seen++;
+    if (cr->header_done && n == cr->ncols)
+        cr->extra_loc = cr->field_loc;
+    if (n >= limit)
+        return;     /* counted, not kept: the row is ragged or too wide */
+    if (cr->ncells == cr->cells_cap) {
+        size_t cap = cr->cells_cap ? cr->cells_cap * 2 : 16;
+        struct cell *c = realloc(cr->cells, cap * sizeof *c);
+        if (!c) {
+            cr->fatal = true;
+            return;
+        }
+        cr->cells = c;
+        cr->cells_cap = cap;
+    }
+    char *text = tally_arena_strndup(&cr->arena, data ? data : "", data ? len : 0);
+    if (!text) {
+        cr->fatal = true;
+        return;
+    }
+    cr->cells[cr->ncells++] = (struct cell){text, data ? len : 0, cr->field_loc};
+}
+
+static void on_row(int c, void *ctx)
+{
+    struct csv_reader *cr = ctx;
+    (void)c;
+    cr->row_ready = true;
+    cr->row_begun = false;
+    cr->at_field_start = true;
+    cr->end_loc = cr->seg_loc;
+}
+
+/* ---- positions ------------------------------------------------------------ */
+
+/* Move pos over one character of n bytes whose first byte is b. */
+static inline void step(struct csv_reader *cr, unsigned char b, size_t n)
+{
+    cr->pos.offset += n;
+    if (b == '\n') {
+        if (!cr->prev_cr) {
+            cr->pos.line++;
+            cr->pos.column = 1;
+        }
+        cr->prev_cr = false;
+    } else if (b == '\r') {
+        cr->pos.line++;
+        cr->pos.column = 1;
+        cr->prev_cr = true;
+    } else {
+        cr->pos.column++;
+        cr->prev_cr = false;
+    }
+}
+
+static void row_error(struct csv_reader *cr, const struct tally_loc *loc, const char *code,
+                      const char *fmt, ...) TALLY_PRINTF(4, 5);
+
+/* An error in the row being read; counted on the record it will become. */
+static void row_error(struct csv_reader *cr, const struct tally_loc *loc, const char *code,
+                      const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    uint64_t record = cr->header_done ? cr->base.records + 1 : 0;
+    tally_emit_at(&cr->base.cfg.sink, NULL, cr->base.in->name, loc, record, NULL, NULL,
+                  TALLY_PATH_NONE, NULL, TALLY_SEV_ERROR, code, "%s", msg);
+    cr->row_errors++;
+}
+
+/* A byte that cannot be part of valid UTF-8 text, or a NUL. */
+static void encoding_error(struct csv_reader *cr, const char *why, unsigned char byte)
+{
+    if (cr->row_encoding_reported)
+        return;
+    cr->row_encoding_reported = true;
+    if (byte == 0)
+        row_error(cr, &cr->pos, TALLY_CODE_ENCODING, "NUL byte at byte offset %llu",
+                  (unsigned long long)cr->pos.offset);
+    else
+        row_error(cr, &cr->pos, TALLY_CODE_ENCODING, "invalid UTF-8 (%s, byte 0x%02X) at byte "
+                  "offset %llu", why, byte, (unsigned long long)cr->pos.offset);
+}
+
+static bool is_special(const struct csv_reader *cr, unsigned char c)
+{
+    return c == (unsigned char)cr->base.cfg.delimiter || c == '"' || c == '\r' || c == '\n';
+}
+
+/*
+ * Scan forward from buf[pos] to the end of the next segment: just after the
+ * next special byte, or the end of the buffered data. Checks encoding and
+ * moves cr->pos as it goes. Returns the segment's length; 0 means more input
+ * is needed first (a multi-byte character is cut by the buffer's end).
+ */
+static size_t scan_segment(struct csv_reader *cr, const unsigned char *p, size_t avail, bool eof)
+{
+    size_t i = 0;
+    while (i < avail) {
+        unsigned char c = p[i];
+        if (c < 0x80) {
+            if (c == 0)
+                encoding_error(cr, NULL, 0);
+            cr->seg_loc = cr->pos;
+            step(cr, c, 1);
+            i++;
+            if (is_special(cr, c))
+                break;
+            continue;
+        }
+        const char *why = NULL;
+        int n = tally_utf8_seq(p + i, avail - i, &why);
+        if (n < 0 && !eof)
+            return i;               /* finish the character after the next read */
+        if (n <= 0) {
+            encoding_error(cr, why ? why : "truncated sequence", c);
+            n = 1;
+        }
+        cr->seg_loc = cr->pos;
+        step(cr, c, (size_t)n);
+        i += (size_t)n;
+    }
+    return i;
+}
+
+/* Recompute where byte k of a segment starting at `from` is. */
+static struct tally_loc loc_within(struct tally_loc from, bool prev_cr, const unsigned char *p,
+                                   size_t k)
+{
+    for (size_t i = 0; i < k; i++) {
+        unsigned char b = p[i];
+        from.offset++;
+        if (b == '\n' && !prev_cr)
+            from.line++, from.column = 1;
+        else if (b == '\r')
+            from.line++, from.column = 1;
+        else if (b != '\n' && (b & 0xC0) != 0x80)
+            from.column++;
+        prev_cr = b == '\r';
+    }
+    return from;
+}
+
+/* Start discarding input up to the next LF after a syntax or limit error. */
+static int break_row(struct csv_reader *cr, const char *code)
+{
+    cr->row_broken = code;
+    cr->skipping = true;
+    csv_free(&cr->parser);
+    return parser_init(cr);
+}
+
+/* Discard bytes of a broken row up to and including the next LF. */
+static void skip_line(struct csv_reader *cr)
+{
+    struct tally_input *in = cr->base.in;
+    const unsigned char *p = in->buf + in->pos;
+    size_t avail = in->len - in->pos;
+    const unsigned char *lf = memchr(p, '\n', avail);
+    size_t n = lf ? (size_t)(lf - p) + 1 : avail;
+    for (size_t i = 0; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80 || p[i] == '\n')
+            step(cr, p[i], 1);
+        else
+            cr->pos.offset++;
+    in->pos += n;
+    if (lf) {
+        cr->skipping = false;
+        cr->row_ready = true;
+        cr->row_begun = false;
+        cr->at_field_start = true;
+    }
+}
+
+/* Feed one segment to libcsv. */
+static int feed(struct csv_reader *cr, struct tally_error *err)
+{
+    struct tally_input *in = cr->base.in;
+    const unsigned char *p = in->buf + in->pos;
+    size_t avail = in->len - in->pos;
+
+    if (cr->skipping) {
+        skip_line(cr);
+        return TALLY_OK;
+    }
+    if (cr->at_field_start) {
+        unsigned char c = p[0];
+        if (!cr->row_begun && (c == '\r' || c == '\n')) {
+            /* A line end outside any row: the LF of a CRLF, or a blank line. */
+            if (!(c == '\n' && cr->prev_cr)) {
+                struct tally_loc loc = {cr->pos.line, 1, cr->pos.offset};
+                tally_emit_at(&cr->base.cfg.sink, NULL, in->name, &loc, 0, NULL, NULL,
+                              TALLY_PATH_NONE, NULL, TALLY_SEV_WARNING, TALLY_CODE_CSV_BLANK_ROW,
+                              "blank row ignored");
+                cr->nonempty = true;
+            }
+            step(cr, c, 1);
+            in->pos++;
+            return TALLY_OK;
+        }
+        cr->field_loc = cr->pos;
+        cr->at_field_start = false;
+        if (!cr->row_begun) {
+            cr->row_begun = true;
+            cr->nonempty = true;
+            cr->row_loc = cr->pos;
+        }
+    }
+
+    struct tally_loc start = cr->pos;
+    bool start_cr = cr->prev_cr;
+    size_t n = scan_segment(cr, p, avail, in->eof);
+    if (n == 0)
+        return tally_input_fill(in, err);
+
+    /* A value may not grow past the limit; libcsv would buffer it all. */
+    size_t value_end = n - (is_special(cr, p[n - 1]) ? 1 : 0);
+    if (cr->pos.offset - (n - value_end) - cr->field_loc.offset > TALLY_MAX_VALUE_BYTES) {
+        row_error(cr, &cr->field_loc, TALLY_CODE_LIMIT, "value longer than %d bytes; the rest "
+                  "of the line is skipped", TALLY_MAX_VALUE_BYTES);
+        in->pos += n;
+        return break_row(cr, TALLY_CODE_LIMIT) == TALLY_OK
+                   ? TALLY_OK : tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    }
+
+    size_t done = csv_parse(&cr->parser, p, n, on_field, on_row, cr);
+    if (cr->fatal)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    if (done < n) {
+        if (csv_error(&cr->parser) != CSV_EPARSE)
+            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        struct tally_loc at = loc_within(start, start_cr, p, done);
+        unsigned char bad = p[done];
+        if (bad == '"')
+            row_error(cr, &at, TALLY_CODE_CSV_SYNTAX, "quote inside an unquoted value (quote "
+                      "the whole value and double the quote); the rest of the line is skipped");
+        else
+            row_error(cr, &at, TALLY_CODE_CSV_SYNTAX, "unexpected text after a closing quote (a "
+                      "quote inside a quoted value must be doubled); the rest of the line is "
+                      "skipped");
+        /* Resume skipping at the bad byte, which may itself be the LF. */
+        cr->pos = at;
+        cr->prev_cr = done > 0 && p[done - 1] == '\r';
+        in->pos += done;
+        return break_row(cr, TALLY_CODE_CSV_SYNTAX) == TALLY_OK
+                   ? TALLY_OK : tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    }
+    in->pos += n;
+    return TALLY_OK;
+}
+
+/* ---- rows ----------------------------------------------------------------- */
+
+static bool blank_cell(const struct cell *c)
+{
+    for (size_t i = 0; i < c->len; i++)
+        if (c->text[i] != ' ' && c->text[i] != '\t')
+            return false;
+    return true;
+}
+
+static void reset_row(struct csv_reader *cr)
+{
+    tally_arena_reset(&cr->arena);
+    cr->ncells = cr->nfields_seen = 0;
+    cr->row_ready = false;
+    cr->row_errors = 0;
+    cr->row_encoding_reported = false;
+    cr->row_broken = NULL;
+}
+
+static void header_diag(struct csv_reader *cr, const struct tally_loc *loc,
+                        enum tally_severity sev, const char *code, const char *fmt, ...)
+    TALLY_PRINTF(5, 6);
+
+/* A problem with the header; an error is inherited by every record. */
+static void header_diag(struct csv_reader *cr, const struct tally_loc *loc,
+                        enum tally_severity sev, const char *code, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    tally_emit_at(&cr->base.cfg.sink, NULL, cr->base.in->name, loc, 0, NULL, NULL,
+                  TALLY_PATH_NONE, NULL, sev, code, "%s", msg);
+    if (sev == TALLY_SEV_ERROR && !cr->file_error)
+        cr->file_error = code;
+}
+
+/* Map the header's columns to the schema's fields (SPEC §3). */
+static int read_header(struct csv_reader *cr, struct tally_error *err)
+{
+    const struct tally_schema *s = cr->base.cfg.schema;
+    if (cr->nfields_seen > TALLY_MAX_COLUMNS) {
+        header_diag(cr, &cr->row_loc, TALLY_SEV_ERROR, TALLY_CODE_LIMIT,
+                    "the header has more than %d columns; the file is not read", TALLY_MAX_COLUMNS);
+        cr->fatal = true;
+        return TALLY_OK;
+    }
+    if (cr->row_broken) {
+        header_diag(cr, &cr->row_loc, TALLY_SEV_ERROR, TALLY_CODE_FORMAT,
+                    "the header row cannot be read; the file is not read");
+        cr->fatal = true;
+        return TALLY_OK;
+    }
+    cr->ncols = cr->ncells;
+    cr->colmap = malloc((cr->ncols ? cr->ncols : 1) * sizeof *cr->colmap);
+    if (!cr->colmap)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    for (size_t i = 0; i < cr->ncols; i++) {
+        const struct cell *c = &cr->cells[i];
+        int f = tally_schema_match_column(s, c->text, c->len);
+        cr->colmap[i] = -1;
+        if (f < 0) {
+            if (blank_cell(c))
+                header_diag(cr, &c->loc, TALLY_SEV_WARNING, TALLY_CODE_CSV_HEADER_UNKNOWN,
+                            "column without a name is ignored");
+            else
+                header_diag(cr, &c->loc, TALLY_SEV_WARNING, TALLY_CODE_CSV_HEADER_UNKNOWN,
+                            "unknown column \"%s\" is ignored", c->text);
+            continue;
+        }
+        size_t j = 0;
+        while (j < i && cr->colmap[j] != f)
+            j++;
+        if (j < i) {
+            header_diag(cr, &c->loc, TALLY_SEV_ERROR, TALLY_CODE_CSV_HEADER_DUPLICATE,
+                        "column \"%s\" appears twice (first at column %u); the file's records "
+                        "cannot be accepted", s->fields[f].name, (unsigned)cr->cells[j].loc.column);
+            continue;
+        }
+        cr->colmap[i] = f;
+    }
+    for (size_t f = 0; f < s->nfields; f++) {
+        if (!s->fields[f].required)
+            continue;
+        size_t i = 0;
+        while (i < cr->ncols && cr->colmap[i] != (int)f)
+            i++;
+        if (i == cr->ncols)
+            header_diag(cr, &cr->row_loc, TALLY_SEV_ERROR, TALLY_CODE_CSV_HEADER_MISSING,
+                        "required column \"%s\" is missing from the header; the file's records "
+                        "cannot be accepted", s->fields[f].name);
+    }
+    cr->header_done = true;
+    return TALLY_OK;
+}
+
+/* Turn the assembled row into the record. Returns false for a blank row. */
+static bool make_record(struct csv_reader *cr)
+{
+    if (!cr->row_broken && cr->row_errors == 0) {
+        size_t i = 0;
+        while (i < cr->ncells && blank_cell(&cr->cells[i]))
+            i++;
+        if (i == cr->ncells && cr->nfields_seen == cr->ncells) {
+            struct tally_loc loc = {cr->row_loc.line, 1, cr->row_loc.offset};
+            tally_emit_at(&cr->base.cfg.sink, NULL, cr->base.in->name, &loc, 0, NULL, NULL,
+                          TALLY_PATH_NONE, NULL, TALLY_SEV_WARNING, TALLY_CODE_CSV_BLANK_ROW,
+                          "blank row ignored");
+            return false;
+        }
+    }
+    struct tally_record *rec = &cr->rec;
+    memset(cr->fields, 0, cr->base.cfg.schema->nfields * sizeof *cr->fields);
+    rec->index = ++cr->base.records;
+    rec->loc = cr->row_loc;
+    rec->errors = cr->row_errors;
+    rec->warnings = 0;
+    rec->inherited = cr->row_broken ? cr->row_broken : cr->file_error;
+    if (cr->file_error)
+        rec->errors++;
+    for (size_t i = 0; i < cr->ncells && i < cr->ncols; i++) {
+        int f = cr->colmap[i];
+        if (f < 0)
+            continue;
+        cr->fields[f] = (struct tally_field){
+            .text = cr->cells[i].text, .len = cr->cells[i].len, .loc = cr->cells[i].loc,
+        };
+    }
+    if (!cr->row_broken && cr->nfields_seen != cr->ncols) {
+        const struct tally_loc *loc = cr->nfields_seen > cr->ncols ? &cr->extra_loc : &cr->end_loc;
+        tally_emit_at(&cr->base.cfg.sink, rec, rec->file, loc, rec->index, NULL, NULL,
+                      TALLY_PATH_NONE, NULL, TALLY_SEV_ERROR, TALLY_CODE_CSV_RAGGED_ROW,
+                      "the row has %zu fields but the header has %zu", cr->nfields_seen, cr->ncols);
+        if (cr->nfields_seen < cr->ncols)
+            rec->inherited = TALLY_CODE_CSV_RAGGED_ROW;
+    }
+    return true;
+}
+
+static int csv_next(struct tally_reader *r, struct tally_record **out, struct tally_error *err)
+{
+    struct csv_reader *cr = (struct csv_reader *)r;
+    struct tally_input *in = r->in;
+    int rc;
+
+    if (!cr->started) {
+        cr->started = true;
+        if ((rc = tally_input_want(in, 3, err)))
+            return rc;
+        const unsigned char *p = in->buf + in->pos;
+        size_t n = in->len - in->pos;
+        if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
+            in->pos += 3;
+            cr->pos.offset = 3;
+        } else if (n >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF))) {
+            struct tally_loc loc = {1, 1, 0};
+            tally_emit_at(&r->cfg.sink, NULL, in->name, &loc, 0, NULL, NULL, TALLY_PATH_NONE, NULL,
+                          TALLY_SEV_ERROR, TALLY_CODE_ENCODING,
+                          "the file is UTF-16 (byte order mark 0x%02X%02X at byte offset 0); "
+                          "save it as UTF-8", p[0], p[1]);
+            cr->fatal = true;
+        }
+    }
+
+    if (cr->delivered) {            /* the record handed out last time is done with */
+        cr->delivered = false;
+        reset_row(cr);
+    }
+    for (;;) {
+        if (cr->fatal)
+            return TALLY_DONE;
+        if (cr->row_ready) {
+            if (!cr->header_done) {
+                if ((rc = read_header(cr, err)))
+                    return rc;
+                reset_row(cr);
+                continue;
+            }
+            if (make_record(cr)) {
+                cr->row_ready = false;
+                cr->delivered = true;
+                *out = &cr->rec;
+                return TALLY_RECORD;
+            }
+            reset_row(cr);
+            continue;
+        }
+        if (in->pos == in->len) {
+            if (!in->eof) {
+                if ((rc = tally_input_fill(in, err)))
+                    return rc;
+                continue;
+            }
+            if (cr->finished)
+                break;
+            cr->finished = true;
+            if (cr->skipping) {         /* a broken last row without a line end */
+                cr->skipping = false;
+                cr->row_ready = true;
+                continue;
+            }
+            cr->seg_loc = cr->pos;
+            if (csv_fini(&cr->parser, on_field, on_row, cr) != 0) {
+                row_error(cr, &cr->field_loc, TALLY_CODE_CSV_SYNTAX,
+                          "quoted value is not closed before the end of the file");
+                cr->row_broken = TALLY_CODE_CSV_SYNTAX;
+                cr->row_ready = true;
+            }
+            if (cr->fatal)
+                return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+            continue;
+        }
+        if ((rc = feed(cr, err)))
+            return rc;
+    }
+
+    /* End of file. */
+    if (!cr->header_done) {
+        tally_emit_at(&r->cfg.sink, NULL, in->name, NULL, 0, NULL, NULL, TALLY_PATH_NONE, NULL,
+                      TALLY_SEV_ERROR, TALLY_CODE_FORMAT, "%s",
+                      cr->nonempty ? "the file has no header row, only blank lines"
+                                   : "the file is empty: a CSV return needs a header row and at "
+                                     "least one record");
+    } else if (cr->header_done && r->records == 0 && !cr->file_error) {
+        struct tally_loc loc = {1, 1, 0};
+        tally_emit_at(&r->cfg.sink, NULL, in->name, &loc, 0, NULL, NULL, TALLY_PATH_NONE, NULL,
+                      TALLY_SEV_WARNING, TALLY_CODE_FORMAT, "the file has a header but no records");
+    }
+    cr->fatal = true;
+    return TALLY_DONE;
+}
+
+static int csv_open(struct tally_reader **out, struct tally_input *in,
+                    const struct tally_reader_config *cfg, struct tally_error *err)
+{
+    struct csv_reader *cr = calloc(1, sizeof *cr);
+    if (!cr)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    cr->base.ops = &tally_csv_reader;
+    cr->base.in = in;
+    cr->base.cfg = *cfg;
+    if (!cr->base.cfg.delimiter)
+        cr->base.cfg.delimiter = ',';
+    cr->fields = calloc(cfg->schema->nfields, sizeof *cr->fields);
+    if (!cr->fields || parser_init(cr) != TALLY_OK) {
+        free(cr->fields);
+        free(cr);
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    }
+    cr->rec.file = in->name;
+    cr->rec.nfields = cfg->schema->nfields;
+    cr->rec.fields = cr->fields;
+    cr->rec.path_kind = TALLY_PATH_NONE;
+    cr->pos = (struct tally_loc){1, 1, 0};
+    cr->at_field_start = true;
+    *out = &cr->base;
+    return TALLY_OK;
+}
+
+static void csv_close(struct tally_reader *r)
+{
+    struct csv_reader *cr = (struct csv_reader *)r;
+    if (!cr)
+        return;
+    csv_free(&cr->parser);
+    tally_arena_fini(&cr->arena);
+    free(cr->cells);
+    free(cr->colmap);
+    free(cr->fields);
+    free(cr);
+}
+
+static const char *const csv_extensions[] = {".csv", NULL};
+
+const struct tally_reader_ops tally_csv_reader = {
+    .name = "csv",
+    .extensions = csv_extensions,
+    .open = csv_open,
+    .next = csv_next,
+    .close = csv_close,
+};

@@ -1,0 +1,12 @@
+/*
+ * readers/readers.h — the reader implementations (internal). Each format
+ * file defines one of these; registry.c lists them.
+ */
+#ifndef TALLY_READERS_H
+#define TALLY_READERS_H
+
+#include "tally/reader.h"
+
+extern const struct tally_reader_ops tally_csv_reader;
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * readers/registry.c — the table of readers, and choosing one for a file:
+ * by --format name, by file name ending, or by the first bytes.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "readers/readers.h"
+
+static const struct tally_reader_ops *const readers[] = {
+    &tally_csv_reader,
+    NULL,
+};
+
+const struct tally_reader_ops *const *tally_readers(void)
+{
+    return readers;
+}
+
+const struct tally_reader_ops *tally_reader_find(const char *name)
+{
+    for (size_t i = 0; readers[i]; i++)
+        if (strcmp(readers[i]->name, name) == 0)
+            return readers[i];
+    return NULL;
+}
+
+const struct tally_reader_ops *tally_reader_for_path(const char *path)
+{
+    size_t n = strlen(path);
+    for (size_t i = 0; readers[i]; i++)
+        for (const char *const *e = readers[i]->extensions; *e; e++) {
+            size_t k = strlen(*e);
+            if (n > k && strcasecmp(path + n - k, *e) == 0)
+                return readers[i];
+        }
+    return NULL;
+}
+
+int tally_reader_sniff(struct tally_input *in, const struct tally_reader_ops **ops,
+                       struct tally_error *err)
+{
+    int rc = tally_input_want(in, 512, err);
+    if (rc)
+        return rc;
+    const unsigned char *p = in->buf + in->pos, *end = in->buf + in->len;
+    if (end - p >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
+        p += 3;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    const char *name = "csv";
+    if (p < end && *p == '<')
+        name = "xml";
+    else if (p < end && (*p == '{' || *p == '['))
+        name = "json";
+    *ops = tally_reader_find(name);
+    if (!*ops)
+        return tally_error_set(err, TALLY_EFORMAT, "\"%s\" looks like %s, which this build of "
+                               "tally cannot read yet", in->name, name);
+    return TALLY_OK;
+}

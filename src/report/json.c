@@ -1,0 +1,130 @@
+/*
+ * report/json.c — the JSON report of SPEC §7:
+ *
+ *   {"valid": false, "truncated": false,
+ *    "schema": {"name": "missing-from-care", "version": "1.0.0"},
+ *    "stats": {"files", "records", "errors", "warnings", "infos",
+ *              "rules_evaluated", "rules_skipped"},
+ *    "files": [{"path", "format", "sha256", "records", "errors", "warnings"}],
+ *    "diagnostics": [{"severity", "code", "message", "file", "line", "column",
+ *                     "record", "field", "value", "pointer", "xpath"}]}
+ *
+ * The totals come first but are known last, so diagnostics are streamed to a
+ * temporary file as they arrive and copied in at the end: memory stays flat
+ * however many there are.
+ */
+#include <stdlib.h>
+
+#include "core/jsonout.h"
+#include "report/reports.h"
+
+struct json_report {
+    struct tally_report base;
+    FILE *tmp;              /* the diagnostics array's body */
+    uint64_t ndiags;
+};
+
+static int json_open(struct tally_report **out, FILE *fp, struct tally_error *err)
+{
+    struct json_report *r = calloc(1, sizeof *r);
+    if (!r)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    r->tmp = tmpfile();
+    if (!r->tmp) {
+        free(r);
+        return tally_error_set(err, TALLY_EIO, "cannot create a temporary file for the JSON report");
+    }
+    r->base.ops = &tally_json_report;
+    r->base.out = fp;
+    *out = &r->base;
+    return TALLY_OK;
+}
+
+static int json_diag(struct tally_report *tr, const struct tally_diag *d)
+{
+    struct json_report *r = (struct json_report *)tr;
+    FILE *o = r->tmp;
+    fputs(r->ndiags++ ? ",\n    {" : "\n    {", o);
+    fputs("\"severity\": ", o);
+    tally_json_cstring(o, tally_severity_name(d->severity));
+    fputs(", \"code\": ", o);
+    tally_json_cstring(o, d->code);
+    fputs(", \"message\": ", o);
+    tally_json_cstring(o, d->message);
+    fputs(", \"file\": ", o);
+    tally_json_cstring(o, d->file);
+    fputs(", \"line\": ", o);
+    tally_json_uint(o, d->line, d->line != 0);
+    fputs(", \"column\": ", o);
+    tally_json_uint(o, d->column, d->column != 0);
+    fputs(", \"record\": ", o);
+    tally_json_uint(o, d->record, d->record != 0);
+    fputs(", \"field\": ", o);
+    tally_json_cstring(o, d->field);
+    fputs(", \"value\": ", o);
+    tally_json_cstring(o, d->value);
+    fputs(", \"pointer\": ", o);
+    tally_json_cstring(o, d->pointer);
+    fputs(", \"xpath\": ", o);
+    tally_json_cstring(o, d->xpath);
+    putc('}', o);
+    return ferror(o) ? TALLY_EIO : TALLY_OK;
+}
+
+static int json_finish(struct tally_report *tr, const struct tally_report_summary *s,
+                       const struct tally_report_file *files, size_t nfiles,
+                       struct tally_error *err)
+{
+    struct json_report *r = (struct json_report *)tr;
+    FILE *o = tr->out;
+    fprintf(o, "{\n  \"valid\": %s,\n  \"truncated\": %s,\n  \"schema\": {\"name\": ",
+            s->errors == 0 ? "true" : "false", s->truncated ? "true" : "false");
+    tally_json_cstring(o, s->schema_name);
+    fputs(", \"version\": ", o);
+    tally_json_cstring(o, s->schema_version);
+    fprintf(o, "},\n  \"stats\": {\"files\": %llu, \"records\": %llu, \"errors\": %llu, "
+            "\"warnings\": %llu, \"infos\": %llu, \"rules_evaluated\": %llu, "
+            "\"rules_skipped\": %llu},\n  \"files\": [",
+            (unsigned long long)s->files, (unsigned long long)s->records,
+            (unsigned long long)s->errors, (unsigned long long)s->warnings,
+            (unsigned long long)s->infos, (unsigned long long)s->rules_evaluated,
+            (unsigned long long)s->rules_skipped);
+    for (size_t i = 0; i < nfiles; i++) {
+        const struct tally_report_file *f = &files[i];
+        fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", o);
+        tally_json_cstring(o, f->path);
+        fputs(", \"format\": ", o);
+        tally_json_cstring(o, f->format);
+        fputs(", \"sha256\": ", o);
+        tally_json_cstring(o, f->sha256);
+        fprintf(o, ", \"records\": %llu, \"errors\": %llu, \"warnings\": %llu}",
+                (unsigned long long)f->records, (unsigned long long)f->errors,
+                (unsigned long long)f->warnings);
+    }
+    fputs(nfiles ? "\n  ],\n  \"diagnostics\": [" : "],\n  \"diagnostics\": [", o);
+    rewind(r->tmp);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, r->tmp)) > 0)
+        fwrite(buf, 1, n, o);
+    if (ferror(r->tmp))
+        return tally_error_set(err, TALLY_EIO, "cannot read back the JSON report's temporary file");
+    fputs(r->ndiags ? "\n  ]\n}\n" : "]\n}\n", o);
+    return TALLY_OK;
+}
+
+static void json_close(struct tally_report *tr)
+{
+    struct json_report *r = (struct json_report *)tr;
+    if (r->tmp)
+        fclose(r->tmp);
+    free(r);
+}
+
+const struct tally_report_ops tally_json_report = {
+    .name = "json",
+    .open = json_open,
+    .diag = json_diag,
+    .finish = json_finish,
+    .close = json_close,
+};

@@ -1,0 +1,12 @@
+/*
+ * report/reports.h — the report implementations (internal); registry.c lists them.
+ */
+#ifndef TALLY_REPORTS_H
+#define TALLY_REPORTS_H
+
+#include "tally/report.h"
+
+extern const struct tally_report_ops tally_text_report;
+extern const struct tally_report_ops tally_json_report;
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * report/text.c — the text report: one line per diagnostic in the form
+ * compilers use, so editors and CI logs can jump to it,
+ *
+ *   returns/northants.csv:3:35: error[found-le-went-missing]: found (16) exceeds ...
+ *
+ * then one summary line (unless --quiet):
+ *
+ *   2 files, 40 records: 1 error, 2 warnings, 0 infos
+ */
+#include <stdlib.h>
+
+#include "report/reports.h"
+
+static int text_open(struct tally_report **out, FILE *fp, struct tally_error *err)
+{
+    struct tally_report *r = calloc(1, sizeof *r);
+    if (!r)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    r->ops = &tally_text_report;
+    r->out = fp;
+    *out = r;
+    return TALLY_OK;
+}
+
+static int text_diag(struct tally_report *r, const struct tally_diag *d)
+{
+    FILE *out = r->out;
+    fputs(d->file ? d->file : "tally", out);
+    if (d->line) {
+        fprintf(out, ":%u", d->line);
+        if (d->column)
+            fprintf(out, ":%u", d->column);
+    }
+    fprintf(out, ": %s[%s]: %s\n", tally_severity_name(d->severity), d->code, d->message);
+    return TALLY_OK;
+}
+
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+static int text_finish(struct tally_report *r, const struct tally_report_summary *s,
+                       const struct tally_report_file *files, size_t nfiles,
+                       struct tally_error *err)
+{
+    (void)files;
+    (void)nfiles;
+    (void)err;
+    if (s->truncated)
+        fprintf(r->out, "tally: details stopped after %llu %s (--max-errors); the counts below "
+                "are complete\n", (unsigned long long)s->max_errors,
+                plural(s->max_errors, "error", "errors"));
+    if (!s->quiet)
+        fprintf(r->out, "%llu %s, %llu %s: %llu %s, %llu %s, %llu %s\n",
+                (unsigned long long)s->files, plural(s->files, "file", "files"),
+                (unsigned long long)s->records, plural(s->records, "record", "records"),
+                (unsigned long long)s->errors, plural(s->errors, "error", "errors"),
+                (unsigned long long)s->warnings, plural(s->warnings, "warning", "warnings"),
+                (unsigned long long)s->infos, plural(s->infos, "info", "infos"));
+    return TALLY_OK;
+}
+
+static void text_close(struct tally_report *r)
+{
+    free(r);
+}
+
+const struct tally_report_ops tally_text_report = {
+    .name = "text",
+    .open = text_open,
+    .diag = text_diag,
+    .finish = text_finish,
+    .close = text_close,
+};
