@@ -1,0 +1,766 @@
+/*
+ * registry.c — the UK authority registry (registry.h): load it from CSV,
+ * look codes up, and normalise authority names for comparison.
+ *
+ *     struct tally_error err;
+ *     struct tally_registry *reg = tally_registry_load_default(&err);
+ *     if (!reg)
+ *         return err.status;             // err.message: "line 12: valid_from ..."
+ *     const struct tally_authority *a = tally_registry_find(reg, "E10000021", 9);
+ *     if (a && !tally_authority_in_force(a, period_end))
+ *         ...                            // a->successors name what replaced it
+ *     tally_registry_free(reg);
+ *
+ * Loading. libcsv parses the text in strict mode. Its callbacks do not say
+ * where they are, so the loader feeds it one physical line at a time (the
+ * line terminator as a call of its own) and counts lines itself. A record
+ * can only start at the first byte of a call and only end on a terminator,
+ * so the loader knows the line where each record starts: that is the line
+ * its errors name (a strict-mode quote error names the line of the bad
+ * byte). libcsv's trimming of spaces around unquoted
+ * fields is turned off, so fields are exactly the bytes in the file and a
+ * line of spaces is a (bad) record rather than a skipped blank line; blank
+ * lines are skipped. A UTF-8 byte-order mark at the start is skipped.
+ *
+ * Each record is checked when it ends, and the first problem stops the load
+ * with "line N: ..." in the error. After the last record, every successor
+ * code must itself be in the registry, so a caller that follows successors
+ * never meets a dangling code.
+ *
+ * Memory. Every string and successor array lives in one arena owned by the
+ * registry; the authorities are one array in file order; a hash table of
+ * indexes (open addressing, linear probing) finds a code in O(1).
+ *
+ * Names. tally_name_normalise reads a name as a sequence of words (runs of
+ * ASCII letters and digits and bytes >= 0x80; '&' is the word "and";
+ * everything else separates words), drops "council", "city of" and
+ * "county of", and "city" or "county" before "council", folds ASCII case
+ * and joins the words with one space.
+ * The same word reader drives tally_names_match, which compares two names
+ * byte by byte without allocating.
+ */
+#include <csv.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tally/registry.h"
+#include "tally/value.h"
+
+/* The default registry, schemas/authorities.csv, written by tools/embed.sh. */
+extern const unsigned char tally_embedded_authorities_csv[];
+extern const size_t tally_embedded_authorities_csv_len;
+
+/* ---------------------------------------------------------------- arena */
+
+struct arena_chunk {
+    struct arena_chunk *next;   /* the chunk filled before this one */
+    size_t size;                /* bytes in data */
+    size_t used;                /* bytes of data handed out */
+    max_align_t data[];         /* the memory itself, suitably aligned */
+};
+
+#define ARENA_CHUNK_BYTES 8192
+
+/*
+ * n bytes from the arena whose newest chunk is *head, aligned for any type.
+ * NULL when out of memory (the arena is unchanged). Freed only all at once,
+ * by arena_free.
+ */
+static void *arena_alloc(struct arena_chunk **head, size_t n)
+{
+    const size_t align = _Alignof(max_align_t);
+    if (n > SIZE_MAX - align)
+        return NULL;
+    n = (n + align - 1) / align * align;
+    struct arena_chunk *c = *head;
+    if (!c || c->size - c->used < n) {
+        size_t size = n > ARENA_CHUNK_BYTES ? n : ARENA_CHUNK_BYTES;
+        if (size > SIZE_MAX - sizeof *c)
+            return NULL;
+        c = malloc(sizeof *c + size);
+        if (!c)
+            return NULL;
+        c->next = *head;
+        c->size = size;
+        c->used = 0;
+        *head = c;
+    }
+    void *p = (char *)c->data + c->used;
+    c->used += n;
+    return p;
+}
+
+static void arena_free(struct arena_chunk *head)
+{
+    while (head) {
+        struct arena_chunk *next = head->next;
+        free(head);
+        head = next;
+    }
+}
+
+/* A NUL-terminated copy of len bytes in the arena, or NULL. */
+static char *arena_strndup(struct arena_chunk **head, const char *s, size_t len)
+{
+    if (len == SIZE_MAX)
+        return NULL;
+    char *p = arena_alloc(head, len + 1);
+    if (p) {
+        if (len)
+            memcpy(p, s, len);
+        p[len] = '\0';
+    }
+    return p;
+}
+
+/* ------------------------------------------------------------- registry */
+
+struct tally_registry {
+    struct tally_authority *auths;  /* in file order; count of them */
+    unsigned *lines;                /* lines[i]: the CSV line auths[i] came from */
+    size_t count;                   /* authorities loaded */
+    size_t cap;                     /* room in auths and lines */
+    size_t *slots;                  /* hash of codes: index into auths + 1, 0 = empty */
+    size_t nslots;                  /* a power of two, more than twice count */
+    struct arena_chunk *arena;      /* every string and successor array */
+};
+
+void tally_registry_free(struct tally_registry *reg)
+{
+    if (!reg)
+        return;
+    arena_free(reg->arena);
+    free(reg->auths);
+    free(reg->lines);
+    free(reg->slots);
+    free(reg);
+}
+
+/* FNV-1a over the code's bytes. */
+static size_t hash_code(const char *code, size_t len)
+{
+    uint64_t h = 14695981039346656037u;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)code[i];
+        h *= 1099511628211u;
+    }
+    return (size_t)(h ^ (h >> 32));
+}
+
+/*
+ * The slot that holds code (len bytes), or the empty slot where it would go.
+ * The table always has an empty slot, so the probe ends.
+ */
+static size_t find_slot(const struct tally_registry *reg, const char *code, size_t len)
+{
+    size_t mask = reg->nslots - 1;
+    size_t i = hash_code(code, len) & mask;
+    while (reg->slots[i]) {
+        const char *c = reg->auths[reg->slots[i] - 1].code;
+        if (strlen(c) == len && memcmp(c, code, len) == 0)
+            return i;
+        i = (i + 1) & mask;
+    }
+    return i;
+}
+
+/* Double the hash table (or make the first one). false when out of memory. */
+static bool grow_slots(struct tally_registry *reg)
+{
+    size_t nslots = reg->nslots ? reg->nslots * 2 : 64;
+    if (nslots > SIZE_MAX / sizeof *reg->slots)
+        return false;
+    size_t *slots = calloc(nslots, sizeof *slots);
+    if (!slots)
+        return false;
+    size_t *old = reg->slots;
+    reg->slots = slots;
+    reg->nslots = nslots;
+    for (size_t i = 0; i < reg->count; i++) {
+        const char *c = reg->auths[i].code;
+        reg->slots[find_slot(reg, c, strlen(c))] = i + 1;
+    }
+    free(old);
+    return true;
+}
+
+/* Make room for one more authority. false when out of memory. */
+static bool reserve_one(struct tally_registry *reg)
+{
+    if ((reg->count + 1) * 2 >= reg->nslots && !grow_slots(reg))
+        return false;
+    if (reg->count < reg->cap)
+        return true;
+    size_t cap = reg->cap ? reg->cap * 2 : 256;
+    if (cap > SIZE_MAX / sizeof *reg->auths)
+        return false;
+    struct tally_authority *auths = realloc(reg->auths, cap * sizeof *auths);
+    if (!auths)
+        return false;
+    reg->auths = auths;
+    unsigned *lines = realloc(reg->lines, cap * sizeof *lines);
+    if (!lines)
+        return false;
+    reg->lines = lines;
+    reg->cap = cap;
+    return true;
+}
+
+const struct tally_authority *tally_registry_find(const struct tally_registry *reg,
+                                                  const char *code, size_t len)
+{
+    if (!reg || !reg->nslots || (!code && len))
+        return NULL;
+    size_t slot = reg->slots[find_slot(reg, code ? code : "", len)];
+    return slot ? &reg->auths[slot - 1] : NULL;
+}
+
+size_t tally_registry_count(const struct tally_registry *reg)
+{
+    return reg ? reg->count : 0;
+}
+
+const struct tally_authority *tally_registry_at(const struct tally_registry *reg, size_t i)
+{
+    return reg && i < reg->count ? &reg->auths[i] : NULL;
+}
+
+bool tally_authority_in_force(const struct tally_authority *a, int64_t day)
+{
+    return a && a->valid_from <= day && day <= a->valid_to;
+}
+
+/* ---------------------------------------------------------------- names */
+
+/* One word of a name: bytes of the name, or the literal "and" for '&'. */
+struct word {
+    const char *s;
+    size_t len;     /* at least 1 */
+};
+
+static bool is_word_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c >= 0x80;
+}
+
+static unsigned char fold(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+/* Is the word lit (lower case ASCII), ignoring ASCII case? */
+static bool word_is(const struct word *w, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (w->len != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (fold((unsigned char)w->s[i]) != (unsigned char)lit[i])
+            return false;
+    return true;
+}
+
+/* The next word of s at or after *pos; false at the end. */
+static bool scan_word(const char *s, size_t len, size_t *pos, struct word *w)
+{
+    size_t i = *pos;
+    while (i < len && s[i] != '&' && !is_word_byte((unsigned char)s[i]))
+        i++;
+    if (i == len) {
+        *pos = i;
+        return false;
+    }
+    if (s[i] == '&') {
+        w->s = "and";
+        w->len = 3;
+        i++;
+    } else {
+        size_t start = i;
+        while (i < len && is_word_byte((unsigned char)s[i]))
+            i++;
+        w->s = s + start;
+        w->len = i - start;
+    }
+    *pos = i;
+    return true;
+}
+
+/*
+ * The next word that normalisation keeps; false at the end. Dropped:
+ * "council", and "city" or "county" when the next word is "of" (dropped
+ * too) or "council" ("Leeds City Council" is Leeds).
+ */
+static bool next_word(const char *s, size_t len, size_t *pos, struct word *w)
+{
+    while (scan_word(s, len, pos, w)) {
+        if (word_is(w, "council"))
+            continue;
+        if (word_is(w, "city") || word_is(w, "county")) {
+            size_t after = *pos;
+            struct word next;
+            if (scan_word(s, len, &after, &next)) {
+                if (word_is(&next, "of")) {
+                    *pos = after;
+                    continue;
+                }
+                if (word_is(&next, "council"))
+                    continue;
+            }
+        }
+        return true;
+    }
+    return false;
+}
+
+/* Reads a name's normalised form one byte at a time. Zero-initialise, then set s and len. */
+struct norm_reader {
+    const char *s;      /* the name */
+    size_t len;         /* bytes in s */
+    size_t pos;         /* where the next word is looked for */
+    struct word w;      /* the word being read */
+    size_t off;         /* bytes of w already read */
+    bool started;       /* has a word been read? (the next one is preceded by a space) */
+};
+
+/* The next byte of the normalised name, or -1 at its end (and on every later call). */
+static int norm_getc(struct norm_reader *r)
+{
+    if (r->off < r->w.len)
+        return fold((unsigned char)r->w.s[r->off++]);
+    if (!next_word(r->s, r->len, &r->pos, &r->w)) {
+        r->w.len = r->off = 0;
+        return -1;
+    }
+    r->off = 0;
+    if (r->started)
+        return ' ';
+    r->started = true;
+    return fold((unsigned char)r->w.s[r->off++]);
+}
+
+size_t tally_name_normalise(const char *name, size_t len, char *out, size_t outlen)
+{
+    struct norm_reader r = {.s = name ? name : "", .len = name ? len : 0};
+    size_t n = 0;
+    int c;
+    while ((c = norm_getc(&r)) >= 0) {
+        if (n + 1 < outlen)
+            out[n] = (char)c;
+        n++;
+    }
+    if (outlen)
+        out[n < outlen ? n : outlen - 1] = '\0';
+    return n;
+}
+
+bool tally_names_match(const char *a, size_t alen, const char *b, size_t blen)
+{
+    struct norm_reader ra = {.s = a ? a : "", .len = a ? alen : 0};
+    struct norm_reader rb = {.s = b ? b : "", .len = b ? blen : 0};
+    for (;;) {
+        int ca = norm_getc(&ra), cb = norm_getc(&rb);
+        if (ca != cb)
+            return false;
+        if (ca < 0)
+            return true;
+    }
+}
+
+/* -------------------------------------------------------------- loading */
+
+enum column {
+    COL_CODE,
+    COL_NAME,
+    COL_COUNTRY,
+    COL_REGION,
+    COL_FROM,
+    COL_TO,
+    COL_DFE,
+    COL_SUCCESSORS,
+    NCOLUMNS
+};
+
+static const char *const column_names[NCOLUMNS] = {
+    "code", "name", "country_code", "region_code", "valid_from", "valid_to", "dfe_code",
+    "successors",
+};
+
+/* Everything the libcsv callbacks share while one registry loads. */
+struct loader {
+    struct tally_registry *reg;     /* being built; freed by the caller on failure */
+    struct tally_error *err;        /* filled on the first problem */
+    bool failed;                    /* a problem was found: ignore the rest */
+    bool have_header;               /* the header record has been read */
+    bool in_record;                 /* libcsv is inside a record */
+    unsigned line;                  /* line of the bytes now being fed to libcsv */
+    unsigned record_line;           /* line where the current record began */
+    size_t nfields;                 /* fields of the current record so far */
+    enum column col_at[NCOLUMNS];   /* from the header: column at each position */
+    bool seen[NCOLUMNS];            /* header: columns named so far */
+    char *buf;                      /* the current record's fields, each NUL-terminated */
+    size_t buflen;                  /* bytes used in buf */
+    size_t bufcap;                  /* bytes allocated for buf */
+    size_t off[NCOLUMNS];           /* field of each column: offset in buf */
+    size_t len[NCOLUMNS];           /* field of each column: length */
+};
+
+/* Record a problem with the current record: "line N: " and the message. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void fail(struct loader *ld, const char *fmt, ...)
+{
+    char msg[sizeof ld->err->message];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    tally_error_set(ld->err, TALLY_EREGISTRY, "line %u: %s", ld->record_line, msg);
+    ld->failed = true;
+}
+
+static void fail_nomem(struct loader *ld)
+{
+    tally_error_set(ld->err, TALLY_ENOMEM, "out of memory");
+    ld->failed = true;
+}
+
+#define EXCERPT_MAX 40
+
+/*
+ * Text of a field fit to quote in a message: at most EXCERPT_MAX bytes (cut
+ * at a UTF-8 character boundary, then "..."), control bytes shown as '?'.
+ */
+static const char *excerpt(const char *s, size_t len, char out[EXCERPT_MAX + 4])
+{
+    size_t n = len;
+    if (n > EXCERPT_MAX) {
+        n = EXCERPT_MAX;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[i] = c < 0x20 || c == 0x7F ? '?' : (char)c;
+    }
+    strcpy(out + n, n < len ? "..." : "");
+    return out;
+}
+
+/* A header field at position i names a column: map it, or fail on an unknown or repeated name. */
+static void header_field(struct loader *ld, const char *s, size_t len, size_t i)
+{
+    char ex[EXCERPT_MAX + 4];
+    for (int c = 0; c < NCOLUMNS; c++) {
+        if (strlen(column_names[c]) != len || memcmp(column_names[c], s, len) != 0)
+            continue;
+        if (ld->seen[c]) {
+            fail(ld, "duplicate column \"%s\"", column_names[c]);
+        } else {
+            ld->seen[c] = true;
+            ld->col_at[i] = (enum column)c;     /* i < NCOLUMNS: the names are distinct */
+        }
+        return;
+    }
+    fail(ld, "unknown column \"%s\"", excerpt(s, len, ex));
+}
+
+/* libcsv's field callback: keep a copy of the field (libcsv reuses its buffer). */
+static void on_field(void *s, size_t len, void *data)
+{
+    struct loader *ld = data;
+    if (ld->failed)
+        return;
+    size_t i = ld->nfields++;
+    if (!ld->have_header) {
+        header_field(ld, s, len, i);
+        return;
+    }
+    if (i >= NCOLUMNS)
+        return;                 /* counted; the record fails when it ends */
+    if (len >= SIZE_MAX - ld->buflen) {
+        fail_nomem(ld);
+        return;
+    }
+    if (ld->buflen + len + 1 > ld->bufcap) {
+        size_t cap = ld->bufcap ? ld->bufcap : 256;
+        while (cap < ld->buflen + len + 1)
+            cap = cap > SIZE_MAX / 2 ? ld->buflen + len + 1 : cap * 2;
+        char *buf = realloc(ld->buf, cap);
+        if (!buf) {
+            fail_nomem(ld);
+            return;
+        }
+        ld->buf = buf;
+        ld->bufcap = cap;
+    }
+    enum column c = ld->col_at[i];
+    ld->off[c] = ld->buflen;
+    ld->len[c] = len;
+    if (len)
+        memcpy(ld->buf + ld->buflen, s, len);
+    ld->buf[ld->buflen + len] = '\0';
+    ld->buflen += len + 1;
+}
+
+/* The header has ended: every column must be named. */
+static void header_end(struct loader *ld)
+{
+    for (int c = 0; c < NCOLUMNS; c++) {
+        if (!ld->seen[c]) {
+            fail(ld, "missing column \"%s\"", column_names[c]);
+            return;
+        }
+    }
+    ld->have_header = true;
+}
+
+/*
+ * Split the successors field on ';' into a's successors, in the arena.
+ * false after failing the load (an empty code, or out of memory).
+ */
+static bool parse_successors(struct loader *ld, struct tally_authority *a, const char *s,
+                             size_t len)
+{
+    a->nsuccessors = 0;
+    a->successors = NULL;
+    if (len == 0)
+        return true;
+    size_t n = 1;
+    for (size_t i = 0; i < len; i++)
+        n += s[i] == ';';
+    a->successors = arena_alloc(&ld->reg->arena, n * sizeof *a->successors);
+    if (!a->successors) {
+        fail_nomem(ld);
+        return false;
+    }
+    for (size_t start = 0, i = 0; i <= len; i++) {
+        if (i < len && s[i] != ';')
+            continue;
+        if (i == start) {
+            char ex[EXCERPT_MAX + 4];
+            fail(ld, "successors \"%s\" has an empty code", excerpt(s, len, ex));
+            return false;
+        }
+        char *code = arena_strndup(&ld->reg->arena, s + start, i - start);
+        if (!code) {
+            fail_nomem(ld);
+            return false;
+        }
+        a->successors[a->nsuccessors++] = code;
+        start = i + 1;
+    }
+    return true;
+}
+
+/* A data record has ended: check it and add it to the registry. */
+static void record_end(struct loader *ld)
+{
+    struct tally_registry *reg = ld->reg;
+    char ex[EXCERPT_MAX + 4], ex2[EXCERPT_MAX + 4];
+    if (ld->nfields != NCOLUMNS) {
+        fail(ld, "expected %d fields, found %zu", NCOLUMNS, ld->nfields);
+        return;
+    }
+    const char *f[NCOLUMNS];
+    for (int c = 0; c < NCOLUMNS; c++) {
+        f[c] = ld->buf + ld->off[c];
+        if (memchr(f[c], '\0', ld->len[c])) {
+            fail(ld, "%s contains a NUL byte", column_names[c]);
+            return;
+        }
+    }
+    const size_t *len = ld->len;
+    if (len[COL_CODE] == 0) {
+        fail(ld, "code is empty");
+        return;
+    }
+    if (len[COL_NAME] == 0) {
+        fail(ld, "name is empty");
+        return;
+    }
+    if (!reserve_one(reg)) {
+        fail_nomem(ld);
+        return;
+    }
+    size_t slot = find_slot(reg, f[COL_CODE], len[COL_CODE]);
+    if (reg->slots[slot]) {
+        fail(ld, "duplicate code \"%s\" (first on line %u)", excerpt(f[COL_CODE], len[COL_CODE], ex),
+             reg->lines[reg->slots[slot] - 1]);
+        return;
+    }
+
+    struct tally_authority a;
+    if (!tally_parse_date(f[COL_FROM], len[COL_FROM], &a.valid_from)) {
+        fail(ld, "valid_from \"%s\" is not a date", excerpt(f[COL_FROM], len[COL_FROM], ex));
+        return;
+    }
+    if (len[COL_TO] == 0) {
+        a.valid_to = TALLY_NO_END_DATE;
+    } else if (!tally_parse_date(f[COL_TO], len[COL_TO], &a.valid_to)) {
+        fail(ld, "valid_to \"%s\" is not a date", excerpt(f[COL_TO], len[COL_TO], ex));
+        return;
+    } else if (a.valid_to < a.valid_from) {
+        fail(ld, "valid_to \"%s\" is before valid_from \"%s\"",
+             excerpt(f[COL_TO], len[COL_TO], ex), excerpt(f[COL_FROM], len[COL_FROM], ex2));
+        return;
+    }
+    if (!parse_successors(ld, &a, f[COL_SUCCESSORS], len[COL_SUCCESSORS]))
+        return;
+
+    struct arena_chunk **arena = &reg->arena;
+    size_t normlen = tally_name_normalise(f[COL_NAME], len[COL_NAME], NULL, 0);
+    a.code = arena_strndup(arena, f[COL_CODE], len[COL_CODE]);
+    a.name = arena_strndup(arena, f[COL_NAME], len[COL_NAME]);
+    a.country_code = arena_strndup(arena, f[COL_COUNTRY], len[COL_COUNTRY]);
+    a.region_code = arena_strndup(arena, f[COL_REGION], len[COL_REGION]);
+    a.dfe_code = arena_strndup(arena, f[COL_DFE], len[COL_DFE]);
+    a.norm_name = arena_alloc(arena, normlen + 1);
+    if (!a.code || !a.name || !a.country_code || !a.region_code || !a.dfe_code || !a.norm_name) {
+        fail_nomem(ld);
+        return;
+    }
+    tally_name_normalise(f[COL_NAME], len[COL_NAME], a.norm_name, normlen + 1);
+
+    reg->auths[reg->count] = a;
+    reg->lines[reg->count] = ld->record_line;
+    reg->slots[slot] = ++reg->count;
+}
+
+/* libcsv's record callback (c is the terminator, or -1 at the end of the text). */
+static void on_record(int c, void *data)
+{
+    struct loader *ld = data;
+    (void)c;
+    ld->in_record = false;
+    if (ld->failed)
+        return;
+    if (ld->have_header)
+        record_end(ld);
+    else
+        header_end(ld);
+    ld->nfields = 0;
+    ld->buflen = 0;
+}
+
+/* Fail the load after csv_parse or csv_fini reported status st. */
+static void fail_csv(struct loader *ld, int st)
+{
+    if (st == CSV_EPARSE) {
+        fail(ld, "stray quote in field %zu", ld->nfields + 1);
+    } else if (st == CSV_ENOMEM || st == CSV_ETOOBIG) {
+        fail_nomem(ld);
+    } else {
+        fail(ld, "%s", csv_strerror(st));
+    }
+}
+
+/* Feed n bytes without a line terminator, or one terminator byte, to libcsv. */
+static void feed(struct loader *ld, struct csv_parser *p, const char *s, size_t n)
+{
+    if (csv_parse(p, s, n, on_field, on_record, ld) != n && !ld->failed) {
+        ld->record_line = ld->line;     /* where the bad byte is */
+        fail_csv(ld, csv_error(p));
+    }
+}
+
+/* libcsv trims spaces around unquoted fields unless told that no byte is a space. */
+static int no_space(unsigned char c)
+{
+    (void)c;
+    return 0;
+}
+
+/* Every successor must be an authority of the registry. */
+static void check_successors(struct loader *ld)
+{
+    const struct tally_registry *reg = ld->reg;
+    for (size_t i = 0; i < reg->count; i++) {
+        const struct tally_authority *a = &reg->auths[i];
+        for (size_t j = 0; j < a->nsuccessors; j++) {
+            const char *s = a->successors[j];
+            if (!tally_registry_find(reg, s, strlen(s))) {
+                char ex[EXCERPT_MAX + 4];
+                ld->record_line = reg->lines[i];
+                fail(ld, "successor \"%s\" is not in the registry", excerpt(s, strlen(s), ex));
+                return;
+            }
+        }
+    }
+}
+
+struct tally_registry *tally_registry_load(const char *csv, size_t len, struct tally_error *err)
+{
+    struct tally_registry *reg = calloc(1, sizeof *reg);
+    if (!reg) {
+        tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        return NULL;
+    }
+    struct loader ld = {.reg = reg, .err = err, .line = 1, .record_line = 1};
+    struct csv_parser p;
+    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+        free(reg);
+        tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        return NULL;
+    }
+    csv_set_space_func(&p, no_space);
+
+    if (!csv)
+        len = 0;
+    size_t pos = 0;
+    if (len >= 3 && memcmp(csv, "\xEF\xBB\xBF", 3) == 0)
+        pos = 3;                                        /* a UTF-8 byte-order mark */
+    while (pos < len && !ld.failed) {
+        size_t end = pos;
+        while (end < len && csv[end] != '\n' && csv[end] != '\r')
+            end++;
+        if (end > pos) {
+            if (!ld.in_record) {
+                ld.in_record = true;
+                ld.record_line = ld.line;
+            }
+            feed(&ld, &p, csv + pos, end - pos);
+        }
+        if (end < len && !ld.failed) {
+            feed(&ld, &p, csv + end, 1);
+            if (csv[end] == '\n' || end + 1 == len || csv[end + 1] != '\n')
+                ld.line++;                              /* LF, CR LF, or a lone CR */
+            end++;
+        }
+        pos = end;
+    }
+    if (!ld.failed) {
+        if (csv_fini(&p, on_field, on_record, &ld) != 0 && !ld.failed) {
+            int st = csv_error(&p);     /* csv_fini returns -1 and keeps the status */
+            if (st == CSV_EPARSE)
+                fail(&ld, "unterminated quoted field");
+            else
+                fail_csv(&ld, st);
+        }
+    }
+    csv_free(&p);
+    free(ld.buf);
+
+    if (!ld.failed && reg->count == 0) {
+        tally_error_set(err, TALLY_EREGISTRY, "registry has no authorities");
+        ld.failed = true;
+    }
+    if (!ld.failed)
+        check_successors(&ld);
+    if (ld.failed) {
+        tally_registry_free(reg);
+        return NULL;
+    }
+    return reg;
+}
+
+struct tally_registry *tally_registry_load_default(struct tally_error *err)
+{
+    return tally_registry_load((const char *)tally_embedded_authorities_csv,
+                               tally_embedded_authorities_csv_len, err);
+}

@@ -1,0 +1,85 @@
+/*
+ * testutil.c — see testutil.h.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tally/reader.h"
+#include "tally/registry.h"
+#include "tally/validate.h"
+#include "testutil.h"
+
+static void on_diag(void *ctx, const struct tally_diag *d)
+{
+    struct collected *c = ctx;
+    if (c->ndiags == COLLECT_MAX)
+        return;
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%u:%u %s[%s] %s", d->line, d->column,
+             tally_severity_name(d->severity), d->code, d->message);
+    c->diags[c->ndiags++] = strdup(buf);
+}
+
+void collect(const char *reader, const char *text, size_t len, bool validate,
+             struct collected *c)
+{
+    memset(c, 0, sizeof *c);
+    char path[] = "/tmp/tally-unit-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq((long)write(fd, text, len), (long)len);
+    close(fd);
+
+    struct tally_error err;
+    struct tally_schema *schema = tally_schema_load_default(&err);
+    struct tally_registry *reg = tally_registry_load_default(&err);
+    ck_assert_ptr_nonnull(schema);
+    ck_assert_ptr_nonnull(reg);
+    struct tally_diag_sink sink = {on_diag, c};
+    struct tally_validator_options vo = {.check_keys = true};
+    struct tally_validator *v = tally_validator_new(schema, reg, &vo, sink, &err);
+    struct tally_input in;
+    ck_assert_int_eq(tally_input_open(&in, path, &err), TALLY_OK);
+    const struct tally_reader_ops *ops = tally_reader_find(reader);
+    ck_assert_ptr_nonnull(ops);
+    struct tally_reader_config cfg = {.schema = schema, .sink = sink};
+    struct tally_reader *r;
+    ck_assert_int_eq(ops->open(&r, &in, &cfg, &err), TALLY_OK);
+    struct tally_record *rec;
+    while ((c->status = ops->next(r, &rec, &err)) == TALLY_RECORD) {
+        char buf[2048];
+        size_t o = (size_t)snprintf(buf, sizeof buf, "%u:%u", rec->loc.line, rec->loc.column);
+        for (size_t i = 0; i < rec->nfields && o < sizeof buf; i++)
+            if (rec->fields[i].text)
+                o += (size_t)snprintf(buf + o, sizeof buf - o, "|%s=%s@%u:%u",
+                                      schema->fields[i].name, rec->fields[i].text,
+                                      rec->fields[i].loc.line, rec->fields[i].loc.column);
+        c->total++;
+        if (c->nrecords < COLLECT_MAX)
+            c->records[c->nrecords++] = strdup(buf);
+        if (validate)
+            ck_assert_int_eq(tally_validator_check(v, rec, &err), TALLY_OK);
+    }
+    ops->close(r);
+    tally_input_close(&in);
+    tally_validator_free(v);
+    tally_registry_free(reg);
+    tally_schema_free(schema);
+    unlink(path);
+}
+
+void collect_str(const char *reader, const char *text, bool validate, struct collected *c)
+{
+    collect(reader, text, strlen(text), validate, c);
+}
+
+void collected_free(struct collected *c)
+{
+    for (size_t i = 0; i < c->ndiags; i++)
+        free(c->diags[i]);
+    for (size_t i = 0; i < c->nrecords; i++)
+        free(c->records[i]);
+}
