@@ -5,6 +5,8 @@
 #   make check SANITIZE=address,undefined
 #                             the same, built with sanitizers into build/san/
 #   make check-valgrind       the unit and golden tests under valgrind
+#   make check-all            check, check SANITIZE=address,undefined, check-valgrind
+#   make demo                 validate the bundled returns in fixtures/returns/
 #   make install PREFIX=/usr/local DESTDIR=
 #   make deps                 install the Debian packages the build and tests need
 #   make clean
@@ -48,7 +50,7 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
 EMBEDDED := schemas/missing-from-care.schema.json schemas/authorities.csv
 
-.PHONY: all check unit golden check-valgrind install clean deps
+.PHONY: all check unit golden check-valgrind check-all demo install clean deps
 all: $(BUILD)/tally
 
 $(BUILD)/libtally.a: $(LIB_OBJ)
@@ -88,6 +90,15 @@ check-valgrind: $(BUILD)/unit $(BUILD)/tally
 	    --errors-for-leak-kinds=definite,indirect $(BUILD)/unit
 	TALLY_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
 	    sh tests/golden/run.sh $(BUILD)/tally
+
+# Every test, in every build CI runs. Sub-makes, so each build has its own flags.
+check-all:
+	$(MAKE) check
+	$(MAKE) check SANITIZE=address,undefined
+	$(MAKE) check-valgrind
+
+demo: $(BUILD)/tally
+	$(BUILD)/tally validate fixtures/returns/*.csv
 
 install: $(BUILD)/tally
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/tally \
