@@ -21,6 +21,19 @@
 
 struct tally_expr;
 
+/*
+ * Where a field sits in a nested shape, parsed from its "json" or "xml" path.
+ * JSON "cohorts[].found" → in_record, segs {"found"}; "authority.code" → segs
+ * {"authority", "code"}. XML "cohort[]/@type" → in_record, segs {"@type"}.
+ * The part before "[]" names the array (JSON) or repeated element (XML) that
+ * holds one record each; it is the same for every field (schema.h: records).
+ */
+struct tally_path {
+    bool in_record;         /* inside the repeated record element */
+    char **segs;            /* NULL when the field has no place in this shape */
+    size_t nsegs;
+};
+
 struct tally_field_def {
     char *name;             /* the field's name, also its CSV column name */
     char *title;            /* human title, or NULL */
@@ -36,7 +49,9 @@ struct tally_field_def {
     size_t n_enum;
     char *symbols;          /* statistical symbols allowed, e.g. "xcz"; NULL for none */
     char *json_path;        /* place in the nested JSON shape, e.g. "cohorts[].found" */
-    char *xml_path;         /* place in the XML shape, e.g. "cohort/found" or "cohort/@type" */
+    char *xml_path;         /* place in the XML shape, e.g. "cohort[]/found" or "cohort[]/@type" */
+    struct tally_path json; /* json_path, parsed */
+    struct tally_path xml;  /* xml_path, parsed */
 };
 
 enum tally_role {           /* fields the validator and build treat specially */
@@ -70,6 +85,10 @@ struct tally_schema {
     struct tally_rule *rules;
     size_t nrules;
     int role[TALLY_ROLE_COUNT];  /* field index of each role, or -1 */
+    char *json_records;     /* the JSON array holding records ("cohorts"), or NULL */
+    char *xml_records;      /* the XML element holding one record ("cohort"), or NULL */
+    char *xml_root;         /* the XML root holding submissions ("returns"), or NULL */
+    char *xml_submission;   /* the XML submission element ("return"), or NULL */
 };
 
 /*

@@ -203,6 +203,55 @@ static int load_symbols(struct tally_field_def *f, const cJSON *item, const char
     return TALLY_OK;
 }
 
+/*
+ * Parse a nested path ("cohorts[].found" with sep '.', "cohort[]/@type" with
+ * sep '/') into p, and the name before "[]" into *array (checked against an
+ * earlier field's). Every segment must be non-empty; only the first may carry
+ * "[]"; an attribute ("@name") may only be last.
+ */
+static int parse_path(const char *text, char sep, struct tally_path *p, char **array,
+                      const char *where, struct tally_error *err)
+{
+    size_t n = 1;
+    for (const char *c = text; *c; c++)
+        n += *c == sep;
+    if (!(p->segs = calloc(n, sizeof *p->segs)))
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    const char *start = text;
+    for (size_t i = 0; i < n; i++) {
+        const char *end = strchr(start, sep);
+        size_t len = end ? (size_t)(end - start) : strlen(start);
+        bool is_array = len > 2 && start[len - 2] == '[' && start[len - 1] == ']';
+        if (is_array && (i != 0 || n == 1))
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: \"%s\": only the first part of a "
+                                   "path may be an array, and it needs a field after it", where, text);
+        if (is_array) {
+            len -= 2;
+            if (*array && (strlen(*array) != len || strncmp(*array, start, len) != 0))
+                return tally_error_set(err, TALLY_ESCHEMA, "%s: \"%s\": every record field must "
+                                       "be in the same array (\"%s[]\")", where, text, *array);
+            if (!*array && !(*array = strndup(start, len)))
+                return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+            p->in_record = true;
+            start = end + 1;
+            continue;
+        }
+        if (len == 0 || memchr(start, '[', len) || (start[0] == '@' && (end || sep != '/')))
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: \"%s\" is not a valid path", where, text);
+        if (!(p->segs[p->nsegs++] = strndup(start, len)))
+            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        start = end ? end + 1 : start + len;
+    }
+    return TALLY_OK;
+}
+
+static void free_path(struct tally_path *p)
+{
+    for (size_t i = 0; i < p->nsegs; i++)
+        free(p->segs[i]);
+    free(p->segs);
+}
+
 static int load_field(struct tally_schema *s, size_t i, const cJSON *obj, struct tally_error *err)
 {
     static const char *const keys[] = {"name", "title", "description", "type", "format", "example",
@@ -250,6 +299,13 @@ static int load_field(struct tally_schema *s, size_t i, const cJSON *obj, struct
     f->xml_path = opt_string(obj, "xml", &bad);
     if (bad)
         return tally_error_set(err, TALLY_ESCHEMA, "%s: title, description, json and xml must be strings", where);
+    char w[200];
+    snprintf(w, sizeof w, "%s: json", where);
+    if (f->json_path && (rc = parse_path(f->json_path, '.', &f->json, &s->json_records, w, err)))
+        return rc;
+    snprintf(w, sizeof w, "%s: xml", where);
+    if (f->xml_path && (rc = parse_path(f->xml_path, '/', &f->xml, &s->xml_records, w, err)))
+        return rc;
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, "symbols");
     if (item && (rc = load_symbols(f, item, where, err)))
         return rc;
@@ -388,7 +444,7 @@ static int load(struct tally_schema *s, const cJSON *root, struct tally_error *e
 {
     static const char *const keys[] = {"$schema", "profile", "name", "title", "version",
                                        "description", "missingValues", "fields", "primaryKey",
-                                       "roles", "rules", NULL};
+                                       "roles", "rules", "xml", NULL};
     if (!cJSON_IsObject(root))
         return tally_error_set(err, TALLY_ESCHEMA, "the schema must be a JSON object");
     int rc = check_keys(root, keys, "schema", err);
@@ -404,6 +460,19 @@ static int load(struct tally_schema *s, const cJSON *root, struct tally_error *e
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
     if (!s->version && !(s->version = strdup("0")))
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+
+    const cJSON *xml = cJSON_GetObjectItemCaseSensitive(root, "xml");
+    if (xml) {
+        static const char *const xkeys[] = {"root", "submission", NULL};
+        if (!cJSON_IsObject(xml))
+            return tally_error_set(err, TALLY_ESCHEMA, "xml: expected an object");
+        if ((rc = check_keys(xml, xkeys, "xml", err)))
+            return rc;
+        s->xml_root = opt_string(xml, "root", &bad);
+        s->xml_submission = opt_string(xml, "submission", &bad);
+        if (bad || !s->xml_root || !s->xml_submission)
+            return tally_error_set(err, TALLY_ESCHEMA, "xml: needs \"root\" and \"submission\" element names");
+    }
 
     const cJSON *mv = cJSON_GetObjectItemCaseSensitive(root, "missingValues");
     if (mv) {
@@ -512,6 +581,8 @@ void tally_schema_free(struct tally_schema *s)
         free(f->symbols);
         free(f->json_path);
         free(f->xml_path);
+        free_path(&f->json);
+        free_path(&f->xml);
     }
     for (size_t i = 0; i < s->nrules; i++) {
         struct tally_rule *r = &s->rules[i];
@@ -527,6 +598,10 @@ void tally_schema_free(struct tally_schema *s)
     free(s->name);
     free(s->title);
     free(s->version);
+    free(s->json_records);
+    free(s->xml_records);
+    free(s->xml_root);
+    free(s->xml_submission);
     free(s);
 }
 

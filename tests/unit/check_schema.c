@@ -33,6 +33,20 @@ START_TEST(test_default_schema)
     ck_assert_int_eq(f->maximum, 1000000);
     ck_assert_str_eq(f->symbols, "xcz");
     ck_assert_str_eq(f->json_path, "cohorts[].in_care");
+    /* Nested paths, parsed. */
+    ck_assert_str_eq(s->json_records, "cohorts");
+    ck_assert_str_eq(s->xml_records, "cohort");
+    ck_assert_str_eq(s->xml_root, "returns");
+    ck_assert_str_eq(s->xml_submission, "return");
+    ck_assert(f->json.in_record && f->xml.in_record);
+    ck_assert_uint_eq(f->json.nsegs, 1);
+    ck_assert_str_eq(f->json.segs[0], "in_care");
+    ck_assert(!s->fields[0].json.in_record);
+    ck_assert_uint_eq(s->fields[0].json.nsegs, 2);
+    ck_assert_str_eq(s->fields[0].json.segs[0], "authority");
+    ck_assert_str_eq(s->fields[0].xml.segs[1], "code");
+    ck_assert_str_eq(s->fields[5].xml.segs[0], "@type");
+    ck_assert_str_eq(s->fields[5].json.segs[0], "cohort");
     ck_assert_int_eq(tally_schema_match_column(s, " In_Care ", 9), 6);
     ck_assert_int_eq(tally_schema_match_column(s, "in_car", 6), -1);
     ck_assert_int_eq(tally_schema_field_index(s, "In_care", 7), -1);
@@ -85,6 +99,14 @@ START_TEST(test_broken_schemas)
     broken("{\"fields\": [" F1 "], \"rules\": [{\"id\":\"r\",\"assert\":\"n > 0\",\"message\":\"a\"},"
            "{\"id\":\"r\",\"assert\":\"n > 1\",\"message\":\"b\"}]}",
            "rules[1] (\"r\"): a rule with that id already exists");
+    broken("{\"fields\": [{\"name\":\"a\",\"json\":\"x[].a\"},{\"name\":\"b\",\"json\":\"y[].b\"}]}",
+           "fields[1] (\"b\"): json: \"y[].b\": every record field must be in the same array (\"x[]\")");
+    broken("{\"fields\": [{\"name\":\"a\",\"json\":\"x..a\"}]}",
+           "fields[0] (\"a\"): json: \"x..a\" is not a valid path");
+    broken("{\"fields\": [{\"name\":\"a\",\"xml\":\"r/@t/u\"}]}",
+           "fields[0] (\"a\"): xml: \"r/@t/u\" is not a valid path");
+    broken("{\"fields\": [{\"name\":\"a\",\"xml\":\"r/c[]/u\"}]}",
+           "fields[0] (\"a\"): xml: \"r/c[]/u\": only the first part of a path may be an array, and it needs a field after it");
 }
 END_TEST
 
