@@ -36,6 +36,9 @@ struct tally_field {
     const char *path;       /* JSON Pointer or XPath of the value, or NULL */
     struct tally_value value; /* set by the validator */
     bool error;             /* the validator found this field in error */
+    bool bad;               /* the reader already reported this value (a JSON true
+                               where a count belongs): the validator leaves it
+                               INVALID without a second diagnostic */
 };
 
 struct tally_record {

@@ -225,6 +225,13 @@ static void check_field(struct tally_validator *v, struct tally_record *rec, siz
     struct tally_value *val = &f->value;
     memset(val, 0, sizeof *val);
     f->error = false;
+    if (f->bad) {
+        val->kind = TALLY_INVALID;
+        val->text = f->text;
+        val->len = f->len;
+        f->error = true;
+        return;
+    }
     if (is_missing(v->schema, f->text, f->len)) {
         val->kind = TALLY_MISSING;
         if (def->required && !rec->inherited) {

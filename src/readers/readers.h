@@ -8,5 +8,7 @@
 #include "tally/reader.h"
 
 extern const struct tally_reader_ops tally_csv_reader;
+extern const struct tally_reader_ops tally_json_reader;
+extern const struct tally_reader_ops tally_ndjson_reader;
 
 #endif

@@ -9,6 +9,8 @@
 
 static const struct tally_reader_ops *const readers[] = {
     &tally_csv_reader,
+    &tally_json_reader,
+    &tally_ndjson_reader,
     NULL,
 };
 

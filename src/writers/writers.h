@@ -8,5 +8,7 @@
 #include "tally/writer.h"
 
 extern const struct tally_writer_ops tally_csv_writer;
+extern const struct tally_writer_ops tally_json_writer;
+extern const struct tally_writer_ops tally_ndjson_writer;
 
 #endif

@@ -1,0 +1,261 @@
+/*
+ * writers/json.c — the JSON and NDJSON writers.
+ *
+ * json: an array of submissions in the nested shape of SPEC §3. Consecutive
+ * records whose submission-level fields (authority, period, submitted) are
+ * the same go into one submission, one element of "cohorts" each. Where each
+ * field goes comes from the schema's "json" paths.
+ *
+ * ndjson: one flat record object per line, keys the field names in the
+ * schema's order — what line-oriented tools (jq, Miller) read best.
+ *
+ * Counts are JSON integers; symbols and anything that is not a valid count
+ * are strings, so nothing in a return is lost. Missing values are left out.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/jsonout.h"
+#include "writers/writers.h"
+
+struct json_writer {
+    struct tally_writer base;
+    bool flat;              /* ndjson */
+    bool open_submission;   /* a submission's "cohorts" array is open */
+    uint64_t submissions;
+    char *last;             /* the open submission's key: its fields' texts */
+    size_t last_len;
+};
+
+static void write_value(FILE *out, const struct tally_field *f)
+{
+    size_t n;
+    const char *s = tally_field_output(f, &n);
+    if (f->value.kind == TALLY_NUMBER)
+        fwrite(s, 1, n, out);
+    else
+        tally_json_string(out, s, n);
+}
+
+static bool present(const struct tally_field *f)
+{
+    size_t n;
+    return tally_field_output(f, &n) != NULL;
+}
+
+/*
+ * Write the fields picked by `pick` (submission-level or record-level) as
+ * members of an object, nesting by their path segments from `depth` on.
+ * Only fields whose segments [0, depth) equal prefix's are written.
+ */
+static void write_members(FILE *out, const struct tally_schema *s, const struct tally_record *rec,
+                          bool in_record, const struct tally_path *prefix, size_t depth,
+                          bool *first)
+{
+    for (size_t i = 0; i < s->nfields; i++) {
+        const struct tally_path *p = &s->fields[i].json;
+        if (!p->segs || p->in_record != in_record || p->nsegs <= depth)
+            continue;
+        bool match = true;
+        for (size_t d = 0; d < depth && match; d++)
+            match = strcmp(p->segs[d], prefix->segs[d]) == 0;
+        if (!match)
+            continue;
+        /* Only the first field with this segment at this depth writes it. */
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++) {
+            const struct tally_path *q = &s->fields[j].json;
+            if (!q->segs || q->in_record != in_record || q->nsegs <= depth)
+                continue;
+            bool same = strcmp(q->segs[depth], p->segs[depth]) == 0;
+            for (size_t d = 0; d < depth && same; d++)
+                same = strcmp(q->segs[d], prefix->segs[d]) == 0;
+            seen = same;
+        }
+        if (seen)
+            continue;
+        if (p->nsegs == depth + 1) {
+            if (!present(&rec->fields[i]))
+                continue;
+            fputs(*first ? "" : ", ", out);
+            *first = false;
+            tally_json_cstring(out, p->segs[depth]);
+            fputs(": ", out);
+            write_value(out, &rec->fields[i]);
+        } else {
+            /* An object: written only if some field inside it is present. */
+            bool any = false;
+            for (size_t j = i; j < s->nfields && !any; j++) {
+                const struct tally_path *q = &s->fields[j].json;
+                if (!q->segs || q->in_record != in_record || q->nsegs <= depth + 1)
+                    continue;
+                bool same = true;
+                for (size_t d = 0; d <= depth && same; d++)
+                    same = strcmp(q->segs[d], p->segs[d]) == 0;
+                any = same && present(&rec->fields[j]);
+            }
+            if (!any)
+                continue;
+            fputs(*first ? "" : ", ", out);
+            *first = false;
+            tally_json_cstring(out, p->segs[depth]);
+            fputs(": {", out);
+            bool inner = true;
+            write_members(out, s, rec, in_record, p, depth + 1, &inner);
+            fputs("}", out);
+        }
+    }
+}
+
+/* The submission a record belongs to: its submission-level fields' texts. */
+static int submission_key(struct json_writer *w, const struct tally_record *rec, char **key,
+                          size_t *len)
+{
+    const struct tally_schema *s = w->base.schema;
+    size_t need = 0;
+    for (size_t i = 0; i < s->nfields; i++)
+        if (s->fields[i].json.segs && !s->fields[i].json.in_record) {
+            size_t n;
+            tally_field_output(&rec->fields[i], &n);
+            need += n + 1;
+        }
+    char *k = malloc(need + 1);
+    if (!k)
+        return TALLY_ENOMEM;
+    size_t o = 0;
+    for (size_t i = 0; i < s->nfields; i++)
+        if (s->fields[i].json.segs && !s->fields[i].json.in_record) {
+            size_t n;
+            const char *t = tally_field_output(&rec->fields[i], &n);
+            if (n)
+                memcpy(k + o, t, n);
+            o += n;
+            k[o++] = '\x1f';
+        }
+    *key = k;
+    *len = o;
+    return TALLY_OK;
+}
+
+static int json_open(struct tally_writer **out, FILE *fp, const struct tally_schema *schema,
+                     struct tally_error *err)
+{
+    struct json_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    w->base.ops = &tally_json_writer;
+    w->base.out = fp;
+    w->base.schema = schema;
+    fputs("[", fp);
+    *out = &w->base;
+    return TALLY_OK;
+}
+
+static int ndjson_open(struct tally_writer **out, FILE *fp, const struct tally_schema *schema,
+                       struct tally_error *err)
+{
+    struct json_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    w->base.ops = &tally_ndjson_writer;
+    w->base.out = fp;
+    w->base.schema = schema;
+    w->flat = true;
+    *out = &w->base;
+    return TALLY_OK;
+}
+
+static int write_error(struct tally_writer *w, struct tally_error *err)
+{
+    return ferror(w->out) ? tally_error_set(err, TALLY_EIO, "cannot write the %s output",
+                                            w->ops->name)
+                          : TALLY_OK;
+}
+
+static int json_write(struct tally_writer *tw, const struct tally_record *rec,
+                      struct tally_error *err)
+{
+    struct json_writer *w = (struct json_writer *)tw;
+    const struct tally_schema *s = tw->schema;
+    FILE *out = tw->out;
+    if (w->flat) {
+        bool first = true;
+        fputs("{", out);
+        for (size_t i = 0; i < s->nfields; i++) {
+            if (!present(&rec->fields[i]))
+                continue;
+            fputs(first ? "" : ", ", out);
+            first = false;
+            tally_json_cstring(out, s->fields[i].name);
+            fputs(": ", out);
+            write_value(out, &rec->fields[i]);
+        }
+        fputs("}\n", out);
+        return write_error(tw, err);
+    }
+    char *key;
+    size_t len;
+    if (submission_key(w, rec, &key, &len) != TALLY_OK)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    bool same = w->open_submission && len == w->last_len && memcmp(key, w->last, len) == 0;
+    if (!same) {
+        if (w->open_submission)
+            fputs("\n    ]\n  }", out);
+        fputs(w->submissions++ ? ",\n  {\n    " : "\n  {\n    ", out);
+        free(w->last);
+        w->last = key;
+        w->last_len = len;
+        key = NULL;
+        /* The submission-level members, each on its own line. */
+        bool first = true;
+        static const struct tally_path none = {0};
+        write_members(out, s, rec, false, &none, 0, &first);
+        fputs(first ? "" : ",\n    ", out);
+        tally_json_cstring(out, s->json_records ? s->json_records : "records");
+        fputs(": [\n      {", out);
+        w->open_submission = true;
+    } else {
+        fputs(",\n      {", out);
+    }
+    free(key);
+    bool first = true;
+    static const struct tally_path none = {0};
+    write_members(out, s, rec, true, &none, 0, &first);
+    fputs("}", out);
+    return write_error(tw, err);
+}
+
+static int json_finish(struct tally_writer *tw, struct tally_error *err)
+{
+    struct json_writer *w = (struct json_writer *)tw;
+    if (!w->flat)
+        fputs(w->open_submission ? "\n    ]\n  }\n]\n" : "]\n", tw->out);
+    return write_error(tw, err);
+}
+
+static void json_close(struct tally_writer *tw)
+{
+    struct json_writer *w = (struct json_writer *)tw;
+    if (w) {
+        free(w->last);
+        free(w);
+    }
+}
+
+const struct tally_writer_ops tally_json_writer = {
+    .name = "json",
+    .extension = ".json",
+    .open = json_open,
+    .write = json_write,
+    .finish = json_finish,
+    .close = json_close,
+};
+
+const struct tally_writer_ops tally_ndjson_writer = {
+    .name = "ndjson",
+    .extension = ".ndjson",
+    .open = ndjson_open,
+    .write = json_write,
+    .finish = json_finish,
+    .close = json_close,
+};
