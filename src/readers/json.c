@@ -144,7 +144,8 @@ static enum extent find_extent(struct json_reader *jr, size_t *len, size_t *bad,
                                struct tally_error *err)
 {
     struct tally_input *in = jr->base.in;
-    size_t i = 0, depth = 0;
+    size_t i = 0, depth = jr->top_array ? 1 : 0;  /* the whole document's nesting */
+    size_t base = depth;
     bool in_string = false, escape = false;
     enum extent result = EXTENT_OK;
     *bad = 0;
@@ -204,11 +205,11 @@ static enum extent find_extent(struct json_reader *jr, size_t *len, size_t *bad,
                 *bad = i - 1;
             }
         } else if (c == '}' || c == ']') {
-            if (depth > 0 && --depth == 0) {
+            if (depth > base && --depth == base) {
                 *len = i;
                 return result;
             }
-        } else if (c == '\n' && jr->ndjson && depth > 0) {
+        } else if (c == '\n' && jr->ndjson && depth > base) {
             *len = i;
             return EXTENT_LINE; /* an NDJSON value must end on its line */
         }
@@ -352,6 +353,19 @@ static bool known_key(const struct tally_schema *s, const char *const *prefix, s
     return false;
 }
 
+/* Is m's key used by an earlier member of obj? Reports it when it is. */
+static bool repeated_key(struct json_reader *jr, const cJSON *obj, const cJSON *m, const char *ptr)
+{
+    for (const cJSON *e = obj->child; e != m; e = e->next)
+        if (strcmp(e->string, m->string) == 0) {
+            const struct node_pos *np = find_pos(jr, m);
+            diag(jr, np ? &np->key : NULL, ptr, TALLY_SEV_ERROR, "json-shape",
+                 "key \"%s\" appears twice in the same object", m->string);
+            return true;
+        }
+    return false;
+}
+
 /* Warn about members of obj that no field path names, and error on repeated keys. */
 static void check_keys(struct json_reader *jr, const cJSON *obj, const char **prefix,
                        size_t depth, bool in_record, const char *pointer)
@@ -361,12 +375,7 @@ static void check_keys(struct json_reader *jr, const cJSON *obj, const char **pr
         const struct node_pos *np = find_pos(jr, m);
         char ptr[512];
         snprintf(ptr, sizeof ptr, "%s/%s", pointer, m->string);
-        for (const cJSON *e = obj->child; e != m; e = e->next)
-            if (strcmp(e->string, m->string) == 0) {
-                diag(jr, np ? &np->key : NULL, ptr, TALLY_SEV_ERROR, "json-shape",
-                     "key \"%s\" appears twice in the same object", m->string);
-                break;
-            }
+        repeated_key(jr, obj, m, ptr);
         if (depth < 8 && known_key(s, prefix, depth, m->string, in_record)) {
             if (cJSON_IsObject(m)) {
                 prefix[depth] = m->string;
@@ -383,11 +392,12 @@ static void check_flat_keys(struct json_reader *jr, const cJSON *obj)
 {
     const struct tally_schema *s = jr->base.cfg.schema;
     for (const cJSON *m = obj->child; m; m = m->next) {
-        if (tally_schema_match_column(s, m->string, strlen(m->string)) >= 0)
-            continue;
-        const struct node_pos *np = find_pos(jr, m);
         char ptr[512];
         snprintf(ptr, sizeof ptr, "%s/%s", jr->prefix, m->string);
+        if (repeated_key(jr, obj, m, ptr) ||
+            tally_schema_match_column(s, m->string, strlen(m->string)) >= 0)
+            continue;
+        const struct node_pos *np = find_pos(jr, m);
         diag(jr, np ? &np->key : NULL, ptr, TALLY_SEV_WARNING, "json-shape",
              "unknown key \"%s\" is ignored", m->string);
     }

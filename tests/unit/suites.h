@@ -10,6 +10,7 @@ Suite *expr_suite(void);
 Suite *registry_suite(void);
 Suite *schema_suite(void);
 Suite *csv_suite(void);
+Suite *json_suite(void);
 Suite *validate_suite(void);
 
 #endif

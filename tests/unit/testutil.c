@@ -18,8 +18,10 @@ static void on_diag(void *ctx, const struct tally_diag *d)
     if (c->ndiags == COLLECT_MAX)
         return;
     char buf[1024];
-    snprintf(buf, sizeof buf, "%u:%u %s[%s] %s", d->line, d->column,
-             tally_severity_name(d->severity), d->code, d->message);
+    const char *path = d->pointer ? d->pointer : d->xpath;
+    snprintf(buf, sizeof buf, "%u:%u %s[%s] %s%s%s", d->line, d->column,
+             tally_severity_name(d->severity), d->code, d->message, path ? " @" : "",
+             path ? path : "");
     c->diags[c->ndiags++] = strdup(buf);
 }
 
@@ -54,9 +56,11 @@ void collect(const char *reader, const char *text, size_t len, bool validate,
         size_t o = (size_t)snprintf(buf, sizeof buf, "%u:%u", rec->loc.line, rec->loc.column);
         for (size_t i = 0; i < rec->nfields && o < sizeof buf; i++)
             if (rec->fields[i].text)
-                o += (size_t)snprintf(buf + o, sizeof buf - o, "|%s=%s@%u:%u",
+                o += (size_t)snprintf(buf + o, sizeof buf - o, "|%s=%s@%u:%u%s%s",
                                       schema->fields[i].name, rec->fields[i].text,
-                                      rec->fields[i].loc.line, rec->fields[i].loc.column);
+                                      rec->fields[i].loc.line, rec->fields[i].loc.column,
+                                      rec->fields[i].path ? " " : "",
+                                      rec->fields[i].path ? rec->fields[i].path : "");
         c->total++;
         if (c->nrecords < COLLECT_MAX)
             c->records[c->nrecords++] = strdup(buf);

@@ -12,9 +12,9 @@
 #define COLLECT_MAX 64
 
 struct collected {
-    char *diags[COLLECT_MAX];   /* "LINE:COL severity[code] message" (record N) */
+    char *diags[COLLECT_MAX];   /* "LINE:COL severity[code] message" + " @PATH" if any */
     size_t ndiags;
-    char *records[COLLECT_MAX]; /* "LINE:COL|field=text@L:C|..." for fields present */
+    char *records[COLLECT_MAX]; /* "LINE:COL|field=text@L:C PATH|..." for fields present */
     size_t nrecords;
     size_t total;               /* records read, kept or not */
     int status;                 /* last status from next() */
