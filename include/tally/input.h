@@ -19,7 +19,7 @@
 struct tally_input {
     int fd;
     bool close_fd;          /* false for standard input */
-    char *name;             /* path as given ("-" for standard input); owned */
+    char *name;             /* path as given ("<stdin>" for standard input); owned */
     unsigned char *buf;     /* owned */
     size_t cap;             /* bytes allocated in buf */
     size_t pos;             /* first unread byte */

@@ -32,7 +32,7 @@ int tally_input_open(struct tally_input *in, const char *path, struct tally_erro
     }
     in->cap = 2 * TALLY_INPUT_CHUNK;
     in->buf = malloc(in->cap);
-    in->name = strdup(path);
+    in->name = strdup(in->close_fd ? path : "<stdin>");
     EVP_MD_CTX *sha = EVP_MD_CTX_new();
     in->sha256 = sha;
     if (!in->buf || !in->name || !sha || !EVP_DigestInit_ex(sha, EVP_sha256(), NULL)) {

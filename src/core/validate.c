@@ -35,8 +35,8 @@ struct key_entry {
     struct tally_hash128 values;/* hash of every other field but `submitted` */
     int64_t submitted;          /* seconds, or NO_SUBMITTED */
     uint64_t record;            /* 1-based record index in the file */
-    uint32_t line;              /* line of that record, 0 if none */
-    uint32_t pad_;
+    uint32_t line;              /* where that record starts, 0 if unknown */
+    uint32_t column;
 };
 
 struct tally_validator {
@@ -488,7 +488,8 @@ static int check_key(struct tally_validator *v, struct tally_record *rec)
         return TALLY_OK;
     if ((v->nkeys + 1) * 4 > v->capacity * 3 && grow_keys(v) != TALLY_OK)
         return TALLY_ENOMEM;
-    struct key_entry cur = {.record = rec->index, .line = rec->loc.line, .submitted = NO_SUBMITTED};
+    struct key_entry cur = {.record = rec->index, .line = rec->loc.line, .column = rec->loc.column,
+                            .submitted = NO_SUBMITTED};
     hash_fields(s, rec, &cur.key, &cur.values);
     const struct tally_value *sub = role_value(v, rec, TALLY_ROLE_SUBMITTED);
     if (sub)
@@ -516,7 +517,7 @@ static int check_key(struct tally_validator *v, struct tally_record *rec)
     } else if (e->submitted != NO_SUBMITTED && cur.submitted != NO_SUBMITTED &&
                e->submitted != cur.submitted) {
         if (cur.submitted > e->submitted) {
-            struct tally_loc loc = {.line = e->line};
+            struct tally_loc loc = {.line = e->line, .column = e->column};
             tally_emit_at(&v->sink, NULL, rec->file, &loc, e->record, NULL, NULL, TALLY_PATH_NONE,
                           NULL, TALLY_SEV_WARNING, TALLY_CODE_SUPERSEDED,
                           "the record for %s is superseded by %s, submitted later", key, here);

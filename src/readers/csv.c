@@ -36,6 +36,7 @@ struct cell {
     const char *text;       /* in the row arena, NUL-terminated */
     size_t len;
     struct tally_loc loc;
+    bool bad;               /* holds bytes that are not UTF-8 text (already reported) */
 };
 
 struct csv_reader {
@@ -64,6 +65,7 @@ struct csv_reader {
     bool row_ready;                 /* libcsv ended a row: it is in cells */
     unsigned row_errors;            /* errors found while reading the row */
     bool row_encoding_reported;     /* one `encoding` diagnostic per row is enough */
+    bool cell_bad;                  /* the current field holds an encoding error */
     const char *row_broken;         /* code of a syntax or limit error: skip to LF */
     bool skipping;                  /* discarding input up to the next LF */
 
@@ -102,6 +104,8 @@ static void on_field(void *data, size_t len, void *ctx)
     cr->at_field_start = true;
     size_t limit = cr->header_done ? cr->ncols + 1 : TALLY_MAX_COLUMNS + 1;
     size_t n = cr->nfields_seen++;
+    bool bad = cr->cell_bad;
+    cr->cell_bad = false;
     if (cr->header_done && n == cr->ncols)
         cr->extra_loc = cr->field_loc;
     if (n >= limit)
@@ -121,7 +125,7 @@ static void on_field(void *data, size_t len, void *ctx)
         cr->fatal = true;
         return;
     }
-    cr->cells[cr->ncells++] = (struct cell){text, data ? len : 0, cr->field_loc};
+    cr->cells[cr->ncells++] = (struct cell){text, data ? len : 0, cr->field_loc, bad};
 }
 
 static void on_row(int c, void *ctx)
@@ -177,6 +181,7 @@ static void row_error(struct csv_reader *cr, const struct tally_loc *loc, const 
 /* A byte that cannot be part of valid UTF-8 text, or a NUL. */
 static void encoding_error(struct csv_reader *cr, const char *why, unsigned char byte)
 {
+    cr->cell_bad = true;    /* its value is not checked further: one mistake, one diagnostic */
     if (cr->row_encoding_reported)
         return;
     cr->row_encoding_reported = true;
@@ -372,6 +377,7 @@ static void reset_row(struct csv_reader *cr)
     cr->row_ready = false;
     cr->row_errors = 0;
     cr->row_encoding_reported = false;
+    cr->cell_bad = false;
     cr->row_broken = NULL;
 }
 
@@ -483,6 +489,7 @@ static bool make_record(struct csv_reader *cr)
             continue;
         cr->fields[f] = (struct tally_field){
             .text = cr->cells[i].text, .len = cr->cells[i].len, .loc = cr->cells[i].loc,
+            .bad = cr->cells[i].bad,
         };
     }
     if (!cr->row_broken && cr->nfields_seen != cr->ncols) {
@@ -578,8 +585,7 @@ static int csv_next(struct tally_reader *r, struct tally_record **out, struct ta
         tally_emit_at(&r->cfg.sink, NULL, in->name, NULL, 0, NULL, NULL, TALLY_PATH_NONE, NULL,
                       TALLY_SEV_ERROR, TALLY_CODE_FORMAT, "%s",
                       cr->nonempty ? "the file has no header row, only blank lines"
-                                   : "the file is empty: a CSV return needs a header row and at "
-                                     "least one record");
+                                   : "the file is empty: a CSV return needs a header row");
     } else if (cr->header_done && r->records == 0 && !cr->file_error) {
         struct tally_loc loc = {1, 1, 0};
         tally_emit_at(&r->cfg.sink, NULL, in->name, &loc, 0, NULL, NULL, TALLY_PATH_NONE, NULL,

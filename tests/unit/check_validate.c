@@ -135,7 +135,7 @@ START_TEST(test_repeated_keys)
     ck_assert_uint_eq(c.ndiags, 4);
     ck_assert_str_eq(c.diags[0], "3:1 info[duplicate] the record for E10000021, 2014-10-01, 2015-09-30, "
                      "uasc repeats record 1 (line 2) with the same values; it is kept once");
-    ck_assert_str_eq(c.diags[1], "2:0 warning[superseded] the record for E10000021, 2014-10-01, "
+    ck_assert_str_eq(c.diags[1], "2:1 warning[superseded] the record for E10000021, 2014-10-01, "
                      "2015-09-30, uasc is superseded by record 3 (line 4), submitted later");
     ck_assert_str_eq(c.diags[2], "5:1 warning[superseded] the record for E10000021, 2014-10-01, "
                      "2015-09-30, uasc is superseded by record 3 (line 4), submitted later");
