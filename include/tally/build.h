@@ -45,6 +45,7 @@ struct tally_build_record {
     uint64_t index;         /* 1-based record index in the file */
     struct tally_loc loc;   /* where it starts */
     const char *path;       /* JSON Pointer or XPath of the record, or NULL */
+    enum tally_path_kind path_kind;
     const char **values;    /* per schema field: canonical text, NULL when missing */
     enum tally_kind *kinds; /* per schema field: the validated kind */
     int64_t *numbers;       /* per schema field: the number (counts, dates) */
@@ -109,6 +110,21 @@ const struct tally_dataset_row *tally_build_row_at(const struct tally_build *b, 
 
 /* The dataset's column names, in order; NULL-terminated. Borrowed. */
 const char *const *tally_build_columns(const struct tally_build *b);
+
+enum tally_column_kind {
+    TALLY_COLUMN_TEXT,      /* periods, cohort, level, codes, names */
+    TALLY_COLUMN_COUNT,     /* a number, or a symbol such as "x" */
+    TALLY_COLUMN_RATIO,     /* a decimal such as "35.7", or "" */
+    TALLY_COLUMN_INTEGER,   /* authorities_reporting, authorities_expected */
+    TALLY_COLUMN_BOOLEAN    /* complete: "true" or "false" */
+};
+
+enum tally_column_kind tally_build_column_kind(const struct tally_build *b, size_t column);
+
+/* The text of a row's cell in column `column`. buf (24 bytes) holds it when
+ * it has to be formatted; otherwise the text is borrowed from the build. */
+const char *tally_build_cell(const struct tally_build *b, const struct tally_dataset_row *row,
+                             size_t column, char buf[24]);
 
 /* Records per fate; coverage: authorities expected and reporting over all periods. */
 uint64_t tally_build_fate_count(const struct tally_build *b, enum tally_fate fate);

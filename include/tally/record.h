@@ -55,4 +55,13 @@ struct tally_record {
                                (e.g. "csv-header-missing"), or NULL */
 };
 
+/*
+ * The text a field stands for once validated — what writers emit: the parsed
+ * value's canonical text when there is one (a count without leading zeros,
+ * the registry's authority name, trimmed text), else the text as read with
+ * surrounding spaces trimmed. *len receives its length; NULL (len 0) for a
+ * missing value. Borrowed like the field's text.
+ */
+const char *tally_field_output(const struct tally_field *f, size_t *len);
+
 #endif

@@ -30,6 +30,11 @@ struct tally_report_summary {
     bool truncated;         /* some diagnostics were counted but not detailed */
     uint64_t max_errors;    /* the --max-errors limit, when truncated */
     bool quiet;             /* --quiet: no summary line in human reports */
+    /* tally build only: records per fate (accepted, rejected, superseded,
+     * duplicate, as enum tally_fate) and authorities that sent nothing. */
+    bool build;
+    uint64_t fates[4];
+    uint64_t authorities_missing;
 };
 
 struct tally_report;

@@ -72,6 +72,13 @@ struct tally_rule {
     struct tally_expr *expr;    /* compiled assertion */
 };
 
+/* A percentage column of the national dataset: 100 × numerator / denominator. */
+struct tally_ratio {
+    char *name;             /* column name, e.g. "went_missing_pct" */
+    size_t numerator;       /* field indexes (integer fields) */
+    size_t denominator;
+};
+
 struct tally_schema {
     char *name;             /* e.g. "missing-from-care" */
     char *title;
@@ -89,6 +96,8 @@ struct tally_schema {
     char *xml_records;      /* the XML element holding one record ("cohort"), or NULL */
     char *xml_root;         /* the XML root holding submissions ("returns"), or NULL */
     char *xml_submission;   /* the XML submission element ("return"), or NULL */
+    struct tally_ratio *ratios; /* dataset.ratios */
+    size_t nratios;
 };
 
 /*

@@ -42,11 +42,4 @@ struct tally_writer {
 const struct tally_writer_ops *tally_writer_find(const char *name);
 const struct tally_writer_ops *const *tally_writers(void);
 
-/*
- * The text a writer emits for a field: the parsed value's canonical text when
- * there is one, else the text as read with surrounding spaces trimmed.
- * *len receives its length; returns NULL (len 0) for a missing value.
- */
-const char *tally_field_output(const struct tally_field *f, size_t *len);
-
 #endif

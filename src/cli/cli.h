@@ -29,11 +29,13 @@ enum {
     OPT_SCHEMA = 1 << 0, OPT_REGISTRY = 1 << 1, OPT_FORMAT = 1 << 2, OPT_DELIMITER = 1 << 3,
     OPT_REPORT = 1 << 4, OPT_MAX_ERRORS = 1 << 5, OPT_FAIL_ON = 1 << 6, OPT_PERIOD = 1 << 7,
     OPT_QUIET = 1 << 8, OPT_TO = 1 << 9, OPT_OUTPUT = 1 << 10, OPT_EXPORT = 1 << 11,
+    OPT_BUILD = 1 << 12,    /* --previous, --outlier-factor, --outlier-min, --timestamp */
 };
 
 struct cli_report {
     const char *format;     /* --report NAME */
     const char *file;       /* the --report-file that follows it, or NULL */
+    bool no_infos;          /* leave out info diagnostics (build's text report) */
 };
 
 struct cli_options {
@@ -49,6 +51,10 @@ struct cli_options {
     int64_t period_start, period_end;
     bool quiet;
     const char *to, *output, *export_as;
+    const char *previous;   /* --previous DATASET.csv */
+    double outlier_factor;  /* --outlier-factor (default 3) */
+    int64_t outlier_min;    /* --outlier-min (default 10) */
+    bool timestamp;         /* --timestamp: the manifest records when the build ran */
     char **files;
     size_t nfiles;
     bool help;
@@ -70,6 +76,9 @@ void cli_error(const char *fmt, ...)
 bool cli_load_schema(const struct cli_options *o, struct tally_schema **schema);
 bool cli_load_registry(const struct cli_options *o, struct tally_registry **registry);
 
+/* What a command does with each validated record: TALLY_OK to go on. */
+typedef int (*session_each_fn)(void *ctx, struct tally_record *rec, struct tally_error *err);
+
 /* A run over input files: counting, reports, exit status. */
 struct session {
     const struct cli_options *opts;
@@ -80,21 +89,41 @@ struct session {
         struct tally_report *report;
         FILE *fp;
         bool close_fp;
+        bool no_infos;
     } reports[CLI_MAX_REPORTS];
     size_t nreports;
-    struct tally_report_file *files;
-    size_t nfiles;
+    struct tally_report_file *files;   /* one per file run, in order */
+    size_t nfiles, files_cap;
     char **sha;             /* per file, owned */
     uint64_t records, errors, warnings, infos, detailed_errors;
     bool truncated;
     bool trouble;           /* an unreadable file or an internal failure: exit 2 */
+    bool check_keys;        /* repeated keys within a file (validate, convert) */
+    /* Error codes of the record being read: its record index, and the codes. */
+    uint64_t codes_record;
+    char codes[256];
+    /* Every diagnostic also goes here when set (build: into dataset.sqlite). */
+    void (*tap)(void *ctx, const struct tally_diag *d);
+    void *tap_ctx;
+    /* tally build: what the reports say about fates and coverage. */
+    bool build;
+    uint64_t fates[4];
+    uint64_t authorities_missing;
 };
 
 /* Set up from options; reports go to default_out unless --report-file. */
 bool session_open(struct session *s, const struct cli_options *o, FILE *default_out);
 
-/* Read, validate and (when w is not NULL) write every record of one file. */
-void session_run_file(struct session *s, const char *path, struct tally_writer *w);
+/* Send a diagnostic through the session: counted, detailed, tapped. A
+ * struct tally_diag_sink's emit: ctx is the session. */
+void session_emit(void *session, const struct tally_diag *d);
+
+/* Read and validate every record of one file; hand each to `each` (may be
+ * NULL). A failing `each` ends the file as trouble. */
+void session_run_file(struct session *s, const char *path, session_each_fn each, void *ctx);
+
+/* The error codes raised for rec, space-separated ("" when none). */
+const char *session_codes(const struct session *s, const struct tally_record *rec);
 
 /* Write the reports; returns the exit status. Frees everything. */
 int session_close(struct session *s);
@@ -102,5 +131,6 @@ int session_close(struct session *s);
 int cmd_validate(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
+int cmd_build(int argc, char **argv);
 
 #endif

@@ -38,6 +38,12 @@ static const char usage[] =
     "Example:\n"
     "  tally convert returns/kent.csv --to csv -o clean/kent.csv\n";
 
+static int write_record(void *ctx, struct tally_record *rec, struct tally_error *err)
+{
+    struct tally_writer *w = ctx;
+    return w->ops->write(w, rec, err);
+}
+
 int cmd_convert(int argc, char **argv)
 {
     struct cli_options o;
@@ -56,7 +62,7 @@ int cmd_convert(int argc, char **argv)
         goto out;
     }
 
-    struct session s;
+    struct session s = {.check_keys = true};
     if (!session_open(&s, &o, stderr)) {
         session_close(&s);
         goto out;
@@ -80,7 +86,7 @@ int cmd_convert(int argc, char **argv)
     const struct tally_writer_ops *wops = tally_writer_find(o.to);
     bool ok = wops->open(&w, fp, s.schema, &err) == TALLY_OK;
     if (ok) {
-        session_run_file(&s, o.files[0], w);
+        session_run_file(&s, o.files[0], write_record, w);
         ok = wops->finish(w, &err) == TALLY_OK;
         wops->close(w);
     }

@@ -16,6 +16,7 @@ static const struct {
 } commands[] = {
     {"validate", cmd_validate, "check returns; report; exit status"},
     {"convert", cmd_convert, "rewrite a return in canonical form"},
+    {"build", cmd_build, "build the national dataset from many returns"},
     {"schema", cmd_schema, "describe the schema in use"},
 };
 

@@ -39,6 +39,10 @@ static const struct {
     {"to", 0, OPT_TO, true},
     {"output", 'o', OPT_OUTPUT, true},
     {"export", 0, OPT_EXPORT, true},
+    {"previous", 0, OPT_BUILD, true},
+    {"outlier-factor", 0, OPT_BUILD, true},
+    {"outlier-min", 0, OPT_BUILD, true},
+    {"timestamp", 0, OPT_BUILD, false},
 };
 
 static bool parse_period(const char *v, struct cli_options *o)
@@ -88,7 +92,7 @@ static bool set_option(const char *name, const char *v, struct cli_options *o)
             cli_error("at most %d reports", CLI_MAX_REPORTS);
             return false;
         }
-        o->reports[o->nreports++] = (struct cli_report){v, NULL};
+        o->reports[o->nreports++] = (struct cli_report){v, NULL, false};
     } else if (strcmp(name, "report-file") == 0) {
         /* Pairs with the --report before it; alone, it is for the text report. */
         if (o->nreports == 0 || o->reports[o->nreports - 1].file) {
@@ -96,7 +100,7 @@ static bool set_option(const char *name, const char *v, struct cli_options *o)
                 cli_error("at most %d reports", CLI_MAX_REPORTS);
                 return false;
             }
-            o->reports[o->nreports++] = (struct cli_report){"text", NULL};
+            o->reports[o->nreports++] = (struct cli_report){"text", NULL, false};
         }
         o->reports[o->nreports - 1].file = v;
     } else if (strcmp(name, "max-errors") == 0) {
@@ -128,6 +132,25 @@ static bool set_option(const char *name, const char *v, struct cli_options *o)
         o->output = v;
     } else if (strcmp(name, "export") == 0) {
         o->export_as = v;
+    } else if (strcmp(name, "previous") == 0) {
+        o->previous = v;
+    } else if (strcmp(name, "outlier-factor") == 0) {
+        char *end;
+        o->outlier_factor = strtod(v, &end);
+        if (!*v || *end || !(o->outlier_factor >= 1)) {
+            cli_error("--outlier-factor must be a number of at least 1, not \"%s\"", v);
+            return false;
+        }
+    } else if (strcmp(name, "outlier-min") == 0) {
+        char *end;
+        long long n = strtoll(v, &end, 10);
+        if (!*v || *end || n < 0) {
+            cli_error("--outlier-min must be a whole number, not \"%s\"", v);
+            return false;
+        }
+        o->outlier_min = n;
+    } else if (strcmp(name, "timestamp") == 0) {
+        o->timestamp = true;
     }
     return true;
 }
@@ -136,6 +159,8 @@ bool cli_parse(int argc, char **argv, const char *command, unsigned allowed,
                struct cli_options *o)
 {
     memset(o, 0, sizeof *o);
+    o->outlier_factor = 3;
+    o->outlier_min = 10;
     o->files = calloc((size_t)argc + 1, sizeof *o->files);
     if (!o->files) {
         cli_error("out of memory");

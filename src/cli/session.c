@@ -80,11 +80,36 @@ bool cli_load_registry(const struct cli_options *o, struct tally_registry **regi
     return *registry != NULL;
 }
 
+/* Remember an error's code against the record it is about. */
+static void note_code(struct session *s, const struct tally_diag *d)
+{
+    if (d->severity != TALLY_SEV_ERROR || d->record == 0)
+        return;
+    if (d->record != s->codes_record) {
+        s->codes_record = d->record;
+        s->codes[0] = '\0';
+    }
+    size_t n = strlen(d->code), have = strlen(s->codes);
+    for (const char *p = strstr(s->codes, d->code); p; p = strstr(p + 1, d->code))
+        if ((p == s->codes || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return;     /* already noted */
+    if (have + n + 2 < sizeof s->codes)
+        snprintf(s->codes + have, sizeof s->codes - have, "%s%s", have ? " " : "", d->code);
+}
+
+const char *session_codes(const struct session *s, const struct tally_record *rec)
+{
+    return rec->index == s->codes_record ? s->codes : "";
+}
+
 /* The diagnostic sink: count, then detail unless --max-errors says stop. */
 static void emit(void *ctx, const struct tally_diag *d)
 {
     struct session *s = ctx;
     struct tally_report_file *f = s->nfiles ? &s->files[s->nfiles - 1] : NULL;
+    note_code(s, d);
+    if (s->tap)
+        s->tap(s->tap_ctx, d);
     switch (d->severity) {
     case TALLY_SEV_ERROR:
         s->errors++;
@@ -112,12 +137,20 @@ static void emit(void *ctx, const struct tally_diag *d)
     if (d->severity == TALLY_SEV_ERROR)
         s->detailed_errors++;
     for (size_t i = 0; i < s->nreports; i++)
-        s->reports[i].report->ops->diag(s->reports[i].report, d);
+        if (!(s->reports[i].no_infos && d->severity == TALLY_SEV_INFO))
+            s->reports[i].report->ops->diag(s->reports[i].report, d);
+}
+
+void session_emit(void *session, const struct tally_diag *d)
+{
+    emit(session, d);
 }
 
 bool session_open(struct session *s, const struct cli_options *o, FILE *default_out)
 {
+    bool check_keys = s->check_keys;
     memset(s, 0, sizeof *s);
+    s->check_keys = check_keys;
     s->opts = o;
     if (!cli_load_schema(o, &s->schema) || !cli_load_registry(o, &s->registry))
         return false;
@@ -126,17 +159,15 @@ bool session_open(struct session *s, const struct cli_options *o, FILE *default_
         .has_period = o->has_period,
         .period_start = o->period_start,
         .period_end = o->period_end,
-        .check_keys = true,
+        .check_keys = s->check_keys,
     };
     struct tally_diag_sink sink = {emit, s};
     s->validator = tally_validator_new(s->schema, s->registry, &vo, sink, &err);
-    s->files = calloc(o->nfiles ? o->nfiles : 1, sizeof *s->files);
-    s->sha = calloc(o->nfiles ? o->nfiles : 1, sizeof *s->sha);
-    if (!s->validator || !s->files || !s->sha) {
+    if (!s->validator) {
         cli_error("out of memory");
         return false;
     }
-    struct cli_report text = {"text", NULL};
+    struct cli_report text = {"text", NULL, false};
     const struct cli_report *wanted = o->nreports ? o->reports : &text;
     size_t n = o->nreports ? o->nreports : 1;
     for (size_t i = 0; i < n; i++) {
@@ -147,6 +178,7 @@ bool session_open(struct session *s, const struct cli_options *o, FILE *default_
         }
         s->reports[i].fp = fp;
         s->reports[i].close_fp = wanted[i].file != NULL;
+        s->reports[i].no_infos = wanted[i].no_infos;
         s->nreports = i + 1;
         const struct tally_report_ops *ops = tally_report_find(wanted[i].format);
         if (ops->open(&s->reports[i].report, fp, &err) != TALLY_OK) {
@@ -170,10 +202,26 @@ static void file_trouble(struct session *s, const char *path, const struct tally
     s->trouble = true;
 }
 
-void session_run_file(struct session *s, const char *path, struct tally_writer *w)
+void session_run_file(struct session *s, const char *path, session_each_fn each, void *ctx)
 {
+    if (s->nfiles == s->files_cap) {
+        size_t cap = s->files_cap ? s->files_cap * 2 : 16;
+        struct tally_report_file *files = realloc(s->files, cap * sizeof *files);
+        char **sha = files ? realloc(s->sha, cap * sizeof *sha) : NULL;
+        if (files)
+            s->files = files;
+        if (!files || !sha) {
+            struct tally_error err;
+            tally_error_set(&err, TALLY_ENOMEM, "out of memory");
+            file_trouble(s, path, &err);
+            return;
+        }
+        s->sha = sha;
+        s->files_cap = cap;
+    }
+    s->sha[s->nfiles] = NULL;
     struct tally_report_file *f = &s->files[s->nfiles++];
-    f->path = path;
+    *f = (struct tally_report_file){.path = path};
     struct tally_input in;
     struct tally_error err;
     if (tally_input_open(&in, path, &err) != TALLY_OK) {
@@ -208,7 +256,7 @@ void session_run_file(struct session *s, const char *path, struct tally_writer *
         s->records++;
         if (tally_validator_check(s->validator, rec, &err) != TALLY_OK)
             break;
-        if (w && w->ops->write(w, rec, &err) != TALLY_OK)
+        if (each && each(ctx, rec, &err) != TALLY_OK)
             break;
     }
     if (rc == TALLY_RECORD || rc != TALLY_DONE) {
@@ -245,7 +293,10 @@ int session_close(struct session *s)
         .truncated = s->truncated,
         .max_errors = s->opts->max_errors,
         .quiet = s->opts->quiet,
+        .build = s->build,
+        .authorities_missing = s->authorities_missing,
     };
+    memcpy(sum.fates, s->fates, sizeof sum.fates);
     for (size_t i = 0; i < s->nreports; i++) {
         struct tally_error err;
         struct tally_report *r = s->reports[i].report;

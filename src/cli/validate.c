@@ -52,11 +52,11 @@ int cmd_validate(int argc, char **argv)
         free(o.files);
         return EXIT_TROUBLE;
     }
-    struct session s;
+    struct session s = {.check_keys = true};
     int status = EXIT_TROUBLE;
     if (session_open(&s, &o, stdout)) {
         for (size_t i = 0; i < o.nfiles; i++)
-            session_run_file(&s, o.files[i], NULL);
+            session_run_file(&s, o.files[i], NULL, NULL);
         status = session_close(&s);
     } else {
         session_close(&s);

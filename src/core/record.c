@@ -1,8 +1,7 @@
 /*
- * record.c — the text a field stands for once validated (writer.h).
+ * record.c — the text a field stands for once validated (record.h).
  */
 #include "tally/record.h"
-#include "tally/writer.h"
 
 const char *tally_field_output(const struct tally_field *f, size_t *len)
 {

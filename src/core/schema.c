@@ -440,11 +440,58 @@ static int load_roles(struct tally_schema *s, const cJSON *item, struct tally_er
     return TALLY_OK;
 }
 
+/* "dataset": {"ratios": [{"name", "numerator", "denominator", "title"}]} */
+static int load_dataset(struct tally_schema *s, const cJSON *ds, struct tally_error *err)
+{
+    static const char *const keys[] = {"ratios", NULL};
+    static const char *const rkeys[] = {"name", "numerator", "denominator", "title", NULL};
+    if (!ds)
+        return TALLY_OK;
+    if (!cJSON_IsObject(ds))
+        return tally_error_set(err, TALLY_ESCHEMA, "dataset: expected an object");
+    int rc = check_keys(ds, keys, "dataset", err);
+    if (rc)
+        return rc;
+    const cJSON *ratios = cJSON_GetObjectItemCaseSensitive(ds, "ratios");
+    if (!ratios)
+        return TALLY_OK;
+    if (!cJSON_IsArray(ratios))
+        return tally_error_set(err, TALLY_ESCHEMA, "dataset: ratios: expected an array");
+    size_t n = (size_t)cJSON_GetArraySize(ratios);
+    if (n && !(s->ratios = calloc(n, sizeof *s->ratios)))
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    const cJSON *r;
+    cJSON_ArrayForEach(r, ratios) {
+        char where[64];
+        snprintf(where, sizeof where, "dataset: ratios[%zu]", s->nratios);
+        if (!cJSON_IsObject(r))
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: expected an object", where);
+        if ((rc = check_keys(r, rkeys, where, err)))
+            return rc;
+        struct tally_ratio *ratio = &s->ratios[s->nratios++];
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "name"));
+        if (!name || !(ratio->name = strdup(name)))
+            return tally_error_set(err, name ? TALLY_ENOMEM : TALLY_ESCHEMA, "%s: %s", where,
+                                   name ? "out of memory" : "a ratio needs a \"name\"");
+        const char *parts[2] = {"numerator", "denominator"};
+        size_t *idx[2] = {&ratio->numerator, &ratio->denominator};
+        for (int k = 0; k < 2; k++) {
+            const char *f = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, parts[k]));
+            int i = f ? tally_schema_field_index(s, f, strlen(f)) : -1;
+            if (i < 0 || s->fields[i].type != TALLY_TYPE_INTEGER)
+                return tally_error_set(err, TALLY_ESCHEMA, "%s: %s must name an integer field",
+                                       where, parts[k]);
+            *idx[k] = (size_t)i;
+        }
+    }
+    return TALLY_OK;
+}
+
 static int load(struct tally_schema *s, const cJSON *root, struct tally_error *err)
 {
     static const char *const keys[] = {"$schema", "profile", "name", "title", "version",
                                        "description", "missingValues", "fields", "primaryKey",
-                                       "roles", "rules", "xml", NULL};
+                                       "roles", "rules", "xml", "dataset", NULL};
     if (!cJSON_IsObject(root))
         return tally_error_set(err, TALLY_ESCHEMA, "the schema must be a JSON object");
     int rc = check_keys(root, keys, "schema", err);
@@ -500,6 +547,8 @@ static int load(struct tally_schema *s, const cJSON *root, struct tally_error *e
     if ((rc = load_primary_key(s, cJSON_GetObjectItemCaseSensitive(root, "primaryKey"), err)))
         return rc;
     if ((rc = load_roles(s, cJSON_GetObjectItemCaseSensitive(root, "roles"), err)))
+        return rc;
+    if ((rc = load_dataset(s, cJSON_GetObjectItemCaseSensitive(root, "dataset"), err)))
         return rc;
 
     const cJSON *rules = cJSON_GetObjectItemCaseSensitive(root, "rules");
@@ -602,6 +651,9 @@ void tally_schema_free(struct tally_schema *s)
     free(s->xml_records);
     free(s->xml_root);
     free(s->xml_submission);
+    for (size_t i = 0; i < s->nratios; i++)
+        free(s->ratios[i].name);
+    free(s->ratios);
     free(s);
 }
 

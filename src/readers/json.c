@@ -100,8 +100,10 @@ static void diag(struct json_reader *jr, const struct tally_loc *loc, const char
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    tally_emit_at(&jr->base.cfg.sink, NULL, jr->base.in->name, loc, 0, NULL, NULL,
-                  pointer ? TALLY_PATH_POINTER : TALLY_PATH_NONE, pointer, sev, code, "%s", msg);
+    /* It is about the next record to come out of this element. */
+    tally_emit_at(&jr->base.cfg.sink, NULL, jr->base.in->name, loc, jr->base.records + 1, NULL,
+                  NULL, pointer ? TALLY_PATH_POINTER : TALLY_PATH_NONE, pointer, sev, code, "%s",
+                  msg);
     if (sev == TALLY_SEV_ERROR)
         jr->element_errors++;
 }

@@ -84,11 +84,22 @@ static int json_finish(struct tally_report *tr, const struct tally_report_summar
     tally_json_cstring(o, s->schema_version);
     fprintf(o, "},\n  \"stats\": {\"files\": %llu, \"records\": %llu, \"errors\": %llu, "
             "\"warnings\": %llu, \"infos\": %llu, \"rules_evaluated\": %llu, "
-            "\"rules_skipped\": %llu},\n  \"files\": [",
+            "\"rules_skipped\": %llu},",
             (unsigned long long)s->files, (unsigned long long)s->records,
             (unsigned long long)s->errors, (unsigned long long)s->warnings,
             (unsigned long long)s->infos, (unsigned long long)s->rules_evaluated,
             (unsigned long long)s->rules_skipped);
+    if (s->build) {
+        uint64_t read = s->fates[0] + s->fates[1] + s->fates[2] + s->fates[3];
+        fprintf(o, "\n  \"build\": {\"read\": %llu, \"accepted\": %llu, \"rejected\": %llu, "
+                "\"superseded\": %llu, \"duplicate\": %llu, \"balanced\": %s, "
+                "\"authorities_missing\": %llu},",
+                (unsigned long long)read, (unsigned long long)s->fates[0],
+                (unsigned long long)s->fates[1], (unsigned long long)s->fates[2],
+                (unsigned long long)s->fates[3], read == s->records ? "true" : "false",
+                (unsigned long long)s->authorities_missing);
+    }
+    fputs("\n  \"files\": [", o);
     for (size_t i = 0; i < nfiles; i++) {
         const struct tally_report_file *f = &files[i];
         fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", o);

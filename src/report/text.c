@@ -52,6 +52,13 @@ static int text_finish(struct tally_report *r, const struct tally_report_summary
         fprintf(r->out, "tally: details stopped after %llu %s (--max-errors); the counts below "
                 "are complete\n", (unsigned long long)s->max_errors,
                 plural(s->max_errors, "error", "errors"));
+    if (s->build && !s->quiet)
+        fprintf(r->out, "build: %llu records read = %llu accepted + %llu rejected + %llu "
+                "superseded + %llu duplicate; %llu %s sent nothing\n",
+                (unsigned long long)s->records, (unsigned long long)s->fates[0],
+                (unsigned long long)s->fates[1], (unsigned long long)s->fates[2],
+                (unsigned long long)s->fates[3], (unsigned long long)s->authorities_missing,
+                plural(s->authorities_missing, "authority", "authorities"));
     if (!s->quiet)
         fprintf(r->out, "%llu %s, %llu %s: %llu %s, %llu %s, %llu %s\n",
                 (unsigned long long)s->files, plural(s->files, "file", "files"),

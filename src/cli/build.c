@@ -1,0 +1,637 @@
+/*
+ * cli/build.c — tally build [OPTIONS] -o DIR FILE|DIR...
+ *
+ * Builds the national dataset (SPEC §8) from every return given: files, and
+ * directories walked for .csv, .json, .ndjson, .jsonl and .xml. Inputs are
+ * sorted by path, so the order on the command line never changes a byte of
+ * the output.
+ *
+ * Everything is written into a fresh directory beside DIR
+ * (".DIR.tally-PID"), and swapped in only at the very end — atomically, with
+ * renameat2(RENAME_EXCHANGE) where the kernel has it. A build that fails or
+ * is killed leaves DIR exactly as it was.
+ */
+#define _GNU_SOURCE     /* renameat2 */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "cli/cli.h"
+#include "tally/build.h"
+#include "tally/dataset.h"
+
+static const char usage[] =
+    "usage: tally build [OPTIONS] -o DIR FILE|DIR...\n"
+    "\n"
+    "Build the national dataset from every return given (directories are walked\n"
+    "for .csv, .json, .ndjson, .jsonl and .xml files) and write into DIR:\n"
+    "dataset.csv, dataset.json, dataset.xml, dataset.sqlite, rejects.csv,\n"
+    "report.json and manifest.json. DIR is replaced only when the build is complete.\n"
+    "\n"
+    "  -o, --output DIR       where the dataset goes (required)\n"
+    "  --period START/END     the period every return must cover\n"
+    "  --previous FILE        last published dataset.csv: warn when a count changes a lot\n"
+    "  --outlier-factor F     ... by more than F times (default 3)\n"
+    "  --outlier-min N        ... and by at least N (default 10)\n"
+    "  --timestamp            record the build time in manifest.json\n"
+    "  --schema FILE          use this schema instead of the built-in one\n"
+    "  --registry FILE        use this authority registry instead of the built-in one\n"
+    "  --format FMT           read every input as csv, json, ndjson or xml\n"
+    "  --delimiter C          CSV field delimiter (default ,)\n"
+    "  --report FMT           text (default) or json, on standard error\n"
+    "  --report-file FILE     write the report named just before to FILE\n"
+    "  --max-errors N         stop detailing after N errors (counts stay exact)\n"
+    "  --fail-on LEVEL        error (default) or warning\n"
+    "  -q, --quiet            errors only, no summary\n"
+    "  -h, --help             this help\n"
+    "\n"
+    "Exit status: 0 no errors; 1 some records had errors (the dataset is still\n"
+    "built from the others); 2 usage error, unreadable input, or the build failed.\n"
+    "\n"
+    "Example:\n"
+    "  tally build -o national/2015 --period 2014-10-01/2015-09-30 returns/\n";
+
+static const char *const input_ext[] = {".csv", ".json", ".ndjson", ".jsonl", ".xml", NULL};
+
+/* ---- inputs ------------------------------------------------------------------- */
+
+struct paths {
+    char **v;
+    size_t n, cap;
+};
+
+static bool push_path(struct paths *p, char *path)
+{
+    if (!path)
+        return false;
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 64;
+        char **v = realloc(p->v, cap * sizeof *v);
+        if (!v) {
+            free(path);
+            return false;
+        }
+        p->v = v;
+        p->cap = cap;
+    }
+    p->v[p->n++] = path;
+    return true;
+}
+
+static bool wanted(const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *const *e = input_ext; *e; e++) {
+        size_t k = strlen(*e);
+        if (n > k && strcasecmp(name + n - k, *e) == 0)
+            return true;
+    }
+    return false;
+}
+
+static char *join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir);
+    bool slash = n && dir[n - 1] == '/';
+    char *p = malloc(n + strlen(name) + 2);
+    if (p)
+        sprintf(p, "%s%s%s", dir, slash ? "" : "/", name);
+    return p;
+}
+
+/* Add the returns under dir (recursively; hidden entries and symlinked
+ * directories are skipped). Prints and returns false on failure. */
+static bool walk(const char *dir, struct paths *out)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        cli_error("cannot read directory \"%s\": %s", dir, strerror(errno));
+        return false;
+    }
+    bool ok = true;
+    struct dirent *e;
+    while (ok && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *path = join(dir, e->d_name);
+        struct stat st;
+        if (!path || lstat(path, &st) != 0) {
+            cli_error("cannot read \"%s\": %s", path ? path : e->d_name, strerror(errno));
+            free(path);
+            ok = false;
+        } else if (S_ISDIR(st.st_mode)) {
+            ok = walk(path, out);
+            free(path);
+        } else if (wanted(e->d_name)) {
+            ok = push_path(out, path);
+        } else {
+            free(path);
+        }
+    }
+    closedir(d);
+    return ok;
+}
+
+static int by_path(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Expand the command line's files and directories into a sorted, unique list. */
+static bool collect_inputs(char **args, size_t n, struct paths *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        if (strcmp(args[i], "-") != 0 && stat(args[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            if (!walk(args[i], out))
+                return false;
+        } else if (!push_path(out, strdup(args[i]))) {
+            cli_error("out of memory");
+            return false;
+        }
+    }
+    qsort(out->v, out->n, sizeof *out->v, by_path);
+    size_t u = 0;
+    for (size_t i = 0; i < out->n; i++) {
+        if (u && strcmp(out->v[u - 1], out->v[i]) == 0)
+            free(out->v[i]);
+        else
+            out->v[u++] = out->v[i];
+    }
+    out->n = u;
+    return true;
+}
+
+/* ---- output directory ---------------------------------------------------------- */
+
+static bool remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT;
+    if (!S_ISDIR(st.st_mode))
+        return unlink(path) == 0;
+    DIR *d = opendir(path);
+    if (!d)
+        return false;
+    bool ok = true;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            char *p = join(path, e->d_name);
+            ok = p && remove_tree(p) && ok;
+            free(p);
+        }
+    closedir(d);
+    return rmdir(path) == 0 && ok;
+}
+
+/* ".DIR.tally-PID" beside DIR. Caller frees. */
+static char *temp_dir_for(const char *dir)
+{
+    char *copy = strdup(dir);
+    if (!copy)
+        return NULL;
+    size_t n = strlen(copy);
+    while (n > 1 && copy[n - 1] == '/')
+        copy[--n] = '\0';
+    char *slash = strrchr(copy, '/');
+    const char *base = slash ? slash + 1 : copy;
+    const char *parent = slash ? (slash == copy ? "/" : copy) : ".";
+    if (slash)
+        *slash = '\0';
+    char name[256];
+    snprintf(name, sizeof name, ".%.200s.tally-%ld", base, (long)getpid());
+    char *tmp = join(parent, name);
+    free(copy);
+    return tmp;
+}
+
+/* Put the finished tmp where dir was, atomically when the kernel can. */
+static bool swap_in(const char *tmp, const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        if (errno != ENOENT) {
+            cli_error("cannot use \"%s\": %s", dir, strerror(errno));
+            return false;
+        }
+        if (rename(tmp, dir) != 0) {
+            cli_error("cannot create \"%s\": %s", dir, strerror(errno));
+            return false;
+        }
+        return true;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        cli_error("\"%s\" exists and is not a directory", dir);
+        return false;
+    }
+#ifdef RENAME_EXCHANGE
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) == 0) {
+        if (!remove_tree(tmp))  /* now the old contents */
+            cli_error("the old contents of \"%s\" are left in \"%s\"", dir, tmp);
+        return true;
+    }
+#endif
+    /* No atomic exchange: move the old one aside, then the new one in. */
+    size_t n = strlen(tmp) + 5;
+    char *old = malloc(n);
+    if (!old) {
+        cli_error("out of memory");
+        return false;
+    }
+    snprintf(old, n, "%s.old", tmp);
+    bool ok = rename(dir, old) == 0;
+    if (ok && rename(tmp, dir) != 0) {
+        rename(old, dir);
+        ok = false;
+    }
+    if (!ok)
+        cli_error("cannot replace \"%s\": %s", dir, strerror(errno));
+    else
+        remove_tree(old);
+    free(old);
+    return ok;
+}
+
+/* ---- writing ------------------------------------------------------------------- */
+
+static bool sha256_file(const char *path, char hex[65], uint64_t *bytes)
+{
+    FILE *f = fopen(path, "rb");
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    bool ok = f && ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
+    size_t n;
+    *bytes = 0;
+    while (ok && (n = fread(buf, 1, sizeof buf, f)) > 0) {
+        ok = EVP_DigestUpdate(ctx, buf, n);
+        *bytes += n;
+    }
+    unsigned len = 0;
+    ok = ok && !ferror(f) && EVP_DigestFinal_ex(ctx, md, &len);
+    for (unsigned i = 0; ok && i < len; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    EVP_MD_CTX_free(ctx);
+    if (f)
+        fclose(f);
+    return ok;
+}
+
+typedef int (*write_fn)(FILE *out, const struct tally_build *b, const struct tally_schema *s,
+                        const char *const *files, struct tally_error *err);
+
+static int w_csv(FILE *o, const struct tally_build *b, const struct tally_schema *s,
+                 const char *const *f, struct tally_error *e)
+{
+    (void)s, (void)f;
+    return tally_dataset_csv(o, b, e);
+}
+
+static int w_json(FILE *o, const struct tally_build *b, const struct tally_schema *s,
+                  const char *const *f, struct tally_error *e)
+{
+    (void)s, (void)f;
+    return tally_dataset_json(o, b, e);
+}
+
+static int w_xml(FILE *o, const struct tally_build *b, const struct tally_schema *s,
+                 const char *const *f, struct tally_error *e)
+{
+    (void)f;
+    return tally_dataset_xml(o, b, s, e);
+}
+
+static int w_rejects(FILE *o, const struct tally_build *b, const struct tally_schema *s,
+                     const char *const *f, struct tally_error *e)
+{
+    return tally_rejects_csv(o, b, s, f, e);
+}
+
+static const struct {
+    const char *name;
+    write_fn write;
+} outputs[] = {
+    {"dataset.csv", w_csv},
+    {"dataset.json", w_json},
+    {"dataset.xml", w_xml},
+    {"rejects.csv", w_rejects},
+};
+
+/* The files of the finished directory, in manifest order. */
+static const char *const manifest_outputs[] = {"dataset.csv", "dataset.json", "dataset.xml",
+                                               "dataset.sqlite", "rejects.csv", "report.json",
+                                               NULL};
+
+static bool write_file(const char *dir, const char *name, write_fn fn, const struct tally_build *b,
+                       const struct tally_schema *s, const char *const *files)
+{
+    char *path = join(dir, name);
+    FILE *f = path ? fopen(path, "w") : NULL;
+    struct tally_error err;
+    bool ok = f && fn(f, b, s, files, &err) == TALLY_OK;
+    if (f && !ok)
+        cli_error("%s", err.message);
+    if (f && fclose(f) != 0 && ok) {
+        cli_error("cannot write \"%s\": %s", path, strerror(errno));
+        ok = false;
+    }
+    if (!f)
+        cli_error("cannot write \"%s\": %s", path ? path : name, strerror(errno));
+    free(path);
+    return ok;
+}
+
+struct manifest_info {
+    const char *schema_name, *schema_version;
+    const struct tally_report_file *files;
+    size_t nfiles;
+    const struct tally_build *build;
+    bool timestamp;
+};
+
+static void json_str(FILE *o, const char *s)
+{
+    putc('"', o);
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(o, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(o, "\\u%04x", c);
+        else
+            putc(c, o);
+    }
+    putc('"', o);
+}
+
+static bool write_manifest(const char *dir, const struct manifest_info *m)
+{
+    char *path = join(dir, "manifest.json");
+    FILE *o = path ? fopen(path, "w") : NULL;
+    if (!o) {
+        cli_error("cannot write manifest.json: %s", strerror(errno));
+        free(path);
+        return false;
+    }
+    fprintf(o, "{\n  \"tool\": {\"name\": \"tally\", \"version\": \"%s\"},\n  \"schema\": {\"name\": ",
+            TALLY_VERSION);
+    json_str(o, m->schema_name);
+    fputs(", \"version\": ", o);
+    json_str(o, m->schema_version);
+    fputs("},\n", o);
+    if (m->timestamp) {
+        char when[32];
+        time_t now = time(NULL);
+        struct tm tm;
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+        fprintf(o, "  \"built_at\": \"%s\",\n", when);
+    }
+    fputs("  \"inputs\": [", o);
+    for (size_t i = 0; i < m->nfiles; i++) {
+        const struct tally_report_file *f = &m->files[i];
+        fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", o);
+        json_str(o, f->path);
+        fputs(", \"format\": ", o);
+        if (f->format)
+            json_str(o, f->format);
+        else
+            fputs("null", o);
+        fputs(", \"sha256\": ", o);
+        if (f->sha256)
+            json_str(o, f->sha256);
+        else
+            fputs("null", o);
+        fprintf(o, ", \"records\": %llu, \"errors\": %llu, \"warnings\": %llu",
+                (unsigned long long)f->records, (unsigned long long)f->errors,
+                (unsigned long long)f->warnings);
+        for (int k = 0; k < TALLY_FATE_COUNT; k++)
+            fprintf(o, ", \"%s\": %llu", tally_fate_name(k),
+                    (unsigned long long)tally_build_file_fate_count(m->build, i, k));
+        putc('}', o);
+    }
+    fputs(m->nfiles ? "\n  ],\n  \"outputs\": [" : "],\n  \"outputs\": [", o);
+    bool ok = true;
+    for (size_t i = 0; manifest_outputs[i]; i++) {
+        char *p = join(dir, manifest_outputs[i]), hex[65] = "";
+        uint64_t bytes = 0;
+        if (!p || !sha256_file(p, hex, &bytes)) {
+            cli_error("cannot read back %s", manifest_outputs[i]);
+            ok = false;
+        }
+        free(p);
+        fprintf(o, "%s\n    {\"path\": \"%s\", \"sha256\": \"%s\", \"bytes\": %llu}", i ? "," : "",
+                manifest_outputs[i], hex, (unsigned long long)bytes);
+    }
+    fputs("\n  ]\n}\n", o);
+    if (fclose(o) != 0 || !ok) {
+        if (ok)
+            cli_error("cannot write manifest.json: %s", strerror(errno));
+        ok = false;
+    }
+    free(path);
+    return ok;
+}
+
+/* ---- the command ------------------------------------------------------------------ */
+
+struct build_run {
+    struct session *session;
+    struct tally_build *build;
+    struct tally_sqlite *db;
+};
+
+static void tap(void *ctx, const struct tally_diag *d)
+{
+    struct build_run *run = ctx;
+    if (run->db)
+        tally_sqlite_diag(run->db, d);
+}
+
+static int keep_record(void *ctx, struct tally_record *rec, struct tally_error *err)
+{
+    struct build_run *run = ctx;
+    return tally_build_add(run->build, rec, session_codes(run->session, rec), err);
+}
+
+/* Read --previous into the build. */
+static bool load_previous(struct tally_build *b, const char *path)
+{
+    struct tally_input in;
+    struct tally_error err;
+    if (tally_input_open(&in, path, &err) != TALLY_OK) {
+        cli_error("--previous: %s", err.message);
+        return false;
+    }
+    bool ok = true;
+    while (ok && !in.eof)
+        ok = tally_input_fill(&in, &err) == TALLY_OK;
+    if (ok && tally_build_load_previous(b, (const char *)in.buf, in.len, &err) != TALLY_OK)
+        ok = false;
+    if (!ok)
+        cli_error("%s", err.message);
+    tally_input_close(&in);
+    return ok;
+}
+
+static int run_build(struct cli_options *o, const char *tmp, struct paths *inputs)
+{
+    struct session s = {.check_keys = false};
+    struct build_run run = {.session = &s};
+    struct tally_error err;
+    char *report = join(tmp, "report.json"), *dbpath = join(tmp, "dataset.sqlite");
+    if (!report || !dbpath) {
+        free(report);
+        free(dbpath);
+        cli_error("out of memory");
+        return EXIT_TROUBLE;
+    }
+    /* The user's reports (text on standard error by default), plus report.json. */
+    if (o->nreports == 0)
+        o->reports[o->nreports++] = (struct cli_report){"text", NULL, false};
+    /* Coverage alone is ~200 infos: a text report lists errors and warnings, and
+     * the infos are in report.json and dataset.sqlite. */
+    for (size_t i = 0; i < o->nreports; i++)
+        o->reports[i].no_infos = strcmp(o->reports[i].format, "text") == 0;
+    o->reports[o->nreports++] = (struct cli_report){"json", report, false};
+
+    int status = EXIT_TROUBLE;
+    char *schema_name = NULL, *schema_version = NULL;
+    if (!session_open(&s, o, stderr))
+        goto done;
+    schema_name = strdup(s.schema->name);
+    schema_version = strdup(s.schema->version);
+    struct tally_build_options bo = {.outlier_factor = o->outlier_factor,
+                                     .outlier_min = o->outlier_min};
+    struct tally_diag_sink sink = {session_emit, &s};
+    if (!(run.build = tally_build_new(s.schema, s.registry, &bo, sink, &err)) ||
+        !(run.db = tally_sqlite_open(dbpath, &err))) {
+        cli_error("%s", err.message);
+        goto done;
+    }
+    s.tap = tap;
+    s.tap_ctx = &run;
+    if (o->previous && !load_previous(run.build, o->previous))
+        goto done;
+    for (size_t i = 0; i < inputs->n; i++) {
+        tally_build_add_file(run.build, inputs->v[i]);
+        session_run_file(&s, inputs->v[i], keep_record, &run);
+    }
+    if (tally_build_finish(run.build, &err) != TALLY_OK) {
+        cli_error("%s", err.message);
+        goto done;
+    }
+    bool ok = true;
+    for (size_t i = 0; ok && i < sizeof outputs / sizeof outputs[0]; i++)
+        ok = write_file(tmp, outputs[i].name, outputs[i].write, run.build, s.schema,
+                        (const char *const *)inputs->v);
+    const char *meta[] = {"tool", "tally", "tool_version", TALLY_VERSION, "schema",
+                          s.schema->name, "schema_version", s.schema->version, NULL};
+    s.tap = NULL;
+    if (ok && tally_sqlite_finish(run.db, run.build, s.schema, s.files, s.nfiles, meta, &err) != TALLY_OK) {
+        cli_error("%s", err.message);
+        ok = false;
+    }
+    run.db = NULL;
+    if (!ok)
+        goto done;
+    s.build = true;
+    for (int k = 0; k < TALLY_FATE_COUNT; k++)
+        s.fates[k] = tally_build_fate_count(run.build, k);
+    s.authorities_missing = tally_build_missing_authorities(run.build);
+    struct tally_report_file *files = malloc((s.nfiles ? s.nfiles : 1) * sizeof *files);
+    size_t nfiles = s.nfiles;
+    char **shas = calloc(nfiles + 1, sizeof *shas);
+    for (size_t i = 0; files && shas && i < nfiles; i++) {
+        files[i] = s.files[i];
+        shas[i] = s.files[i].sha256 ? strdup(s.files[i].sha256) : NULL;
+        files[i].sha256 = shas[i];
+    }
+    status = session_close(&s);
+    s.schema = NULL;
+    if (!files || !shas) {
+        cli_error("out of memory");
+        status = EXIT_TROUBLE;
+    } else if (status != EXIT_TROUBLE) {
+        struct manifest_info m = {schema_name, schema_version, files, nfiles, run.build,
+                                  o->timestamp};
+        if (!write_manifest(tmp, &m))
+            status = EXIT_TROUBLE;
+    }
+    for (size_t i = 0; shas && i < nfiles; i++)
+        free(shas[i]);
+    free(shas);
+    free(files);
+done:
+    if (s.schema)       /* not closed yet: something failed */
+        session_close(&s);
+    tally_sqlite_close(run.db);
+    tally_build_free(run.build);
+    free(schema_name);
+    free(schema_version);
+    free(report);
+    free(dbpath);
+    return status;
+}
+
+int cmd_build(int argc, char **argv)
+{
+    struct cli_options o;
+    unsigned allowed = OPT_SCHEMA | OPT_REGISTRY | OPT_FORMAT | OPT_DELIMITER | OPT_REPORT |
+                       OPT_MAX_ERRORS | OPT_FAIL_ON | OPT_PERIOD | OPT_QUIET | OPT_OUTPUT |
+                       OPT_BUILD;
+    int status = EXIT_TROUBLE;
+    struct paths inputs = {0};
+    char *tmp = NULL;
+    if (!cli_parse(argc, argv, "build", allowed, &o))
+        goto out;
+    if (o.help) {
+        fputs(usage, stdout);
+        status = EXIT_OK;
+        goto out;
+    }
+    if (!o.output || o.nfiles == 0) {
+        cli_error("build: needs -o DIR and at least one input (see tally build --help)");
+        goto out;
+    }
+    if (o.nreports + 2 > CLI_MAX_REPORTS) {
+        cli_error("build: at most %d reports", CLI_MAX_REPORTS - 2);
+        goto out;
+    }
+    if (!collect_inputs(o.files, o.nfiles, &inputs))
+        goto out;
+    if (inputs.n == 0) {
+        cli_error("build: no returns found in the inputs given");
+        goto out;
+    }
+    if (!(tmp = temp_dir_for(o.output)) || (mkdir(tmp, 0755) != 0 && errno != EEXIST)) {
+        cli_error("cannot create a working directory beside \"%s\": %s", o.output, strerror(errno));
+        goto out;
+    }
+    status = run_build(&o, tmp, &inputs);
+    if (status != EXIT_TROUBLE) {
+        /* A test-only fault hook: die the hard way just before the swap. */
+        if (getenv("TALLY_TEST_KILL_BEFORE_SWAP"))
+            raise(SIGKILL);
+        if (!swap_in(tmp, o.output))
+            status = EXIT_TROUBLE;
+    }
+    if (status == EXIT_TROUBLE)
+        remove_tree(tmp);
+out:
+    for (size_t i = 0; i < inputs.n; i++)
+        free(inputs.v[i]);
+    free(inputs.v);
+    free(tmp);
+    free(o.files);
+    return status;
+}

@@ -1,0 +1,1016 @@
+/*
+ * build.c — the national dataset (build.h, SPEC §8).
+ *
+ * Records are kept compactly (their canonical texts in one arena) as they are
+ * added; a record with an error is rejected at once. tally_build_finish then:
+ *
+ *   1. fates      sorts the candidates by primary key and settles each group
+ *                 of repeats: identical values → one kept, the others
+ *                 `duplicate`; otherwise, when every record has a submitted
+ *                 time and the latest ones agree, the latest is kept and the
+ *                 rest are `superseded`; otherwise all are rejected (`conflict`);
+ *   2. coverage   one `coverage` info per authority in force on a period's
+ *                 last day that has no accepted record for that period;
+ *   3. outliers   `change-outlier` warnings against --previous;
+ *   4. aggregate  per period and cohort: every accepted authority, and every
+ *                 English region, nation and the UK with authorities in force
+ *                 on the period's last day, sums of numeric values ("x" when
+ *                 none is numeric), the ratios, reporting/expected, complete.
+ *
+ * Everything is sorted, so the same records give the same rows in the same
+ * order, whatever order the files came in.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <csv.h>
+
+#include "core/arena.h"
+#include "core/areas.h"
+#include "core/emit.h"
+#include "tally/build.h"
+
+struct previous_row {
+    char *area_code, *cohort;
+    int64_t period_end;
+    char **measures;        /* per integer field of the schema (by field index), or NULL */
+};
+
+struct tally_build {
+    const struct tally_schema *schema;
+    const struct tally_registry *registry;
+    struct tally_build_options opts;
+    struct tally_diag_sink sink;
+    struct tally_areas *areas;
+    struct tally_arena arena;       /* everything kept until the build is freed */
+
+    const char **files;
+    size_t nfiles, files_cap;
+    uint64_t (*file_fates)[TALLY_FATE_COUNT];
+
+    struct tally_build_record *recs;
+    size_t nrecs, recs_cap;
+
+    struct previous_row *prev;
+    size_t nprev, prev_cap;
+
+    struct tally_dataset_row *rows;
+    size_t nrows, rows_cap;
+    const char **columns;
+
+    size_t *measure_fields;         /* the schema's integer fields */
+    size_t nmeasures;
+    uint64_t fates[TALLY_FATE_COUNT];
+    uint64_t missing_authorities;
+    int role[TALLY_ROLE_COUNT];
+};
+
+const char *tally_fate_name(enum tally_fate fate)
+{
+    static const char *const names[] = {"accepted", "rejected", "superseded", "duplicate"};
+    return fate < TALLY_FATE_COUNT ? names[fate] : "?";
+}
+
+static char *keep(struct tally_build *b, const char *s)
+{
+    return s ? tally_arena_strndup(&b->arena, s, strlen(s)) : NULL;
+}
+
+struct tally_build *tally_build_new(const struct tally_schema *schema,
+                                    const struct tally_registry *registry,
+                                    const struct tally_build_options *opts,
+                                    struct tally_diag_sink sink, struct tally_error *err)
+{
+    static const enum tally_role needed[] = {TALLY_ROLE_AUTHORITY_CODE, TALLY_ROLE_PERIOD_START,
+                                             TALLY_ROLE_PERIOD_END, TALLY_ROLE_COHORT};
+    for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++)
+        if (schema->role[needed[i]] < 0) {
+            tally_error_set(err, TALLY_ESCHEMA, "the schema's roles must name the authority "
+                            "code, period start and end, and cohort fields to build a dataset");
+            return NULL;
+        }
+    struct tally_build *b = calloc(1, sizeof *b);
+    if (!b) {
+        tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        return NULL;
+    }
+    b->schema = schema;
+    b->registry = registry;
+    b->opts = *opts;
+    b->sink = sink;
+    memcpy(b->role, schema->role, sizeof b->role);
+    b->measure_fields = calloc(schema->nfields, sizeof *b->measure_fields);
+    b->areas = tally_areas_load_default(err);
+    if (!b->measure_fields || !b->areas) {
+        tally_build_free(b);
+        if (b->areas)
+            tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < schema->nfields; i++)
+        if (schema->fields[i].type == TALLY_TYPE_INTEGER)
+            b->measure_fields[b->nmeasures++] = i;
+
+    /* The dataset's columns. */
+    size_t ncols = 8 + b->nmeasures + schema->nratios + 3;
+    b->columns = tally_arena_alloc(&b->arena, (ncols + 1) * sizeof *b->columns);
+    if (!b->columns) {
+        tally_build_free(b);
+        tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        return NULL;
+    }
+    size_t c = 0;
+    b->columns[c++] = schema->fields[b->role[TALLY_ROLE_PERIOD_START]].name;
+    b->columns[c++] = schema->fields[b->role[TALLY_ROLE_PERIOD_END]].name;
+    b->columns[c++] = schema->fields[b->role[TALLY_ROLE_COHORT]].name;
+    static const char *const area_cols[] = {"geographic_level", "area_code", "area_name",
+                                            "country_code", "region_code"};
+    for (size_t i = 0; i < 5; i++)
+        b->columns[c++] = area_cols[i];
+    for (size_t i = 0; i < b->nmeasures; i++)
+        b->columns[c++] = schema->fields[b->measure_fields[i]].name;
+    for (size_t i = 0; i < schema->nratios; i++)
+        b->columns[c++] = schema->ratios[i].name;
+    b->columns[c++] = "authorities_reporting";
+    b->columns[c++] = "authorities_expected";
+    b->columns[c++] = "complete";
+    b->columns[c] = NULL;
+    return b;
+}
+
+void tally_build_free(struct tally_build *b)
+{
+    if (!b)
+        return;
+    tally_areas_free(b->areas);
+    tally_arena_fini(&b->arena);
+    free(b->files);
+    free(b->file_fates);
+    free(b->recs);
+    free(b->prev);
+    free(b->rows);
+    free(b->measure_fields);
+    free(b);
+}
+
+size_t tally_build_add_file(struct tally_build *b, const char *path)
+{
+    if (b->nfiles == b->files_cap) {
+        size_t cap = b->files_cap ? b->files_cap * 2 : 16;
+        const char **f = realloc(b->files, cap * sizeof *f);
+        uint64_t(*ff)[TALLY_FATE_COUNT] = realloc(b->file_fates, cap * sizeof *ff);
+        if (f)
+            b->files = f;
+        if (ff)
+            b->file_fates = ff;
+        if (!f || !ff)
+            return SIZE_MAX;
+        b->files_cap = cap;
+    }
+    b->files[b->nfiles] = path;
+    memset(b->file_fates[b->nfiles], 0, sizeof b->file_fates[0]);
+    return b->nfiles++;
+}
+
+int tally_build_add(struct tally_build *b, const struct tally_record *rec, const char *codes,
+                    struct tally_error *err)
+{
+    const struct tally_schema *s = b->schema;
+    if (b->nrecs == b->recs_cap) {
+        size_t cap = b->recs_cap ? b->recs_cap * 2 : 256;
+        struct tally_build_record *r = realloc(b->recs, cap * sizeof *r);
+        if (!r)
+            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        b->recs = r;
+        b->recs_cap = cap;
+    }
+    struct tally_build_record *r = &b->recs[b->nrecs];
+    *r = (struct tally_build_record){
+        .file = b->nfiles - 1,
+        .index = rec->index,
+        .loc = rec->loc,
+        .path = keep(b, rec->path),
+        .path_kind = rec->path ? rec->path_kind : TALLY_PATH_NONE,
+        .values = tally_arena_alloc(&b->arena, s->nfields * sizeof *r->values),
+        .kinds = tally_arena_alloc(&b->arena, s->nfields * sizeof *r->kinds),
+        .numbers = tally_arena_alloc(&b->arena, s->nfields * sizeof *r->numbers),
+    };
+    if (!r->values || !r->kinds || !r->numbers || (rec->path && !r->path))
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    for (size_t i = 0; i < s->nfields; i++) {
+        size_t len;
+        const char *t = tally_field_output(&rec->fields[i], &len);
+        r->values[i] = t ? tally_arena_strndup(&b->arena, t, len) : NULL;
+        if (t && !r->values[i])
+            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        r->kinds[i] = rec->fields[i].value.kind;
+        r->numbers[i] = rec->fields[i].value.number;
+    }
+    if (rec->errors || rec->inherited) {
+        r->fate = TALLY_FATE_REJECTED;
+        r->codes = keep(b, codes && *codes ? codes : rec->inherited ? rec->inherited : "error");
+        if (!r->codes)
+            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    }
+    b->nrecs++;
+    return TALLY_OK;
+}
+
+/* ---- 1: fates ------------------------------------------------------------------ */
+
+static const struct tally_build *sort_build;    /* qsort has no context argument */
+
+static int cmp_key(const struct tally_build *b, const struct tally_build_record *x,
+                   const struct tally_build_record *y)
+{
+    for (size_t k = 0; k < b->schema->npk; k++) {
+        size_t f = b->schema->primary_key[k];
+        const char *a = x->values[f] ? x->values[f] : "", *c = y->values[f] ? y->values[f] : "";
+        int d = strcmp(a, c);
+        if (d)
+            return d;
+    }
+    return 0;
+}
+
+static int cmp_candidates(const void *pa, const void *pb)
+{
+    const struct tally_build_record *x = &sort_build->recs[*(const size_t *)pa];
+    const struct tally_build_record *y = &sort_build->recs[*(const size_t *)pb];
+    int d = cmp_key(sort_build, x, y);
+    if (d)
+        return d;
+    if (x->file != y->file)
+        return x->file < y->file ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Same values in every field but `submitted`? */
+static bool same_values(const struct tally_build *b, const struct tally_build_record *x,
+                        const struct tally_build_record *y)
+{
+    for (size_t i = 0; i < b->schema->nfields; i++) {
+        if ((int)i == b->role[TALLY_ROLE_SUBMITTED])
+            continue;
+        const char *a = x->values[i], *c = y->values[i];
+        if ((a == NULL) != (c == NULL) || (a && strcmp(a, c) != 0))
+            return false;
+    }
+    return true;
+}
+
+static void where(const struct tally_build *b, const struct tally_build_record *r, char *buf,
+                  size_t size)
+{
+    if (r->loc.line)
+        snprintf(buf, size, "%s:%u", b->files[r->file], r->loc.line);
+    else
+        snprintf(buf, size, "%s record %llu", b->files[r->file], (unsigned long long)r->index);
+}
+
+static void record_diag(struct tally_build *b, struct tally_build_record *r,
+                        enum tally_severity sev, const char *code, const char *fmt, ...)
+    TALLY_PRINTF(5, 6);
+
+static void record_diag(struct tally_build *b, struct tally_build_record *r,
+                        enum tally_severity sev, const char *code, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    tally_emit_at(&b->sink, NULL, b->files[r->file], &r->loc, r->index, NULL, NULL,
+                  r->path_kind, r->path, sev, code, "%s", msg);
+}
+
+static void describe_key(const struct tally_build *b, const struct tally_build_record *r,
+                         char *buf, size_t size)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < b->schema->npk && o < size; k++) {
+        const char *v = r->values[b->schema->primary_key[k]];
+        o += (size_t)snprintf(buf + o, size - o, "%s%s", k ? ", " : "", v ? v : "");
+    }
+}
+
+static int settle_group(struct tally_build *b, const size_t *g, size_t n)
+{
+    struct tally_build_record *first = &b->recs[g[0]];
+    char key[256], w[512];
+    describe_key(b, first, key, sizeof key);
+    bool all_same = true;
+    for (size_t i = 1; i < n && all_same; i++)
+        all_same = same_values(b, first, &b->recs[g[i]]);
+    if (all_same) {
+        where(b, first, w, sizeof w);
+        for (size_t i = 1; i < n; i++) {
+            struct tally_build_record *r = &b->recs[g[i]];
+            r->fate = TALLY_FATE_DUPLICATE;
+            r->codes = "duplicate";
+            record_diag(b, r, TALLY_SEV_INFO, "duplicate", "the record for %s is identical to "
+                        "the one at %s; it is kept once", key, w);
+        }
+        return TALLY_OK;
+    }
+    int sub = b->role[TALLY_ROLE_SUBMITTED];
+    bool all_timed = sub >= 0;
+    int64_t latest = INT64_MIN;
+    for (size_t i = 0; i < n && all_timed; i++) {
+        const struct tally_build_record *r = &b->recs[g[i]];
+        all_timed = r->kinds[sub] == TALLY_DATETIME;
+        if (all_timed && r->numbers[sub] > latest)
+            latest = r->numbers[sub];
+    }
+    struct tally_build_record *winner = NULL;
+    bool agree = all_timed;
+    for (size_t i = 0; i < n && agree; i++) {
+        struct tally_build_record *r = &b->recs[g[i]];
+        if (r->numbers[sub] != latest)
+            continue;
+        if (!winner)
+            winner = r;
+        else
+            agree = same_values(b, winner, r);
+    }
+    if (agree && winner) {
+        where(b, winner, w, sizeof w);
+        for (size_t i = 0; i < n; i++) {
+            struct tally_build_record *r = &b->recs[g[i]];
+            if (r == winner)
+                continue;
+            if (r->numbers[sub] == latest) {
+                r->fate = TALLY_FATE_DUPLICATE;
+                r->codes = "duplicate";
+                record_diag(b, r, TALLY_SEV_INFO, "duplicate", "the record for %s is identical "
+                            "to the one at %s; it is kept once", key, w);
+            } else {
+                r->fate = TALLY_FATE_SUPERSEDED;
+                r->codes = "superseded";
+                record_diag(b, r, TALLY_SEV_WARNING, "superseded", "the record for %s is "
+                            "superseded by the one at %s, submitted %s", key, w,
+                            winner->values[sub]);
+            }
+        }
+        return TALLY_OK;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct tally_build_record *r = &b->recs[g[i]];
+        r->fate = TALLY_FATE_REJECTED;
+        r->codes = "conflict";
+        where(b, &b->recs[g[i == 0 ? 1 : 0]], w, sizeof w);
+        record_diag(b, r, TALLY_SEV_ERROR, "conflict", "the record for %s conflicts with the one "
+                    "at %s%s: different values and no later submitted time to choose between "
+                    "them; all %zu are rejected", key, w, n > 2 ? " and others" : "", n);
+    }
+    return TALLY_OK;
+}
+
+static int settle_fates(struct tally_build *b, struct tally_error *err)
+{
+    size_t n = 0;
+    size_t *idx = malloc((b->nrecs ? b->nrecs : 1) * sizeof *idx);
+    if (!idx)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    for (size_t i = 0; i < b->nrecs; i++)
+        if (b->recs[i].fate == TALLY_FATE_ACCEPTED)
+            idx[n++] = i;
+    sort_build = b;
+    qsort(idx, n, sizeof *idx, cmp_candidates);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && cmp_key(b, &b->recs[idx[i]], &b->recs[idx[j]]) == 0)
+            j++;
+        if (j - i > 1)
+            settle_group(b, idx + i, j - i);
+        i = j;
+    }
+    free(idx);
+    for (size_t i = 0; i < b->nrecs; i++) {
+        b->fates[b->recs[i].fate]++;
+        b->file_fates[b->recs[i].file][b->recs[i].fate]++;
+    }
+    return TALLY_OK;
+}
+
+/* ---- periods ---------------------------------------------------------------------- */
+
+struct period {
+    const char *start, *end;    /* texts */
+    int64_t end_day;
+};
+
+static int cmp_period(const void *a, const void *b)
+{
+    const struct period *x = a, *y = b;
+    int d = strcmp(x->start, y->start);
+    return d ? d : strcmp(x->end, y->end);
+}
+
+/* The distinct periods of accepted records, sorted. Caller frees. */
+static struct period *periods_of(const struct tally_build *b, size_t *n)
+{
+    size_t ps = (size_t)b->role[TALLY_ROLE_PERIOD_START], pe = (size_t)b->role[TALLY_ROLE_PERIOD_END];
+    struct period *p = malloc((b->nrecs ? b->nrecs : 1) * sizeof *p);
+    if (!p)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < b->nrecs; i++) {
+        const struct tally_build_record *r = &b->recs[i];
+        if (r->fate == TALLY_FATE_ACCEPTED)
+            p[k++] = (struct period){r->values[ps], r->values[pe], r->numbers[pe]};
+    }
+    qsort(p, k, sizeof *p, cmp_period);
+    size_t u = 0;
+    for (size_t i = 0; i < k; i++)
+        if (u == 0 || cmp_period(&p[u - 1], &p[i]) != 0)
+            p[u++] = p[i];
+    *n = u;
+    return p;
+}
+
+/* ---- 3: change outliers ------------------------------------------------------------- */
+
+static void outliers(struct tally_build *b)
+{
+    size_t code = (size_t)b->role[TALLY_ROLE_AUTHORITY_CODE];
+    size_t cohort = (size_t)b->role[TALLY_ROLE_COHORT];
+    size_t pe = (size_t)b->role[TALLY_ROLE_PERIOD_END];
+    for (size_t i = 0; i < b->nrecs; i++) {
+        struct tally_build_record *r = &b->recs[i];
+        if (r->fate != TALLY_FATE_ACCEPTED)
+            continue;
+        /* The latest earlier (or same) period of this authority and cohort. */
+        const struct previous_row *best = NULL;
+        for (size_t k = 0; k < b->nprev; k++) {
+            const struct previous_row *p = &b->prev[k];
+            if (strcmp(p->area_code, r->values[code]) == 0 && strcmp(p->cohort, r->values[cohort]) == 0 &&
+                p->period_end <= r->numbers[pe] && (!best || p->period_end > best->period_end))
+                best = p;
+        }
+        if (!best)
+            continue;
+        for (size_t m = 0; m < b->nmeasures; m++) {
+            size_t f = b->measure_fields[m];
+            const char *old = best->measures[f];
+            int64_t o, n = r->numbers[f];
+            char sym;
+            if (r->kinds[f] != TALLY_NUMBER || !old ||
+                tally_parse_count(old, strlen(old), NULL, &o, &sym) != TALLY_COUNT_OK)
+                continue;
+            int64_t hi = n > o ? n : o, lo = n > o ? o : n;
+            bool big = lo == 0 ? hi > 0 : (double)hi / (double)lo > b->opts.outlier_factor;
+            if (!big || hi - lo < b->opts.outlier_min)
+                continue;
+            char day[11];
+            tally_format_date(best->period_end, day);
+            record_diag(b, r, TALLY_SEV_WARNING, "change-outlier", "%s of %s for cohort %s "
+                        "changed from %lld (period ending %s) to %lld, more than %g times",
+                        b->schema->fields[f].name, r->values[code], r->values[cohort],
+                        (long long)o, day, (long long)n, b->opts.outlier_factor);
+        }
+    }
+}
+
+/* ---- the previous dataset --------------------------------------------------------- */
+
+struct prev_loader {
+    struct tally_build *b;
+    size_t col, row;
+    int *colmap;            /* column → field index, or -1; -2 area_code, -3 level, -4 cohort,
+                               -5 period_end */
+    size_t ncols;
+    struct previous_row cur;
+    bool is_authority;
+    bool nomem;
+    const char *problem;
+};
+
+static void prev_field(void *data, size_t len, void *ctx)
+{
+    struct prev_loader *pl = ctx;
+    struct tally_build *b = pl->b;
+    const char *s = data ? data : "";
+    if (!data)
+        len = 0;
+    if (pl->row == 0) {
+        int *m = realloc(pl->colmap, (pl->ncols + 1) * sizeof *m);
+        if (!m) {
+            pl->nomem = true;
+            return;
+        }
+        pl->colmap = m;
+        int v = -1;
+        if (len == 9 && memcmp(s, "area_code", 9) == 0)
+            v = -2;
+        else if (len == 16 && memcmp(s, "geographic_level", 16) == 0)
+            v = -3;
+        else if (strlen(b->columns[2]) == len && memcmp(s, b->columns[2], len) == 0)
+            v = -4;
+        else if (strlen(b->columns[1]) == len && memcmp(s, b->columns[1], len) == 0)
+            v = -5;
+        else {
+            int f = tally_schema_field_index(b->schema, s, len);
+            if (f >= 0 && b->schema->fields[f].type == TALLY_TYPE_INTEGER)
+                v = f;
+        }
+        pl->colmap[pl->ncols++] = v;
+        return;
+    }
+    if (pl->col >= pl->ncols) {
+        pl->col++;
+        return;
+    }
+    int v = pl->colmap[pl->col++];
+    if (v == -1)
+        return;
+    if (v == -3) {
+        pl->is_authority = len == 9 && memcmp(s, "authority", 9) == 0;
+        return;
+    }
+    if (v == -5) {
+        if (!tally_parse_date(s, len, &pl->cur.period_end))
+            pl->problem = "a period end that is not a date";
+        return;
+    }
+    char *copy = tally_arena_strndup(&b->arena, s, len);
+    if (!copy) {
+        pl->nomem = true;
+        return;
+    }
+    if (v == -2)
+        pl->cur.area_code = copy;
+    else if (v == -4)
+        pl->cur.cohort = copy;
+    else
+        pl->cur.measures[v] = copy;
+}
+
+static void prev_row(int c, void *ctx)
+{
+    struct prev_loader *pl = ctx;
+    struct tally_build *b = pl->b;
+    (void)c;
+    if (pl->row++ > 0 && pl->is_authority && pl->cur.area_code && pl->cur.cohort) {
+        if (b->nprev == b->prev_cap) {
+            size_t cap = b->prev_cap ? b->prev_cap * 2 : 256;
+            struct previous_row *p = realloc(b->prev, cap * sizeof *p);
+            if (!p) {
+                pl->nomem = true;
+                return;
+            }
+            b->prev = p;
+            b->prev_cap = cap;
+        }
+        b->prev[b->nprev++] = pl->cur;
+    }
+    pl->col = 0;
+    pl->is_authority = false;
+    char **m = tally_arena_alloc(&b->arena, b->schema->nfields * sizeof *m);
+    if (!m) {
+        pl->nomem = true;
+        return;
+    }
+    memset(m, 0, b->schema->nfields * sizeof *m);
+    pl->cur = (struct previous_row){.measures = m};
+}
+
+int tally_build_load_previous(struct tally_build *b, const char *csv, size_t len,
+                              struct tally_error *err)
+{
+    struct prev_loader pl = {.b = b};
+    struct csv_parser p;
+    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    prev_row(0, &pl);   /* sets up cur */
+    pl.row = 0;
+    bool parsed = csv_parse(&p, csv, len, prev_field, prev_row, &pl) == len &&
+                  csv_fini(&p, prev_field, prev_row, &pl) == 0;
+    csv_free(&p);
+    bool has[4] = {false};
+    for (size_t i = 0; i < pl.ncols; i++)
+        if (pl.colmap[i] <= -2)
+            has[-pl.colmap[i] - 2] = true;
+    free(pl.colmap);
+    if (pl.nomem)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    if (!parsed)
+        return tally_error_set(err, TALLY_EINVAL, "--previous: not valid CSV");
+    if (!has[0] || !has[1] || !has[2] || !has[3])
+        return tally_error_set(err, TALLY_EINVAL, "--previous: not a dataset.csv (it needs the "
+                               "columns geographic_level, area_code, %s and %s)", b->columns[2],
+                               b->columns[1]);
+    if (pl.problem)
+        return tally_error_set(err, TALLY_EINVAL, "--previous: %s", pl.problem);
+    return TALLY_OK;
+}
+
+/* ---- 2 and 4: coverage and aggregation ------------------------------------------- */
+
+struct sum {
+    int64_t total;
+    bool numeric;           /* some contribution was a number */
+    bool gap;               /* some contribution was a symbol or missing */
+};
+
+/* The areas above authorities, from the registry: regions, nations, the UK. */
+struct area {
+    const char *code;
+    const char *level;
+    unsigned expected, reporting;   /* for the period and cohort at hand */
+    struct sum *sums;               /* per schema field */
+};
+
+static char *format_count(struct tally_build *b, const struct sum *s)
+{
+    char buf[32];
+    if (!s->numeric)
+        return keep(b, "x");
+    snprintf(buf, sizeof buf, "%lld", (long long)s->total);
+    return keep(b, buf);
+}
+
+/* 100 × num / den to one decimal, rounded half up; "" when it cannot be said:
+ * a count is not numeric, some contribution to either was a symbol or
+ * missing (the ratio would mix different sets of authorities), or den is 0. */
+static char *format_ratio(struct tally_build *b, const struct sum *num, const struct sum *den)
+{
+    if (!num->numeric || !den->numeric || num->gap || den->gap || den->total <= 0)
+        return keep(b, "");
+    __int128 q = ((__int128)2000 * num->total + den->total) / (2 * (__int128)den->total);
+    char buf[48];
+    snprintf(buf, sizeof buf, "%lld.%lld", (long long)(q / 10), (long long)(q % 10));
+    return keep(b, buf);
+}
+
+static struct tally_dataset_row *new_row(struct tally_build *b)
+{
+    if (b->nrows == b->rows_cap) {
+        size_t cap = b->rows_cap ? b->rows_cap * 2 : 256;
+        struct tally_dataset_row *r = realloc(b->rows, cap * sizeof *r);
+        if (!r)
+            return NULL;
+        b->rows = r;
+        b->rows_cap = cap;
+    }
+    struct tally_dataset_row *row = &b->rows[b->nrows];
+    *row = (struct tally_dataset_row){0};
+    row->measures = tally_arena_alloc(&b->arena, (b->nmeasures + 1) * sizeof *row->measures);
+    row->ratios = tally_arena_alloc(&b->arena, (b->schema->nratios + 1) * sizeof *row->ratios);
+    if (!row->measures || !row->ratios)
+        return NULL;
+    b->nrows++;
+    return row;
+}
+
+static void add_to(struct sum *sums, const struct tally_build *b, const struct tally_build_record *r)
+{
+    for (size_t m = 0; m < b->nmeasures; m++) {
+        size_t f = b->measure_fields[m];
+        if (r->kinds[f] == TALLY_NUMBER) {
+            sums[f].total += r->numbers[f];
+            sums[f].numeric = true;
+        } else {
+            sums[f].gap = true;
+        }
+    }
+}
+
+static bool has_gap(const struct tally_build *b, const struct sum *sums)
+{
+    for (size_t m = 0; m < b->nmeasures; m++)
+        if (sums[b->measure_fields[m]].gap)
+            return true;
+    return false;
+}
+
+/* Fill a row's counts (aggregated, unless `own` gives an authority's texts) and ratios. */
+static bool fill_counts(struct tally_build *b, struct tally_dataset_row *row,
+                        const struct sum *sums, const struct tally_build_record *own)
+{
+    for (size_t m = 0; m < b->nmeasures; m++) {
+        size_t f = b->measure_fields[m];
+        row->measures[m] = own ? (char *)(own->values[f] ? own->values[f] : "")
+                               : format_count(b, &sums[f]);
+        if (!row->measures[m])
+            return false;
+    }
+    for (size_t k = 0; k < b->schema->nratios; k++) {
+        const struct tally_ratio *r = &b->schema->ratios[k];
+        if (!(row->ratios[k] = format_ratio(b, &sums[r->numerator], &sums[r->denominator])))
+            return false;
+    }
+    return true;
+}
+
+static const char *const levels[] = {"uk", "country", "region", "authority"};
+
+static int level_rank(const char *level)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcmp(level, levels[i]) == 0)
+            return i;
+    return 4;
+}
+
+static int cmp_rows(const void *pa, const void *pb)
+{
+    const struct tally_dataset_row *x = pa, *y = pb;
+    int d = strcmp(x->period_start, y->period_start);
+    if (!d)
+        d = strcmp(x->period_end, y->period_end);
+    if (!d)
+        d = strcmp(x->cohort, y->cohort);
+    if (!d)
+        d = level_rank(x->level) - level_rank(y->level);
+    if (!d)
+        d = strcmp(x->area_code, y->area_code);
+    return d;
+}
+
+static struct area *find_area(struct area *areas, size_t n, const char *code)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(areas[i].code, code) == 0)
+            return &areas[i];
+    return NULL;
+}
+
+/* Regions, nations and the UK, from the registry's authorities. */
+static struct area *list_areas(struct tally_build *b, size_t *n)
+{
+    size_t nauth = tally_registry_count(b->registry);
+    struct area *areas = calloc(2 * nauth + 1, sizeof *areas);
+    if (!areas)
+        return NULL;
+    size_t k = 0;
+    areas[k++] = (struct area){.code = TALLY_UK_CODE, .level = "uk"};
+    for (size_t i = 0; i < nauth; i++) {
+        const struct tally_authority *a = tally_registry_at(b->registry, i);
+        if (!find_area(areas, k, a->country_code))
+            areas[k++] = (struct area){.code = a->country_code, .level = "country"};
+        if (*a->region_code && !find_area(areas, k, a->region_code))
+            areas[k++] = (struct area){.code = a->region_code, .level = "region"};
+    }
+    for (size_t i = 0; i < k; i++)
+        if (!(areas[i].sums = tally_arena_alloc(&b->arena, b->schema->nfields * sizeof *areas[i].sums))) {
+            free(areas);
+            return NULL;
+        }
+    *n = k;
+    return areas;
+}
+
+/* The areas an authority counts towards: its region (England), nation, the UK. */
+static size_t areas_of(struct area *areas, size_t n, const struct tally_authority *a,
+                       struct area *out[3])
+{
+    size_t k = 0;
+    if (*a->region_code)
+        out[k++] = find_area(areas, n, a->region_code);
+    out[k++] = find_area(areas, n, a->country_code);
+    out[k++] = &areas[0];
+    return k;
+}
+
+/* Rows for one period and cohort: its authorities, then every area with
+ * authorities expected. recs_auth[i] is record i's registry entry. */
+static int rows_for(struct tally_build *b, const struct period *p, const char *cohort,
+                    struct area *areas, size_t nareas, const struct tally_authority **recs_auth,
+                    const size_t *recs_period, size_t pi)
+{
+    size_t nf = b->schema->nfields;
+    size_t ch = (size_t)b->role[TALLY_ROLE_COHORT];
+    size_t code = (size_t)b->role[TALLY_ROLE_AUTHORITY_CODE];
+    for (size_t i = 0; i < nareas; i++) {
+        areas[i].reporting = 0;
+        memset(areas[i].sums, 0, nf * sizeof *areas[i].sums);
+    }
+    struct sum *own = calloc(nf, sizeof *own);
+    if (!own)
+        return TALLY_ENOMEM;
+    int rc = TALLY_OK;
+    for (size_t i = 0; i < b->nrecs && rc == TALLY_OK; i++) {
+        const struct tally_build_record *r = &b->recs[i];
+        if (r->fate != TALLY_FATE_ACCEPTED || recs_period[i] != pi || strcmp(r->values[ch], cohort) != 0)
+            continue;
+        const struct tally_authority *auth = recs_auth[i];
+        memset(own, 0, nf * sizeof *own);
+        add_to(own, b, r);
+        struct tally_dataset_row *row = new_row(b);
+        if (!row) {
+            rc = TALLY_ENOMEM;
+            break;
+        }
+        row->period_start = p->start;
+        row->period_end = p->end;
+        row->cohort = cohort;
+        row->level = "authority";
+        row->area_code = r->values[code];
+        row->area_name = auth ? auth->name : r->values[code];
+        row->country_code = auth ? auth->country_code : "";
+        row->region_code = auth ? auth->region_code : "";
+        row->reporting = row->expected = 1;
+        row->complete = !has_gap(b, own);
+        if (!fill_counts(b, row, own, r))
+            rc = TALLY_ENOMEM;
+        struct area *in[3];
+        size_t n = auth ? areas_of(areas, nareas, auth, in) : 0;
+        for (size_t k = 0; k < n; k++) {
+            in[k]->reporting++;
+            add_to(in[k]->sums, b, r);
+        }
+    }
+    free(own);
+    for (size_t i = 0; i < nareas && rc == TALLY_OK; i++) {
+        struct area *a = &areas[i];
+        if (a->expected == 0)
+            continue;
+        struct tally_dataset_row *row = new_row(b);
+        if (!row)
+            return TALLY_ENOMEM;
+        bool region = strcmp(a->level, "region") == 0, country = strcmp(a->level, "country") == 0;
+        const char *name = tally_area_name(b->areas, a->code);
+        row->period_start = p->start;
+        row->period_end = p->end;
+        row->cohort = cohort;
+        row->level = a->level;
+        row->area_code = a->code;
+        row->area_name = name ? name : a->code;
+        /* A region's nation: England's, the only nation with regions. */
+        row->country_code = country ? a->code : region ? "E92000001" : "";
+        row->region_code = region ? a->code : "";
+        row->reporting = a->reporting;
+        row->expected = a->expected;
+        row->complete = a->reporting == a->expected && !has_gap(b, a->sums);
+        if (!fill_counts(b, row, a->sums, NULL))
+            rc = TALLY_ENOMEM;
+    }
+    return rc;
+}
+
+/*
+ * Coverage and aggregation, period by period: which authorities were
+ * expected (in force on the period's last day), which sent nothing, and the
+ * rows for every cohort.
+ */
+static int coverage_and_rows(struct tally_build *b, const struct period *periods, size_t np)
+{
+    const struct tally_schema *s = b->schema;
+    size_t code = (size_t)b->role[TALLY_ROLE_AUTHORITY_CODE];
+    size_t ch = (size_t)b->role[TALLY_ROLE_COHORT];
+    const struct tally_field_def *cdef = &s->fields[ch];
+    size_t nauth = tally_registry_count(b->registry);
+    size_t nareas = 0;
+    struct area *areas = list_areas(b, &nareas);
+    const struct tally_authority **recs_auth = calloc(b->nrecs + 1, sizeof *recs_auth);
+    size_t *recs_period = calloc(b->nrecs + 1, sizeof *recs_period);
+    bool *sent = calloc(nauth + 1, sizeof *sent);
+    const char **cohorts = calloc(cdef->n_enum + b->nrecs + 1, sizeof *cohorts);
+    int rc = areas && recs_auth && recs_period && sent && cohorts ? TALLY_OK : TALLY_ENOMEM;
+
+    size_t ncohorts = 0;
+    for (size_t i = 0; rc == TALLY_OK && i < cdef->n_enum; i++)
+        cohorts[ncohorts++] = cdef->enum_values[i];
+    for (size_t i = 0; rc == TALLY_OK && i < b->nrecs; i++) {
+        const struct tally_build_record *r = &b->recs[i];
+        if (r->fate != TALLY_FATE_ACCEPTED)
+            continue;
+        recs_auth[i] = tally_registry_find(b->registry, r->values[code], strlen(r->values[code]));
+        struct period key = {r->values[b->role[TALLY_ROLE_PERIOD_START]],
+                             r->values[b->role[TALLY_ROLE_PERIOD_END]], 0};
+        const struct period *found = bsearch(&key, periods, np, sizeof *periods, cmp_period);
+        recs_period[i] = found ? (size_t)(found - periods) : SIZE_MAX;
+        size_t k = 0;
+        while (k < ncohorts && strcmp(cohorts[k], r->values[ch]) != 0)
+            k++;
+        if (k == ncohorts && cdef->n_enum == 0)
+            cohorts[ncohorts++] = r->values[ch];
+    }
+    const struct tally_authority *first = nauth ? tally_registry_at(b->registry, 0) : NULL;
+    for (size_t p = 0; rc == TALLY_OK && p < np; p++) {
+        memset(sent, 0, nauth * sizeof *sent);
+        for (size_t i = 0; i < b->nrecs; i++)
+            if (recs_period[i] == p && recs_auth[i] && b->recs[i].fate == TALLY_FATE_ACCEPTED)
+                sent[recs_auth[i] - first] = true;
+        for (size_t i = 0; i < nareas; i++)
+            areas[i].expected = 0;
+        for (size_t a = 0; a < nauth; a++) {
+            const struct tally_authority *auth = tally_registry_at(b->registry, a);
+            if (!tally_authority_in_force(auth, periods[p].end_day))
+                continue;
+            struct area *in[3];
+            size_t n = areas_of(areas, nareas, auth, in);
+            for (size_t k = 0; k < n; k++)
+                in[k]->expected++;
+            if (sent[a])
+                continue;
+            b->missing_authorities++;
+            tally_emit_at(&b->sink, NULL, NULL, NULL, 0, NULL, NULL, TALLY_PATH_NONE, NULL,
+                          TALLY_SEV_INFO, "coverage", "no accepted return from %s (%s) for %s "
+                          "to %s", auth->code, auth->name, periods[p].start, periods[p].end);
+        }
+        for (size_t c = 0; rc == TALLY_OK && c < ncohorts; c++)
+            rc = rows_for(b, &periods[p], cohorts[c], areas, nareas, recs_auth, recs_period, p);
+    }
+    free(areas);
+    free(recs_auth);
+    free(recs_period);
+    free(sent);
+    free(cohorts);
+    if (rc == TALLY_OK)
+        qsort(b->rows, b->nrows, sizeof *b->rows, cmp_rows);
+    return rc;
+}
+
+int tally_build_finish(struct tally_build *b, struct tally_error *err)
+{
+    int rc = settle_fates(b, err);
+    if (rc)
+        return rc;
+    size_t np = 0;
+    struct period *periods = periods_of(b, &np);
+    if (!periods)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    outliers(b);
+    rc = coverage_and_rows(b, periods, np);
+    free(periods);
+    return rc ? tally_error_set(err, TALLY_ENOMEM, "out of memory") : TALLY_OK;
+}
+
+size_t tally_build_nrecords(const struct tally_build *b)
+{
+    return b->nrecs;
+}
+
+const struct tally_build_record *tally_build_record_at(const struct tally_build *b, size_t i)
+{
+    return &b->recs[i];
+}
+
+size_t tally_build_nrows(const struct tally_build *b)
+{
+    return b->nrows;
+}
+
+const struct tally_dataset_row *tally_build_row_at(const struct tally_build *b, size_t i)
+{
+    return &b->rows[i];
+}
+
+const char *const *tally_build_columns(const struct tally_build *b)
+{
+    return b->columns;
+}
+
+enum tally_column_kind tally_build_column_kind(const struct tally_build *b, size_t c)
+{
+    if (c < 8)
+        return TALLY_COLUMN_TEXT;
+    c -= 8;
+    if (c < b->nmeasures)
+        return TALLY_COLUMN_COUNT;
+    c -= b->nmeasures;
+    if (c < b->schema->nratios)
+        return TALLY_COLUMN_RATIO;
+    c -= b->schema->nratios;
+    return c < 2 ? TALLY_COLUMN_INTEGER : TALLY_COLUMN_BOOLEAN;
+}
+
+const char *tally_build_cell(const struct tally_build *b, const struct tally_dataset_row *r,
+                             size_t c, char buf[24])
+{
+    const char *fixed[] = {r->period_start, r->period_end, r->cohort, r->level, r->area_code,
+                           r->area_name, r->country_code, r->region_code};
+    if (c < 8)
+        return fixed[c];
+    c -= 8;
+    if (c < b->nmeasures)
+        return r->measures[c];
+    c -= b->nmeasures;
+    if (c < b->schema->nratios)
+        return r->ratios[c];
+    c -= b->schema->nratios;
+    if (c == 2)
+        return r->complete ? "true" : "false";
+    snprintf(buf, 24, "%u", c == 0 ? r->reporting : r->expected);
+    return buf;
+}
+
+uint64_t tally_build_fate_count(const struct tally_build *b, enum tally_fate fate)
+{
+    return b->fates[fate];
+}
+
+uint64_t tally_build_file_fate_count(const struct tally_build *b, size_t file, enum tally_fate fate)
+{
+    return file < b->nfiles ? b->file_fates[file][fate] : 0;
+}
+
+uint64_t tally_build_missing_authorities(const struct tally_build *b)
+{
+    return b->missing_authorities;
+}

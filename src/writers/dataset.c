@@ -1,0 +1,178 @@
+/*
+ * writers/dataset.c — the national dataset as CSV, JSON and XML, and
+ * rejects.csv (dataset.h).
+ *
+ * One row model (struct tally_dataset_row, cells by tally_build_cell), three
+ * renderings:
+ *
+ *   dataset.csv   the columns of SPEC §8, RFC 4180 quoting, LF line ends
+ *   dataset.json  [{"period_start": "2014-10-01", ..., "in_care": 42,
+ *                   "went_missing_pct": 35.7, "authorities_reporting": 1,
+ *                   "complete": true}, ...]
+ *                 counts are numbers ("x" stays a string), an empty ratio is null
+ *   dataset.xml   <dataset schema="..." version="..."><row><period_start>...</row></dataset>
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/jsonout.h"
+#include "tally/dataset.h"
+
+static int done(FILE *out, const char *what, struct tally_error *err)
+{
+    return ferror(out) ? tally_error_set(err, TALLY_EIO, "cannot write %s", what) : TALLY_OK;
+}
+
+static void csv_value(FILE *out, const char *s)
+{
+    size_t n = strlen(s);
+    if (!strpbrk(s, ",\"\r\n") && !(n && (s[0] == ' ' || s[n - 1] == ' '))) {
+        fwrite(s, 1, n, out);
+        return;
+    }
+    putc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            putc('"', out);
+        putc(*s, out);
+    }
+    putc('"', out);
+}
+
+static void xml_text(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", out); break;
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '"': fputs("&quot;", out); break;
+        default: putc(*s, out);
+        }
+    }
+}
+
+int tally_dataset_csv(FILE *out, const struct tally_build *b, struct tally_error *err)
+{
+    const char *const *cols = tally_build_columns(b);
+    for (size_t c = 0; cols[c]; c++) {
+        if (c)
+            putc(',', out);
+        csv_value(out, cols[c]);
+    }
+    putc('\n', out);
+    for (size_t i = 0; i < tally_build_nrows(b); i++) {
+        const struct tally_dataset_row *r = tally_build_row_at(b, i);
+        char buf[24];
+        for (size_t c = 0; cols[c]; c++) {
+            if (c)
+                putc(',', out);
+            csv_value(out, tally_build_cell(b, r, c, buf));
+        }
+        putc('\n', out);
+    }
+    return done(out, "dataset.csv", err);
+}
+
+int tally_dataset_json(FILE *out, const struct tally_build *b, struct tally_error *err)
+{
+    const char *const *cols = tally_build_columns(b);
+    fputs("[", out);
+    for (size_t i = 0; i < tally_build_nrows(b); i++) {
+        const struct tally_dataset_row *r = tally_build_row_at(b, i);
+        fputs(i ? ",\n  {" : "\n  {", out);
+        char buf[24];
+        for (size_t c = 0; cols[c]; c++) {
+            const char *v = tally_build_cell(b, r, c, buf);
+            int64_t n;
+            char sym;
+            if (c)
+                fputs(", ", out);
+            tally_json_cstring(out, cols[c]);
+            fputs(": ", out);
+            switch (tally_build_column_kind(b, c)) {
+            case TALLY_COLUMN_COUNT:
+                if (tally_parse_count(v, strlen(v), NULL, &n, &sym) == TALLY_COUNT_OK)
+                    fputs(v, out);
+                else
+                    tally_json_cstring(out, v);
+                break;
+            case TALLY_COLUMN_RATIO:
+                fputs(*v ? v : "null", out);
+                break;
+            case TALLY_COLUMN_INTEGER:
+            case TALLY_COLUMN_BOOLEAN:
+                fputs(v, out);
+                break;
+            case TALLY_COLUMN_TEXT:
+                tally_json_cstring(out, v);
+                break;
+            }
+        }
+        putc('}', out);
+    }
+    fputs(tally_build_nrows(b) ? "\n]\n" : "]\n", out);
+    return done(out, "dataset.json", err);
+}
+
+int tally_dataset_xml(FILE *out, const struct tally_build *b, const struct tally_schema *schema,
+                      struct tally_error *err)
+{
+    const char *const *cols = tally_build_columns(b);
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<dataset schema=\"", out);
+    xml_text(out, schema->name);
+    fputs("\" version=\"", out);
+    xml_text(out, schema->version);
+    fputs("\">\n", out);
+    for (size_t i = 0; i < tally_build_nrows(b); i++) {
+        const struct tally_dataset_row *r = tally_build_row_at(b, i);
+        char buf[24];
+        fputs("  <row>", out);
+        for (size_t c = 0; cols[c]; c++) {
+            const char *v = tally_build_cell(b, r, c, buf);
+            if (!*v)
+                continue;   /* an empty cell is an absent element */
+            fprintf(out, "<%s>", cols[c]);
+            xml_text(out, v);
+            fprintf(out, "</%s>", cols[c]);
+        }
+        fputs("</row>\n", out);
+    }
+    fputs("</dataset>\n", out);
+    return done(out, "dataset.xml", err);
+}
+
+int tally_rejects_csv(FILE *out, const struct tally_build *b, const struct tally_schema *schema,
+                      const char *const *files, struct tally_error *err)
+{
+    fputs("fate,codes,file,line,column,record,pointer,xpath", out);
+    for (size_t f = 0; f < schema->nfields; f++) {
+        putc(',', out);
+        csv_value(out, schema->fields[f].name);
+    }
+    putc('\n', out);
+    for (size_t i = 0; i < tally_build_nrecords(b); i++) {
+        const struct tally_build_record *r = tally_build_record_at(b, i);
+        if (r->fate == TALLY_FATE_ACCEPTED)
+            continue;
+        fprintf(out, "%s,", tally_fate_name(r->fate));
+        csv_value(out, r->codes ? r->codes : "");
+        putc(',', out);
+        csv_value(out, files[r->file]);
+        if (r->loc.line)
+            fprintf(out, ",%u,%u", r->loc.line, r->loc.column);
+        else
+            fputs(",,", out);
+        fprintf(out, ",%llu,", (unsigned long long)r->index);
+        csv_value(out, r->path_kind == TALLY_PATH_POINTER && r->path ? r->path : "");
+        putc(',', out);
+        csv_value(out, r->path_kind == TALLY_PATH_XPATH && r->path ? r->path : "");
+        for (size_t f = 0; f < schema->nfields; f++) {
+            putc(',', out);
+            if (r->values[f])
+                csv_value(out, r->values[f]);
+        }
+        putc('\n', out);
+    }
+    return done(out, "rejects.csv", err);
+}

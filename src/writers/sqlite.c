@@ -1,0 +1,288 @@
+/*
+ * writers/sqlite.c — dataset.sqlite (dataset.h).
+ *
+ * Tables:
+ *   dataset      the rows of dataset.csv; counts are INTEGER (a symbol stays
+ *                TEXT), ratios REAL or NULL, complete 0/1
+ *   records      every record read, with its fate, the codes that decided it,
+ *                and its provenance: file, file sha256, line, column, record
+ *                index, JSON Pointer or XPath; then the record's fields
+ *   diagnostics  every diagnostic of the build, as in the JSON report
+ *   files        every input file: format, sha256, counts per fate
+ *   build        name/value metadata (tool and schema versions, ...)
+ *
+ * Diagnostics stream in while the build runs; the rest is written at the end
+ * in one transaction. Nothing time-dependent is stored unless the caller puts
+ * it in the metadata, so the same build gives the same database.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "tally/dataset.h"
+
+struct tally_sqlite {
+    sqlite3 *db;
+    sqlite3_stmt *diag;
+    bool failed;
+};
+
+static int fail(struct tally_sqlite *s, struct tally_error *err, const char *what)
+{
+    return tally_error_set(err, TALLY_EIO, "dataset.sqlite: %s: %s", what,
+                           s && s->db ? sqlite3_errmsg(s->db) : "cannot open");
+}
+
+static int exec(struct tally_sqlite *s, const char *sql, struct tally_error *err)
+{
+    return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? TALLY_OK : fail(s, err, sql);
+}
+
+struct tally_sqlite *tally_sqlite_open(const char *path, struct tally_error *err)
+{
+    struct tally_sqlite *s = calloc(1, sizeof *s);
+    if (!s) {
+        tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        return NULL;
+    }
+    remove(path);
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
+        exec(s, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; BEGIN;"
+                "CREATE TABLE diagnostics (severity TEXT, code TEXT, message TEXT, file TEXT, "
+                "line INTEGER, \"column\" INTEGER, record INTEGER, field TEXT, value TEXT, "
+                "pointer TEXT, xpath TEXT);", err) != TALLY_OK ||
+        sqlite3_prepare_v2(s->db, "INSERT INTO diagnostics VALUES (?,?,?,?,?,?,?,?,?,?,?)", -1,
+                           &s->diag, NULL) != SQLITE_OK) {
+        fail(s, err, "cannot create");
+        tally_sqlite_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void bind_uint(sqlite3_stmt *st, int i, uint64_t v, bool has)
+{
+    if (has)
+        sqlite3_bind_int64(st, i, (sqlite3_int64)v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+int tally_sqlite_diag(struct tally_sqlite *s, const struct tally_diag *d)
+{
+    sqlite3_stmt *st = s->diag;
+    bind_text(st, 1, tally_severity_name(d->severity));
+    bind_text(st, 2, d->code);
+    bind_text(st, 3, d->message);
+    bind_text(st, 4, d->file);
+    bind_uint(st, 5, d->line, d->line != 0);
+    bind_uint(st, 6, d->column, d->column != 0);
+    bind_uint(st, 7, d->record, d->record != 0);
+    bind_text(st, 8, d->field);
+    bind_text(st, 9, d->value);
+    bind_text(st, 10, d->pointer);
+    bind_text(st, 11, d->xpath);
+    bool ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_reset(st);
+    if (!ok)
+        s->failed = true;
+    return ok ? TALLY_OK : TALLY_EIO;
+}
+
+/* Append "name TYPE" column definitions, quoted. */
+static void add_column(char *sql, size_t size, const char *name, const char *type)
+{
+    size_t o = strlen(sql);
+    snprintf(sql + o, size - o, ", \"%s\" %s", name, type);
+}
+
+static int write_dataset(struct tally_sqlite *s, const struct tally_build *b,
+                         struct tally_error *err)
+{
+    const char *const *cols = tally_build_columns(b);
+    char create[4096] = "CREATE TABLE dataset (row INTEGER PRIMARY KEY";
+    char insert[2048] = "INSERT INTO dataset VALUES (?";
+    size_t ncols = 0;
+    for (; cols[ncols]; ncols++) {
+        static const char *const types[] = {"TEXT", "", "REAL", "INTEGER", "INTEGER"};
+        add_column(create, sizeof create, cols[ncols], types[tally_build_column_kind(b, ncols)]);
+        strncat(insert, ",?", sizeof insert - strlen(insert) - 1);
+    }
+    strncat(create, ")", sizeof create - strlen(create) - 1);
+    strncat(insert, ")", sizeof insert - strlen(insert) - 1);
+    sqlite3_stmt *st;
+    if (exec(s, create, err) || sqlite3_prepare_v2(s->db, insert, -1, &st, NULL) != SQLITE_OK)
+        return fail(s, err, "dataset");
+    int rc = TALLY_OK;
+    for (size_t i = 0; i < tally_build_nrows(b) && rc == TALLY_OK; i++) {
+        const struct tally_dataset_row *r = tally_build_row_at(b, i);
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)i + 1);
+        for (size_t c = 0; c < ncols; c++) {
+            char buf[24];
+            const char *v = tally_build_cell(b, r, c, buf);
+            int64_t n;
+            char sym;
+            int at = (int)c + 2;
+            switch (tally_build_column_kind(b, c)) {
+            case TALLY_COLUMN_COUNT:
+            case TALLY_COLUMN_INTEGER:
+                if (tally_parse_count(v, strlen(v), NULL, &n, &sym) == TALLY_COUNT_OK)
+                    sqlite3_bind_int64(st, at, n);
+                else
+                    bind_text(st, at, v);
+                break;
+            case TALLY_COLUMN_RATIO:
+                if (*v)
+                    sqlite3_bind_double(st, at, strtod(v, NULL));
+                else
+                    sqlite3_bind_null(st, at);
+                break;
+            case TALLY_COLUMN_BOOLEAN:
+                sqlite3_bind_int(st, at, strcmp(v, "true") == 0);
+                break;
+            case TALLY_COLUMN_TEXT:
+                bind_text(st, at, v);
+                break;
+            }
+        }
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = fail(s, err, "dataset");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int write_records(struct tally_sqlite *s, const struct tally_build *b,
+                         const struct tally_schema *schema, const struct tally_report_file *files,
+                         struct tally_error *err)
+{
+    char create[8192] = "CREATE TABLE records (file TEXT, file_sha256 TEXT, line INTEGER, "
+                        "\"column\" INTEGER, record INTEGER, pointer TEXT, xpath TEXT, "
+                        "fate TEXT, codes TEXT";
+    char insert[2048] = "INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?";
+    for (size_t f = 0; f < schema->nfields; f++) {
+        add_column(create, sizeof create, schema->fields[f].name,
+                   schema->fields[f].type == TALLY_TYPE_INTEGER ? "" : "TEXT");
+        strncat(insert, ",?", sizeof insert - strlen(insert) - 1);
+    }
+    strncat(create, ")", sizeof create - strlen(create) - 1);
+    strncat(insert, ")", sizeof insert - strlen(insert) - 1);
+    sqlite3_stmt *st;
+    if (exec(s, create, err) || sqlite3_prepare_v2(s->db, insert, -1, &st, NULL) != SQLITE_OK)
+        return fail(s, err, "records");
+    int rc = TALLY_OK;
+    for (size_t i = 0; i < tally_build_nrecords(b) && rc == TALLY_OK; i++) {
+        const struct tally_build_record *r = tally_build_record_at(b, i);
+        bind_text(st, 1, files[r->file].path);
+        bind_text(st, 2, files[r->file].sha256);
+        bind_uint(st, 3, r->loc.line, r->loc.line != 0);
+        bind_uint(st, 4, r->loc.column, r->loc.column != 0);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)r->index);
+        bind_text(st, 6, r->path_kind == TALLY_PATH_POINTER ? r->path : NULL);
+        bind_text(st, 7, r->path_kind == TALLY_PATH_XPATH ? r->path : NULL);
+        bind_text(st, 8, tally_fate_name(r->fate));
+        bind_text(st, 9, r->codes);
+        for (size_t f = 0; f < schema->nfields; f++) {
+            if (r->kinds[f] == TALLY_NUMBER)
+                sqlite3_bind_int64(st, (int)f + 10, r->numbers[f]);
+            else
+                bind_text(st, (int)f + 10, r->values[f]);
+        }
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = fail(s, err, "records");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int write_files(struct tally_sqlite *s, const struct tally_build *b,
+                       const struct tally_report_file *files, size_t nfiles,
+                       struct tally_error *err)
+{
+    sqlite3_stmt *st;
+    if (exec(s, "CREATE TABLE files (path TEXT, format TEXT, sha256 TEXT, records INTEGER, "
+                "errors INTEGER, warnings INTEGER, accepted INTEGER, rejected INTEGER, "
+                "superseded INTEGER, duplicate INTEGER)", err) ||
+        sqlite3_prepare_v2(s->db, "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?)", -1, &st,
+                           NULL) != SQLITE_OK)
+        return fail(s, err, "files");
+    int rc = TALLY_OK;
+    for (size_t i = 0; i < nfiles && rc == TALLY_OK; i++) {
+        bind_text(st, 1, files[i].path);
+        bind_text(st, 2, files[i].format);
+        bind_text(st, 3, files[i].sha256);
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)files[i].records);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)files[i].errors);
+        sqlite3_bind_int64(st, 6, (sqlite3_int64)files[i].warnings);
+        for (int f = 0; f < TALLY_FATE_COUNT; f++)
+            sqlite3_bind_int64(st, 7 + f, (sqlite3_int64)tally_build_file_fate_count(b, i, f));
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = fail(s, err, "files");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int write_meta(struct tally_sqlite *s, const char *const *meta, struct tally_error *err)
+{
+    sqlite3_stmt *st;
+    if (exec(s, "CREATE TABLE build (name TEXT PRIMARY KEY, value TEXT)", err) ||
+        sqlite3_prepare_v2(s->db, "INSERT INTO build VALUES (?,?)", -1, &st, NULL) != SQLITE_OK)
+        return fail(s, err, "build");
+    int rc = TALLY_OK;
+    for (size_t i = 0; meta && meta[i] && meta[i + 1] && rc == TALLY_OK; i += 2) {
+        bind_text(st, 1, meta[i]);
+        bind_text(st, 2, meta[i + 1]);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = fail(s, err, "build");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int tally_sqlite_finish(struct tally_sqlite *s, const struct tally_build *b,
+                        const struct tally_schema *schema, const struct tally_report_file *files,
+                        size_t nfiles, const char *const *meta, struct tally_error *err)
+{
+    int rc = s->failed ? fail(s, err, "diagnostics") : TALLY_OK;
+    if (!rc)
+        rc = write_dataset(s, b, err);
+    if (!rc)
+        rc = write_records(s, b, schema, files, err);
+    if (!rc)
+        rc = write_files(s, b, files, nfiles, err);
+    if (!rc)
+        rc = write_meta(s, meta, err);
+    if (!rc)
+        rc = exec(s, "COMMIT", err);
+    sqlite3_finalize(s->diag);
+    s->diag = NULL;
+    if (sqlite3_close(s->db) != SQLITE_OK && !rc)
+        rc = tally_error_set(err, TALLY_EIO, "dataset.sqlite: cannot close");
+    s->db = NULL;
+    free(s);
+    return rc;
+}
+
+void tally_sqlite_close(struct tally_sqlite *s)
+{
+    if (!s)
+        return;
+    sqlite3_finalize(s->diag);
+    sqlite3_close(s->db);
+    free(s);
+}
