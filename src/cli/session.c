@@ -102,11 +102,23 @@ const char *session_codes(const struct session *s, const struct tally_record *re
     return rec->index == s->codes_record ? s->codes : "";
 }
 
+/* The file a diagnostic is about: usually the one being read; after the
+ * files (a build's repeated keys), any of them. NULL when none. */
+static struct tally_report_file *file_of(struct session *s, const char *path)
+{
+    if (!path || s->nfiles == 0)
+        return NULL;
+    for (size_t i = s->nfiles; i-- > 0;)
+        if (s->files[i].path == path || strcmp(s->files[i].path, path) == 0)
+            return &s->files[i];
+    return NULL;
+}
+
 /* The diagnostic sink: count, then detail unless --max-errors says stop. */
 static void emit(void *ctx, const struct tally_diag *d)
 {
     struct session *s = ctx;
-    struct tally_report_file *f = s->nfiles ? &s->files[s->nfiles - 1] : NULL;
+    struct tally_report_file *f = file_of(s, d->file);
     note_code(s, d);
     if (s->tap)
         s->tap(s->tap_ctx, d);
