@@ -12,5 +12,6 @@ Suite *schema_suite(void);
 Suite *csv_suite(void);
 Suite *json_suite(void);
 Suite *validate_suite(void);
+Suite *build_suite(void);
 
 #endif
