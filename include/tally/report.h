@@ -16,6 +16,8 @@
 #include "tally/diag.h"
 #include "tally/status.h"
 
+struct tally_build;
+
 struct tally_report_file {
     const char *path;       /* as given on the command line */
     const char *format;     /* reader name, or NULL when the file could not be read */
@@ -35,6 +37,8 @@ struct tally_report_summary {
     bool build;
     uint64_t fates[4];
     uint64_t authorities_missing;
+    const struct tally_build *dataset;  /* tally build: the finished build (rows for
+                                           charts), borrowed; NULL otherwise */
 };
 
 struct tally_report;

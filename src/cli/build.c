@@ -548,6 +548,7 @@ static int run_build(struct cli_options *o, const char *tmp, struct paths *input
     for (int k = 0; k < TALLY_FATE_COUNT; k++)
         s.fates[k] = tally_build_fate_count(run.build, k);
     s.authorities_missing = tally_build_missing_authorities(run.build);
+    s.dataset = run.build;
     struct tally_report_file *files = malloc((s.nfiles ? s.nfiles : 1) * sizeof *files);
     size_t nfiles = s.nfiles;
     char **shas = calloc(nfiles + 1, sizeof *shas);

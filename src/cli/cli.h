@@ -109,6 +109,7 @@ struct session {
     bool build;
     uint64_t fates[4];
     uint64_t authorities_missing;
+    const struct tally_build *dataset;  /* for the reports' charts */
 };
 
 /* Set up from options; reports go to default_out unless --report-file. */

@@ -307,6 +307,7 @@ int session_close(struct session *s)
         .quiet = s->opts->quiet,
         .build = s->build,
         .authorities_missing = s->authorities_missing,
+        .dataset = s->dataset,
     };
     memcpy(sum.fates, s->fates, sizeof sum.fates);
     for (size_t i = 0; i < s->nreports; i++) {
