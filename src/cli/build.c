@@ -159,7 +159,8 @@ static bool collect_inputs(char **args, size_t n, struct paths *out)
             return false;
         }
     }
-    qsort(out->v, out->n, sizeof *out->v, by_path);
+    if (out->n)
+        qsort(out->v, out->n, sizeof *out->v, by_path);
     size_t u = 0;
     for (size_t i = 0; i < out->n; i++) {
         if (u && strcmp(out->v[u - 1], out->v[i]) == 0)

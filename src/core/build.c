@@ -379,7 +379,8 @@ static int settle_fates(struct tally_build *b, struct tally_error *err)
         if (b->recs[i].fate == TALLY_FATE_ACCEPTED)
             idx[n++] = i;
     sort_build = b;
-    qsort(idx, n, sizeof *idx, cmp_candidates);
+    if (n)
+        qsort(idx, n, sizeof *idx, cmp_candidates);
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && cmp_key(b, &b->recs[idx[i]], &b->recs[idx[j]]) == 0)
@@ -423,7 +424,8 @@ static struct period *periods_of(const struct tally_build *b, size_t *n)
         if (r->fate == TALLY_FATE_ACCEPTED)
             p[k++] = (struct period){r->values[ps], r->values[pe], r->numbers[pe]};
     }
-    qsort(p, k, sizeof *p, cmp_period);
+    if (k)
+        qsort(p, k, sizeof *p, cmp_period);
     size_t u = 0;
     for (size_t i = 0; i < k; i++)
         if (u == 0 || cmp_period(&p[u - 1], &p[i]) != 0)
@@ -921,7 +923,7 @@ static int coverage_and_rows(struct tally_build *b, const struct period *periods
     free(recs_period);
     free(sent);
     free(cohorts);
-    if (rc == TALLY_OK)
+    if (rc == TALLY_OK && b->nrows)
         qsort(b->rows, b->nrows, sizeof *b->rows, cmp_rows);
     return rc;
 }

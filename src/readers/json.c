@@ -313,7 +313,7 @@ static int by_node(const void *a, const void *b)
 static const struct node_pos *find_pos(const struct json_reader *jr, const cJSON *node)
 {
     struct node_pos key = {.node = node};
-    return bsearch(&key, jr->map, jr->nmap, sizeof key, by_node);
+    return jr->nmap ? bsearch(&key, jr->map, jr->nmap, sizeof key, by_node) : NULL;
 }
 
 /* ---- elements ---------------------------------------------------------------- */
