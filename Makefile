@@ -48,7 +48,8 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-EMBEDDED := schemas/missing-from-care.schema.json schemas/authorities.csv schemas/areas.csv
+EMBEDDED := schemas/missing-from-care.schema.json schemas/authorities.csv schemas/areas.csv \
+            schemas/missing-from-care.xsd
 
 .PHONY: all check unit golden check-valgrind check-all demo install clean deps
 all: $(BUILD)/tally
@@ -113,7 +114,7 @@ install: $(BUILD)/tally
 	install -m 644 $(EMBEDDED) $(DESTDIR)$(PREFIX)/share/tally/
 
 DEB_PKGS := build-essential pkg-config libxml2-dev libcjson-dev libcsv-dev check libsqlite3-dev libssl-dev \
-            sqlite3 valgrind
+            sqlite3 valgrind libxml2-utils jq
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

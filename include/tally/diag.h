@@ -38,6 +38,15 @@ enum tally_severity {
 #define TALLY_CODE_DUPLICATE            "duplicate"
 #define TALLY_CODE_SUPERSEDED           "superseded"
 #define TALLY_CODE_CONFLICT             "conflict"
+#define TALLY_CODE_JSON_SYNTAX          "json-syntax"
+#define TALLY_CODE_JSON_SHAPE           "json-shape"
+#define TALLY_CODE_JSON_DEPTH           "json-depth"
+#define TALLY_CODE_XML_SYNTAX           "xml-syntax"
+#define TALLY_CODE_XML_DTD              "xml-dtd"
+#define TALLY_CODE_XML_SCHEMA           "xml-schema"
+#define TALLY_CODE_CHANGE_OUTLIER       "change-outlier"
+#define TALLY_CODE_COVERAGE             "coverage"
+#define TALLY_CODE_REPAIRED             "repaired"
 
 struct tally_diag {
     enum tally_severity severity;
@@ -58,6 +67,16 @@ struct tally_diag_sink {
     void (*emit)(void *ctx, const struct tally_diag *diag);
     void *ctx;
 };
+
+/* A built-in code with its usual severity and a one-line description. */
+struct tally_code_info {
+    const char *code;
+    enum tally_severity severity;
+    const char *description;
+};
+
+/* Every built-in code, in a fixed order, ending with a NULL code. */
+const struct tally_code_info *tally_codes(void);
 
 /* The lowercase name of a severity: "error", "warning", "info". */
 const char *tally_severity_name(enum tally_severity sev);

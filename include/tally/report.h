@@ -17,6 +17,7 @@
 #include "tally/status.h"
 
 struct tally_build;
+struct tally_schema;
 
 struct tally_report_file {
     const char *path;       /* as given on the command line */
@@ -27,6 +28,7 @@ struct tally_report_file {
 
 struct tally_report_summary {
     const char *schema_name, *schema_version;
+    const struct tally_schema *schema;  /* borrowed; its rules name rule codes */
     uint64_t files, records, errors, warnings, infos;
     uint64_t rules_evaluated, rules_skipped;
     bool truncated;         /* some diagnostics were counted but not detailed */
@@ -60,7 +62,14 @@ struct tally_report {
     FILE *out;
 };
 
+/* The version of tally, for reports that name their tool. */
+#define TALLY_VERSION_STRING "0.1.0"
+
 const struct tally_report_ops *tally_report_find(const char *name);
+
+/* A Markdown summary (totals, a table of files) for $GITHUB_STEP_SUMMARY. */
+void tally_report_markdown_summary(FILE *out, const struct tally_report_summary *s,
+                                   const struct tally_report_file *files, size_t nfiles);
 const struct tally_report_ops *const *tally_reports(void);
 
 #endif

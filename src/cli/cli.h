@@ -18,7 +18,7 @@
 #include "tally/validate.h"
 #include "tally/writer.h"
 
-#define TALLY_VERSION "0.1.0"
+#define TALLY_VERSION TALLY_VERSION_STRING
 
 enum { EXIT_OK = 0, EXIT_DATA = 1, EXIT_TROUBLE = 2 };
 

@@ -85,7 +85,11 @@ static bool set_option(const char *name, const char *v, struct cli_options *o)
         o->delimiter = v[0];
     } else if (strcmp(name, "report") == 0) {
         if (!tally_report_find(v)) {
-            cli_error("unknown --report \"%s\" (known: text, json)", v);
+            char known[128] = "";
+            for (const struct tally_report_ops *const *r = tally_reports(); *r; r++)
+                snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
+                         r == tally_reports() ? "" : ", ", (*r)->name);
+            cli_error("unknown --report \"%s\" (known: %s)", v, known);
             return false;
         }
         if (o->nreports == CLI_MAX_REPORTS) {

@@ -295,6 +295,7 @@ int session_close(struct session *s)
     struct tally_report_summary sum = {
         .schema_name = s->schema ? s->schema->name : NULL,
         .schema_version = s->schema ? s->schema->version : NULL,
+        .schema = s->schema,
         .files = s->nfiles,
         .records = s->records,
         .errors = s->errors,
@@ -310,6 +311,23 @@ int session_close(struct session *s)
         .dataset = s->dataset,
     };
     memcpy(sum.fates, s->fates, sizeof sum.fates);
+    /* In a GitHub Actions job, a --report github run also writes a summary. */
+    const char *step_summary = getenv("GITHUB_STEP_SUMMARY");
+    bool github = false;
+    for (size_t i = 0; i < s->nreports; i++)
+        github |= s->reports[i].report && s->reports[i].report->ops == tally_report_find("github");
+    if (github && step_summary && *step_summary) {
+        FILE *md = fopen(step_summary, "a");
+        if (md) {
+            tally_report_markdown_summary(md, &sum, s->files, s->nfiles);
+            if (fclose(md) != 0)
+                md = NULL;
+        }
+        if (!md) {
+            cli_error("cannot append to $GITHUB_STEP_SUMMARY (%s): %s", step_summary, strerror(errno));
+            status = EXIT_TROUBLE;
+        }
+    }
     for (size_t i = 0; i < s->nreports; i++) {
         struct tally_error err;
         struct tally_report *r = s->reports[i].report;

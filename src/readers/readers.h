@@ -10,5 +10,6 @@
 extern const struct tally_reader_ops tally_csv_reader;
 extern const struct tally_reader_ops tally_json_reader;
 extern const struct tally_reader_ops tally_ndjson_reader;
+extern const struct tally_reader_ops tally_xml_reader;
 
 #endif

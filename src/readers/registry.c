@@ -11,6 +11,7 @@ static const struct tally_reader_ops *const readers[] = {
     &tally_csv_reader,
     &tally_json_reader,
     &tally_ndjson_reader,
+    &tally_xml_reader,
     NULL,
 };
 

@@ -9,6 +9,7 @@ static const struct tally_writer_ops *const writers[] = {
     &tally_csv_writer,
     &tally_json_writer,
     &tally_ndjson_writer,
+    &tally_xml_writer,
     NULL,
 };
 

@@ -10,5 +10,6 @@
 extern const struct tally_writer_ops tally_csv_writer;
 extern const struct tally_writer_ops tally_json_writer;
 extern const struct tally_writer_ops tally_ndjson_writer;
+extern const struct tally_writer_ops tally_xml_writer;
 
 #endif

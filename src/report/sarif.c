@@ -1,0 +1,148 @@
+/*
+ * report/sarif.c — SARIF 2.1.0, the static-analysis exchange format that code
+ * hosts (GitHub code scanning among them) read:
+ *
+ *   {"version": "2.1.0", "$schema": "...sarif-2.1.0.json",
+ *    "runs": [{"tool": {"driver": {"name": "tally", "version": "...",
+ *                                  "rules": [{"id": "found-le-went-missing", ...}]}},
+ *              "results": [{"ruleId": ..., "level": "error", "message": {"text": ...},
+ *                           "locations": [{"physicalLocation": {
+ *                               "artifactLocation": {"uri": "returns/kent.csv"},
+ *                               "region": {"startLine": 3, "startColumn": 35}}}]}],
+ *              "properties": {... the counts, and whether details were truncated}}]}
+ *
+ * One rule per code: every built-in code and every rule of the schema, in a
+ * fixed order, so ruleIds and rule indexes are stable. Levels: error → error,
+ * warning → warning, info → note. Results are streamed to a temporary file.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/jsonout.h"
+#include "report/reports.h"
+#include "tally/schema.h"
+
+struct sarif_report {
+    struct tally_report base;
+    FILE *tmp;
+    uint64_t n;
+};
+
+static int sarif_open(struct tally_report **out, FILE *fp, struct tally_error *err)
+{
+    struct sarif_report *r = calloc(1, sizeof *r);
+    if (!r || !(r->tmp = tmpfile())) {
+        free(r);
+        return tally_error_set(err, TALLY_EIO, "cannot create a temporary file for the SARIF report");
+    }
+    r->base.ops = &tally_sarif_report;
+    r->base.out = fp;
+    *out = &r->base;
+    return TALLY_OK;
+}
+
+static int sarif_diag(struct tally_report *tr, const struct tally_diag *d)
+{
+    static const char *const levels[] = {"error", "warning", "note"};
+    struct sarif_report *r = (struct sarif_report *)tr;
+    FILE *o = r->tmp;
+    fputs(r->n++ ? ",\n        {\"ruleId\": " : "\n        {\"ruleId\": ", o);
+    tally_json_cstring(o, d->code);
+    fprintf(o, ", \"level\": \"%s\", \"message\": {\"text\": ", levels[d->severity]);
+    tally_json_cstring(o, d->message);
+    fputs("}", o);
+    if (d->file) {
+        fputs(", \"locations\": [{\"physicalLocation\": {\"artifactLocation\": {\"uri\": ", o);
+        tally_json_cstring(o, d->file);
+        fputs("}", o);
+        if (d->line) {
+            fprintf(o, ", \"region\": {\"startLine\": %u", d->line);
+            if (d->column)
+                fprintf(o, ", \"startColumn\": %u", d->column);
+            fputs("}", o);
+        }
+        fputs("}", o);
+        if (d->pointer || d->xpath) {
+            fputs(", \"logicalLocations\": [{\"fullyQualifiedName\": ", o);
+            tally_json_cstring(o, d->pointer ? d->pointer : d->xpath);
+            fputs("}]", o);
+        }
+        fputs("}]", o);
+    }
+    if (d->record || d->field || d->value) {
+        fputs(", \"properties\": {\"record\": ", o);
+        tally_json_uint(o, d->record, d->record != 0);
+        fputs(", \"field\": ", o);
+        tally_json_cstring(o, d->field);
+        fputs(", \"value\": ", o);
+        tally_json_cstring(o, d->value);
+        fputs("}", o);
+    }
+    putc('}', o);
+    return ferror(o) ? TALLY_EIO : TALLY_OK;
+}
+
+static void rule(FILE *o, bool first, const char *id, const char *text, enum tally_severity sev)
+{
+    static const char *const levels[] = {"error", "warning", "note"};
+    fputs(first ? "\n            {\"id\": " : ",\n            {\"id\": ", o);
+    tally_json_cstring(o, id);
+    fputs(", \"shortDescription\": {\"text\": ", o);
+    tally_json_cstring(o, text);
+    fprintf(o, "}, \"defaultConfiguration\": {\"level\": \"%s\"}}", levels[sev]);
+}
+
+static int sarif_finish(struct tally_report *tr, const struct tally_report_summary *s,
+                        const struct tally_report_file *files, size_t nfiles,
+                        struct tally_error *err)
+{
+    struct sarif_report *r = (struct sarif_report *)tr;
+    FILE *o = tr->out;
+    (void)files, (void)nfiles;
+    fputs("{\n  \"version\": \"2.1.0\",\n  \"$schema\": "
+          "\"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"runs\": [\n    {\n"
+          "      \"tool\": {\n        \"driver\": {\n          \"name\": \"tally\",\n"
+          "          \"version\": \"" TALLY_VERSION_STRING "\",\n          \"rules\": [", o);
+    bool first = true;
+    for (const struct tally_code_info *c = tally_codes(); c->code; c++) {
+        rule(o, first, c->code, c->description, c->severity);
+        first = false;
+    }
+    for (size_t i = 0; s->schema && i < s->schema->nrules; i++) {
+        char text[1024];
+        snprintf(text, sizeof text, "Rule of schema %s: %s", s->schema->name,
+                 s->schema->rules[i].assert_src);
+        rule(o, false, s->schema->rules[i].id, text, s->schema->rules[i].severity);
+    }
+    fputs("\n          ]\n        }\n      },\n      \"results\": [", o);
+    rewind(r->tmp);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, r->tmp)) > 0)
+        fwrite(buf, 1, n, o);
+    if (ferror(r->tmp))
+        return tally_error_set(err, TALLY_EIO, "cannot read back the SARIF report's temporary file");
+    fprintf(o, "%s],\n      \"properties\": {\"truncated\": %s, \"files\": %llu, \"records\": %llu, "
+            "\"errors\": %llu, \"warnings\": %llu, \"infos\": %llu}\n    }\n  ]\n}\n",
+            r->n ? "\n      " : "", s->truncated ? "true" : "false",
+            (unsigned long long)s->files, (unsigned long long)s->records,
+            (unsigned long long)s->errors, (unsigned long long)s->warnings,
+            (unsigned long long)s->infos);
+    return TALLY_OK;
+}
+
+static void sarif_close(struct tally_report *tr)
+{
+    struct sarif_report *r = (struct sarif_report *)tr;
+    if (r->tmp)
+        fclose(r->tmp);
+    free(r);
+}
+
+const struct tally_report_ops tally_sarif_report = {
+    .name = "sarif",
+    .open = sarif_open,
+    .diag = sarif_diag,
+    .finish = sarif_finish,
+    .close = sarif_close,
+};
