@@ -112,6 +112,8 @@ install: $(BUILD)/tally
 	install -m 644 $(BUILD)/libtally.a $(DESTDIR)$(PREFIX)/lib/libtally.a
 	install -m 644 include/tally/*.h $(DESTDIR)$(PREFIX)/include/tally/
 	install -m 644 $(EMBEDDED) $(DESTDIR)$(PREFIX)/share/tally/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 doc/tally.1 $(DESTDIR)$(PREFIX)/share/man/man1/tally.1
 
 DEB_PKGS := build-essential pkg-config libxml2-dev libcjson-dev libcsv-dev check libsqlite3-dev libssl-dev \
             sqlite3 valgrind libxml2-utils jq

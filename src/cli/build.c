@@ -47,11 +47,13 @@ static const char usage[] =
     "  --registry FILE        use this authority registry instead of the built-in one\n"
     "  --format FMT           read every input as csv, json, ndjson or xml\n"
     "  --delimiter C          CSV field delimiter (default ,)\n"
-    "  --report FMT           text (default) or json, on standard error\n"
+    "  --report FMT           text (default), json, junit, github, sarif or html,\n"
+    "                         on standard error (report.json is always written)\n"
     "  --report-file FILE     write the report named just before to FILE\n"
     "  --max-errors N         stop detailing after N errors (counts stay exact)\n"
     "  --fail-on LEVEL        error (default) or warning\n"
     "  -q, --quiet            errors only, no summary\n"
+    "  --progress, --no-progress   the progress line on standard error\n"
     "  -h, --help             this help\n"
     "\n"
     "Exit status: 0 no errors; 1 some records had errors (the dataset is still\n"
@@ -590,7 +592,7 @@ int cmd_build(int argc, char **argv)
     struct cli_options o;
     unsigned allowed = OPT_SCHEMA | OPT_REGISTRY | OPT_FORMAT | OPT_DELIMITER | OPT_REPORT |
                        OPT_MAX_ERRORS | OPT_FAIL_ON | OPT_PERIOD | OPT_QUIET | OPT_OUTPUT |
-                       OPT_BUILD;
+                       OPT_BUILD | OPT_PROGRESS;
     int status = EXIT_TROUBLE;
     struct paths inputs = {0};
     char *tmp = NULL;

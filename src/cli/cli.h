@@ -30,6 +30,7 @@ enum {
     OPT_REPORT = 1 << 4, OPT_MAX_ERRORS = 1 << 5, OPT_FAIL_ON = 1 << 6, OPT_PERIOD = 1 << 7,
     OPT_QUIET = 1 << 8, OPT_TO = 1 << 9, OPT_OUTPUT = 1 << 10, OPT_EXPORT = 1 << 11,
     OPT_BUILD = 1 << 12,    /* --previous, --outlier-factor, --outlier-min, --timestamp */
+    OPT_PROGRESS = 1 << 13, /* --progress, --no-progress */
 };
 
 struct cli_report {
@@ -55,6 +56,7 @@ struct cli_options {
     double outlier_factor;  /* --outlier-factor (default 3) */
     int64_t outlier_min;    /* --outlier-min (default 10) */
     bool timestamp;         /* --timestamp: the manifest records when the build ran */
+    int progress;           /* --progress 1, --no-progress 0, default -1: when stderr is a terminal */
     char **files;
     size_t nfiles;
     bool help;
@@ -105,6 +107,10 @@ struct session {
     /* Every diagnostic also goes here when set (build: into dataset.sqlite). */
     void (*tap)(void *ctx, const struct tally_diag *d);
     void *tap_ctx;
+    /* The progress line: shown at all, when last drawn, bytes and records so far. */
+    bool progress;
+    double progress_start, progress_last;
+    uint64_t progress_bytes;
     /* tally build: what the reports say about fates and coverage. */
     bool build;
     uint64_t fates[4];

@@ -18,25 +18,29 @@
 static const char usage[] =
     "usage: tally convert [OPTIONS] FILE --to FMT [-o OUT]\n"
     "\n"
-    "Rewrite a return as csv, with fields in the schema's order, values trimmed\n"
-    "and authority names as in the registry. Problems are reported on standard\n"
-    "error; every record is written all the same.\n"
+    "Rewrite a return in another format (or the same one, normalised): fields in\n"
+    "the schema's order, values trimmed, authority names as in the registry.\n"
+    "Problems are reported on standard error; every record is written all the same.\n"
     "\n"
-    "  --to FMT             output format: csv\n"
+    "  --to FMT             output format: csv, json, ndjson or xml\n"
     "  -o, --output OUT     write to OUT (default: standard output)\n"
     "  --schema FILE        use this schema instead of the built-in one\n"
     "  --registry FILE      use this authority registry instead of the built-in one\n"
-    "  --format FMT         read the input as csv (default: by extension, then content)\n"
+    "  --format FMT         read the input as csv, json, ndjson or xml (default: by\n"
+    "                       extension, then by content)\n"
     "  --delimiter C        CSV input field delimiter (default ,)\n"
-    "  --report FMT         text (default) or json, on standard error\n"
+    "  --report FMT         text (default), json, junit, github, sarif or html,\n"
+    "                       on standard error\n"
     "  --report-file FILE   write the report named just before to FILE\n"
     "  --max-errors N       stop detailing after N errors\n"
     "  --fail-on LEVEL      error (default) or warning\n"
     "  -q, --quiet          errors only, no summary line\n"
+    "  --progress, --no-progress   the progress line on standard error\n"
     "  -h, --help           this help\n"
     "\n"
-    "Example:\n"
-    "  tally convert returns/kent.csv --to csv -o clean/kent.csv\n";
+    "Examples:\n"
+    "  tally convert returns/kent.csv --to json -o kent.json\n"
+    "  tally convert returns/cardiff.xml --to csv\n";
 
 static int write_record(void *ctx, struct tally_record *rec, struct tally_error *err)
 {
@@ -48,7 +52,7 @@ int cmd_convert(int argc, char **argv)
 {
     struct cli_options o;
     unsigned allowed = OPT_SCHEMA | OPT_REGISTRY | OPT_FORMAT | OPT_DELIMITER | OPT_REPORT |
-                       OPT_MAX_ERRORS | OPT_FAIL_ON | OPT_QUIET | OPT_TO | OPT_OUTPUT;
+                       OPT_MAX_ERRORS | OPT_FAIL_ON | OPT_QUIET | OPT_TO | OPT_OUTPUT | OPT_PROGRESS;
     int status = EXIT_TROUBLE;
     if (!cli_parse(argc, argv, "convert", allowed, &o))
         goto out;

@@ -43,6 +43,8 @@ static const struct {
     {"outlier-factor", 0, OPT_BUILD, true},
     {"outlier-min", 0, OPT_BUILD, true},
     {"timestamp", 0, OPT_BUILD, false},
+    {"progress", 0, OPT_PROGRESS, false},
+    {"no-progress", 0, OPT_PROGRESS, false},
 };
 
 static bool parse_period(const char *v, struct cli_options *o)
@@ -155,6 +157,10 @@ static bool set_option(const char *name, const char *v, struct cli_options *o)
         o->outlier_min = n;
     } else if (strcmp(name, "timestamp") == 0) {
         o->timestamp = true;
+    } else if (strcmp(name, "progress") == 0) {
+        o->progress = 1;
+    } else if (strcmp(name, "no-progress") == 0) {
+        o->progress = 0;
     }
     return true;
 }
@@ -164,6 +170,7 @@ bool cli_parse(int argc, char **argv, const char *command, unsigned allowed,
 {
     memset(o, 0, sizeof *o);
     o->outlier_factor = 3;
+    o->progress = -1;
     o->outlier_min = 10;
     o->files = calloc((size_t)argc + 1, sizeof *o->files);
     if (!o->files) {

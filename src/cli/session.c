@@ -7,12 +7,21 @@
  *   --max-errors has stopped the details.
  */
 #include <errno.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 
 #define MAX_CONFIG_BYTES (64u << 20)    /* a schema or registry file larger than this is refused */
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* Read a whole configuration file (schema, registry). Caller frees. */
 static char *read_config(const char *path, size_t *len, const char *what)
@@ -164,6 +173,8 @@ bool session_open(struct session *s, const struct cli_options *o, FILE *default_
     memset(s, 0, sizeof *s);
     s->check_keys = check_keys;
     s->opts = o;
+    s->progress = o->progress == 1 || (o->progress == -1 && isatty(STDERR_FILENO));
+    s->progress_start = now();
     if (!cli_load_schema(o, &s->schema) || !cli_load_registry(o, &s->registry))
         return false;
     struct tally_error err;
@@ -212,6 +223,20 @@ static void file_trouble(struct session *s, const char *path, const struct tally
     };
     emit(s, &d);
     s->trouble = true;
+}
+
+/* Redraw the progress line on standard error, at most four times a second. */
+static void progress(struct session *s, uint64_t file_bytes, bool force)
+{
+    double t = now();
+    if (!s->progress || (!force && t - s->progress_last < 0.25))
+        return;
+    s->progress_last = t;
+    double mb = (double)(s->progress_bytes + file_bytes) / 1e6, secs = t - s->progress_start;
+    fprintf(stderr, "\rtally: %.1f MB, %llu records, %.1f MB/s ", mb,
+            (unsigned long long)s->records,
+            secs > 0 ? mb / secs : 0.0);
+    fflush(stderr);
 }
 
 void session_run_file(struct session *s, const char *path, session_each_fn each, void *ctx)
@@ -266,6 +291,8 @@ void session_run_file(struct session *s, const char *path, session_each_fn each,
     while ((rc = ops->next(r, &rec, &err)) == TALLY_RECORD) {
         f->records++;
         s->records++;
+        if ((s->records & 1023) == 0)
+            progress(s, tally_input_offset(&in), false);
         if (tally_validator_check(s->validator, rec, &err) != TALLY_OK)
             break;
         if (each && each(ctx, rec, &err) != TALLY_OK)
@@ -280,12 +307,15 @@ void session_run_file(struct session *s, const char *path, session_each_fn each,
         else if ((s->sha[s->nfiles - 1] = strdup(hex)))
             f->sha256 = s->sha[s->nfiles - 1];
     }
+    s->progress_bytes += tally_input_offset(&in);
     ops->close(r);
     tally_input_close(&in);
 }
 
 int session_close(struct session *s)
 {
+    if (s->progress && s->progress_last > 0)
+        fputs("\r\033[K", stderr);   /* clear the progress line */
     int status = EXIT_OK;
     if (s->errors || (s->opts->fail_on_warning && s->warnings))
         status = EXIT_DATA;

@@ -17,27 +17,33 @@ static const char usage[] =
     "\n"
     "  --schema FILE        use this schema instead of the built-in one\n"
     "  --registry FILE      use this authority registry instead of the built-in one\n"
-    "  --format FMT         read inputs as csv (default: by extension, then by content)\n"
+    "  --format FMT         read inputs as csv, json, ndjson or xml (default: by\n"
+    "                       extension, then by content)\n"
     "  --delimiter C        CSV field delimiter (default ,; \\t for tab)\n"
     "  --period START/END   the period every record must cover, e.g. 2014-10-01/2015-09-30\n"
-    "  --report FMT         text (default) or json; repeat for several reports\n"
+    "  --report FMT         text (default), json, junit, github, sarif or html;\n"
+    "                       repeat --report (each with its --report-file) for several\n"
     "  --report-file FILE   write the report named just before to FILE\n"
     "  --max-errors N       stop detailing after N errors (counts stay exact)\n"
     "  --fail-on LEVEL      error (default) or warning: what makes the exit status 1\n"
     "  -q, --quiet          errors only, no summary line\n"
+    "  --progress           show a progress line on standard error (default: when it\n"
+    "                       is a terminal); --no-progress never shows it\n"
     "  -h, --help           this help\n"
     "\n"
     "Exit status: 0 no errors; 1 the data has errors; 2 usage error, unreadable\n"
     "file, or invalid schema or registry.\n"
     "\n"
-    "Example:\n"
-    "  tally validate --report json --report-file report.json returns/*.csv\n";
+    "Examples:\n"
+    "  tally validate returns/kent.csv\n"
+    "  tally validate --report json --report-file report.json --report junit \\\n"
+    "      --report-file junit.xml returns/*.csv\n";
 
 int cmd_validate(int argc, char **argv)
 {
     struct cli_options o;
     unsigned allowed = OPT_SCHEMA | OPT_REGISTRY | OPT_FORMAT | OPT_DELIMITER | OPT_REPORT |
-                       OPT_MAX_ERRORS | OPT_FAIL_ON | OPT_PERIOD | OPT_QUIET;
+                       OPT_MAX_ERRORS | OPT_FAIL_ON | OPT_PERIOD | OPT_QUIET | OPT_PROGRESS;
     if (!cli_parse(argc, argv, "validate", allowed, &o)) {
         free(o.files);
         return EXIT_TROUBLE;
