@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "tally/diag.h"
 #include "tally/status.h"
@@ -112,6 +113,13 @@ struct tally_schema *tally_schema_load(const char *json, size_t len, struct tall
 struct tally_schema *tally_schema_load_default(struct tally_error *err);
 
 void tally_schema_free(struct tally_schema *schema);
+
+/* The schema as a Frictionless Table Schema, or as a JSON Schema (2020-12) of
+ * the nested JSON shape, written to out. TALLY_EIO when out fails. */
+int tally_schema_export_table_schema(const struct tally_schema *schema, FILE *out,
+                                     struct tally_error *err);
+int tally_schema_export_json_schema(const struct tally_schema *schema, FILE *out,
+                                    struct tally_error *err);
 
 /* Index of the field called name (exact, len bytes), or -1. */
 int tally_schema_field_index(const struct tally_schema *schema, const char *name, size_t len);

@@ -8,12 +8,54 @@
 #include "cli/cli.h"
 
 static const char usage[] =
-    "usage: tally schema [--schema FILE]\n"
+    "usage: tally schema [--schema FILE] [--export xsd|json-schema|table-schema]\n"
     "\n"
-    "Describe the schema in use: fields, types, constraints, primary key, rules.\n"
+    "Describe the schema in use: fields, types, constraints, primary key, rules;\n"
+    "or export it for other tools, so a return can be checked before it is sent.\n"
     "\n"
     "  --schema FILE        describe this schema instead of the built-in one\n"
-    "  -h, --help           this help\n";
+    "  --export FORM        xsd: the XML Schema XML returns are checked against;\n"
+    "                       json-schema: a JSON Schema (2020-12) of JSON returns;\n"
+    "                       table-schema: a Frictionless Table Schema of the fields\n"
+    "  -h, --help           this help\n"
+    "\n"
+    "Examples:\n"
+    "  tally schema\n"
+    "  tally schema --export xsd > missing-from-care.xsd\n";
+
+extern const unsigned char tally_embedded_missing_from_care_xsd[];
+extern const size_t tally_embedded_missing_from_care_xsd_len;
+
+/* Print the schema in another form. Returns an exit status. */
+static int export(const struct tally_schema *s, const struct cli_options *o)
+{
+    struct tally_error err;
+    int rc;
+    if (strcmp(o->export_as, "table-schema") == 0) {
+        rc = tally_schema_export_table_schema(s, stdout, &err);
+    } else if (strcmp(o->export_as, "json-schema") == 0) {
+        rc = tally_schema_export_json_schema(s, stdout, &err);
+    } else if (strcmp(o->export_as, "xsd") == 0) {
+        if (o->schema_path) {
+            cli_error("schema: --export xsd: the XSD describes the built-in schema's XML "
+                      "shape; for another schema, XML returns are checked against the schema "
+                      "alone");
+            return EXIT_TROUBLE;
+        }
+        fwrite(tally_embedded_missing_from_care_xsd, 1, tally_embedded_missing_from_care_xsd_len,
+               stdout);
+        rc = TALLY_OK;
+    } else {
+        cli_error("schema: --export must be xsd, json-schema or table-schema, not \"%s\"",
+                  o->export_as);
+        return EXIT_TROUBLE;
+    }
+    if (rc != TALLY_OK) {
+        cli_error("%s", err.message);
+        return EXIT_TROUBLE;
+    }
+    return EXIT_OK;
+}
 
 static const char *type_name(enum tally_type t)
 {
@@ -62,7 +104,7 @@ int cmd_schema(int argc, char **argv)
 {
     struct cli_options o;
     int status = EXIT_TROUBLE;
-    if (!cli_parse(argc, argv, "schema", OPT_SCHEMA, &o))
+    if (!cli_parse(argc, argv, "schema", OPT_SCHEMA | OPT_EXPORT, &o))
         goto out;
     if (o.help) {
         fputs(usage, stdout);
@@ -76,9 +118,13 @@ int cmd_schema(int argc, char **argv)
     struct tally_schema *s;
     if (!cli_load_schema(&o, &s))
         goto out;
-    describe(s);
+    if (o.export_as) {
+        status = export(s, &o);
+    } else {
+        describe(s);
+        status = EXIT_OK;
+    }
     tally_schema_free(s);
-    status = EXIT_OK;
 out:
     free(o.files);
     return status;
