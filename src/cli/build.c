@@ -62,118 +62,6 @@ static const char usage[] =
     "Example:\n"
     "  tally build -o national/2015 --period 2014-10-01/2015-09-30 returns/\n";
 
-static const char *const input_ext[] = {".csv", ".json", ".ndjson", ".jsonl", ".xml", NULL};
-
-/* ---- inputs ------------------------------------------------------------------- */
-
-struct paths {
-    char **v;
-    size_t n, cap;
-};
-
-static bool push_path(struct paths *p, char *path)
-{
-    if (!path)
-        return false;
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 64;
-        char **v = realloc(p->v, cap * sizeof *v);
-        if (!v) {
-            free(path);
-            return false;
-        }
-        p->v = v;
-        p->cap = cap;
-    }
-    p->v[p->n++] = path;
-    return true;
-}
-
-static bool wanted(const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *const *e = input_ext; *e; e++) {
-        size_t k = strlen(*e);
-        if (n > k && strcasecmp(name + n - k, *e) == 0)
-            return true;
-    }
-    return false;
-}
-
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir);
-    bool slash = n && dir[n - 1] == '/';
-    char *p = malloc(n + strlen(name) + 2);
-    if (p)
-        sprintf(p, "%s%s%s", dir, slash ? "" : "/", name);
-    return p;
-}
-
-/* Add the returns under dir (recursively; hidden entries and symlinked
- * directories are skipped). Prints and returns false on failure. */
-static bool walk(const char *dir, struct paths *out)
-{
-    DIR *d = opendir(dir);
-    if (!d) {
-        cli_error("cannot read directory \"%s\": %s", dir, strerror(errno));
-        return false;
-    }
-    bool ok = true;
-    struct dirent *e;
-    while (ok && (e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char *path = join(dir, e->d_name);
-        struct stat st;
-        if (!path || lstat(path, &st) != 0) {
-            cli_error("cannot read \"%s\": %s", path ? path : e->d_name, strerror(errno));
-            free(path);
-            ok = false;
-        } else if (S_ISDIR(st.st_mode)) {
-            ok = walk(path, out);
-            free(path);
-        } else if (wanted(e->d_name)) {
-            ok = push_path(out, path);
-        } else {
-            free(path);
-        }
-    }
-    closedir(d);
-    return ok;
-}
-
-static int by_path(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Expand the command line's files and directories into a sorted, unique list. */
-static bool collect_inputs(char **args, size_t n, struct paths *out)
-{
-    for (size_t i = 0; i < n; i++) {
-        struct stat st;
-        if (strcmp(args[i], "-") != 0 && stat(args[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            if (!walk(args[i], out))
-                return false;
-        } else if (!push_path(out, strdup(args[i]))) {
-            cli_error("out of memory");
-            return false;
-        }
-    }
-    if (out->n)
-        qsort(out->v, out->n, sizeof *out->v, by_path);
-    size_t u = 0;
-    for (size_t i = 0; i < out->n; i++) {
-        if (u && strcmp(out->v[u - 1], out->v[i]) == 0)
-            free(out->v[i]);
-        else
-            out->v[u++] = out->v[i];
-    }
-    out->n = u;
-    return true;
-}
-
 /* ---- output directory ---------------------------------------------------------- */
 
 static bool remove_tree(const char *path)
@@ -190,7 +78,7 @@ static bool remove_tree(const char *path)
     struct dirent *e;
     while ((e = readdir(d)))
         if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-            char *p = join(path, e->d_name);
+            char *p = cli_join(path, e->d_name);
             ok = p && remove_tree(p) && ok;
             free(p);
         }
@@ -214,7 +102,7 @@ static char *temp_dir_for(const char *dir)
         *slash = '\0';
     char name[256];
     snprintf(name, sizeof name, ".%.200s.tally-%ld", base, (long)getpid());
-    char *tmp = join(parent, name);
+    char *tmp = cli_join(parent, name);
     free(copy);
     return tmp;
 }
@@ -338,7 +226,7 @@ static const char *const manifest_outputs[] = {"dataset.csv", "dataset.json", "d
 static bool write_file(const char *dir, const char *name, write_fn fn, const struct tally_build *b,
                        const struct tally_schema *s, const char *const *files)
 {
-    char *path = join(dir, name);
+    char *path = cli_join(dir, name);
     FILE *f = path ? fopen(path, "w") : NULL;
     struct tally_error err;
     bool ok = f && fn(f, b, s, files, &err) == TALLY_OK;
@@ -379,7 +267,7 @@ static void json_str(FILE *o, const char *s)
 
 static bool write_manifest(const char *dir, const struct manifest_info *m)
 {
-    char *path = join(dir, "manifest.json");
+    char *path = cli_join(dir, "manifest.json");
     FILE *o = path ? fopen(path, "w") : NULL;
     if (!o) {
         cli_error("cannot write manifest.json: %s", strerror(errno));
@@ -425,7 +313,7 @@ static bool write_manifest(const char *dir, const struct manifest_info *m)
     fputs(m->nfiles ? "\n  ],\n  \"outputs\": [" : "],\n  \"outputs\": [", o);
     bool ok = true;
     for (size_t i = 0; manifest_outputs[i]; i++) {
-        char *p = join(dir, manifest_outputs[i]), hex[65] = "";
+        char *p = cli_join(dir, manifest_outputs[i]), hex[65] = "";
         uint64_t bytes = 0;
         if (!p || !sha256_file(p, hex, &bytes)) {
             cli_error("cannot read back %s", manifest_outputs[i]);
@@ -486,12 +374,12 @@ static bool load_previous(struct tally_build *b, const char *path)
     return ok;
 }
 
-static int run_build(struct cli_options *o, const char *tmp, struct paths *inputs)
+static int run_build(struct cli_options *o, const char *tmp, struct cli_paths *inputs)
 {
     struct session s = {.check_keys = false};
     struct build_run run = {.session = &s};
     struct tally_error err;
-    char *report = join(tmp, "report.json"), *dbpath = join(tmp, "dataset.sqlite");
+    char *report = cli_join(tmp, "report.json"), *dbpath = cli_join(tmp, "dataset.sqlite");
     if (!report || !dbpath) {
         free(report);
         free(dbpath);
@@ -594,7 +482,7 @@ int cmd_build(int argc, char **argv)
                        OPT_MAX_ERRORS | OPT_FAIL_ON | OPT_PERIOD | OPT_QUIET | OPT_OUTPUT |
                        OPT_BUILD | OPT_PROGRESS;
     int status = EXIT_TROUBLE;
-    struct paths inputs = {0};
+    struct cli_paths inputs = {0};
     char *tmp = NULL;
     if (!cli_parse(argc, argv, "build", allowed, &o))
         goto out;
@@ -611,7 +499,7 @@ int cmd_build(int argc, char **argv)
         cli_error("build: at most %d reports", CLI_MAX_REPORTS - 2);
         goto out;
     }
-    if (!collect_inputs(o.files, o.nfiles, &inputs))
+    if (!cli_collect_inputs(o.files, o.nfiles, true, &inputs))
         goto out;
     if (inputs.n == 0) {
         cli_error("build: no returns found in the inputs given");
@@ -632,9 +520,7 @@ int cmd_build(int argc, char **argv)
     if (status == EXIT_TROUBLE)
         remove_tree(tmp);
 out:
-    for (size_t i = 0; i < inputs.n; i++)
-        free(inputs.v[i]);
-    free(inputs.v);
+    cli_paths_free(&inputs);
     free(tmp);
     free(o.files);
     return status;

@@ -135,6 +135,21 @@ const char *session_codes(const struct session *s, const struct tally_record *re
 /* Write the reports; returns the exit status. Frees everything. */
 int session_close(struct session *s);
 
+/* The input files of a run (inputs.c). */
+struct cli_paths {
+    char **v;               /* owned */
+    size_t n, cap;
+};
+
+/* Files as given and directories walked for returns (each directory's in path
+ * order), each file once; with sort, all in path order. Prints and returns
+ * false on failure. */
+bool cli_collect_inputs(char **args, size_t n, bool sort, struct cli_paths *out);
+void cli_paths_free(struct cli_paths *p);
+
+/* dir + "/" + name, without doubling the slash. Caller frees; NULL when out of memory. */
+char *cli_join(const char *dir, const char *name);
+
 int cmd_validate(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_schema(int argc, char **argv);

@@ -10,10 +10,11 @@
 #include "cli/cli.h"
 
 static const char usage[] =
-    "usage: tally validate [OPTIONS] FILE...\n"
+    "usage: tally validate [OPTIONS] FILE|DIR...\n"
     "\n"
     "Check returns against the schema and the authority registry, and report\n"
-    "every problem with its file, line and column. FILE may be - (standard input).\n"
+    "every problem with its file, line and column. FILE may be - (standard input);\n"
+    "a DIR is searched for .csv, .json, .ndjson, .jsonl and .xml files.\n"
     "\n"
     "  --schema FILE        use this schema instead of the built-in one\n"
     "  --registry FILE      use this authority registry instead of the built-in one\n"
@@ -58,15 +59,21 @@ int cmd_validate(int argc, char **argv)
         free(o.files);
         return EXIT_TROUBLE;
     }
+    struct cli_paths inputs = {0};
     struct session s = {.check_keys = true};
     int status = EXIT_TROUBLE;
-    if (session_open(&s, &o, stdout)) {
-        for (size_t i = 0; i < o.nfiles; i++)
-            session_run_file(&s, o.files[i], NULL, NULL);
+    if (!cli_collect_inputs(o.files, o.nfiles, false, &inputs)) {
+        /* printed */
+    } else if (inputs.n == 0) {
+        cli_error("validate: no returns found in the inputs given");
+    } else if (session_open(&s, &o, stdout)) {
+        for (size_t i = 0; i < inputs.n; i++)
+            session_run_file(&s, inputs.v[i], NULL, NULL);
         status = session_close(&s);
     } else {
         session_close(&s);
     }
+    cli_paths_free(&inputs);
     free(o.files);
     return status;
 }
