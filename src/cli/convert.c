@@ -88,13 +88,21 @@ int cmd_convert(int argc, char **argv)
     struct tally_error err;
     struct tally_writer *w = NULL;
     const struct tally_writer_ops *wops = tally_writer_find(o.to);
-    bool ok = wops->open(&w, fp, s.schema, &err) == TALLY_OK;
+    /* An input that cannot be opened is reported (as an io error) before any
+     * output is started. */
+    struct tally_input probe;
+    bool readable = tally_input_open(&probe, o.files[0], &err) == TALLY_OK;
+    if (readable)
+        tally_input_close(&probe);
+    else
+        session_run_file(&s, o.files[0], NULL, NULL);
+    bool ok = readable && wops->open(&w, fp, s.schema, &err) == TALLY_OK;
     if (ok) {
         session_run_file(&s, o.files[0], write_record, w);
         ok = wops->finish(w, &err) == TALLY_OK;
         wops->close(w);
     }
-    if (!ok)
+    if (!ok && readable)
         cli_error("%s", err.message);
     if (fflush(fp) != 0 || ferror(fp)) {
         cli_error("cannot write %s: %s", o.output ? o.output : "standard output", strerror(errno));
