@@ -1,0 +1,26 @@
+/*
+ * csvtext.h — reading a small CSV held in memory, row by row (internal): the
+ * compiled-in tables (areas, name aliases) and --previous use it.
+ */
+#ifndef TALLY_CSVTEXT_H
+#define TALLY_CSVTEXT_H
+
+#include <stddef.h>
+
+#include "tally/status.h"
+
+#define TALLY_CSVTEXT_MAX_FIELDS 64
+
+/*
+ * Call row(ctx, line, fields, lens, n) for each row, the header included
+ * (line 1). Fields are NUL-terminated and borrowed for the call; a row wider
+ * than TALLY_CSVTEXT_MAX_FIELDS is cut. row returns 0 to go on, or a status
+ * to stop with. Returns TALLY_OK, row's status, TALLY_ENOMEM, or TALLY_EINVAL
+ * for text that is not CSV (err names the line).
+ */
+int tally_csvtext_rows(const char *text, size_t len,
+                       int (*row)(void *ctx, unsigned line, char **fields, const size_t *lens,
+                                  size_t n),
+                       void *ctx, struct tally_error *err);
+
+#endif
