@@ -55,9 +55,11 @@ bool tally_authority_in_force(const struct tally_authority *a, int64_t day);
 
 /*
  * Normalise an authority name for comparison: ASCII case folded, "&" read
- * as "and", punctuation as space, the words "City of", "County of",
- * "Council" dropped, runs of space collapsed, ends trimmed. Writes at most
- * outlen-1 bytes plus NUL; returns the length it needed.
+ * as "and", punctuation as space; dropped: "Council", "City of", "County of",
+ * "Borough of", "London/Royal/Metropolitan Borough of", and "City", "County"
+ * or "Borough" before "Council" ("Leeds City Council" is Leeds, "Caerphilly
+ * County Borough Council" is Caerphilly); runs of space collapsed, ends
+ * trimmed. Writes at most outlen-1 bytes plus NUL; returns the length it needed.
  */
 size_t tally_name_normalise(const char *name, size_t len, char *out, size_t outlen);
 

@@ -290,27 +290,44 @@ static bool scan_word(const char *s, size_t len, size_t *pos, struct word *w)
     return true;
 }
 
+/* Is the word after *pos `lit`? When it is and skip is set, move past it. */
+static bool followed_by(const char *s, size_t len, size_t *pos, const char *lit, bool skip)
+{
+    size_t after = *pos;
+    struct word next;
+    if (!scan_word(s, len, &after, &next) || !word_is(&next, lit))
+        return false;
+    if (skip)
+        *pos = after;
+    return true;
+}
+
 /*
  * The next word that normalisation keeps; false at the end. Dropped:
- * "council", and "city" or "county" when the next word is "of" (dropped
- * too) or "council" ("Leeds City Council" is Leeds).
+ * "council"; "city", "county" or "borough" followed by "of" (dropped too) or
+ * by "council" ("Leeds City Council" is Leeds, "Caerphilly County Borough
+ * Council" is Caerphilly); "county" before "borough"; and "London", "Royal" or
+ * "Metropolitan" before "Borough of" ("London Borough of Barnet" is Barnet).
  */
 static bool next_word(const char *s, size_t len, size_t *pos, struct word *w)
 {
     while (scan_word(s, len, pos, w)) {
         if (word_is(w, "council"))
             continue;
-        if (word_is(w, "city") || word_is(w, "county")) {
-            size_t after = *pos;
-            struct word next;
-            if (scan_word(s, len, &after, &next)) {
-                if (word_is(&next, "of")) {
-                    *pos = after;
-                    continue;
-                }
-                if (word_is(&next, "council"))
-                    continue;
+        if (word_is(w, "london") || word_is(w, "royal") || word_is(w, "metropolitan")) {
+            size_t at = *pos;
+            if (followed_by(s, len, &at, "borough", true) && followed_by(s, len, &at, "of", true)) {
+                *pos = at;
+                continue;
             }
+        }
+        if (word_is(w, "city") || word_is(w, "county") || word_is(w, "borough")) {
+            if (followed_by(s, len, pos, "of", true))
+                continue;
+            if (followed_by(s, len, pos, "council", false))
+                continue;
+            if (word_is(w, "county") && followed_by(s, len, pos, "borough", false))
+                continue;
         }
         return true;
     }
