@@ -48,7 +48,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-EMBEDDED := schemas/missing-from-care.schema.json schemas/authorities.csv schemas/areas.csv \
+EMBEDDED := schemas/missing-from-care.schema.json schemas/authorities.csv schemas/areas.csv schemas/aliases.csv \
             schemas/missing-from-care.xsd
 
 .PHONY: all check unit golden check-valgrind check-all demo install clean deps

@@ -26,6 +26,8 @@ struct tally_reader_config {
     const struct tally_schema *schema;  /* borrowed */
     struct tally_diag_sink sink;
     char delimiter;                     /* CSV field delimiter; 0 means ',' */
+    bool clean;                         /* --clean: repair what the format allows (an empty
+                                           trailing CSV column) and say so */
 };
 
 struct tally_reader;

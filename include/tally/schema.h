@@ -73,6 +73,18 @@ struct tally_rule {
     struct tally_expr *expr;    /* compiled assertion */
 };
 
+/* --clean: other spellings of a symbol or of a field's value (schema "cleaning"). */
+struct tally_spelling {
+    int field;              /* field index, or -1 for a symbol of any count */
+    char *spelling;         /* as written in returns, matched ignoring ASCII case */
+    char *canonical;        /* the symbol ("x") or the field's value ("uasc") */
+};
+
+/* --clean: a missing field derived from two others: field = total - minus. */
+struct tally_derivation {
+    size_t field, total, minus;
+};
+
 /* A percentage column of the national dataset: 100 × numerator / denominator. */
 struct tally_ratio {
     char *name;             /* column name, e.g. "went_missing_pct" */
@@ -99,6 +111,10 @@ struct tally_schema {
     char *xml_submission;   /* the XML submission element ("return"), or NULL */
     struct tally_ratio *ratios; /* dataset.ratios */
     size_t nratios;
+    struct tally_spelling *spellings;   /* cleaning.symbols and cleaning.values */
+    size_t nspellings;
+    struct tally_derivation *derivations; /* cleaning.derive */
+    size_t nderivations;
 };
 
 /*

@@ -35,7 +35,8 @@ static const char usage[] =
     "Build the national dataset from every return given (directories are walked\n"
     "for .csv, .json, .ndjson, .jsonl and .xml files) and write into DIR:\n"
     "dataset.csv, dataset.json, dataset.xml, dataset.sqlite, rejects.csv,\n"
-    "report.json and manifest.json. DIR is replaced only when the build is complete.\n"
+    "report.json, report.html and manifest.json. DIR is replaced only when the build\n"
+    "is complete.\n"
     "\n"
     "  -o, --output DIR       where the dataset goes (required)\n"
     "  --period START/END     the period every return must cover\n"
@@ -43,12 +44,14 @@ static const char usage[] =
     "  --outlier-factor F     ... by more than F times (default 3)\n"
     "  --outlier-min N        ... and by at least N (default 10)\n"
     "  --timestamp            record the build time in manifest.json\n"
+    "  --clean                repair what can be repaired without guessing\n"
     "  --schema FILE          use this schema instead of the built-in one\n"
     "  --registry FILE        use this authority registry instead of the built-in one\n"
     "  --format FMT           read every input as csv, json, ndjson or xml\n"
     "  --delimiter C          CSV field delimiter (default ,)\n"
     "  --report FMT           text (default), json, junit, github, sarif or html,\n"
-    "                         on standard error (report.json is always written)\n"
+    "                         on standard error (report.json and report.html are\n"
+    "                         always written)\n"
     "  --report-file FILE     write the report named just before to FILE\n"
     "  --max-errors N         stop detailing after N errors (counts stay exact)\n"
     "  --fail-on LEVEL        error (default) or warning\n"
@@ -221,6 +224,7 @@ static const struct {
 /* The files of the finished directory, in manifest order. */
 static const char *const manifest_outputs[] = {"dataset.csv", "dataset.json", "dataset.xml",
                                                "dataset.sqlite", "rejects.csv", "report.json",
+                                               "report.html",
                                                NULL};
 
 static bool write_file(const char *dir, const char *name, write_fn fn, const struct tally_build *b,
@@ -380,13 +384,16 @@ static int run_build(struct cli_options *o, const char *tmp, struct cli_paths *i
     struct build_run run = {.session = &s};
     struct tally_error err;
     char *report = cli_join(tmp, "report.json"), *dbpath = cli_join(tmp, "dataset.sqlite");
-    if (!report || !dbpath) {
+    char *html = cli_join(tmp, "report.html");
+    if (!report || !dbpath || !html) {
         free(report);
         free(dbpath);
+        free(html);
         cli_error("out of memory");
         return EXIT_TROUBLE;
     }
-    /* The user's reports (text on standard error by default), plus report.json. */
+    /* The user's reports (text on standard error by default), plus report.json and
+     * report.html (cmd_build leaves room for them). */
     if (o->nreports == 0)
         o->reports[o->nreports++] = (struct cli_report){"text", NULL, false};
     /* Coverage alone is ~200 infos: a text report lists errors and warnings, and
@@ -394,6 +401,7 @@ static int run_build(struct cli_options *o, const char *tmp, struct cli_paths *i
     for (size_t i = 0; i < o->nreports; i++)
         o->reports[i].no_infos = strcmp(o->reports[i].format, "text") == 0;
     o->reports[o->nreports++] = (struct cli_report){"json", report, false};
+    o->reports[o->nreports++] = (struct cli_report){"html", html, false};
 
     int status = EXIT_TROUBLE;
     char *schema_name = NULL, *schema_version = NULL;
@@ -471,6 +479,7 @@ done:
     free(schema_name);
     free(schema_version);
     free(report);
+    free(html);
     free(dbpath);
     return status;
 }
@@ -480,7 +489,7 @@ int cmd_build(int argc, char **argv)
     struct cli_options o;
     unsigned allowed = OPT_SCHEMA | OPT_REGISTRY | OPT_FORMAT | OPT_DELIMITER | OPT_REPORT |
                        OPT_MAX_ERRORS | OPT_FAIL_ON | OPT_PERIOD | OPT_QUIET | OPT_OUTPUT |
-                       OPT_BUILD | OPT_PROGRESS;
+                       OPT_BUILD | OPT_PROGRESS | OPT_CLEAN;
     int status = EXIT_TROUBLE;
     struct cli_paths inputs = {0};
     char *tmp = NULL;
@@ -495,7 +504,8 @@ int cmd_build(int argc, char **argv)
         cli_error("build: needs -o DIR and at least one input (see tally build --help)");
         goto out;
     }
-    if (o.nreports + 2 > CLI_MAX_REPORTS) {
+    /* The user's reports (text when none), report.json and report.html. */
+    if ((o.nreports ? o.nreports : 1) + 2 > CLI_MAX_REPORTS) {
         cli_error("build: at most %d reports", CLI_MAX_REPORTS - 2);
         goto out;
     }

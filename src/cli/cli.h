@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tally/clean.h"
 #include "tally/reader.h"
 #include "tally/registry.h"
 #include "tally/report.h"
@@ -31,6 +32,7 @@ enum {
     OPT_QUIET = 1 << 8, OPT_TO = 1 << 9, OPT_OUTPUT = 1 << 10, OPT_EXPORT = 1 << 11,
     OPT_BUILD = 1 << 12,    /* --previous, --outlier-factor, --outlier-min, --timestamp */
     OPT_PROGRESS = 1 << 13, /* --progress, --no-progress */
+    OPT_CLEAN = 1 << 14,    /* --clean */
 };
 
 struct cli_report {
@@ -51,6 +53,7 @@ struct cli_options {
     bool has_period;
     int64_t period_start, period_end;
     bool quiet;
+    bool clean;             /* --clean: repair what can be repaired, and say so */
     const char *to, *output, *export_as;
     const char *previous;   /* --previous DATASET.csv */
     double outlier_factor;  /* --outlier-factor (default 3) */
@@ -87,6 +90,7 @@ struct session {
     struct tally_schema *schema;
     struct tally_registry *registry;
     struct tally_validator *validator;
+    struct tally_cleaner *cleaner;  /* --clean, else NULL */
     struct {
         struct tally_report *report;
         FILE *fp;

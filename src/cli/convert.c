@@ -24,6 +24,8 @@ static const char usage[] =
     "\n"
     "  --to FMT             output format: csv, json, ndjson or xml\n"
     "  -o, --output OUT     write to OUT (default: standard output)\n"
+    "  --clean              write the repaired values (each repair is an info\n"
+    "                       diagnostic `repaired`)\n"
     "  --schema FILE        use this schema instead of the built-in one\n"
     "  --registry FILE      use this authority registry instead of the built-in one\n"
     "  --format FMT         read the input as csv, json, ndjson or xml (default: by\n"
@@ -52,7 +54,7 @@ int cmd_convert(int argc, char **argv)
 {
     struct cli_options o;
     unsigned allowed = OPT_SCHEMA | OPT_REGISTRY | OPT_FORMAT | OPT_DELIMITER | OPT_REPORT |
-                       OPT_MAX_ERRORS | OPT_FAIL_ON | OPT_QUIET | OPT_TO | OPT_OUTPUT | OPT_PROGRESS;
+                       OPT_MAX_ERRORS | OPT_FAIL_ON | OPT_QUIET | OPT_TO | OPT_OUTPUT | OPT_PROGRESS | OPT_CLEAN;
     int status = EXIT_TROUBLE;
     if (!cli_parse(argc, argv, "convert", allowed, &o))
         goto out;

@@ -44,6 +44,7 @@ static const struct {
     {"outlier-min", 0, OPT_BUILD, true},
     {"timestamp", 0, OPT_BUILD, false},
     {"progress", 0, OPT_PROGRESS, false},
+    {"clean", 0, OPT_CLEAN, false},
     {"no-progress", 0, OPT_PROGRESS, false},
 };
 
@@ -157,6 +158,8 @@ static bool set_option(const char *name, const char *v, struct cli_options *o)
         o->outlier_min = n;
     } else if (strcmp(name, "timestamp") == 0) {
         o->timestamp = true;
+    } else if (strcmp(name, "clean") == 0) {
+        o->clean = true;
     } else if (strcmp(name, "progress") == 0) {
         o->progress = 1;
     } else if (strcmp(name, "no-progress") == 0) {

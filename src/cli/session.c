@@ -186,6 +186,10 @@ bool session_open(struct session *s, const struct cli_options *o, FILE *default_
     };
     struct tally_diag_sink sink = {emit, s};
     s->validator = tally_validator_new(s->schema, s->registry, &vo, sink, &err);
+    if (s->validator && o->clean && !(s->cleaner = tally_cleaner_new(s->schema, s->registry, sink, &err))) {
+        cli_error("%s", err.message);
+        return false;
+    }
     if (!s->validator) {
         cli_error("out of memory");
         return false;
@@ -278,6 +282,7 @@ void session_run_file(struct session *s, const char *path, session_each_fn each,
         .schema = s->schema,
         .sink = {emit, s},
         .delimiter = s->opts->delimiter,
+        .clean = s->opts->clean,
     };
     struct tally_reader *r;
     if (ops->open(&r, &in, &cfg, &err) != TALLY_OK) {
@@ -293,6 +298,8 @@ void session_run_file(struct session *s, const char *path, session_each_fn each,
         s->records++;
         if ((s->records & 1023) == 0)
             progress(s, tally_input_offset(&in), false);
+        if (s->cleaner && tally_cleaner_clean(s->cleaner, rec, &err) != TALLY_OK)
+            break;
         if (tally_validator_check(s->validator, rec, &err) != TALLY_OK)
             break;
         if (each && each(ctx, rec, &err) != TALLY_OK)
@@ -382,6 +389,7 @@ int session_close(struct session *s)
     free(s->sha);
     free(s->files);
     tally_validator_free(s->validator);
+    tally_cleaner_free(s->cleaner);
     tally_registry_free(s->registry);
     tally_schema_free(s->schema);
     return status;

@@ -21,6 +21,8 @@ static const char usage[] =
     "  --format FMT         read inputs as csv, json, ndjson or xml (default: by\n"
     "                       extension, then by content)\n"
     "  --delimiter C        CSV field delimiter (default ,; \\t for tab)\n"
+    "  --clean              repair what can be repaired without guessing (each repair\n"
+    "                       is an info diagnostic `repaired`)\n"
     "  --period START/END   the period every record must cover, e.g. 2014-10-01/2015-09-30\n"
     "  --report FMT         text (default), json, junit, github, sarif or html;\n"
     "                       repeat --report (each with its --report-file) for several\n"
@@ -44,7 +46,7 @@ int cmd_validate(int argc, char **argv)
 {
     struct cli_options o;
     unsigned allowed = OPT_SCHEMA | OPT_REGISTRY | OPT_FORMAT | OPT_DELIMITER | OPT_REPORT |
-                       OPT_MAX_ERRORS | OPT_FAIL_ON | OPT_PERIOD | OPT_QUIET | OPT_PROGRESS;
+                       OPT_MAX_ERRORS | OPT_FAIL_ON | OPT_PERIOD | OPT_QUIET | OPT_PROGRESS | OPT_CLEAN;
     if (!cli_parse(argc, argv, "validate", allowed, &o)) {
         free(o.files);
         return EXIT_TROUBLE;

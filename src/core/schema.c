@@ -487,11 +487,121 @@ static int load_dataset(struct tally_schema *s, const cJSON *ds, struct tally_er
     return TALLY_OK;
 }
 
+static int add_spelling(struct tally_schema *s, int field, const char *spelling,
+                        const char *canonical, struct tally_error *err)
+{
+    struct tally_spelling *sp = realloc(s->spellings, (s->nspellings + 1) * sizeof *sp);
+    if (!sp)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    s->spellings = sp;
+    sp = &s->spellings[s->nspellings];
+    sp->field = field;
+    sp->spelling = strdup(spelling);
+    sp->canonical = strdup(canonical);
+    s->nspellings++;
+    return sp->spelling && sp->canonical ? TALLY_OK : tally_error_set(err, TALLY_ENOMEM, "out of memory");
+}
+
+/* {"canonical": ["spelling", ...], ...} for one field (or -1: symbols). */
+static int load_spellings(struct tally_schema *s, const cJSON *map, int field, const char *where,
+                          struct tally_error *err)
+{
+    if (!cJSON_IsObject(map))
+        return tally_error_set(err, TALLY_ESCHEMA, "%s: expected an object of lists", where);
+    const cJSON *canon;
+    cJSON_ArrayForEach(canon, map) {
+        if (field >= 0 && s->fields[field].n_enum) {
+            size_t k = 0;
+            while (k < s->fields[field].n_enum && strcmp(s->fields[field].enum_values[k], canon->string))
+                k++;
+            if (k == s->fields[field].n_enum)
+                return tally_error_set(err, TALLY_ESCHEMA, "%s: \"%s\" is not one of the field's "
+                                       "values", where, canon->string);
+        }
+        if (!cJSON_IsArray(canon))
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: %s: expected a list of spellings",
+                                   where, canon->string);
+        const cJSON *sp;
+        cJSON_ArrayForEach(sp, canon) {
+            if (!cJSON_IsString(sp) || !*sp->valuestring)
+                return tally_error_set(err, TALLY_ESCHEMA, "%s: %s: spellings must be non-empty "
+                                       "strings", where, canon->string);
+            int rc = add_spelling(s, field, sp->valuestring, canon->string, err);
+            if (rc)
+                return rc;
+        }
+    }
+    return TALLY_OK;
+}
+
+/* "cleaning": {"symbols": {...}, "values": {"field": {...}}, "derive": [...]} */
+static int load_cleaning(struct tally_schema *s, const cJSON *c, struct tally_error *err)
+{
+    static const char *const keys[] = {"symbols", "values", "derive", NULL};
+    static const char *const dkeys[] = {"field", "total", "minus", NULL};
+    if (!c)
+        return TALLY_OK;
+    if (!cJSON_IsObject(c))
+        return tally_error_set(err, TALLY_ESCHEMA, "cleaning: expected an object");
+    int rc = check_keys(c, keys, "cleaning", err);
+    const cJSON *item;
+    if (!rc && (item = cJSON_GetObjectItemCaseSensitive(c, "symbols"))) {
+        rc = load_spellings(s, item, -1, "cleaning: symbols", err);
+        for (size_t i = 0; !rc && i < s->nspellings; i++)
+            if (strlen(s->spellings[i].canonical) != 1)
+                rc = tally_error_set(err, TALLY_ESCHEMA, "cleaning: symbols: \"%s\" is not a "
+                                     "one-letter symbol", s->spellings[i].canonical);
+    }
+    if (!rc && (item = cJSON_GetObjectItemCaseSensitive(c, "values"))) {
+        if (!cJSON_IsObject(item))
+            return tally_error_set(err, TALLY_ESCHEMA, "cleaning: values: expected an object");
+        const cJSON *f;
+        cJSON_ArrayForEach(f, item) {
+            int idx = tally_schema_field_index(s, f->string, strlen(f->string));
+            char where[128];
+            snprintf(where, sizeof where, "cleaning: values: %.60s", f->string);
+            if (idx < 0 || s->fields[idx].type != TALLY_TYPE_STRING)
+                return tally_error_set(err, TALLY_ESCHEMA, "%s: not a string field", where);
+            if ((rc = load_spellings(s, f, idx, where, err)))
+                return rc;
+        }
+    }
+    if (!rc && (item = cJSON_GetObjectItemCaseSensitive(c, "derive"))) {
+        if (!cJSON_IsArray(item))
+            return tally_error_set(err, TALLY_ESCHEMA, "cleaning: derive: expected an array");
+        size_t n = (size_t)cJSON_GetArraySize(item);
+        if (n && !(s->derivations = calloc(n, sizeof *s->derivations)))
+            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        const cJSON *d;
+        cJSON_ArrayForEach(d, item) {
+            char where[64];
+            snprintf(where, sizeof where, "cleaning: derive[%zu]", s->nderivations);
+            if (!cJSON_IsObject(d))
+                return tally_error_set(err, TALLY_ESCHEMA, "%s: expected an object", where);
+            if ((rc = check_keys(d, dkeys, where, err)))
+                return rc;
+            size_t *idx[3] = {&s->derivations[s->nderivations].field,
+                              &s->derivations[s->nderivations].total,
+                              &s->derivations[s->nderivations].minus};
+            for (int k = 0; k < 3; k++) {
+                const char *f = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, dkeys[k]));
+                int i = f ? tally_schema_field_index(s, f, strlen(f)) : -1;
+                if (i < 0 || s->fields[i].type != TALLY_TYPE_INTEGER)
+                    return tally_error_set(err, TALLY_ESCHEMA, "%s: %s must name an integer field",
+                                           where, dkeys[k]);
+                *idx[k] = (size_t)i;
+            }
+            s->nderivations++;
+        }
+    }
+    return rc;
+}
+
 static int load(struct tally_schema *s, const cJSON *root, struct tally_error *err)
 {
     static const char *const keys[] = {"$schema", "profile", "name", "title", "version",
                                        "description", "missingValues", "fields", "primaryKey",
-                                       "roles", "rules", "xml", "dataset", NULL};
+                                       "roles", "rules", "xml", "dataset", "cleaning", NULL};
     if (!cJSON_IsObject(root))
         return tally_error_set(err, TALLY_ESCHEMA, "the schema must be a JSON object");
     int rc = check_keys(root, keys, "schema", err);
@@ -549,6 +659,8 @@ static int load(struct tally_schema *s, const cJSON *root, struct tally_error *e
     if ((rc = load_roles(s, cJSON_GetObjectItemCaseSensitive(root, "roles"), err)))
         return rc;
     if ((rc = load_dataset(s, cJSON_GetObjectItemCaseSensitive(root, "dataset"), err)))
+        return rc;
+    if ((rc = load_cleaning(s, cJSON_GetObjectItemCaseSensitive(root, "cleaning"), err)))
         return rc;
 
     const cJSON *rules = cJSON_GetObjectItemCaseSensitive(root, "rules");
@@ -654,6 +766,12 @@ void tally_schema_free(struct tally_schema *s)
     for (size_t i = 0; i < s->nratios; i++)
         free(s->ratios[i].name);
     free(s->ratios);
+    for (size_t i = 0; i < s->nspellings; i++) {
+        free(s->spellings[i].spelling);
+        free(s->spellings[i].canonical);
+    }
+    free(s->spellings);
+    free(s->derivations);
     free(s);
 }
 

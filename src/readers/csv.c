@@ -79,6 +79,7 @@ struct csv_reader {
     bool nonempty;                  /* the file held any row at all */
     bool fatal;                     /* stop: nothing more can be read */
     bool delivered;                 /* the last call returned a record made of cells */
+    bool trailing_reported;         /* --clean: a trailing empty cell was reported */
 };
 
 static int no_space(unsigned char c)
@@ -425,7 +426,10 @@ static int read_header(struct csv_reader *cr, struct tally_error *err)
         int f = tally_schema_match_column(s, c->text, c->len);
         cr->colmap[i] = -1;
         if (f < 0) {
-            if (blank_cell(c))
+            if (blank_cell(c) && cr->base.cfg.clean && i + 1 == cr->ncols && i > 0)
+                header_diag(cr, &c->loc, TALLY_SEV_INFO, TALLY_CODE_REPAIRED,
+                            "an empty last column is ignored (a trailing delimiter)");
+            else if (blank_cell(c))
                 header_diag(cr, &c->loc, TALLY_SEV_WARNING, TALLY_CODE_CSV_HEADER_UNKNOWN,
                             "column without a name is ignored");
             else
@@ -492,7 +496,16 @@ static bool make_record(struct csv_reader *cr)
             .bad = cr->cells[i].bad,
         };
     }
-    if (!cr->row_broken && cr->nfields_seen != cr->ncols) {
+    if (cr->base.cfg.clean && !cr->row_broken && cr->nfields_seen == cr->ncols + 1 &&
+        cr->ncells > cr->ncols && blank_cell(&cr->cells[cr->ncols])) {
+        /* One empty cell more than the header: a trailing delimiter. */
+        if (!cr->trailing_reported)
+            tally_emit_at(&cr->base.cfg.sink, rec, rec->file, &cr->extra_loc, rec->index, NULL,
+                          NULL, TALLY_PATH_NONE, NULL, TALLY_SEV_INFO, TALLY_CODE_REPAIRED,
+                          "an empty cell after the last column is ignored (a trailing "
+                          "delimiter; not reported again for this file)");
+        cr->trailing_reported = true;
+    } else if (!cr->row_broken && cr->nfields_seen != cr->ncols) {
         const struct tally_loc *loc = cr->nfields_seen > cr->ncols ? &cr->extra_loc : &cr->end_loc;
         tally_emit_at(&cr->base.cfg.sink, rec, rec->file, loc, rec->index, NULL, NULL,
                       TALLY_PATH_NONE, NULL, TALLY_SEV_ERROR, TALLY_CODE_CSV_RAGGED_ROW,

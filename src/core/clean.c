@@ -1,0 +1,471 @@
+/*
+ * clean.c — `--clean` (clean.h).
+ *
+ * For each field whose text is not already valid for its type and
+ * constraints, try the repairs that fit its type on the text without
+ * surrounding spaces; keep the result only if it is valid. A value that no
+ * repair makes valid is left exactly as it was, for the validator to report.
+ * Then fill a missing authority code from the name, and derive a missing
+ * count where the schema says how. Every change is a `repaired` info.
+ */
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/arena.h"
+#include "core/csvtext.h"
+#include "core/emit.h"
+#include "tally/clean.h"
+
+extern const unsigned char tally_embedded_aliases_csv[];
+extern const size_t tally_embedded_aliases_csv_len;
+
+struct alias {
+    char *norm;             /* the alias, normalised like a registry name */
+    char *code;
+};
+
+struct tally_cleaner {
+    const struct tally_schema *schema;
+    const struct tally_registry *registry;
+    struct tally_diag_sink sink;
+    struct tally_arena arena;   /* repaired texts of the current record */
+    struct alias *aliases;
+    size_t naliases;
+    uint64_t repairs;
+};
+
+/* ---- aliases ----------------------------------------------------------------------- */
+
+static char *normalised(const char *s, size_t len)
+{
+    size_t n = tally_name_normalise(s, len, NULL, 0);
+    char *out = malloc(n + 1);
+    if (out)
+        tally_name_normalise(s, len, out, n + 1);
+    return out;
+}
+
+static int add_alias(void *ctx, unsigned line, char **fields, const size_t *lens, size_t n)
+{
+    struct tally_cleaner *c = ctx;
+    if (line == 1)
+        return TALLY_OK;
+    if (n < 2)
+        return TALLY_EREGISTRY;
+    struct alias *a = realloc(c->aliases, (c->naliases + 1) * sizeof *a);
+    if (!a)
+        return TALLY_ENOMEM;
+    c->aliases = a;
+    a[c->naliases].norm = normalised(fields[0], lens[0]);
+    a[c->naliases].code = strdup(fields[1]);
+    c->naliases++;
+    return a[c->naliases - 1].norm && a[c->naliases - 1].code ? TALLY_OK : TALLY_ENOMEM;
+}
+
+struct tally_cleaner *tally_cleaner_new(const struct tally_schema *schema,
+                                        const struct tally_registry *registry,
+                                        struct tally_diag_sink sink, struct tally_error *err)
+{
+    struct tally_cleaner *c = calloc(1, sizeof *c);
+    if (!c) {
+        tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        return NULL;
+    }
+    c->schema = schema;
+    c->registry = registry;
+    c->sink = sink;
+    int rc = tally_csvtext_rows((const char *)tally_embedded_aliases_csv,
+                                tally_embedded_aliases_csv_len, add_alias, c, err);
+    if (rc != TALLY_OK) {
+        if (rc == TALLY_EREGISTRY)
+            tally_error_set(err, rc, "aliases.csv: a row needs an alias and a code");
+        tally_cleaner_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void tally_cleaner_free(struct tally_cleaner *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->naliases; i++) {
+        free(c->aliases[i].norm);
+        free(c->aliases[i].code);
+    }
+    free(c->aliases);
+    tally_arena_fini(&c->arena);
+    free(c);
+}
+
+uint64_t tally_cleaner_repairs(const struct tally_cleaner *c)
+{
+    return c->repairs;
+}
+
+/* ---- is a text valid as it stands? ---------------------------------------------------- */
+
+static bool valid(const struct tally_field_def *def, const char *s, size_t len)
+{
+    int64_t n, d;
+    char sym;
+    switch (def->type) {
+    case TALLY_TYPE_INTEGER:
+        switch (tally_parse_count(s, len, def->symbols, &n, &sym)) {
+        case TALLY_COUNT_SYMBOL:
+            return true;
+        case TALLY_COUNT_OK:
+            return !(def->has_minimum && n < def->minimum) && !(def->has_maximum && n > def->maximum);
+        default:
+            return false;
+        }
+    case TALLY_TYPE_DATE:
+        return tally_parse_date(s, len, &d);
+    case TALLY_TYPE_DATETIME:
+        return tally_parse_datetime(s, len, &d);
+    case TALLY_TYPE_STRING:
+        break;
+    }
+    if (def->n_enum) {
+        size_t k = 0;
+        while (k < def->n_enum && !(strlen(def->enum_values[k]) == len &&
+                                    memcmp(def->enum_values[k], s, len) == 0))
+            k++;
+        if (k == def->n_enum)
+            return false;
+    }
+    if (def->regex) {
+        char buf[256];
+        if (len >= sizeof buf || memchr(s, '\0', len))
+            return false;
+        memcpy(buf, s, len);
+        buf[len] = '\0';
+        if (regexec(def->regex, buf, 0, NULL, 0) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* ---- repairs, each from a trimmed text into buf; false when it does not apply ---------- */
+
+static bool is_space_at(const char *s, size_t len, size_t i, size_t *w)
+{
+    if (s[i] == ' ' || s[i] == '\t') {
+        *w = 1;
+        return true;
+    }
+    if (i + 1 < len && (unsigned char)s[i] == 0xC2 && (unsigned char)s[i + 1] == 0xA0) {
+        *w = 2;     /* a no-break space */
+        return true;
+    }
+    return false;
+}
+
+static void trim(const char **s, size_t *len)
+{
+    size_t w;
+    while (*len && is_space_at(*s, *len, 0, &w))
+        *s += w, *len -= w;
+    for (;;) {
+        if (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
+            (*len)--;
+        else if (*len >= 2 && (unsigned char)(*s)[*len - 2] == 0xC2 &&
+                 (unsigned char)(*s)[*len - 1] == 0xA0)
+            *len -= 2;
+        else
+            break;
+    }
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* "1,204", "1 204" (a space or no-break space), "1,204.0", "42.0" → digits. */
+static bool repair_number(const char *s, size_t len, char *buf, size_t size, const char **why)
+{
+    size_t i = 0, o = 0, group = 0, sep_w = 0;
+    char sep = 0;
+    bool separated = false;
+    while (i < len && is_digit(s[i]) && o + 1 < size) {
+        buf[o++] = s[i++];
+        group++;
+        size_t w;
+        if (i < len && (s[i] == ',' || is_space_at(s, len, i, &w))) {
+            char this = s[i] == ',' ? ',' : ' ';
+            size_t this_w = s[i] == ',' ? 1 : w;
+            if ((sep && this != sep) || (!separated && group > 3) || (separated && group != 3))
+                return false;
+            sep = this;
+            sep_w = this_w;
+            separated = true;
+            group = 0;
+            i += sep_w;
+            if (i == len || !is_digit(s[i]))
+                return false;
+        }
+    }
+    if (o == 0 || (separated && group != 3))
+        return false;
+    bool fraction = false;
+    if (i < len && s[i] == '.') {
+        i++;
+        size_t zeros = 0;
+        while (i < len && s[i] == '0')
+            i++, zeros++;
+        if (zeros == 0)
+            return false;
+        fraction = true;
+    }
+    if (i != len || (!separated && !fraction))
+        return false;
+    buf[o] = '\0';
+    *why = separated && fraction ? "thousands separator and zero fraction"
+           : separated           ? "thousands separator"
+                                 : "zero fraction";
+    return true;
+}
+
+/* "30/09/2015", "1/10/2014" (also with - or .), the UK's day-first order; and
+ * "2015-09-30T00:00:00" or "2015-09-30 10:00" → the date. */
+static bool repair_date(const char *s, size_t len, char *buf, size_t size, const char **why)
+{
+    int64_t days;
+    if (len > 10 && (s[10] == 'T' || s[10] == ' ') && len >= 16 && is_digit(s[11]) &&
+        is_digit(s[12]) && s[13] == ':' && tally_parse_date(s, 10, &days)) {
+        snprintf(buf, size, "%.10s", s);
+        *why = "time part dropped";
+        return true;
+    }
+    unsigned part[3] = {0, 0, 0};
+    size_t digits[3] = {0, 0, 0}, i = 0;
+    char sep = 0;
+    for (int p = 0; p < 3; p++) {
+        while (i < len && is_digit(s[i]) && digits[p] < 4)
+            part[p] = part[p] * 10 + (unsigned)(s[i++] - '0'), digits[p]++;
+        if (p < 2) {
+            if (i >= len || (s[i] != '/' && s[i] != '-' && s[i] != '.') || (sep && s[i] != sep))
+                return false;
+            sep = s[i++];
+        }
+    }
+    if (i != len || digits[0] < 1 || digits[0] > 2 || digits[1] < 1 || digits[1] > 2 ||
+        digits[2] != 4)
+        return false;
+    snprintf(buf, size, "%04u-%02u-%02u", part[2] % 10000, part[1] % 100, part[0] % 100);
+    *why = "day-first date";
+    return tally_parse_date(buf, strlen(buf), &days);
+}
+
+/* A spelling from the schema's "cleaning" (field, or -1 for symbols), ignoring case. */
+static const char *spelling(const struct tally_schema *s, int field, const char *t, size_t len)
+{
+    for (size_t i = 0; i < s->nspellings; i++) {
+        const struct tally_spelling *sp = &s->spellings[i];
+        if (sp->field == field && strlen(sp->spelling) == len &&
+            strncasecmp(sp->spelling, t, len) == 0)
+            return sp->canonical;
+    }
+    return NULL;
+}
+
+static bool repair_string(const struct tally_schema *s, size_t f, const char *t, size_t len,
+                          char *buf, size_t size, const char **why)
+{
+    const struct tally_field_def *def = &s->fields[f];
+    for (size_t k = 0; k < def->n_enum; k++)
+        if (strlen(def->enum_values[k]) == len && strncasecmp(def->enum_values[k], t, len) == 0) {
+            snprintf(buf, size, "%s", def->enum_values[k]);
+            *why = "case";
+            return true;
+        }
+    const char *canon = spelling(s, (int)f, t, len);
+    if (canon) {
+        snprintf(buf, size, "%s", canon);
+        *why = "another spelling";
+        return true;
+    }
+    if (def->regex && len < size) {
+        for (size_t i = 0; i < len; i++)
+            buf[i] = t[i] >= 'a' && t[i] <= 'z' ? (char)(t[i] - 'a' + 'A') : t[i];
+        buf[len] = '\0';
+        *why = "case";
+        return memcmp(buf, t, len) != 0;
+    }
+    return false;
+}
+
+/* ---- the record ------------------------------------------------------------------------- */
+
+static int set_text(struct tally_cleaner *c, struct tally_field *f, const char *text)
+{
+    char *copy = tally_arena_strndup(&c->arena, text, strlen(text));
+    if (!copy)
+        return TALLY_ENOMEM;
+    f->text = copy;
+    f->len = strlen(copy);
+    c->repairs++;
+    return TALLY_OK;
+}
+
+static int repair_field(struct tally_cleaner *c, struct tally_record *rec, size_t i)
+{
+    const struct tally_field_def *def = &c->schema->fields[i];
+    struct tally_field *f = &rec->fields[i];
+    if (!f->text || f->bad || valid(def, f->text, f->len))
+        return TALLY_OK;
+    const char *t = f->text;
+    size_t len = f->len;
+    trim(&t, &len);
+    if (len == 0)
+        return TALLY_OK;    /* only spaces: missing, not repairable */
+    char buf[128];
+    const char *why = NULL;
+    bool trimmed = len != f->len;
+    if (trimmed && len < sizeof buf && valid(def, t, len)) {
+        memcpy(buf, t, len);
+        buf[len] = '\0';
+        why = "surrounding spaces";
+    } else {
+        bool ok = false;
+        switch (def->type) {
+        case TALLY_TYPE_INTEGER: {
+            const char *sym = spelling(c->schema, -1, t, len);
+            if (sym && def->symbols && strchr(def->symbols, sym[0])) {
+                snprintf(buf, sizeof buf, "%s", sym);
+                why = "symbol spelling";
+                ok = true;
+            } else {
+                ok = repair_number(t, len, buf, sizeof buf, &why);
+            }
+            break;
+        }
+        case TALLY_TYPE_DATE:
+            ok = repair_date(t, len, buf, sizeof buf, &why);
+            break;
+        case TALLY_TYPE_STRING:
+            ok = repair_string(c->schema, i, t, len, buf, sizeof buf, &why);
+            break;
+        case TALLY_TYPE_DATETIME:
+            break;
+        }
+        if (!ok || !valid(def, buf, strlen(buf)))
+            return TALLY_OK;    /* no repair makes it valid: leave it for the validator */
+    }
+    char before[160];
+    snprintf(before, sizeof before, "%.*s", (int)(f->len < 120 ? f->len : 120), f->text);
+    tally_emit_field(&c->sink, c->schema, rec, i, TALLY_SEV_INFO, TALLY_CODE_REPAIRED,
+                     "%s \"%s\" repaired to \"%s\" (%s%s)", def->name, before, buf,
+                     trimmed && strcmp(why, "surrounding spaces") != 0 ? "surrounding spaces, " : "",
+                     why);
+    return set_text(c, f, buf);
+}
+
+/* A missing authority code from an unambiguous name in force on period_end. */
+static int fill_code(struct tally_cleaner *c, struct tally_record *rec)
+{
+    const struct tally_schema *s = c->schema;
+    int ci = s->role[TALLY_ROLE_AUTHORITY_CODE], ni = s->role[TALLY_ROLE_AUTHORITY_NAME];
+    int ei = s->role[TALLY_ROLE_PERIOD_END];
+    if (!c->registry || ci < 0 || ni < 0 || ei < 0)
+        return TALLY_OK;
+    struct tally_field *code = &rec->fields[ci], *name = &rec->fields[ni], *end = &rec->fields[ei];
+    const char *t = code->text;
+    size_t len = code->len;
+    if (t)
+        trim(&t, &len);
+    if ((t && len) || !name->text || !end->text)
+        return TALLY_OK;
+    int64_t day;
+    const char *nt = name->text;
+    size_t nlen = name->len;
+    trim(&nt, &nlen);
+    if (!nlen || !tally_parse_date(end->text, end->len, &day))
+        return TALLY_OK;
+    const struct tally_authority *found = NULL;
+    bool ambiguous = false;
+    for (size_t i = 0; i < tally_registry_count(c->registry) && !ambiguous; i++) {
+        const struct tally_authority *a = tally_registry_at(c->registry, i);
+        if (!tally_authority_in_force(a, day) || !tally_names_match(nt, nlen, a->name, strlen(a->name)))
+            continue;
+        ambiguous = found && found != a;
+        found = a;
+    }
+    char *norm = normalised(nt, nlen);
+    if (!norm)
+        return TALLY_ENOMEM;
+    for (size_t i = 0; i < c->naliases && !ambiguous; i++) {
+        if (strcmp(c->aliases[i].norm, norm) != 0)
+            continue;
+        const struct tally_authority *a = tally_registry_find(c->registry, c->aliases[i].code,
+                                                              strlen(c->aliases[i].code));
+        if (!a || !tally_authority_in_force(a, day))
+            continue;
+        ambiguous = found && found != a;
+        found = a;
+    }
+    free(norm);
+    if (!found || ambiguous)
+        return TALLY_OK;    /* unknown or ambiguous: stays a `required` error */
+    code->loc = name->loc;
+    if (!code->path)
+        code->path = name->path;
+    if (set_text(c, code, found->code) != TALLY_OK)
+        return TALLY_ENOMEM;
+    tally_emit_field(&c->sink, s, rec, (size_t)ci, TALLY_SEV_INFO, TALLY_CODE_REPAIRED,
+                     "%s filled in as %s from %s \"%.*s\" (%s, in force on %.*s)",
+                     s->fields[ci].name, found->code, s->fields[ni].name, (int)nlen, nt,
+                     found->name, (int)end->len, end->text);
+    return TALLY_OK;
+}
+
+static bool count_of(const struct tally_schema *s, const struct tally_record *rec, size_t f,
+                     int64_t *n)
+{
+    const struct tally_field *fld = &rec->fields[f];
+    char sym;
+    return fld->text && tally_parse_count(fld->text, fld->len, NULL, n, &sym) == TALLY_COUNT_OK &&
+           valid(&s->fields[f], fld->text, fld->len);
+}
+
+/* field = total - minus, when only field is missing. */
+static int derive(struct tally_cleaner *c, struct tally_record *rec)
+{
+    const struct tally_schema *s = c->schema;
+    for (size_t k = 0; k < s->nderivations; k++) {
+        const struct tally_derivation *d = &s->derivations[k];
+        struct tally_field *f = &rec->fields[d->field];
+        const char *t = f->text;
+        size_t len = f->len;
+        if (t)
+            trim(&t, &len);
+        int64_t total, minus;
+        if ((t && len) || !count_of(s, rec, d->total, &total) || !count_of(s, rec, d->minus, &minus) ||
+            total < minus)
+            continue;
+        char buf[32];
+        snprintf(buf, sizeof buf, "%lld", (long long)(total - minus));
+        if (set_text(c, f, buf) != TALLY_OK)
+            return TALLY_ENOMEM;
+        tally_emit_field(&c->sink, s, rec, d->field, TALLY_SEV_INFO, TALLY_CODE_REPAIRED,
+                         "%s derived as %s - %s = %lld - %lld = %s", s->fields[d->field].name,
+                         s->fields[d->total].name, s->fields[d->minus].name, (long long)total,
+                         (long long)minus, buf);
+    }
+    return TALLY_OK;
+}
+
+int tally_cleaner_clean(struct tally_cleaner *c, struct tally_record *rec, struct tally_error *err)
+{
+    tally_arena_reset(&c->arena);
+    for (size_t i = 0; i < c->schema->nfields; i++)
+        if (repair_field(c, rec, i) != TALLY_OK)
+            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    if (fill_code(c, rec) != TALLY_OK || derive(c, rec) != TALLY_OK)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    return TALLY_OK;
+}
