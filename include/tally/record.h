@@ -55,6 +55,9 @@ struct tally_record {
                                (e.g. "csv-header-missing"), or NULL */
 };
 
+/* Narrow s[0..*len) to leave out spaces and tabs at either end. */
+void tally_trim(const char **s, size_t *len);
+
 /*
  * The text a field stands for once validated — what writers emit: the parsed
  * value's canonical text when there is one (a count without leading zeros,

@@ -63,6 +63,9 @@ bool tally_parse_date(const char *s, size_t len, int64_t *days);
  * fraction, which is dropped) into seconds since the epoch, UTC. */
 bool tally_parse_datetime(const char *s, size_t len, int64_t *seconds);
 
+/* The schema's word for a type: "string", "integer", "date", "datetime". */
+const char *tally_type_name(enum tally_type type);
+
 /* Days since 1970-01-01 of a civil date, and back. */
 int64_t tally_days_from_civil(int64_t y, unsigned m, unsigned d);
 void tally_civil_from_days(int64_t days, int *y, unsigned *m, unsigned *d);

@@ -57,17 +57,6 @@ static int export(const struct tally_schema *s, const struct cli_options *o)
     return EXIT_OK;
 }
 
-static const char *type_name(enum tally_type t)
-{
-    switch (t) {
-    case TALLY_TYPE_STRING:   return "string";
-    case TALLY_TYPE_INTEGER:  return "integer";
-    case TALLY_TYPE_DATE:     return "date";
-    case TALLY_TYPE_DATETIME: return "datetime";
-    }
-    return "?";
-}
-
 static void describe(const struct tally_schema *s)
 {
     printf("schema %s %s", s->name, s->version);
@@ -76,7 +65,7 @@ static void describe(const struct tally_schema *s)
     printf("\n\nfields (in canonical order):\n");
     for (size_t i = 0; i < s->nfields; i++) {
         const struct tally_field_def *f = &s->fields[i];
-        printf("  %-18s %-8s %s", f->name, type_name(f->type), f->required ? "required" : "optional");
+        printf("  %-18s %-8s %s", f->name, tally_type_name(f->type), f->required ? "required" : "optional");
         if (f->symbols)
             printf(", symbols %s", f->symbols);
         if (f->has_minimum)

@@ -277,13 +277,11 @@ static void record_diag(struct tally_build *b, struct tally_build_record *r,
 static void record_diag(struct tally_build *b, struct tally_build_record *r,
                         enum tally_severity sev, const char *code, const char *fmt, ...)
 {
-    char msg[768];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    tally_emit_atv(&b->sink, NULL, b->files[r->file], &r->loc, r->index, NULL, NULL,
+                   r->path_kind, r->path, sev, code, fmt, ap);
     va_end(ap);
-    tally_emit_at(&b->sink, NULL, b->files[r->file], &r->loc, r->index, NULL, NULL,
-                  r->path_kind, r->path, sev, code, "%s", msg);
 }
 
 static void describe_key(const struct tally_build *b, const struct tally_build_record *r,

@@ -47,6 +47,14 @@ void tally_emit_at(const struct tally_diag_sink *sink, struct tally_record *rec,
     va_end(ap);
 }
 
+void tally_emit_atv(const struct tally_diag_sink *sink, struct tally_record *rec, const char *file,
+                    const struct tally_loc *loc, uint64_t record, const char *field,
+                    const char *value, enum tally_path_kind kind, const char *path,
+                    enum tally_severity sev, const char *code, const char *fmt, va_list ap)
+{
+    send(sink, rec, file, loc, record, field, value, kind, path, sev, code, fmt, ap);
+}
+
 void tally_emit_field(const struct tally_diag_sink *sink, const struct tally_schema *schema,
                       struct tally_record *rec, size_t field, enum tally_severity sev,
                       const char *code, const char *fmt, ...)

@@ -8,6 +8,8 @@
 #ifndef TALLY_EMIT_H
 #define TALLY_EMIT_H
 
+#include <stdarg.h>
+
 #include "tally/diag.h"
 #include "tally/record.h"
 #include "tally/schema.h"
@@ -28,6 +30,13 @@ void tally_emit_at(const struct tally_diag_sink *sink, struct tally_record *rec,
                    const char *value, enum tally_path_kind kind, const char *path,
                    enum tally_severity sev, const char *code, const char *fmt, ...)
     TALLY_PRINTF(12, 13);
+
+/* The same, with the message's arguments as a va_list. */
+void tally_emit_atv(const struct tally_diag_sink *sink, struct tally_record *rec, const char *file,
+                    const struct tally_loc *loc, uint64_t record, const char *field,
+                    const char *value, enum tally_path_kind kind, const char *path,
+                    enum tally_severity sev, const char *code, const char *fmt, va_list ap)
+    TALLY_PRINTF(12, 0);
 
 /*
  * A diagnostic about field `field` (a schema index) of rec: located at the

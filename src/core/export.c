@@ -20,17 +20,6 @@
 
 #include "tally/schema.h"
 
-static const char *type_name(enum tally_type t)
-{
-    switch (t) {
-    case TALLY_TYPE_STRING:   return "string";
-    case TALLY_TYPE_INTEGER:  return "integer";
-    case TALLY_TYPE_DATE:     return "date";
-    case TALLY_TYPE_DATETIME: return "datetime";
-    }
-    return "string";
-}
-
 static int print(FILE *out, cJSON *root, struct tally_error *err)
 {
     char *text = root ? cJSON_Print(root) : NULL;
@@ -62,7 +51,7 @@ int tally_schema_export_table_schema(const struct tally_schema *s, FILE *out,
         cJSON_AddStringToObject(o, "name", f->name);
         if (f->title)
             cJSON_AddStringToObject(o, "title", f->title);
-        cJSON_AddStringToObject(o, "type", type_name(f->type));
+        cJSON_AddStringToObject(o, "type", tally_type_name(f->type));
         cJSON *c = cJSON_CreateObject();
         if (f->required)
             cJSON_AddBoolToObject(c, "required", true);

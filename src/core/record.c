@@ -17,10 +17,15 @@ const char *tally_field_output(const struct tally_field *f, size_t *len)
     /* Not validated: the text as read, without surrounding spaces. */
     const char *s = f->text;
     size_t n = f->len;
-    while (n && (*s == ' ' || *s == '\t'))
-        s++, n--;
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
+    tally_trim(&s, &n);
     *len = n;
     return s;
+}
+
+void tally_trim(const char **s, size_t *len)
+{
+    while (*len && (**s == ' ' || **s == '\t'))
+        (*s)++, (*len)--;
+    while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
+        (*len)--;
 }

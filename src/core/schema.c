@@ -29,16 +29,6 @@ static const char *const role_names[TALLY_ROLE_COUNT] = {
     "authority_code", "authority_name", "period_start", "period_end", "submitted", "cohort",
 };
 
-static const struct {
-    const char *name;
-    enum tally_type type;
-} type_names[] = {
-    {"string", TALLY_TYPE_STRING},
-    {"integer", TALLY_TYPE_INTEGER},
-    {"date", TALLY_TYPE_DATE},
-    {"datetime", TALLY_TYPE_DATETIME},
-};
-
 /* Is key one of the NULL-terminated names? */
 static bool known_key(const char *key, const char *const *names)
 {
@@ -283,14 +273,14 @@ static int load_field(struct tally_schema *s, size_t i, const cJSON *obj, struct
     const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "type"));
     if (!type)
         type = "string";    /* Table Schema's default */
-    size_t t = 0;
-    while (t < sizeof type_names / sizeof type_names[0] && strcmp(type, type_names[t].name) != 0)
+    enum tally_type t = TALLY_TYPE_STRING;
+    while (t <= TALLY_TYPE_DATETIME && strcmp(type, tally_type_name(t)) != 0)
         t++;
-    if (t == sizeof type_names / sizeof type_names[0])
+    if (t > TALLY_TYPE_DATETIME)
         return tally_error_set(err, TALLY_ESCHEMA,
                                "%s: unknown type \"%s\" (expected string, integer, date or datetime)",
                                where, type);
-    f->type = type_names[t].type;
+    f->type = t;
 
     bool bad = false;
     f->title = opt_string(obj, "title", &bad);

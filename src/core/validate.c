@@ -125,10 +125,7 @@ static void check_string(struct tally_validator *v, struct tally_record *rec, si
     struct tally_value *val = &f->value;
     const char *s = f->text;
     size_t n = f->len;
-    while (n && (*s == ' ' || *s == '\t'))
-        s++, n--;
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
+    tally_trim(&s, &n);
     val->kind = TALLY_TEXT;
     val->text = s;
     val->len = n;

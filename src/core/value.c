@@ -35,6 +35,17 @@ enum tally_count_parse tally_parse_count(const char *s, size_t len, const char *
     return TALLY_COUNT_OK;
 }
 
+const char *tally_type_name(enum tally_type type)
+{
+    switch (type) {
+    case TALLY_TYPE_STRING:   return "string";
+    case TALLY_TYPE_INTEGER:  return "integer";
+    case TALLY_TYPE_DATE:     return "date";
+    case TALLY_TYPE_DATETIME: return "datetime";
+    }
+    return "string";
+}
+
 /* Howard Hinnant's days_from_civil: exact for every proleptic Gregorian date. */
 int64_t tally_days_from_civil(int64_t y, unsigned m, unsigned d)
 {

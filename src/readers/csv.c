@@ -168,14 +168,12 @@ static void row_error(struct csv_reader *cr, const struct tally_loc *loc, const 
 static void row_error(struct csv_reader *cr, const struct tally_loc *loc, const char *code,
                       const char *fmt, ...)
 {
-    char msg[512];
+    uint64_t record = cr->header_done ? cr->base.records + 1 : 0;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    tally_emit_atv(&cr->base.cfg.sink, NULL, cr->base.in->name, loc, record, NULL, NULL,
+                   TALLY_PATH_NONE, NULL, TALLY_SEV_ERROR, code, fmt, ap);
     va_end(ap);
-    uint64_t record = cr->header_done ? cr->base.records + 1 : 0;
-    tally_emit_at(&cr->base.cfg.sink, NULL, cr->base.in->name, loc, record, NULL, NULL,
-                  TALLY_PATH_NONE, NULL, TALLY_SEV_ERROR, code, "%s", msg);
     cr->row_errors++;
 }
 
@@ -390,13 +388,11 @@ static void header_diag(struct csv_reader *cr, const struct tally_loc *loc,
 static void header_diag(struct csv_reader *cr, const struct tally_loc *loc,
                         enum tally_severity sev, const char *code, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    tally_emit_atv(&cr->base.cfg.sink, NULL, cr->base.in->name, loc, 0, NULL, NULL,
+                   TALLY_PATH_NONE, NULL, sev, code, fmt, ap);
     va_end(ap);
-    tally_emit_at(&cr->base.cfg.sink, NULL, cr->base.in->name, loc, 0, NULL, NULL,
-                  TALLY_PATH_NONE, NULL, sev, code, "%s", msg);
     if (sev == TALLY_SEV_ERROR && !cr->file_error)
         cr->file_error = code;
 }

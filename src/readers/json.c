@@ -95,15 +95,13 @@ static void diag(struct json_reader *jr, const struct tally_loc *loc, const char
 static void diag(struct json_reader *jr, const struct tally_loc *loc, const char *pointer,
                  enum tally_severity sev, const char *code, const char *fmt, ...)
 {
-    char msg[512];
+    /* It is about the next record to come out of this element. */
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    tally_emit_atv(&jr->base.cfg.sink, NULL, jr->base.in->name, loc, jr->base.records + 1, NULL,
+                   NULL, pointer ? TALLY_PATH_POINTER : TALLY_PATH_NONE, pointer, sev, code, fmt,
+                   ap);
     va_end(ap);
-    /* It is about the next record to come out of this element. */
-    tally_emit_at(&jr->base.cfg.sink, NULL, jr->base.in->name, loc, jr->base.records + 1, NULL,
-                  NULL, pointer ? TALLY_PATH_POINTER : TALLY_PATH_NONE, pointer, sev, code, "%s",
-                  msg);
     if (sev == TALLY_SEV_ERROR)
         jr->element_errors++;
 }
@@ -698,13 +696,11 @@ static void file_error(struct json_reader *jr, const char *code, const char *fmt
 /* A problem that ends the file: nothing after it can be read. */
 static void file_error(struct json_reader *jr, const char *code, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    tally_emit_atv(&jr->base.cfg.sink, NULL, jr->base.in->name, &jr->pos, 0, NULL, NULL,
+                   TALLY_PATH_NONE, NULL, TALLY_SEV_ERROR, code, fmt, ap);
     va_end(ap);
-    tally_emit_at(&jr->base.cfg.sink, NULL, jr->base.in->name, &jr->pos, 0, NULL, NULL,
-                  TALLY_PATH_NONE, NULL, TALLY_SEV_ERROR, code, "%s", msg);
     jr->finished = true;
 }
 
