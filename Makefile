@@ -1,7 +1,8 @@
 # tally — build, test, install.
 #
 #   make                      build libtally.a and the tally CLI into build/
-#   make check                unit tests (Check) and golden CLI tests
+#   make check                unit tests (Check), golden CLI tests, and the HTML report
+#                             in headless Chromium (check-html)
 #   make check SANITIZE=address,undefined
 #                             the same, built with sanitizers into build/san/
 #   make check-valgrind       the unit and golden tests under valgrind
@@ -51,7 +52,7 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 EMBEDDED := schemas/missing-from-care.schema.json schemas/authorities.csv schemas/areas.csv schemas/aliases.csv \
             schemas/missing-from-care.xsd
 
-.PHONY: all check unit golden check-valgrind check-all demo install clean deps
+.PHONY: all check unit golden check-html check-valgrind check-all demo install clean deps
 all: $(BUILD)/tally
 
 $(BUILD)/libtally.a: $(LIB_OBJ)
@@ -78,13 +79,18 @@ $(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/libtally.a
 
 $(UNIT_OBJ): CFLAGS += $(CHECK_CFLAGS)
 
-check: unit golden
+check: unit golden check-html
 
 unit: $(BUILD)/unit
 	CK_FORK=no $(BUILD)/unit
 
 golden: $(BUILD)/tally
 	sh tests/golden/run.sh $(BUILD)/tally
+
+# The HTML report opened in headless Chromium (fails, not skips, without chromium).
+# Screenshots go to build/artefacts/.
+check-html: $(BUILD)/tally
+	sh tests/html/run.sh $(BUILD)/tally
 
 check-valgrind: $(BUILD)/unit $(BUILD)/tally
 	CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full \
@@ -116,7 +122,7 @@ install: $(BUILD)/tally
 	install -m 644 doc/tally.1 $(DESTDIR)$(PREFIX)/share/man/man1/tally.1
 
 DEB_PKGS := build-essential pkg-config libxml2-dev libcjson-dev libcsv-dev check libsqlite3-dev libssl-dev \
-            sqlite3 valgrind libxml2-utils jq
+            sqlite3 valgrind libxml2-utils jq chromium
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

@@ -53,8 +53,8 @@
  * error while an XSD is plugged in (it passes the plug's data as the parser
  * context), so no reader-level handler is set: XSD errors come through our
  * own validation context, and parser errors through libxml2's thread-local
- * structured error handler, which is set only for the duration of each call
- * into libxml2 and then put back. libxml2 never prints.
+ * structured error handler, which is set for the duration of each call to
+ * open, next and close, and then put back. libxml2 never prints.
  *
  * With a schema other than missing-from-care (--schema), the XSD does not
  * describe the document, so it is not used; the reader then reports elements
@@ -80,9 +80,6 @@ extern const unsigned char tally_embedded_missing_from_care_xsd[];
 extern const size_t tally_embedded_missing_from_care_xsd_len;
 
 #define XSD_SCHEMA_NAME "missing-from-care"     /* the schema the embedded XSD describes */
-#define CODE_XML_SYNTAX "xml-syntax"
-#define CODE_XML_SCHEMA "xml-schema"
-#define CODE_XML_DTD    "xml-dtd"
 
 #define MAX_DEPTH  64       /* deeper nesting is a `limit` error */
 #define PIECE      511      /* bytes per piece: below xmlTextReader's 512-byte chunk */
@@ -205,6 +202,11 @@ struct scan {
 
     unsigned depth;                 /* open elements */
     uint64_t stack[MAX_DEPTH + 1];  /* their start-tag numbers */
+    struct {
+        char name[40];              /* its name (cut short if longer) */
+        struct tally_loc loc;       /* its '<' */
+    } open[MAX_DEPTH + 1];
+    char name[40];                  /* the name of the tag being read */
     uint64_t seq;                   /* start tags so far */
     bool content_pending;           /* the newest element awaits its first text */
 
@@ -286,10 +288,12 @@ struct xml_reader {
     /* How the file ended. */
     bool fatal_seen;                /* libxml2 reported a fatal error */
     bool fatal_real;                /* ... that is not a consequence of the scanner stopping */
+    bool fatal_incomplete;          /* ... that the file ends inside an element */
     struct tally_loc fatal_loc;
     char fatal_msg[400];
     bool io_failed, oom;
     struct tally_error io_err;
+    bool complained;                /* an XML error has been reported */
     bool finished;                  /* libxml2 is done: deliver what is left, then DONE */
     bool done;
 };
@@ -319,7 +323,8 @@ static void ignore_generic(void *ctx, const char *msg, ...)
     (void)msg;
 }
 
-/* libxml2's thread-local error handlers, replaced for one call into libxml2. */
+/* libxml2's thread-local error handlers, replaced while this reader runs
+ * (one call to open, next or close) and then put back. */
 struct guard {
     xmlStructuredErrorFunc serror;
     void *sctx;
@@ -433,7 +438,7 @@ static void on_xml_error(void *ctx, xml_error_ptr e)
         if (!p)
             return;
         p->sev = TALLY_SEV_ERROR;
-        p->code = CODE_XML_SCHEMA;
+        p->code = TALLY_CODE_XML_SCHEMA;
         copy_message(p->msg, sizeof p->msg, e->message);
         const struct mark *m = find_mark(xr, d, e->code == XML_SCHEMAV_CVC_COMPLEX_TYPE_2_3);
         if (m) {
@@ -457,6 +462,17 @@ static void on_xml_error(void *ctx, xml_error_ptr e)
         xr->fatal_loc = (struct tally_loc){(uint32_t)(e->line > 0 ? e->line : 0),
                                            (uint32_t)(e->int2 > 0 ? e->int2 : 0), d};
         copy_message(xr->fatal_msg, sizeof xr->fatal_msg, e->message);
+        const struct scan *s = &xr->scan;
+        if (e->code == XML_ERR_DOCUMENT_END && s->eof_sent && !s->stop_code && s->depth &&
+            d >= s->pos.offset) {
+            /* libxml2's push parser calls a file that stops inside an
+             * element "Extra content at the end of the document". */
+            const char *name = s->open[s->depth - 1].name;
+            const struct tally_loc *at = &s->open[s->depth - 1].loc;
+            snprintf(xr->fatal_msg, sizeof xr->fatal_msg, "the file ends before <%s> (line %u, "
+                     "column %u) is closed: it is incomplete", name, at->line, at->column);
+            xr->fatal_incomplete = true;
+        }
         return;
     }
 
@@ -465,7 +481,7 @@ static void on_xml_error(void *ctx, xml_error_ptr e)
     if (!p)
         return;
     p->sev = e->level == XML_ERR_WARNING ? TALLY_SEV_WARNING : TALLY_SEV_ERROR;
-    p->code = CODE_XML_SYNTAX;
+    p->code = TALLY_CODE_XML_SYNTAX;
     copy_message(p->msg, sizeof p->msg, e->message);
     p->loc = (struct tally_loc){(uint32_t)(e->line > 0 ? e->line : 0),
                                 (uint32_t)(e->int2 > 0 ? e->int2 : 0), d};
@@ -557,8 +573,11 @@ static bool end_of_tag(struct xml_reader *xr)
     e->tag = s->loc;
     push_mark(xr, MARK_START, s->start, end, &s->loc, e->seq, s->depth ? s->stack[s->depth - 1] : 0);
     s->content_pending = !empty;
-    if (!empty)
+    if (!empty) {
+        memcpy(s->open[s->depth].name, s->name, sizeof s->name);
+        s->open[s->depth].loc = s->loc;
         s->stack[s->depth++] = e->seq;
+    }
     return true;
 }
 
@@ -595,7 +614,7 @@ static int scan_char(struct xml_reader *xr, const unsigned char *p, size_t avail
             return 0;
         }
         if (avail >= 9 && memcmp(p, "<!DOCTYPE", 9) == 0) {
-            scan_stop(xr, CODE_XML_DTD, &s->pos, "the document has a DOCTYPE: tally reads no DTD "
+            scan_stop(xr, TALLY_CODE_XML_DTD, &s->pos, "the document has a DOCTYPE: tally reads no DTD "
                       "and expands no entity, so the file is not read (remove the DOCTYPE)");
             return -1;
         }
@@ -623,6 +642,7 @@ static int scan_char(struct xml_reader *xr, const unsigned char *p, size_t avail
             s->skip = s->end_tag;
             s->have_name = s->in_token = s->slash = false;
             s->name_len = 0;
+            s->name[0] = '\0';
             memset(&s->cur, 0, sizeof s->cur);
         }
         return 0;
@@ -671,6 +691,10 @@ static int scan_char(struct xml_reader *xr, const unsigned char *p, size_t avail
             s->in_token = true;
             s->hash = HASH_INIT;
             s->tok_len = 0;
+        }
+        if (!s->have_name && s->tok_len + n < sizeof s->name) {
+            memcpy(s->name + s->tok_len, p, n);
+            s->name[s->tok_len + n] = '\0';
         }
         s->hash = hash_bytes(s->hash, p, n);
         s->tok_len += n;
@@ -779,11 +803,63 @@ static int feed(void *ctx, char *out, int len)
     }
     size_t max = (size_t)len < PIECE ? (size_t)len : PIECE;
     size_t n = 0;
+    const unsigned char *from = in->buf + in->pos;   /* what is handed over, contiguous */
     while (n < max) {
         const unsigned char *p = in->buf + in->pos;
         size_t avail = in->len - in->pos;
         if (avail == 0)
             break;
+        if (s->st == S_TEXT && !s->skip && s->pos.offset > 3) {
+            /* The common case, fast: ASCII text up to the next '<'. */
+            size_t lim = avail < max - n ? avail : max - n;
+            uint64_t run = s->pos.offset - s->start;
+            if (run + lim > TALLY_MAX_VALUE_BYTES)
+                lim = run < TALLY_MAX_VALUE_BYTES ? (size_t)(TALLY_MAX_VALUE_BYTES - run) : 0;
+            size_t i = 0;
+            for (; i < lim; i++) {
+                unsigned char b = p[i];
+                if (b == '<' || b >= 0x80 || (b < 0x20 && b != '\t' && b != '\n'))
+                    break;
+                if (b == '\n') {
+                    if (!s->prev_cr) {
+                        s->pos.line++;
+                        s->pos.column = 1;
+                    }
+                    s->prev_cr = false;
+                } else {
+                    if (s->blank && b != ' ' && b != '\t')
+                        text_char(xr, b);
+                    s->pos.column++;
+                    s->prev_cr = false;
+                }
+                s->pos.offset++;
+            }
+            n += i;
+            in->pos += i;
+            if (i)
+                continue;
+        }
+        if (s->st == S_TAG && s->in_token && !s->skip) {
+            /* Fast too: the rest of a name in a tag. */
+            size_t lim = avail < max - n ? avail : max - n;
+            size_t i = 0;
+            while (i < lim && ((unsigned)((p[i] | 0x20) - 'a') < 26u ||
+                               (unsigned)(p[i] - '0') < 10u || p[i] == '_' || p[i] == '-' ||
+                               p[i] == '.' || p[i] == ':'))
+                i++;
+            if (!s->have_name && s->tok_len + i < sizeof s->name) {
+                memcpy(s->name + s->tok_len, p, i);
+                s->name[s->tok_len + i] = '\0';
+            }
+            s->hash = hash_bytes(s->hash, p, i);
+            s->tok_len += i;
+            s->pos.column += (uint32_t)i;
+            s->pos.offset += i;
+            n += i;
+            in->pos += i;
+            if (i)
+                continue;
+        }
         unsigned char c = p[0];
         size_t k = 1;
         if (s->pos.offset == 0 && avail >= 2 &&
@@ -811,8 +887,7 @@ static int feed(void *ctx, char *out, int len)
         if (n + k > max)
             break;
         if (s->pos.offset == 0 && avail >= 3 && c == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
-            memcpy(out + n, p, 3);      /* a UTF-8 BOM: passed on, but not a column */
-            n += 3;
+            n += 3;                     /* a UTF-8 BOM: passed on, but not a column */
             in->pos += 3;
             s->pos.offset = 3;
             s->start = 3;
@@ -821,7 +896,6 @@ static int feed(void *ctx, char *out, int len)
         int r = scan_char(xr, p, avail, k);
         if (r < 0 || xr->oom)
             break;
-        memcpy(out + n, p, k);
         n += k;
         in->pos += k;
         step(s, c, k);
@@ -830,6 +904,7 @@ static int feed(void *ctx, char *out, int len)
     }
     if (xr->oom)
         return -1;
+    memcpy(out, from, n);
     if (n == 0)
         s->eof_sent = true;
     return (int)n;
@@ -904,9 +979,15 @@ static char *field_path(struct tally_arena *arena, const char *scope_path,
     char *p = tally_arena_alloc(arena, n + 1);
     if (!p)
         return NULL;
-    size_t o = (size_t)sprintf(p, "%s", scope_path);
-    for (size_t i = 0; i < path->nsegs; i++)
-        o += (size_t)sprintf(p + o, "/%s", path->segs[i]);
+    size_t o = strlen(scope_path);
+    memcpy(p, scope_path, o);
+    for (size_t i = 0; i < path->nsegs; i++) {
+        size_t k = strlen(path->segs[i]);
+        p[o++] = '/';
+        memcpy(p + o, path->segs[i], k);
+        o += k;
+    }
+    p[o] = '\0';
     return p;
 }
 
@@ -914,6 +995,8 @@ static char *field_path(struct tally_arena *arena, const char *scope_path,
 static void emit_pending(struct xml_reader *xr, const struct pending *p, struct tally_record *rec,
                          const char *path)
 {
+    if (p->sev == TALLY_SEV_ERROR)
+        xr->complained = true;
     tally_emit_at(&xr->base.cfg.sink, rec, xr->base.in->name, &p->loc, rec ? rec->index : 0, NULL,
                   NULL, TALLY_PATH_XPATH, path, p->sev, p->code, "%s", p->msg);
 }
@@ -969,7 +1052,7 @@ static void own_schema_error(struct xml_reader *xr, uint64_t seq, const struct t
         return;
     p->seq = seq;
     p->sev = TALLY_SEV_ERROR;
-    p->code = CODE_XML_SCHEMA;
+    p->code = TALLY_CODE_XML_SCHEMA;
     p->loc = *loc;
     snprintf(p->msg, sizeof p->msg, fmt, name);
 }
@@ -1322,9 +1405,10 @@ static void finish_file(struct xml_reader *xr)
                  ? "the file is empty: an XML return needs a root element"
                  : "the file holds no XML element");
     } else if (xr->fatal_seen && (xr->fatal_real || !s->stop_code)) {
-        code = CODE_XML_SYNTAX;
+        code = TALLY_CODE_XML_SYNTAX;
         loc = xr->fatal_loc;
-        snprintf(msg, sizeof msg, "%s; the rest of the file is not read", xr->fatal_msg);
+        snprintf(msg, sizeof msg, "%s%s", xr->fatal_msg,
+                 xr->fatal_incomplete ? "" : "; the rest of the file is not read");
     } else if (s->stop_code) {
         code = s->stop_code;
         loc = s->stop_loc;
@@ -1348,7 +1432,8 @@ static void finish_file(struct xml_reader *xr)
     if (code)
         tally_emit_at(&xr->base.cfg.sink, NULL, xr->base.in->name, loc.line ? &loc : NULL, 0, NULL,
                       NULL, TALLY_PATH_NONE, NULL, TALLY_SEV_ERROR, code, "%s", msg);
-    else if (xr->base.records == 0 && !xr->ready && xr->root_known && !xr->fatal_seen)
+    else if (xr->base.records == 0 && !xr->ready && xr->root_known && !xr->fatal_seen &&
+             !xr->complained)
         tally_emit_at(&xr->base.cfg.sink, NULL, xr->base.in->name, &(struct tally_loc){1, 1, 0},
                       0, NULL, NULL, TALLY_PATH_NONE, NULL, TALLY_SEV_WARNING, TALLY_CODE_FORMAT,
                       "the file holds no records");
@@ -1362,32 +1447,36 @@ static int xml_next(struct tally_reader *r, struct tally_record **out, struct ta
         xr->delivered = false;
         xr->ready = false;
     }
+    struct guard g;
+    guard_on(xr, &g);       /* once per call: libxml2's globals are slow to reach */
+    int status = TALLY_RECORD;
     while (!xr->ready) {
         if (xr->finished || xr->done) {
             xr->done = true;
-            return TALLY_DONE;
+            status = TALLY_DONE;
+            break;
         }
-        struct guard g;
-        guard_on(xr, &g);
         int rc = xmlTextReaderRead(xr->xml);
-        guard_off(&g);
         if (xr->io_failed) {
             *err = xr->io_err;
-            xr->done = true;
-            return err->status ? (int)err->status : TALLY_EIO;
+            status = err->status ? (int)err->status : TALLY_EIO;
+            break;
+        }
+        if (!xr->oom) {
+            if (rc == 1)
+                on_node(xr);
+            else
+                finish_file(xr);
         }
         if (xr->oom) {
-            xr->done = true;
-            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+            status = tally_error_set(err, TALLY_ENOMEM, "out of memory");
+            break;
         }
-        if (rc == 1)
-            on_node(xr);
-        else
-            finish_file(xr);
-        if (xr->oom) {
-            xr->done = true;
-            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-        }
+    }
+    guard_off(&g);
+    if (status != TALLY_RECORD) {
+        xr->done = true;
+        return status;
     }
     xr->delivered = true;
     *out = &xr->rec;
@@ -1471,10 +1560,11 @@ static int xml_open(struct tally_reader **out, struct tally_input *in,
         rc = compile_xsd(xr, err);
     if (rc == TALLY_OK) {
         /* No DTD loading, no entity substitution, no network; the encoding
-         * is UTF-8 whatever the declaration says (the scanner checks it). */
+         * is UTF-8 whatever the declaration says (the scanner checks it).
+         * Not XML_PARSE_NOCDATA: with an XSD plugged in, libxml2 2.9 then
+         * drops CDATA sections instead of passing them on as text. */
         xr->xml = xmlReaderForIO(feed, NULL, xr, NULL, NULL,
-                                 XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC |
-                                 XML_PARSE_COMPACT);
+                                 XML_PARSE_NONET | XML_PARSE_IGNORE_ENC | XML_PARSE_COMPACT);
         if (!xr->xml)
             rc = xr->io_failed ? (*err = xr->io_err, TALLY_EIO)
                                : tally_error_set(err, TALLY_ENOMEM, "out of memory");

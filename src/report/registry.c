@@ -8,6 +8,7 @@
 static const struct tally_report_ops *const reports[] = {
     &tally_text_report,
     &tally_json_report,
+    &tally_html_report,
     &tally_junit_report,
     &tally_github_report,
     &tally_sarif_report,

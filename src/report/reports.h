@@ -8,6 +8,7 @@
 
 extern const struct tally_report_ops tally_text_report;
 extern const struct tally_report_ops tally_json_report;
+extern const struct tally_report_ops tally_html_report;
 extern const struct tally_report_ops tally_junit_report;
 extern const struct tally_report_ops tally_github_report;
 extern const struct tally_report_ops tally_sarif_report;

@@ -11,7 +11,9 @@ Suite *registry_suite(void);
 Suite *schema_suite(void);
 Suite *csv_suite(void);
 Suite *json_suite(void);
+Suite *xml_suite(void);
 Suite *validate_suite(void);
 Suite *build_suite(void);
+Suite *html_suite(void);
 
 #endif
