@@ -1026,6 +1026,50 @@ static void settle_before(struct xml_reader *xr, uint64_t before)
     xr->npend = kept;
 }
 
+/* The record field whose element is name[0..n), or -1. */
+static int record_field_named(const struct xml_reader *xr, const char *name, size_t n)
+{
+    const struct tally_schema *s = xr->base.cfg.schema;
+    for (size_t f = 0; f < s->nfields; f++) {
+        const struct tally_path *path = &s->fields[f].xml;
+        if (path->in_record && path->nsegs && strlen(path->segs[path->nsegs - 1]) == n &&
+            memcmp(path->segs[path->nsegs - 1], name, n) == 0)
+            return (int)f;
+    }
+    return -1;
+}
+
+/*
+ * An XSD error that only says a record's field is absent — "Missing child
+ * element(s). Expected is ( went_missing )." or, when later fields follow,
+ * "This element is not expected. Expected is ( went_missing )." — where the
+ * record indeed has no such field. The validator reports it as `required`,
+ * as it does for an empty CSV cell, so the XSD's error is not repeated.
+ */
+static bool only_absent_field(const struct xml_reader *xr, const struct pending *p)
+{
+    static const char marker[] = "Expected is ( ";
+    const char *name = strcmp(p->code, TALLY_CODE_XML_SCHEMA) == 0 ? strstr(p->msg, marker) : NULL;
+    if (!name || (!strstr(p->msg, "Missing child element(s).") &&
+                  !strstr(p->msg, "This element is not expected.")))
+        return false;
+    name += sizeof marker - 1;
+    size_t n = strcspn(name, " ,)");
+    if (strcmp(name + n, " ).") != 0)
+        return false;   /* several alternatives: not simply one absent field */
+    int f = record_field_named(xr, name, n);
+    if (f < 0 || xr->rec.fields[f].text != NULL)
+        return false;
+    if (strstr(p->msg, "This element is not expected.")) {
+        /* Only when what came instead is itself one of the record's fields:
+         * an unknown element is a real shape error. */
+        const char *el = strncmp(p->msg, "Element '", 9) == 0 ? p->msg + 9 : NULL;
+        if (!el || record_field_named(xr, el, strcspn(el, "'")) < 0)
+            return false;
+    }
+    return true;
+}
+
 /* Emit and drop those about elements lo..hi (a record's) against the record. */
 static void settle_record(struct xml_reader *xr, uint64_t lo, uint64_t hi)
 {
@@ -1036,6 +1080,8 @@ static void settle_record(struct xml_reader *xr, uint64_t lo, uint64_t hi)
             xr->pend[kept++] = *p;
             continue;
         }
+        if (only_absent_field(xr, p))
+            continue;
         emit_pending(xr, p, &xr->rec, xr->rec.path);
         if (p->sev == TALLY_SEV_ERROR && !xr->rec.inherited)
             xr->rec.inherited = p->code;
