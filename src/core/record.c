@@ -14,7 +14,8 @@ const char *tally_field_output(const struct tally_field *f, size_t *len)
         *len = 0;
         return NULL;
     }
-    /* Not validated: the text as read, without surrounding spaces. */
+    /* A value that is not valid: the text as read, without surrounding spaces,
+     * so that writing a return never loses what was in it. */
     const char *s = f->text;
     size_t n = f->len;
     tally_trim(&s, &n);
