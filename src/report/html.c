@@ -1078,12 +1078,7 @@ static int diagnostics(FILE *o, struct html_report *r, const struct tally_report
           "Record</th><th data-col=\"field\">Field</th><th data-col=\"value\">Value</th>"
           "<th data-col=\"message\">Message</th><th data-col=\"path\">JSON Pointer / XPath</th>"
           "</tr></thead>\n<tbody>\n", o);
-    rewind(r->tmp);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, r->tmp)) > 0)
-        fwrite(buf, 1, n, o);
-    if (ferror(r->tmp))
+    if (tally_spool_copy(r->tmp, o) != TALLY_OK)
         return TALLY_EIO;
     fputs("</tbody>\n</table>\n</section>\n", o);
     return TALLY_OK;

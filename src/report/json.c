@@ -113,12 +113,7 @@ static int json_finish(struct tally_report *tr, const struct tally_report_summar
                 (unsigned long long)f->warnings);
     }
     fputs(nfiles ? "\n  ],\n  \"diagnostics\": [" : "],\n  \"diagnostics\": [", o);
-    rewind(r->tmp);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, r->tmp)) > 0)
-        fwrite(buf, 1, n, o);
-    if (ferror(r->tmp))
+    if (tally_spool_copy(r->tmp, o) != TALLY_OK)
         return tally_error_set(err, TALLY_EIO, "cannot read back the JSON report's temporary file");
     fputs(r->ndiags ? "\n  ]\n}\n" : "]\n}\n", o);
     return TALLY_OK;

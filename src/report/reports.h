@@ -13,4 +13,8 @@ extern const struct tally_report_ops tally_junit_report;
 extern const struct tally_report_ops tally_github_report;
 extern const struct tally_report_ops tally_sarif_report;
 
+/* Copy a report's spool (a tmpfile of rendered diagnostics) to out, from
+ * its start. TALLY_EIO when reading or writing fails. */
+int tally_spool_copy(FILE *spool, FILE *out);
+
 #endif

@@ -115,12 +115,7 @@ static int sarif_finish(struct tally_report *tr, const struct tally_report_summa
         rule(o, false, s->schema->rules[i].id, text, s->schema->rules[i].severity);
     }
     fputs("\n          ]\n        }\n      },\n      \"results\": [", o);
-    rewind(r->tmp);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, r->tmp)) > 0)
-        fwrite(buf, 1, n, o);
-    if (ferror(r->tmp))
+    if (tally_spool_copy(r->tmp, o) != TALLY_OK)
         return tally_error_set(err, TALLY_EIO, "cannot read back the SARIF report's temporary file");
     fprintf(o, "%s],\n      \"properties\": {\"truncated\": %s, \"files\": %llu, \"records\": %llu, "
             "\"errors\": %llu, \"warnings\": %llu, \"infos\": %llu}\n    }\n  ]\n}\n",
