@@ -13,9 +13,11 @@
  *   6. keys        repeats of a primary key within the file (duplicate,
  *                  superseded, conflict), among records without errors
  *
- * The key index holds two 128-bit hashes per distinct key (the key, and the
- * record's other values), its submitted time and where it was seen: a fixed
- * 64 bytes a key, whatever the record's size.
+ * The key index holds, per distinct key, a 128-bit hash of the key, a 64-bit
+ * hash of the record's other values, its submitted time and where it was
+ * seen: 40 bytes in a dense array grown by a quarter, plus a 4-byte slot in a
+ * hash table at most three-quarters full — under 64 bytes a key at any
+ * moment, whatever the record's size.
  */
 #include <regex.h>
 #include <stdio.h>
@@ -30,13 +32,12 @@
 
 #define NO_SUBMITTED INT64_MIN
 
-struct key_entry {
-    struct tally_hash128 key;   /* hash of the primary key; lo == hi == 0 marks a free slot */
-    struct tally_hash128 values;/* hash of every other field but `submitted` */
+struct key_entry {              /* 40 bytes */
+    struct tally_hash128 key;   /* hash of the primary key */
+    uint64_t values;            /* hash of every other field but `submitted` */
     int64_t submitted;          /* seconds, or NO_SUBMITTED */
-    uint64_t record;            /* 1-based record index in the file */
+    uint32_t record;            /* 1-based record index in the file (saturates) */
     uint32_t line;              /* where that record starts, 0 if unknown */
-    uint32_t column;
 };
 
 struct tally_validator {
@@ -45,8 +46,10 @@ struct tally_validator {
     struct tally_validator_options opts;
     struct tally_diag_sink sink;
     struct tally_validator_stats stats;
-    struct key_entry *keys;     /* open addressing, capacity a power of two */
-    size_t nkeys, capacity;
+    struct key_entry *keys;     /* dense, in order of first sight */
+    size_t nkeys, keys_cap;
+    uint32_t *slots;            /* open addressing: index into keys + 1, 0 = free */
+    size_t nslots;              /* a power of two */
 };
 
 struct tally_validator *tally_validator_new(const struct tally_schema *schema,
@@ -72,6 +75,7 @@ void tally_validator_free(struct tally_validator *v)
 {
     if (v) {
         free(v->keys);
+        free(v->slots);
         free(v);
     }
 }
@@ -79,8 +83,10 @@ void tally_validator_free(struct tally_validator *v)
 void tally_validator_new_file(struct tally_validator *v)
 {
     free(v->keys);
+    free(v->slots);
     v->keys = NULL;
-    v->nkeys = v->capacity = 0;
+    v->slots = NULL;
+    v->nkeys = v->keys_cap = v->nslots = 0;
 }
 
 const struct tally_validator_stats *tally_validator_stats(const struct tally_validator *v)
@@ -414,7 +420,7 @@ static void check_rules(struct tally_validator *v, struct tally_record *rec)
 /* ---- 6: repeated keys ---------------------------------------------------- */
 
 static void hash_fields(const struct tally_schema *s, const struct tally_record *rec,
-                        struct tally_hash128 *key, struct tally_hash128 *values)
+                        struct tally_hash128 *key, uint64_t *values)
 {
     struct tally_hasher hk, hv;
     tally_hasher_init(&hk, 0x7461llu);
@@ -432,29 +438,37 @@ static void hash_fields(const struct tally_schema *s, const struct tally_record 
         tally_hasher_add(&hv, t ? t : "", len);
     }
     *key = tally_hasher_finish(&hk);
-    *values = tally_hasher_finish(&hv);
-    if (key->lo == 0 && key->hi == 0)   /* reserve 0 for free slots */
-        key->lo = 1;
+    *values = tally_hasher_finish(&hv).lo;
 }
 
+/* Room for one more key: the dense array by a quarter, the slots by double. */
 static int grow_keys(struct tally_validator *v)
 {
-    size_t cap = v->capacity ? v->capacity * 2 : 1024;
-    struct key_entry *t = calloc(cap, sizeof *t);
-    if (!t)
-        return TALLY_ENOMEM;
-    for (size_t i = 0; i < v->capacity; i++) {
-        struct key_entry *e = &v->keys[i];
-        if (e->key.lo == 0 && e->key.hi == 0)
-            continue;
-        size_t j = e->key.lo & (cap - 1);
-        while (t[j].key.lo || t[j].key.hi)
-            j = (j + 1) & (cap - 1);
-        t[j] = *e;
+    if (v->nkeys == v->keys_cap) {
+        size_t cap = v->keys_cap < 1024 ? 1024 : v->keys_cap + v->keys_cap / 4;
+        struct key_entry *k = realloc(v->keys, cap * sizeof *k);
+        if (!k)
+            return TALLY_ENOMEM;
+        v->keys = k;
+        v->keys_cap = cap;
     }
-    free(v->keys);
-    v->keys = t;
-    v->capacity = cap;
+    if ((v->nkeys + 1) * 4 <= v->nslots * 3)
+        return TALLY_OK;
+    size_t n = v->nslots ? v->nslots * 2 : 2048;
+    if (n > UINT32_MAX)
+        return TALLY_ENOMEM;
+    uint32_t *slots = calloc(n, sizeof *slots);
+    if (!slots)
+        return TALLY_ENOMEM;
+    for (size_t i = 0; i < v->nkeys; i++) {
+        size_t j = v->keys[i].key.lo & (n - 1);
+        while (slots[j])
+            j = (j + 1) & (n - 1);
+        slots[j] = (uint32_t)i + 1;
+    }
+    free(v->slots);
+    v->slots = slots;
+    v->nslots = n;
     return TALLY_OK;
 }
 
@@ -483,38 +497,40 @@ static int check_key(struct tally_validator *v, struct tally_record *rec)
     const struct tally_schema *s = v->schema;
     if (s->npk == 0)
         return TALLY_OK;
-    if ((v->nkeys + 1) * 4 > v->capacity * 3 && grow_keys(v) != TALLY_OK)
+    if (grow_keys(v) != TALLY_OK)
         return TALLY_ENOMEM;
-    struct key_entry cur = {.record = rec->index, .line = rec->loc.line, .column = rec->loc.column,
-                            .submitted = NO_SUBMITTED};
+    struct key_entry cur = {.record = rec->index > UINT32_MAX ? UINT32_MAX : (uint32_t)rec->index,
+                            .line = rec->loc.line, .submitted = NO_SUBMITTED};
     hash_fields(s, rec, &cur.key, &cur.values);
     const struct tally_value *sub = role_value(v, rec, TALLY_ROLE_SUBMITTED);
     if (sub)
         cur.submitted = sub->number;
 
-    size_t j = cur.key.lo & (v->capacity - 1);
-    while ((v->keys[j].key.lo || v->keys[j].key.hi) &&
-           (v->keys[j].key.lo != cur.key.lo || v->keys[j].key.hi != cur.key.hi))
-        j = (j + 1) & (v->capacity - 1);
-    struct key_entry *e = &v->keys[j];
-    if (!e->key.lo && !e->key.hi) {
-        *e = cur;
-        v->nkeys++;
+    size_t j = cur.key.lo & (v->nslots - 1);
+    while (v->slots[j] && (v->keys[v->slots[j] - 1].key.lo != cur.key.lo ||
+                           v->keys[v->slots[j] - 1].key.hi != cur.key.hi))
+        j = (j + 1) & (v->nslots - 1);
+    if (!v->slots[j]) {
+        v->keys[v->nkeys] = cur;
+        v->slots[j] = (uint32_t)++v->nkeys;
         return TALLY_OK;
     }
+    struct key_entry *e = &v->keys[v->slots[j] - 1];
 
     char key[256], seen[64], here[64];
     describe_key(s, rec, key, sizeof key);
     where_seen(e, seen, sizeof seen);
     where_seen(&cur, here, sizeof here);
-    if (e->values.lo == cur.values.lo && e->values.hi == cur.values.hi) {
+    if (e->values == cur.values) {
         tally_emit_record(&v->sink, rec, TALLY_SEV_INFO, TALLY_CODE_DUPLICATE,
                           "the record for %s repeats %s with the same values; it is kept once",
                           key, seen);
     } else if (e->submitted != NO_SUBMITTED && cur.submitted != NO_SUBMITTED &&
                e->submitted != cur.submitted) {
         if (cur.submitted > e->submitted) {
-            struct tally_loc loc = {.line = e->line, .column = e->column};
+            /* A CSV record starts at column 1; elsewhere the line says enough. */
+            struct tally_loc loc = {.line = e->line,
+                                    .column = e->line && rec->path_kind == TALLY_PATH_NONE};
             tally_emit_at(&v->sink, NULL, rec->file, &loc, e->record, NULL, NULL, TALLY_PATH_NONE,
                           NULL, TALLY_SEV_WARNING, TALLY_CODE_SUPERSEDED,
                           "the record for %s is superseded by %s, submitted later", key, here);
