@@ -434,6 +434,19 @@ static struct period *periods_of(const struct tally_build *b, size_t *n)
 
 /* ---- 3: change outliers ------------------------------------------------------------- */
 
+static int cmp_area_cohort(const struct previous_row *p, const char *area, const char *cohort)
+{
+    int d = strcmp(p->area_code, area);
+    return d ? d : strcmp(p->cohort, cohort);
+}
+
+static int cmp_previous(const void *pa, const void *pb)
+{
+    const struct previous_row *a = pa, *b = pb;
+    int d = cmp_area_cohort(a, b->area_code, b->cohort);
+    return d ? d : (a->period_end > b->period_end) - (a->period_end < b->period_end);
+}
+
 static void outliers(struct tally_build *b)
 {
     size_t code = (size_t)b->role[TALLY_ROLE_AUTHORITY_CODE];
@@ -443,14 +456,21 @@ static void outliers(struct tally_build *b)
         struct tally_build_record *r = &b->recs[i];
         if (r->fate != TALLY_FATE_ACCEPTED)
             continue;
-        /* The latest earlier (or same) period of this authority and cohort. */
-        const struct previous_row *best = NULL;
-        for (size_t k = 0; k < b->nprev; k++) {
-            const struct previous_row *p = &b->prev[k];
-            if (strcmp(p->area_code, r->values[code]) == 0 && strcmp(p->cohort, r->values[cohort]) == 0 &&
-                p->period_end <= r->numbers[pe] && (!best || p->period_end > best->period_end))
-                best = p;
+        /* The latest earlier (or same) period of this authority and cohort:
+         * the previous rows are sorted by area, cohort and period end. */
+        size_t lo = 0, hi = b->nprev;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (cmp_area_cohort(&b->prev[mid], r->values[code], r->values[cohort]) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
+        const struct previous_row *best = NULL;
+        for (size_t k = lo; k < b->nprev &&
+                            cmp_area_cohort(&b->prev[k], r->values[code], r->values[cohort]) == 0 &&
+                            b->prev[k].period_end <= r->numbers[pe]; k++)
+            best = &b->prev[k];
         if (!best)
             continue;
         for (size_t m = 0; m < b->nmeasures; m++) {
@@ -605,6 +625,8 @@ int tally_build_load_previous(struct tally_build *b, const char *csv, size_t len
                                b->columns[1]);
     if (pl.problem)
         return tally_error_set(err, TALLY_EINVAL, "--previous: %s", pl.problem);
+    if (b->nprev)
+        qsort(b->prev, b->nprev, sizeof *b->prev, cmp_previous);
     return TALLY_OK;
 }
 
@@ -777,10 +799,11 @@ static size_t areas_of(struct area *areas, size_t n, const struct tally_authorit
 }
 
 /* Rows for one period and cohort: its authorities, then every area with
- * authorities expected. recs_auth[i] is record i's registry entry. */
+ * authorities expected. bucket[0..n) are the period's accepted records;
+ * recs_auth[i] is record i's registry entry. */
 static int rows_for(struct tally_build *b, const struct period *p, const char *cohort,
                     struct area *areas, size_t nareas, const struct tally_authority **recs_auth,
-                    const size_t *recs_period, size_t pi)
+                    const size_t *bucket, size_t n_in_bucket)
 {
     size_t nf = b->schema->nfields;
     size_t ch = (size_t)b->role[TALLY_ROLE_COHORT];
@@ -793,9 +816,10 @@ static int rows_for(struct tally_build *b, const struct period *p, const char *c
     if (!own)
         return TALLY_ENOMEM;
     int rc = TALLY_OK;
-    for (size_t i = 0; i < b->nrecs && rc == TALLY_OK; i++) {
+    for (size_t bi = 0; bi < n_in_bucket && rc == TALLY_OK; bi++) {
+        size_t i = bucket[bi];
         const struct tally_build_record *r = &b->recs[i];
-        if (r->fate != TALLY_FATE_ACCEPTED || recs_period[i] != pi || strcmp(r->values[ch], cohort) != 0)
+        if (strcmp(r->values[ch], cohort) != 0)
             continue;
         const struct tally_authority *auth = recs_auth[i];
         memset(own, 0, nf * sizeof *own);
@@ -890,12 +914,31 @@ static int coverage_and_rows(struct tally_build *b, const struct period *periods
         if (k == ncohorts && cdef->n_enum == 0)
             cohorts[ncohorts++] = r->values[ch];
     }
+    /* The accepted records, bucketed by period (a counting sort), so each
+     * period's work is proportional to its own records. */
+    size_t *start = calloc(np + 2, sizeof *start);
+    size_t *bucket = malloc((b->nrecs + 1) * sizeof *bucket);
+    if (rc == TALLY_OK && (!start || !bucket))
+        rc = TALLY_ENOMEM;
+    for (size_t i = 0; rc == TALLY_OK && i < b->nrecs; i++)
+        if (b->recs[i].fate == TALLY_FATE_ACCEPTED && recs_period[i] < np)
+            start[recs_period[i] + 1]++;
+    for (size_t p = 0; rc == TALLY_OK && p < np; p++)
+        start[p + 1] += start[p];
+    for (size_t i = 0, *fill = start; rc == TALLY_OK && i < b->nrecs; i++)
+        if (b->recs[i].fate == TALLY_FATE_ACCEPTED && recs_period[i] < np)
+            bucket[fill[recs_period[i]]++] = i;
+    /* fill[] advanced each start to the next period's: shift back. */
+    for (size_t p = np; rc == TALLY_OK && p > 0; p--)
+        start[p] = start[p - 1];
+    if (start)
+        start[0] = 0;
     const struct tally_authority *first = nauth ? tally_registry_at(b->registry, 0) : NULL;
     for (size_t p = 0; rc == TALLY_OK && p < np; p++) {
         memset(sent, 0, nauth * sizeof *sent);
-        for (size_t i = 0; i < b->nrecs; i++)
-            if (recs_period[i] == p && recs_auth[i] && b->recs[i].fate == TALLY_FATE_ACCEPTED)
-                sent[recs_auth[i] - first] = true;
+        for (size_t k = start[p]; k < start[p + 1]; k++)
+            if (recs_auth[bucket[k]])
+                sent[recs_auth[bucket[k]] - first] = true;
         for (size_t i = 0; i < nareas; i++)
             areas[i].expected = 0;
         for (size_t a = 0; a < nauth; a++) {
@@ -914,8 +957,11 @@ static int coverage_and_rows(struct tally_build *b, const struct period *periods
                           "to %s", auth->code, auth->name, periods[p].start, periods[p].end);
         }
         for (size_t c = 0; rc == TALLY_OK && c < ncohorts; c++)
-            rc = rows_for(b, &periods[p], cohorts[c], areas, nareas, recs_auth, recs_period, p);
+            rc = rows_for(b, &periods[p], cohorts[c], areas, nareas, recs_auth,
+                          bucket + start[p], start[p + 1] - start[p]);
     }
+    free(start);
+    free(bucket);
     free(areas);
     free(recs_auth);
     free(recs_period);
