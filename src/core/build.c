@@ -458,16 +458,16 @@ static void outliers(struct tally_build *b)
             continue;
         /* The latest earlier (or same) period of this authority and cohort:
          * the previous rows are sorted by area, cohort and period end. */
-        size_t lo = 0, hi = b->nprev;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
+        size_t from = 0, to = b->nprev;
+        while (from < to) {
+            size_t mid = from + (to - from) / 2;
             if (cmp_area_cohort(&b->prev[mid], r->values[code], r->values[cohort]) < 0)
-                lo = mid + 1;
+                from = mid + 1;
             else
-                hi = mid;
+                to = mid;
         }
         const struct previous_row *best = NULL;
-        for (size_t k = lo; k < b->nprev &&
+        for (size_t k = from; k < b->nprev &&
                             cmp_area_cohort(&b->prev[k], r->values[code], r->values[cohort]) == 0 &&
                             b->prev[k].period_end <= r->numbers[pe]; k++)
             best = &b->prev[k];
