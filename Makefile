@@ -7,7 +7,11 @@
 #                             the same, built with sanitizers into build/san/
 #   make check-valgrind       the unit and golden tests under valgrind
 #   make check-all            check, check SANITIZE=address,undefined, check-valgrind
+#   make fuzz FUZZ_SECONDS=N  build the libFuzzer targets (clang) into build/fuzz/ and run
+#                             each for N seconds (default 60); fails on any crash or leak
 #   make demo                 build the national dataset from fixtures/build/
+#   make bench                benchmark tally against Miller, jq and xmllint (issue 8;
+#                             installs its peers, ~20 min): build/bench/results.md
 #   make install PREFIX=/usr/local DESTDIR=
 #   make deps                 install the Debian packages the build and tests need
 #   make clean
@@ -104,6 +108,65 @@ check-all:
 	$(MAKE) check SANITIZE=address,undefined
 	$(MAKE) check-valgrind
 
+# ---- fuzzing: libFuzzer targets in tests/fuzz/, one per reader and loader ----------
+# The library is rebuilt with clang for coverage-guided fuzzing under ASan+UBSan;
+# tests/fuzz/run.sh replays tests/fuzz/regressions/ and then fuzzes each target.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build/fuzz
+FUZZ_TARGETS := fuzz_csv fuzz_json fuzz_ndjson fuzz_xml fuzz_expr fuzz_schema fuzz_registry
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS  := $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+                -Iinclude -Isrc -Itests/fuzz $(PKG_CFLAGS)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/gen/embedded.o
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(FUZZ_BUILD)/gen/embedded.c: tools/embed.sh $(EMBEDDED)
+	@mkdir -p $(@D)
+	sh tools/embed.sh $(EMBEDDED) > $@
+
+$(FUZZ_BUILD)/gen/embedded.o: $(FUZZ_BUILD)/gen/embedded.c
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/libtally.a: $(FUZZ_LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/tests/fuzz/fuzz_common.o \
+                      $(FUZZ_BUILD)/libtally.a
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
+.SECONDARY: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/tests/fuzz/%.o) $(FUZZ_BUILD)/tests/fuzz/fuzz_common.o
+
+fuzz: fuzz-build
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# ---- benchmark (issue 8): tally against Miller, jq, xmllint and parse-only floors ----
+# bench/run.sh installs its peers from Debian when missing, generates 100k and 1M
+# records in every format into build/bench/, and writes build/bench/results.md.
+BENCH_BIN  := $(BUILD)/bench/bin
+XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
+XML_LIBS   := $(shell pkg-config --libs libxml-2.0 2>/dev/null)
+
+$(BENCH_BIN)/bench-gen: bench/gen.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) -O2 -o $@ $<
+
+$(BENCH_BIN)/floor-csv: bench/floor_csv.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) -O2 -o $@ $< $(CSV_LIBS)
+
+$(BENCH_BIN)/floor-xml: bench/floor_xml.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) -O2 $(XML_CFLAGS) -o $@ $< $(XML_LIBS)
+
+.PHONY: bench
+bench: $(BUILD)/tally $(BENCH_BIN)/bench-gen $(BENCH_BIN)/floor-csv $(BENCH_BIN)/floor-xml
+	TALLY=$(BUILD)/tally BENCH_BIN=$(BENCH_BIN) sh bench/run.sh
+
 # The main job: the national dataset from the bundled returns (some of which are
 # wrong on purpose: exit status 1 means "records were rejected", not failure).
 demo: $(BUILD)/tally
@@ -133,4 +196,4 @@ deps:
 clean:
 	rm -rf build tests/golden/out
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(wildcard $(FUZZ_BUILD)/*/*/*.d)

@@ -56,8 +56,20 @@ char *cli_join(const char *dir, const char *name)
     return p;
 }
 
-/* Add the returns under dir (recursively; hidden entries and symlinked
- * directories are skipped). Prints and returns false on failure. */
+/* Is a walked entry (lst: its lstat) a file to read? Regular files and
+ * symlinks to them (a dangling one too, so that opening it reports the
+ * problem); never a FIFO, socket or device, whose open could block forever. */
+static bool is_file(const char *path, const struct stat *lst)
+{
+    struct stat st;
+    if (S_ISREG(lst->st_mode))
+        return true;
+    return S_ISLNK(lst->st_mode) && (stat(path, &st) != 0 || S_ISREG(st.st_mode));
+}
+
+/* Add the returns under dir (recursively; hidden entries, symlinked
+ * directories, FIFOs and devices are skipped). Prints and returns false on
+ * failure. */
 static bool walk(const char *dir, struct cli_paths *out)
 {
     DIR *d = opendir(dir);
@@ -79,8 +91,9 @@ static bool walk(const char *dir, struct cli_paths *out)
         } else if (S_ISDIR(st.st_mode)) {
             ok = walk(path, out);
             free(path);
-        } else if (wanted(e->d_name)) {
-            ok = push_path(out, path);
+        } else if (wanted(e->d_name) && is_file(path, &st)) {
+            if (!(ok = push_path(out, path)))
+                cli_error("out of memory");
         } else {
             free(path);
         }

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "tally/input.h"
@@ -33,6 +34,12 @@ int tally_input_open(struct tally_input *in, const char *path, struct tally_erro
     in->cap = 2 * TALLY_INPUT_CHUNK;
     in->buf = malloc(in->cap);
     in->name = strdup(in->close_fd ? path : "<stdin>");
+    /* OpenSSL initialises itself on first use, and when an allocation fails
+     * there it carries on with a NULL lock and crashes later: ask first. */
+    if (!OPENSSL_init_crypto(0, NULL)) {
+        tally_input_close(in);
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    }
     EVP_MD_CTX *sha = EVP_MD_CTX_new();
     in->sha256 = sha;
     if (!in->buf || !in->name || !sha || !EVP_DigestInit_ex(sha, EVP_sha256(), NULL)) {

@@ -50,8 +50,9 @@ static int check_keys(const cJSON *obj, const char *const *names, const char *wh
     return TALLY_OK;
 }
 
-/* A copy of obj[key] when it is a string; NULL (and *bad) when it is another type. */
-static char *opt_string(const cJSON *obj, const char *key, bool *bad)
+/* A copy of obj[key] when it is a string; NULL (and *bad) when it is another
+ * type; NULL (and *nomem) when the copy cannot be made. */
+static char *opt_string(const cJSON *obj, const char *key, bool *bad, bool *nomem)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!item || cJSON_IsNull(item))
@@ -60,7 +61,10 @@ static char *opt_string(const cJSON *obj, const char *key, bool *bad)
         *bad = true;
         return NULL;
     }
-    return strdup(item->valuestring);
+    char *copy = strdup(item->valuestring);
+    if (!copy)
+        *nomem = true;
+    return copy;
 }
 
 /* A JSON number that is an exact integer in int64 range. */
@@ -282,11 +286,13 @@ static int load_field(struct tally_schema *s, size_t i, const cJSON *obj, struct
                                where, type);
     f->type = t;
 
-    bool bad = false;
-    f->title = opt_string(obj, "title", &bad);
-    f->description = opt_string(obj, "description", &bad);
-    f->json_path = opt_string(obj, "json", &bad);
-    f->xml_path = opt_string(obj, "xml", &bad);
+    bool bad = false, nomem = false;
+    f->title = opt_string(obj, "title", &bad, &nomem);
+    f->description = opt_string(obj, "description", &bad, &nomem);
+    f->json_path = opt_string(obj, "json", &bad, &nomem);
+    f->xml_path = opt_string(obj, "xml", &bad, &nomem);
+    if (nomem)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
     if (bad)
         return tally_error_set(err, TALLY_ESCHEMA, "%s: title, description, json and xml must be strings", where);
     char w[200];
@@ -597,10 +603,12 @@ static int load(struct tally_schema *s, const cJSON *root, struct tally_error *e
     int rc = check_keys(root, keys, "schema", err);
     if (rc)
         return rc;
-    bool bad = false;
-    s->name = opt_string(root, "name", &bad);
-    s->title = opt_string(root, "title", &bad);
-    s->version = opt_string(root, "version", &bad);
+    bool bad = false, nomem = false;
+    s->name = opt_string(root, "name", &bad, &nomem);
+    s->title = opt_string(root, "title", &bad, &nomem);
+    s->version = opt_string(root, "version", &bad, &nomem);
+    if (nomem)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
     if (bad)
         return tally_error_set(err, TALLY_ESCHEMA, "name, title and version must be strings");
     if (!s->name && !(s->name = strdup("unnamed")))
@@ -615,8 +623,10 @@ static int load(struct tally_schema *s, const cJSON *root, struct tally_error *e
             return tally_error_set(err, TALLY_ESCHEMA, "xml: expected an object");
         if ((rc = check_keys(xml, xkeys, "xml", err)))
             return rc;
-        s->xml_root = opt_string(xml, "root", &bad);
-        s->xml_submission = opt_string(xml, "submission", &bad);
+        s->xml_root = opt_string(xml, "root", &bad, &nomem);
+        s->xml_submission = opt_string(xml, "submission", &bad, &nomem);
+        if (nomem)
+            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
         if (bad || !s->xml_root || !s->xml_submission)
             return tally_error_set(err, TALLY_ESCHEMA, "xml: needs \"root\" and \"submission\" element names");
     }

@@ -50,6 +50,8 @@ struct tally_validator {
     size_t nkeys, keys_cap;
     uint32_t *slots;            /* open addressing: index into keys + 1, 0 = free */
     size_t nslots;              /* a power of two */
+    bool nomem;                 /* a check ran out of memory (regexec): the record's
+                                   tally_validator_check fails with TALLY_ENOMEM */
 };
 
 struct tally_validator *tally_validator_new(const struct tally_schema *schema,
@@ -141,8 +143,18 @@ static void check_string(struct tally_validator *v, struct tally_record *rec, si
                          "%s is longer than %zu characters", def->name, def->max_length);
         return;
     }
-    if (def->regex && (memchr(f->text, '\0', f->len) ||
-                       regexec(def->regex, f->text, 0, NULL, 0) != 0)) {
+    int match = def->regex && !memchr(f->text, '\0', f->len)
+                    ? regexec(def->regex, f->text, 0, NULL, 0) : 0;
+    /* glibc's regexec allocates as it matches and, when an allocation fails,
+     * returns REG_NOMATCH instead of REG_ESPACE: a "no" is asked twice before
+     * a valid value is called invalid (a failure that lasts still rejects it). */
+    if (match == REG_NOMATCH)
+        match = regexec(def->regex, f->text, 0, NULL, 0);
+    if (match != 0 && match != REG_NOMATCH) {
+        v->nomem = true;    /* REG_ESPACE: no answer, which is not "no match" */
+        return;
+    }
+    if (def->regex && (memchr(f->text, '\0', f->len) || match == REG_NOMATCH)) {
         f->error = true;
         tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_CONSTRAINT,
                          "%s \"%s\" does not match the pattern %s", def->name, f->text,
@@ -552,6 +564,10 @@ int tally_validator_check(struct tally_validator *v, struct tally_record *rec,
 {
     for (size_t i = 0; i < v->schema->nfields; i++)
         check_field(v, rec, i);
+    if (v->nomem) {
+        v->nomem = false;
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    }
     check_registry(v, rec);
     check_period(v, rec);
     check_rules(v, rec);

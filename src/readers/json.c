@@ -421,6 +421,22 @@ static void syntax_error(struct json_reader *jr, size_t at)
 }
 
 /*
+ * cJSON returns NULL for a syntax error and for a failed allocation alike.
+ * Its allocator hook (process-wide: cJSON has no other kind) notes the second,
+ * so that running out of memory is TALLY_ENOMEM, not a `json-syntax` error in
+ * a valid file. Installed by open_common.
+ */
+static bool cjson_nomem;
+
+static void *cjson_malloc(size_t size)
+{
+    void *p = malloc(size);
+    if (!p)
+        cjson_nomem = true;
+    return p;
+}
+
+/*
  * Parse the element of len bytes at in->buf[in->pos] and set up its records.
  * Problems become diagnostics and, when no record can be read from it, one
  * rejected record so the element is still counted.
@@ -430,7 +446,10 @@ static int take_element(struct json_reader *jr)
     const struct tally_schema *s = jr->base.cfg.schema;
     size_t len = jr->text_len;
     const char *end = NULL;
+    cjson_nomem = false;
     jr->root = cJSON_ParseWithLengthOpts(jr->text, len, &end, false);
+    if (!jr->root && cjson_nomem)
+        return TALLY_ENOMEM;
     if (!jr->root) {
         syntax_error(jr, end && end >= jr->text ? (size_t)(end - jr->text) : 0);
         jr->broken_pending = true;
@@ -534,6 +553,19 @@ static bool has_nul_escape(const char *s, size_t n)
     return false;
 }
 
+/* Are the n bytes at s UTF-8 text without a NUL? */
+static bool clean_text(const char *s, size_t n)
+{
+    const char *why;
+    for (size_t i = 0; i < n;) {
+        int k = s[i] ? tally_utf8_seq((const unsigned char *)s + i, n - i, &why) : 0;
+        if (k <= 0)
+            return false;
+        i += (size_t)k;
+    }
+    return true;
+}
+
 /* Fill field f of the record from JSON value v found at ptr. */
 static int set_field(struct json_reader *jr, size_t f, const cJSON *v, const char *ptr)
 {
@@ -551,7 +583,10 @@ static int set_field(struct json_reader *jr, size_t f, const cJSON *v, const cha
     if (cJSON_IsString(v)) {
         text = v->valuestring;
         len = strlen(text);
-        if (np && has_nul_escape(jr->text + np->off, np->len)) {
+        if (jr->taint && np && !clean_text(jr->text + np->off, np->len)) {
+            /* The bytes the element's `encoding` error is about: reported once, there. */
+            fld->bad = true;
+        } else if (np && has_nul_escape(jr->text + np->off, np->len)) {
             tally_emit_at(&jr->base.cfg.sink, &jr->rec, jr->rec.file, &fld->loc, jr->rec.index,
                           def->name, text, TALLY_PATH_POINTER, fld->path, TALLY_SEV_ERROR,
                           TALLY_CODE_ENCODING, "%s holds a NUL character (\\u0000)", def->name);
@@ -808,6 +843,35 @@ static void begin_element(struct json_reader *jr, size_t len, struct tally_loc s
     jr->index++;
 }
 
+/*
+ * Where a value should start there is a byte that is not text at all: a
+ * UTF-16 byte order mark, a NUL, or invalid UTF-8. Report it as an `encoding`
+ * error that ends the file (SPEC §9), as the CSV and XML readers do, and
+ * return true; false when the byte is text (a syntax error, then).
+ */
+static bool bad_start_byte(struct json_reader *jr, struct tally_error *err)
+{
+    struct tally_input *in = jr->base.in;
+    if (tally_input_want(in, 4, err) != TALLY_OK)
+        return false;
+    const unsigned char *p = in->buf + in->pos;
+    size_t n = in->len - in->pos;
+    unsigned long long at = (unsigned long long)jr->pos.offset;
+    const char *why = NULL;
+    if (at == 0 && n >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF)))
+        file_error(jr, TALLY_CODE_ENCODING, "the file is UTF-16 (byte order mark 0x%02X%02X at "
+                   "byte offset 0); save it as UTF-8", p[0], p[1]);
+    else if (n >= 1 && p[0] == 0)
+        file_error(jr, TALLY_CODE_ENCODING, "NUL byte at byte offset %llu; the rest of the file "
+                   "is not read", at);
+    else if (n >= 1 && p[0] >= 0x80 && tally_utf8_seq(p, n, &why) <= 0)
+        file_error(jr, TALLY_CODE_ENCODING, "invalid UTF-8 (%s, byte 0x%02X) at byte offset %llu; "
+                   "the rest of the file is not read", why ? why : "truncated sequence", p[0], at);
+    else
+        return false;
+    return true;
+}
+
 /* Read the next element and set up its records. */
 static int read_element(struct json_reader *jr, struct tally_error *err)
 {
@@ -816,11 +880,13 @@ static int read_element(struct json_reader *jr, struct tally_error *err)
     if ((rc = seek_element(jr, &c, err)) || jr->finished)
         return rc;
     if (c != '{' && c != '[') {
-        char what[16] = "another byte";
-        if (c >= 0x20 && c < 0x7F)
-            snprintf(what, sizeof what, "\"%c\"", c);
-        file_error(jr, "json-syntax", "expected a JSON object%s, found %s",
-                   jr->ndjson ? " on each line" : " or array", what);
+        if (!bad_start_byte(jr, err)) {
+            char what[16] = "another byte";
+            if (c >= 0x20 && c < 0x7F)
+                snprintf(what, sizeof what, "\"%c\"", c);
+            file_error(jr, "json-syntax", "expected a JSON object%s, found %s",
+                       jr->ndjson ? " on each line" : " or array", what);
+        }
         return TALLY_OK;
     }
     size_t len = 0, bad = 0;
@@ -844,7 +910,7 @@ static int read_element(struct json_reader *jr, struct tally_error *err)
         return TALLY_OK;
     case EXTENT_OK:
         begin_element(jr, len, start);
-        return take_element(jr);
+        return take_element(jr) ? tally_error_set(err, TALLY_ENOMEM, "out of memory") : TALLY_OK;
     case EXTENT_ENCODING: {
         /* Read the element all the same; every record from it carries the error. */
         begin_element(jr, len, start);
@@ -863,7 +929,7 @@ static int read_element(struct json_reader *jr, struct tally_error *err)
                           (unsigned long long)at.offset);
         int r2 = take_element(jr);
         jr->taint = TALLY_CODE_ENCODING;
-        return r2;
+        return r2 ? tally_error_set(err, TALLY_ENOMEM, "out of memory") : TALLY_OK;
     }
     case EXTENT_DEPTH: {
         begin_element(jr, len, start);
@@ -924,6 +990,8 @@ static int json_next(struct tally_reader *r, struct tally_record **out, struct t
 static int open_common(struct tally_reader **out, struct tally_input *in,
                        const struct tally_reader_config *cfg, struct tally_error *err, bool ndjson)
 {
+    static cJSON_Hooks hooks = {cjson_malloc, free};
+    cJSON_InitHooks(&hooks);
     struct json_reader *jr = calloc(1, sizeof *jr);
     if (!jr || !(jr->fields = calloc(cfg->schema->nfields, sizeof *jr->fields))) {
         free(jr);

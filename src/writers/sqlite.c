@@ -62,37 +62,35 @@ struct tally_sqlite *tally_sqlite_open(const char *path, struct tally_error *err
     return s;
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *v)
+/* The binds return SQLite's result: a text is copied (SQLITE_TRANSIENT), and
+ * when that copy fails the parameter is left NULL, so a caller that went on to
+ * step would store a NULL in place of the value. Callers OR the results
+ * together and do not step unless all are SQLITE_OK. */
+static int bind_text(sqlite3_stmt *st, int i, const char *v)
 {
-    if (v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
+    return v ? sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
 }
 
-static void bind_uint(sqlite3_stmt *st, int i, uint64_t v, bool has)
+static int bind_uint(sqlite3_stmt *st, int i, uint64_t v, bool has)
 {
-    if (has)
-        sqlite3_bind_int64(st, i, (sqlite3_int64)v);
-    else
-        sqlite3_bind_null(st, i);
+    return has ? sqlite3_bind_int64(st, i, (sqlite3_int64)v) : sqlite3_bind_null(st, i);
 }
 
 int tally_sqlite_diag(struct tally_sqlite *s, const struct tally_diag *d)
 {
     sqlite3_stmt *st = s->diag;
-    bind_text(st, 1, tally_severity_name(d->severity));
-    bind_text(st, 2, d->code);
-    bind_text(st, 3, d->message);
-    bind_text(st, 4, d->file);
-    bind_uint(st, 5, d->line, d->line != 0);
-    bind_uint(st, 6, d->column, d->column != 0);
-    bind_uint(st, 7, d->record, d->record != 0);
-    bind_text(st, 8, d->field);
-    bind_text(st, 9, d->value);
-    bind_text(st, 10, d->pointer);
-    bind_text(st, 11, d->xpath);
-    bool ok = sqlite3_step(st) == SQLITE_DONE;
+    int b = bind_text(st, 1, tally_severity_name(d->severity));
+    b |= bind_text(st, 2, d->code);
+    b |= bind_text(st, 3, d->message);
+    b |= bind_text(st, 4, d->file);
+    b |= bind_uint(st, 5, d->line, d->line != 0);
+    b |= bind_uint(st, 6, d->column, d->column != 0);
+    b |= bind_uint(st, 7, d->record, d->record != 0);
+    b |= bind_text(st, 8, d->field);
+    b |= bind_text(st, 9, d->value);
+    b |= bind_text(st, 10, d->pointer);
+    b |= bind_text(st, 11, d->xpath);
+    bool ok = b == SQLITE_OK && sqlite3_step(st) == SQLITE_DONE;
     sqlite3_reset(st);
     if (!ok)
         s->failed = true;
@@ -126,7 +124,7 @@ static int write_dataset(struct tally_sqlite *s, const struct tally_build *b,
     int rc = TALLY_OK;
     for (size_t i = 0; i < tally_build_nrows(b) && rc == TALLY_OK; i++) {
         const struct tally_dataset_row *r = tally_build_row_at(b, i);
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)i + 1);
+        int bound = sqlite3_bind_int64(st, 1, (sqlite3_int64)i + 1);
         for (size_t c = 0; c < ncols; c++) {
             char buf[24];
             const char *v = tally_build_cell(b, r, c, buf);
@@ -137,25 +135,25 @@ static int write_dataset(struct tally_sqlite *s, const struct tally_build *b,
             case TALLY_COLUMN_COUNT:
             case TALLY_COLUMN_INTEGER:
                 if (tally_parse_count(v, strlen(v), NULL, &n, &sym) == TALLY_COUNT_OK)
-                    sqlite3_bind_int64(st, at, n);
+                    bound |= sqlite3_bind_int64(st, at, n);
                 else
-                    bind_text(st, at, v);
+                    bound |= bind_text(st, at, v);
                 break;
             case TALLY_COLUMN_RATIO:
                 if (*v)
-                    sqlite3_bind_double(st, at, strtod(v, NULL));
+                    bound |= sqlite3_bind_double(st, at, strtod(v, NULL));
                 else
-                    sqlite3_bind_null(st, at);
+                    bound |= sqlite3_bind_null(st, at);
                 break;
             case TALLY_COLUMN_BOOLEAN:
-                sqlite3_bind_int(st, at, strcmp(v, "true") == 0);
+                bound |= sqlite3_bind_int(st, at, strcmp(v, "true") == 0);
                 break;
             case TALLY_COLUMN_TEXT:
-                bind_text(st, at, v);
+                bound |= bind_text(st, at, v);
                 break;
             }
         }
-        if (sqlite3_step(st) != SQLITE_DONE)
+        if (bound != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
             rc = fail(s, err, "dataset");
         sqlite3_reset(st);
     }
@@ -184,22 +182,22 @@ static int write_records(struct tally_sqlite *s, const struct tally_build *b,
     int rc = TALLY_OK;
     for (size_t i = 0; i < tally_build_nrecords(b) && rc == TALLY_OK; i++) {
         const struct tally_build_record *r = tally_build_record_at(b, i);
-        bind_text(st, 1, files[r->file].path);
-        bind_text(st, 2, files[r->file].sha256);
-        bind_uint(st, 3, r->loc.line, r->loc.line != 0);
-        bind_uint(st, 4, r->loc.column, r->loc.column != 0);
-        sqlite3_bind_int64(st, 5, (sqlite3_int64)r->index);
-        bind_text(st, 6, r->path_kind == TALLY_PATH_POINTER ? r->path : NULL);
-        bind_text(st, 7, r->path_kind == TALLY_PATH_XPATH ? r->path : NULL);
-        bind_text(st, 8, tally_fate_name(r->fate));
-        bind_text(st, 9, r->codes);
+        int bound = bind_text(st, 1, files[r->file].path);
+        bound |= bind_text(st, 2, files[r->file].sha256);
+        bound |= bind_uint(st, 3, r->loc.line, r->loc.line != 0);
+        bound |= bind_uint(st, 4, r->loc.column, r->loc.column != 0);
+        bound |= sqlite3_bind_int64(st, 5, (sqlite3_int64)r->index);
+        bound |= bind_text(st, 6, r->path_kind == TALLY_PATH_POINTER ? r->path : NULL);
+        bound |= bind_text(st, 7, r->path_kind == TALLY_PATH_XPATH ? r->path : NULL);
+        bound |= bind_text(st, 8, tally_fate_name(r->fate));
+        bound |= bind_text(st, 9, r->codes);
         for (size_t f = 0; f < schema->nfields; f++) {
             if (r->kinds[f] == TALLY_NUMBER)
-                sqlite3_bind_int64(st, (int)f + 10, r->numbers[f]);
+                bound |= sqlite3_bind_int64(st, (int)f + 10, r->numbers[f]);
             else
-                bind_text(st, (int)f + 10, r->values[f]);
+                bound |= bind_text(st, (int)f + 10, r->values[f]);
         }
-        if (sqlite3_step(st) != SQLITE_DONE)
+        if (bound != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
             rc = fail(s, err, "records");
         sqlite3_reset(st);
     }
@@ -220,15 +218,15 @@ static int write_files(struct tally_sqlite *s, const struct tally_build *b,
         return fail(s, err, "files");
     int rc = TALLY_OK;
     for (size_t i = 0; i < nfiles && rc == TALLY_OK; i++) {
-        bind_text(st, 1, files[i].path);
-        bind_text(st, 2, files[i].format);
-        bind_text(st, 3, files[i].sha256);
-        sqlite3_bind_int64(st, 4, (sqlite3_int64)files[i].records);
-        sqlite3_bind_int64(st, 5, (sqlite3_int64)files[i].errors);
-        sqlite3_bind_int64(st, 6, (sqlite3_int64)files[i].warnings);
+        int bound = bind_text(st, 1, files[i].path);
+        bound |= bind_text(st, 2, files[i].format);
+        bound |= bind_text(st, 3, files[i].sha256);
+        bound |= sqlite3_bind_int64(st, 4, (sqlite3_int64)files[i].records);
+        bound |= sqlite3_bind_int64(st, 5, (sqlite3_int64)files[i].errors);
+        bound |= sqlite3_bind_int64(st, 6, (sqlite3_int64)files[i].warnings);
         for (int f = 0; f < TALLY_FATE_COUNT; f++)
-            sqlite3_bind_int64(st, 7 + f, (sqlite3_int64)tally_build_file_fate_count(b, i, f));
-        if (sqlite3_step(st) != SQLITE_DONE)
+            bound |= sqlite3_bind_int64(st, 7 + f, (sqlite3_int64)tally_build_file_fate_count(b, i, f));
+        if (bound != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
             rc = fail(s, err, "files");
         sqlite3_reset(st);
     }
@@ -244,9 +242,9 @@ static int write_meta(struct tally_sqlite *s, const char *const *meta, struct ta
         return fail(s, err, "build");
     int rc = TALLY_OK;
     for (size_t i = 0; meta && meta[i] && meta[i + 1] && rc == TALLY_OK; i += 2) {
-        bind_text(st, 1, meta[i]);
-        bind_text(st, 2, meta[i + 1]);
-        if (sqlite3_step(st) != SQLITE_DONE)
+        int bound = bind_text(st, 1, meta[i]);
+        bound |= bind_text(st, 2, meta[i + 1]);
+        if (bound != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
             rc = fail(s, err, "build");
         sqlite3_reset(st);
     }

@@ -1,0 +1,146 @@
+#!/bin/sh
+# run.sh TALLY FAILMALLOC_SO [STEP] — allocation-failure and I/O-failure tests.
+#
+# For a representative `tally validate` (CSV, JSON and XML inputs) and a
+# representative `tally build` (every format), run tally once for every N from
+# 1 to the number of allocations a clean run makes, with the Nth allocation
+# failing (failmalloc.c, preloaded). Each run must end cleanly:
+#   - never a signal (crash, abort) and never an exit status other than 0, 1, 2;
+#   - exit 2 comes with a message on standard error;
+#   - exit 0 or 1 (the failure was absorbed, e.g. by a library's fallback) must
+#     give exactly the clean run's output: nothing silently lost;
+#   - build: the output directory is byte-for-byte what the previous build left
+#     (no partial output), and no working directory is left beside it.
+# Every STEP-th N (default: about 40 per scenario) also runs under valgrind,
+# which must find no leak and no memory error. Then the I/O failures: a full
+# disk (/dev/full), an output directory that disappears during a build, and
+# an input that cannot be read in the middle of a list.
+# Prints one line per failure and a summary; exits 1 when anything failed.
+set -u
+tally=$1
+shim=$2
+case $tally in /*) ;; *) tally=$(pwd)/$tally ;; esac
+case $shim in /*) ;; *) shim=$(pwd)/$shim ;; esac
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/tally-fault.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+failures=0
+fail() {
+    echo "FAIL $*"
+    failures=$((failures + 1))
+}
+# Two libraries do not survive a failed allocation of their own, whatever
+# their caller does, so the allocations they make are not failed (FAULT_SPARE
+# overrides the list; tally's handling of a NULL or an error from each of
+# their calls is still tested, since tally's own allocations all fail in turn):
+#   libcrypto  OpenSSL 3.0 goes on after one in its one-time initialisation
+#              with a NULL lock, and crashes in the next EVP call;
+#   libxml2    2.9 crashes inside xmlTextReaderRead (xmlParseCharData,
+#              xmlSAX2Characters), and reports others as schema-validity
+#              "Internal error"s; it was made allocation-failure safe in 2.12.
+export TALLY_FAIL_ALLOC_SPARE="${FAULT_SPARE-libcrypto,libxml2}"
+valgrind="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
+
+# The inputs: copies, so that nothing in the tree can be touched.
+mkdir -p "$work/in/build" "$work/out"
+cp "$root/fixtures/build/"* "$root/fixtures/xml/valid.xml" "$work/in/build/"
+cp "$root/fixtures/build/kent.csv" "$root/fixtures/build/wales.json" "$root/fixtures/xml/valid.xml" \
+   "$work/in/"
+validate_cmd="$tally validate kent.csv wales.json valid.xml"
+build_cmd="$tally build -o $work/out/national build"   # $work/out: per worker, below
+
+# dir_sum DIR: one checksum line per file of DIR (and the names beside it).
+dir_sum() {
+    (cd "$1" && find . -type f | LC_ALL=C sort | xargs sha256sum)
+    ls -A "$(dirname "$1")"
+}
+
+# run_one SCENARIO N WORKER [WRAPPER]: run the scenario with allocation N
+# failing; check the outcome. Runs in $work/in; the build writes into
+# $work/out-WORKER (a copy of the previous build's directory).
+run_one() {
+    scenario=$1 n=$2 wk=$3 wrap=${4:-}
+    out=$work/run-$scenario-$n
+    rm -f "$out.log"
+    if [ "$scenario" = build ]; then
+        rm -rf "$work/out-$wk" && cp -a "$work/out" "$work/out-$wk"
+        cmd="$tally build -o $work/out-$wk/national build"
+    else
+        cmd=$validate_cmd
+    fi
+    (cd "$work/in" && TALLY_FAIL_ALLOC=$n TALLY_FAIL_ALLOC_LOG=$out.log LD_PRELOAD=$shim \
+        $wrap $cmd > "$out.stdout" 2> "$out.stderr")
+    status=$?
+    hit=no
+    who=
+    if grep -q '^failed' "$out.log" 2>/dev/null; then
+        hit=yes
+        who=" (in $(sed -n 's/^failed [0-9]* //p' "$out.log"))"
+    fi
+    case $status in
+    0|1|2) ;;
+    99) fail "$scenario N=$n$who: valgrind found a leak or a memory error:"; sed -n 1,30p "$out.stderr" ;;
+    *) fail "$scenario N=$n$who: exit status $status (a signal?)"; sed -n 1,10p "$out.stderr" ;;
+    esac
+    if [ $status = 2 ]; then
+        [ -s "$out.stderr" ] || [ -s "$out.stdout" ] || fail "$scenario N=$n$who: exit 2 without a message"
+        [ $hit = yes ] || fail "$scenario N=$n$who: exit 2, but no allocation failed"
+    elif [ $status = 0 ] || [ $status = 1 ]; then
+        if [ "$status" != "$(cat "$work/clean-$scenario.status")" ] ||
+           ! cmp -s "$out.stdout" "$work/clean-$scenario.stdout" ||
+           ! cmp -s "$out.stderr" "$work/clean-$scenario.stderr"; then
+            fail "$scenario N=$n$who: exit $status, but the output differs from the clean run's:"
+            diff "$work/clean-$scenario.stdout" "$out.stdout" | sed -n 1,6p
+            diff "$work/clean-$scenario.stderr" "$out.stderr" | sed -n 1,6p
+        fi
+    fi
+    if [ "$scenario" = build ] && [ "$(dir_sum "$work/out-$wk/national")" != "$(cat "$work/clean-build.sum")" ]; then
+        fail "$scenario N=$n$who: exit $status, and the output directory changed:"
+        dir_sum "$work/out-$wk/national" | diff "$work/clean-build.sum" - | sed -n 1,8p
+    fi
+    rm -f "$out.stdout" "$out.stderr" "$out.log"
+}
+
+for scenario in ${FAULT_SCENARIOS:-validate build}; do
+    # The clean run: its output, its status, and how many allocations it makes.
+    if [ $scenario = build ]; then
+        (cd "$work/in" && $build_cmd > /dev/null 2>&1)   # the "previous" build
+        dir_sum "$work/out/national" > "$work/clean-build.sum"
+        cmd="$tally build -o $work/out-0/national build"
+        cp -a "$work/out" "$work/out-0"
+    else
+        cmd=$validate_cmd
+    fi
+    (cd "$work/in" && TALLY_FAIL_ALLOC=0 TALLY_FAIL_ALLOC_LOG=$work/count LD_PRELOAD=$shim \
+        $cmd > "$work/clean-$scenario.stdout" 2> "$work/clean-$scenario.stderr")
+    echo $? > "$work/clean-$scenario.status"
+    total=$(sed -n 's/^allocations //p' "$work/count")
+    rm -f "$work/count"
+    before=$failures
+    # Two workers (odd and even N) on a two-core machine.
+    for w in 1 2; do
+        (
+            failures=0
+            n=$w
+            while [ "$n" -le "$total" ]; do
+                run_one $scenario $n $w
+                n=$((n + 2))
+            done
+            echo $failures > "$work/failures-$w"
+        ) > "$work/worker-$w.log" 2>&1 &
+    done
+    wait
+    cat "$work/worker-1.log" "$work/worker-2.log"
+    failures=$((failures + $(cat "$work/failures-1") + $(cat "$work/failures-2")))
+    # A sample under valgrind: leaks and memory errors on the failure paths.
+    step=${3:-$((total / 40 + 1))}
+    sampled=0
+    n=1
+    while [ "$n" -le "$total" ]; do
+        run_one $scenario $n 1 "$valgrind"
+        sampled=$((sampled + 1))
+        n=$((n + step))
+    done
+    echo "fault: $scenario: $total allocations, each failed in turn; $sampled of them under valgrind;" \
+         "$((failures - before)) failures"
+done
