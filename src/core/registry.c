@@ -377,6 +377,8 @@ size_t tally_name_normalise(const char *name, size_t len, char *out, size_t outl
 
 bool tally_names_match(const char *a, size_t alen, const char *b, size_t blen)
 {
+    if (a && b && alen == blen && memcmp(a, b, alen) == 0)
+        return true;    /* the usual case: the registry's own spelling */
     struct norm_reader ra = {.s = a ? a : "", .len = a ? alen : 0};
     struct norm_reader rb = {.s = b ? b : "", .len = b ? blen : 0};
     for (;;) {

@@ -40,12 +40,19 @@ struct key_entry {              /* 40 bytes */
     uint32_t line;              /* where that record starts, 0 if unknown */
 };
 
+/* The last text a field's pattern matched (a cache; len 0: none). */
+struct last_match {
+    size_t len;
+    char text[24];
+};
+
 struct tally_validator {
     const struct tally_schema *schema;
     const struct tally_registry *registry;
     struct tally_validator_options opts;
     struct tally_diag_sink sink;
     struct tally_validator_stats stats;
+    struct last_match *last_match; /* per field */
     struct key_entry *keys;     /* dense, in order of first sight */
     size_t nkeys, keys_cap;
     uint32_t *slots;            /* open addressing: index into keys + 1, 0 = free */
@@ -61,6 +68,10 @@ struct tally_validator *tally_validator_new(const struct tally_schema *schema,
                                             struct tally_error *err)
 {
     struct tally_validator *v = calloc(1, sizeof *v);
+    if (v && !(v->last_match = calloc(schema->nfields ? schema->nfields : 1, sizeof *v->last_match))) {
+        free(v);
+        v = NULL;
+    }
     if (!v) {
         tally_error_set(err, TALLY_ENOMEM, "out of memory");
         return NULL;
@@ -78,6 +89,7 @@ void tally_validator_free(struct tally_validator *v)
     if (v) {
         free(v->keys);
         free(v->slots);
+        free(v->last_match);
         free(v);
     }
 }
@@ -102,6 +114,8 @@ static bool is_missing(const struct tally_schema *s, const char *text, size_t le
 {
     if (!text)
         return true;
+    if (len == 0 && s->nmissing && s->missing_values[0][0] == '\0')
+        return true;    /* the usual missing value: empty */
     for (size_t i = 0; i < s->nmissing; i++)
         if (strlen(s->missing_values[i]) == len && memcmp(s->missing_values[i], text, len) == 0)
             return true;
@@ -143,7 +157,12 @@ static void check_string(struct tally_validator *v, struct tally_record *rec, si
                          "%s is longer than %zu characters", def->name, def->max_length);
         return;
     }
-    int match = def->regex && !memchr(f->text, '\0', f->len)
+    /* Consecutive records mostly repeat a code: a text that matched last
+     * time for this field matches again without asking regexec. */
+    struct last_match *last = &v->last_match[i];
+    bool known = def->regex && f->len < sizeof last->text && last->len == f->len &&
+                 memcmp(last->text, f->text, f->len) == 0;
+    int match = def->regex && !known && !memchr(f->text, '\0', f->len)
                     ? regexec(def->regex, f->text, 0, NULL, 0) : 0;
     /* glibc's regexec allocates as it matches and, when an allocation fails,
      * returns REG_NOMATCH instead of REG_ESPACE: a "no" is asked twice before
@@ -154,7 +173,11 @@ static void check_string(struct tally_validator *v, struct tally_record *rec, si
         v->nomem = true;    /* REG_ESPACE: no answer, which is not "no match" */
         return;
     }
-    if (def->regex && (memchr(f->text, '\0', f->len) || match == REG_NOMATCH)) {
+    if (def->regex && !known && match == 0 && f->len < sizeof last->text) {
+        memcpy(last->text, f->text, f->len);
+        last->len = f->len;
+    }
+    if (def->regex && !known && (memchr(f->text, '\0', f->len) || match == REG_NOMATCH)) {
         f->error = true;
         tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_CONSTRAINT,
                          "%s \"%s\" does not match the pattern %s", def->name, f->text,
@@ -431,26 +454,52 @@ static void check_rules(struct tally_validator *v, struct tally_record *rec)
 
 /* ---- 6: repeated keys ---------------------------------------------------- */
 
+/*
+ * Hash fields[which[0..n)] (or, with which NULL, every field but skip) as
+ * length-prefixed pieces laid end to end, so ("ab","c") and ("a","bc")
+ * differ. One pass of the hash over a stack buffer; long records fall back
+ * to hashing piece by piece.
+ */
+static struct tally_hash128 hash_pieces(const struct tally_record *rec, const size_t *which,
+                                        size_t n, int skip, uint64_t seed)
+{
+    unsigned char buf[1024];
+    size_t o = 0;
+    bool fits = true;
+    for (size_t k = 0; k < n && fits; k++) {
+        size_t i = which ? which[k] : k, len;
+        if ((int)i == skip)
+            continue;
+        const char *t = tally_field_output(&rec->fields[i], &len);
+        uint32_t l32 = (uint32_t)len;
+        if (o + sizeof l32 + len > sizeof buf) {
+            fits = false;
+            break;
+        }
+        memcpy(buf + o, &l32, sizeof l32);
+        if (len)
+            memcpy(buf + o + sizeof l32, t, len);
+        o += sizeof l32 + len;
+    }
+    if (fits)
+        return tally_hash128(buf, o, seed);
+    struct tally_hasher h;
+    tally_hasher_init(&h, seed);
+    for (size_t k = 0; k < n; k++) {
+        size_t i = which ? which[k] : k, len;
+        if ((int)i == skip)
+            continue;
+        const char *t = tally_field_output(&rec->fields[i], &len);
+        tally_hasher_add(&h, t ? t : "", len);
+    }
+    return tally_hasher_finish(&h);
+}
+
 static void hash_fields(const struct tally_schema *s, const struct tally_record *rec,
                         struct tally_hash128 *key, uint64_t *values)
 {
-    struct tally_hasher hk, hv;
-    tally_hasher_init(&hk, 0x7461llu);
-    tally_hasher_init(&hv, 0x6c79llu);
-    for (size_t k = 0; k < s->npk; k++) {
-        size_t len;
-        const char *t = tally_field_output(&rec->fields[s->primary_key[k]], &len);
-        tally_hasher_add(&hk, t ? t : "", len);
-    }
-    for (size_t i = 0; i < s->nfields; i++) {
-        if ((int)i == s->role[TALLY_ROLE_SUBMITTED])
-            continue;
-        size_t len;
-        const char *t = tally_field_output(&rec->fields[i], &len);
-        tally_hasher_add(&hv, t ? t : "", len);
-    }
-    *key = tally_hasher_finish(&hk);
-    *values = tally_hasher_finish(&hv).lo;
+    *key = hash_pieces(rec, s->primary_key, s->npk, -1, 0x7461llu);
+    *values = hash_pieces(rec, NULL, s->nfields, s->role[TALLY_ROLE_SUBMITTED], 0x6c79llu).lo;
 }
 
 /* Room for one more key: the dense array by a quarter, the slots by double. */
