@@ -80,6 +80,7 @@ struct csv_reader {
     bool fatal;                     /* stop: nothing more can be read */
     bool delivered;                 /* the last call returned a record made of cells */
     bool trailing_reported;         /* --clean: a trailing empty cell was reported */
+    unsigned char cls[256];         /* 0: a plain ASCII byte; else special, NUL, or non-ASCII */
 };
 
 static int no_space(unsigned char c)
@@ -205,8 +206,20 @@ static bool is_special(const struct csv_reader *cr, unsigned char c)
  */
 static size_t scan_segment(struct csv_reader *cr, const unsigned char *p, size_t avail, bool eof)
 {
+    const unsigned char *cls = cr->cls;
     size_t i = 0;
     while (i < avail) {
+        /* A run of plain ASCII characters moves the position in one step. */
+        size_t run = i;
+        while (i < avail && !cls[p[i]])
+            i++;
+        if (i > run) {
+            cr->pos.column += (uint32_t)(i - run);
+            cr->pos.offset += i - run;
+            cr->prev_cr = false;
+        }
+        if (i == avail)
+            break;
         unsigned char c = p[i];
         if (c < 0x80) {
             if (c == 0)
@@ -214,8 +227,8 @@ static size_t scan_segment(struct csv_reader *cr, const unsigned char *p, size_t
             cr->seg_loc = cr->pos;
             step(cr, c, 1);
             i++;
-            if (is_special(cr, c))
-                break;
+            if (c != 0)
+                break;      /* a delimiter, quote or line end */
             continue;
         }
         const char *why = NULL;
@@ -627,6 +640,11 @@ static int csv_open(struct tally_reader **out, struct tally_input *in,
     cr->rec.path_kind = TALLY_PATH_NONE;
     cr->pos = (struct tally_loc){1, 1, 0};
     cr->at_field_start = true;
+    cr->cls[(unsigned char)cr->base.cfg.delimiter] = 1;
+    cr->cls['"'] = cr->cls['\r'] = cr->cls['\n'] = 1;
+    cr->cls[0] = 2;
+    for (int b = 0x80; b < 0x100; b++)
+        cr->cls[b] = 3;
     *out = &cr->base;
     return TALLY_OK;
 }
