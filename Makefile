@@ -6,7 +6,12 @@
 #   make check SANITIZE=address,undefined
 #                             the same, built with sanitizers into build/san/
 #   make check-valgrind       the unit and golden tests under valgrind
-#   make check-all            check, check SANITIZE=address,undefined, check-valgrind
+#   make check-all            check, check SANITIZE=address,undefined, check-valgrind,
+#                             check-fault, check-property
+#   make check-fault          every allocation of a validate and a build failed in turn
+#                             (tests/fault/), plus read errors: each must end cleanly
+#   make check-property       the "nothing lost" property test: PROPERTY_RUNS random
+#                             builds (default 500) from PROPERTY_SEED (default 1)
 #   make fuzz FUZZ_SECONDS=N  build the libFuzzer targets (clang) into build/fuzz/ and run
 #                             each for N seconds (default 60); fails on any crash or leak
 #   make demo                 build the national dataset from fixtures/build/
@@ -56,7 +61,8 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 EMBEDDED := schemas/missing-from-care.schema.json schemas/authorities.csv schemas/areas.csv schemas/aliases.csv \
             schemas/missing-from-care.xsd
 
-.PHONY: all check unit golden check-html check-valgrind check-all demo install clean deps
+.PHONY: all check unit golden check-html check-valgrind check-all demo install clean deps \
+        check-fault check-property
 all: $(BUILD)/tally
 
 $(BUILD)/libtally.a: $(LIB_OBJ)
@@ -107,6 +113,29 @@ check-all:
 	$(MAKE) check
 	$(MAKE) check SANITIZE=address,undefined
 	$(MAKE) check-valgrind
+	$(MAKE) check-fault
+	$(MAKE) check-property
+
+# ---- fault injection: tests/fault/ ------------------------------------------------------
+# failmalloc.so, preloaded, fails the Nth allocation (or read); run.sh tries every N.
+# Always on the plain build: a sanitizer's allocator cannot be interposed.
+build/failmalloc.so: tests/fault/failmalloc.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) -Wall -Wextra -Werror -O2 -fPIC -shared -o $@ $< -ldl
+
+check-fault: build/tally build/failmalloc.so
+	sh tests/fault/run.sh build/tally build/failmalloc.so
+
+# ---- the "nothing lost" property test: tests/property/ -----------------------------------
+PROPERTY_RUNS ?= 500
+PROPERTY_SEED ?= 1
+
+$(BUILD)/property-gen: tests/property/gen.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) -O2 -g -o $@ $<
+
+check-property: $(BUILD)/tally $(BUILD)/property-gen
+	sh tests/property/check.sh $(BUILD)/tally $(BUILD)/property-gen $(PROPERTY_RUNS) $(PROPERTY_SEED)
 
 # ---- fuzzing: libFuzzer targets in tests/fuzz/, one per reader and loader ----------
 # The library is rebuilt with clang for coverage-guided fuzzing under ASan+UBSan;
@@ -185,7 +214,7 @@ install: $(BUILD)/tally
 	install -m 644 doc/tally.1 $(DESTDIR)$(PREFIX)/share/man/man1/tally.1
 
 DEB_PKGS := build-essential pkg-config libxml2-dev libcjson-dev libcsv-dev check libsqlite3-dev libssl-dev \
-            sqlite3 valgrind libxml2-utils jq chromium
+            sqlite3 valgrind libxml2-utils jq chromium clang libclang-rt-14-dev time
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

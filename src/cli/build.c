@@ -409,6 +409,10 @@ static int run_build(struct cli_options *o, const char *tmp, struct cli_paths *i
         goto done;
     schema_name = strdup(s.schema->name);
     schema_version = strdup(s.schema->version);
+    if (!schema_name || !schema_version) {
+        cli_error("out of memory");
+        goto done;
+    }
     struct tally_build_options bo = {.outlier_factor = o->outlier_factor,
                                      .outlier_min = o->outlier_min};
     struct tally_diag_sink sink = {session_emit, &s};
@@ -422,13 +426,21 @@ static int run_build(struct cli_options *o, const char *tmp, struct cli_paths *i
     if (o->previous && !load_previous(run.build, o->previous))
         goto done;
     for (size_t i = 0; i < inputs->n; i++) {
-        tally_build_add_file(run.build, inputs->v[i]);
+        if (tally_build_add_file(run.build, inputs->v[i]) == SIZE_MAX) {
+            cli_error("out of memory");
+            goto done;
+        }
         session_run_file(&s, inputs->v[i], keep_record, &run);
     }
     if (tally_build_finish(run.build, &err) != TALLY_OK) {
         cli_error("%s", err.message);
         goto done;
     }
+    /* A test-only fault hook: the working directory disappears (another
+     * process removes it) after the inputs are read, before the outputs are
+     * written. The golden case fault-io-workdir-disappears uses it. */
+    if (getenv("TALLY_TEST_REMOVE_WORKDIR"))
+        remove_tree(tmp);
     bool ok = true;
     for (size_t i = 0; ok && i < sizeof outputs / sizeof outputs[0]; i++)
         ok = write_file(tmp, outputs[i].name, outputs[i].write, run.build, s.schema,
@@ -436,11 +448,13 @@ static int run_build(struct cli_options *o, const char *tmp, struct cli_paths *i
     const char *meta[] = {"tool", "tally", "tool_version", TALLY_VERSION, "schema",
                           s.schema->name, "schema_version", s.schema->version, NULL};
     s.tap = NULL;
-    if (ok && tally_sqlite_finish(run.db, run.build, s.schema, s.files, s.nfiles, meta, &err) != TALLY_OK) {
-        cli_error("%s", err.message);
-        ok = false;
+    if (ok) {
+        if (tally_sqlite_finish(run.db, run.build, s.schema, s.files, s.nfiles, meta, &err) != TALLY_OK) {
+            cli_error("%s", err.message);
+            ok = false;
+        }
+        run.db = NULL;  /* finished and freed, failed or not; otherwise `done` closes it */
     }
-    run.db = NULL;
     if (!ok)
         goto done;
     s.build = true;
@@ -451,14 +465,16 @@ static int run_build(struct cli_options *o, const char *tmp, struct cli_paths *i
     struct tally_report_file *files = malloc((s.nfiles ? s.nfiles : 1) * sizeof *files);
     size_t nfiles = s.nfiles;
     char **shas = calloc(nfiles + 1, sizeof *shas);
-    for (size_t i = 0; files && shas && i < nfiles; i++) {
+    bool copied = files && shas;
+    for (size_t i = 0; copied && i < nfiles; i++) {
         files[i] = s.files[i];
         shas[i] = s.files[i].sha256 ? strdup(s.files[i].sha256) : NULL;
         files[i].sha256 = shas[i];
+        copied = shas[i] || !s.files[i].sha256;
     }
     status = session_close(&s);
     s.schema = NULL;
-    if (!files || !shas) {
+    if (!copied) {
         cli_error("out of memory");
         status = EXIT_TROUBLE;
     } else if (status != EXIT_TROUBLE) {

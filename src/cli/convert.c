@@ -6,11 +6,13 @@
  * names. Every record is written, even one with errors, so nothing is lost;
  * the diagnostics go to standard error and the exit status says whether the
  * data has errors. With -o, the output appears only when complete (written
- * beside OUT, then renamed over it).
+ * beside OUT, then renamed over it) — unless OUT is a device or a FIFO
+ * (/dev/stdout, a pipe), which is written in place and never replaced.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -75,7 +77,15 @@ int cmd_convert(int argc, char **argv)
     }
     FILE *fp = stdout;
     char *tmp = NULL;
-    if (o.output) {
+    struct stat st;
+    bool in_place = o.output && stat(o.output, &st) == 0 && !S_ISREG(st.st_mode) &&
+                    !S_ISDIR(st.st_mode);
+    if (in_place && !(fp = fopen(o.output, "w"))) {
+        cli_error("cannot write \"%s\": %s", o.output, strerror(errno));
+        session_close(&s);
+        goto out;
+    }
+    if (o.output && !in_place) {
         size_t n = strlen(o.output) + 32;
         tmp = malloc(n);
         if (tmp)
@@ -115,11 +125,11 @@ int cmd_convert(int argc, char **argv)
             cli_error("cannot write \"%s\": %s", o.output, strerror(errno));
             ok = false;
         }
-        if (ok && !s.trouble && rename(tmp, o.output) != 0) {
+        if (tmp && ok && !s.trouble && rename(tmp, o.output) != 0) {
             cli_error("cannot write \"%s\": %s", o.output, strerror(errno));
             ok = false;
         }
-        if (!ok || s.trouble)
+        if (tmp && (!ok || s.trouble))
             remove(tmp);
         free(tmp);
     }

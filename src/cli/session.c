@@ -309,10 +309,13 @@ void session_run_file(struct session *s, const char *path, session_each_fn each,
         file_trouble(s, path, &err);
     } else {
         char hex[65];
-        if (tally_input_sha256(&in, hex, &err) != TALLY_OK)
-            file_trouble(s, path, &err);
-        else if ((s->sha[s->nfiles - 1] = strdup(hex)))
+        if (tally_input_sha256(&in, hex, &err) == TALLY_OK &&
+            !(s->sha[s->nfiles - 1] = strdup(hex)))
+            tally_error_set(&err, TALLY_ENOMEM, "out of memory");
+        if (s->sha[s->nfiles - 1])
             f->sha256 = s->sha[s->nfiles - 1];
+        else
+            file_trouble(s, path, &err);
     }
     s->progress_bytes += tally_input_offset(&in);
     ops->close(r);

@@ -623,7 +623,9 @@ static int set_field(struct json_reader *jr, size_t f, const cJSON *v, const cha
     return TALLY_OK;
 }
 
-static void start_record(struct json_reader *jr, const cJSON *node, const char *path)
+/* Start a record at node (NULL: the element) with JSON Pointer path. Fails
+ * only with TALLY_ENOMEM. */
+static int start_record(struct json_reader *jr, const cJSON *node, const char *path)
 {
     memset(jr->fields, 0, jr->base.cfg.schema->nfields * sizeof *jr->fields);
     tally_arena_reset(&jr->arena);
@@ -638,12 +640,14 @@ static void start_record(struct json_reader *jr, const cJSON *node, const char *
         rec->errors++;
     rec->warnings = 0;
     rec->inherited = NULL;
+    return rec->path ? TALLY_OK : TALLY_ENOMEM;
 }
 
 static int make_flat(struct json_reader *jr)
 {
     const struct tally_schema *s = jr->base.cfg.schema;
-    start_record(jr, jr->root, jr->prefix);
+    if (start_record(jr, jr->root, jr->prefix) != TALLY_OK)
+        return TALLY_ENOMEM;
     for (const cJSON *m = jr->root->child; m; m = m->next) {
         int f = tally_schema_match_column(s, m->string, strlen(m->string));
         if (f < 0 || jr->fields[f].path)
@@ -664,7 +668,8 @@ static int make_nested(struct json_reader *jr)
     snprintf(base, sizeof base, "%s/%s/%zu", jr->prefix, s->json_records, jr->record_index);
     jr->next_record = item->next;
     jr->record_index++;
-    start_record(jr, item, base);
+    if (start_record(jr, item, base) != TALLY_OK)
+        return TALLY_ENOMEM;
     if (!cJSON_IsObject(item)) {
         const struct node_pos *np = find_pos(jr, item);
         tally_emit_at(&jr->base.cfg.sink, &jr->rec, jr->rec.file, np ? &np->loc : NULL,
@@ -766,6 +771,9 @@ static int seek_element(struct json_reader *jr, int *c, struct tally_error *err)
         if ((rc = next_byte(jr, c, err)))
             return rc;
         if (*c == -1) {
+            /* About the whole file, at no line (an empty file has none; a blank
+             * one's last line is no place either), as the CSV and XML readers say it. */
+            jr->pos = (struct tally_loc){0, 0, 0};
             file_error(jr, TALLY_CODE_FORMAT, "the file is empty: a JSON return needs at least "
                        "one submission");
             return TALLY_OK;
@@ -960,7 +968,8 @@ static int json_next(struct tally_reader *r, struct tally_record **out, struct t
             int rc = TALLY_OK;
             if (jr->broken_pending) {
                 jr->broken_pending = false;
-                start_record(jr, NULL, jr->prefix);
+                if (start_record(jr, NULL, jr->prefix) != TALLY_OK)
+                    return tally_error_set(err, TALLY_ENOMEM, "out of memory");
                 jr->rec.inherited = jr->broken_code;
                 *out = &jr->rec;
                 return TALLY_RECORD;

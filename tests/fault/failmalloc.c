@@ -14,14 +14,18 @@
  *                             exits normally
  *   TALLY_FAIL_ALLOC_TRAP=1   raise SIGTRAP at the failing allocation, so
  *                             that gdb shows who asked for it
- *   TALLY_FAIL_ALLOC_BACKTRACE=1  on SIGSEGV, SIGBUS or SIGABRT, print a raw
- *                             backtrace on standard error (for addr2line)
+ *   TALLY_FAIL_ALLOC_BACKTRACE=1  print a raw backtrace (for addr2line) on
+ *                             standard error at the failing allocation, and
+ *                             on SIGSEGV, SIGBUS or SIGABRT
  *   TALLY_FAIL_ALLOC_SPARE=L  a comma-separated list of library names (e.g.
  *                             "libcrypto"): allocations called from them are
  *                             neither counted nor failed. For libraries that
  *                             do not survive a failed allocation themselves:
  *                             OpenSSL 3.0 goes on after one in its one-time
  *                             initialisation and crashes on a NULL lock later.
+ *
+ *   TALLY_FAIL_READ=N         make the Nth read(2) (through libc's read) fail
+ *                             with EIO: a read error in the middle of an input
  *
  * tests/fault/run.sh runs a command once for every N from 1 to the total a
  * clean run makes, and checks that each run ends cleanly. Every allocation
@@ -36,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 extern void *__libc_malloc(size_t size);
@@ -48,6 +53,21 @@ static unsigned long long count;    /* allocations so far */
 static unsigned long long fail_at;  /* the one to fail; 0: none */
 static int ready;                   /* the environment has been read */
 static const char *spare;           /* TALLY_FAIL_ALLOC_SPARE */
+static int setting_up;              /* the shim's own allocations: not counted */
+static unsigned long long reads;    /* read(2) calls so far */
+static unsigned long long read_fail_at; /* the one to fail; 0: none */
+
+static void init(void)
+{
+    if (ready)
+        return;
+    ready = 1;
+    const char *n = getenv("TALLY_FAIL_ALLOC");
+    fail_at = n ? strtoull(n, NULL, 10) : 0;
+    spare = getenv("TALLY_FAIL_ALLOC_SPARE");
+    n = getenv("TALLY_FAIL_READ");
+    read_fail_at = n ? strtoull(n, NULL, 10) : 0;
+}
 
 static void log_line(const char *what, unsigned long long n, const char *where)
 {
@@ -86,13 +106,8 @@ static int spared(const void *caller)
 /* Count one allocation asked for from `caller`; true when it is the one to fail. */
 static int should_fail(const void *caller)
 {
-    if (!ready) {
-        ready = 1;
-        const char *n = getenv("TALLY_FAIL_ALLOC");
-        fail_at = n ? strtoull(n, NULL, 10) : 0;
-        spare = getenv("TALLY_FAIL_ALLOC_SPARE");
-    }
-    if (spared(caller))
+    init();
+    if (setting_up || spared(caller))
         return 0;
     if (++count != fail_at)
         return 0;
@@ -100,6 +115,14 @@ static int should_fail(const void *caller)
     const char *who = dladdr(caller, &info) && info.dli_fname ? info.dli_fname : "?";
     const char *base = strrchr(who, '/');
     log_line("failed", count, base ? base + 1 : who);
+    if (getenv("TALLY_FAIL_ALLOC_BACKTRACE")) {
+        void *frames[64];
+        static const char what[] = "failmalloc: the failing allocation:\n";
+        if (write(STDERR_FILENO, what, sizeof what - 1) < 0) {
+            /* only a debugging aid */
+        }
+        backtrace_symbols_fd(frames, backtrace(frames, 64), STDERR_FILENO);
+    }
     if (getenv("TALLY_FAIL_ALLOC_TRAP"))
         raise(SIGTRAP);
     errno = ENOMEM;
@@ -151,6 +174,17 @@ int posix_memalign(void **out, size_t align, size_t size)
     return 0;
 }
 
+ssize_t read(int fd, void *buf, size_t n)
+{
+    init();
+    if (read_fail_at && ++reads == read_fail_at) {
+        log_line("failed read", reads, NULL);
+        errno = EIO;
+        return -1;
+    }
+    return syscall(SYS_read, fd, buf, n);
+}
+
 static void crashed(int sig)
 {
     void *frames[64];
@@ -164,7 +198,9 @@ __attribute__((constructor)) static void setup(void)
 {
     if (getenv("TALLY_FAIL_ALLOC_BACKTRACE")) {
         void *warm[1];
+        setting_up = 1;
         backtrace(warm, 1);     /* loads libgcc now, not in the handler */
+        setting_up = 0;
         signal(SIGSEGV, crashed);
         signal(SIGBUS, crashed);
         signal(SIGABRT, crashed);
@@ -174,4 +210,6 @@ __attribute__((constructor)) static void setup(void)
 __attribute__((destructor)) static void report(void)
 {
     log_line("allocations", count, NULL);
+    if (read_fail_at)
+        log_line("reads", reads, NULL);
 }

@@ -12,10 +12,16 @@
 #   - build: the output directory is byte-for-byte what the previous build left
 #     (no partial output), and no working directory is left beside it.
 # Every STEP-th N (default: about 40 per scenario) also runs under valgrind,
-# which must find no leak and no memory error. Then the I/O failures: a full
-# disk (/dev/full), an output directory that disappears during a build, and
-# an input that cannot be read in the middle of a list.
+# which must find no leak and no memory error. Then read errors: the Nth
+# read(2) fails, for every N, in the middle of an input (see the end). The
+# other I/O failures are golden cases, run by `make check` under every build:
+# fault-io-dev-full (a full disk), fault-io-workdir-disappears (the output
+# directory removed during a build) and fault-io-read-error-mid-list.
 # Prints one line per failure and a summary; exits 1 when anything failed.
+#
+# To look into one failure: FAULT_SCENARIOS=build FAULT_ONLY=N run.sh ... runs
+# only that N and shows its output, with a backtrace if it crashes (see
+# failmalloc.c for TALLY_FAIL_ALLOC_TRAP, to stop in gdb at the allocation).
 set -u
 tally=$1
 shim=$2
@@ -71,6 +77,14 @@ run_one() {
     (cd "$work/in" && TALLY_FAIL_ALLOC=$n TALLY_FAIL_ALLOC_LOG=$out.log LD_PRELOAD=$shim \
         $wrap $cmd > "$out.stdout" 2> "$out.stderr")
     status=$?
+    # After a complete build is swapped in, removing the old contents can fail
+    # too (opendir needs memory): tally says where it left them and the build
+    # stands. That is a clean outcome: the old copy is dropped before comparing.
+    if grep -q 'the old contents of .* are left in' "$out.stderr" 2>/dev/null; then
+        grep -v 'the old contents of .* are left in' "$out.stderr" > "$out.tmp"
+        mv "$out.tmp" "$out.stderr"
+        rm -rf "$work/out-$wk"/.national.tally-*
+    fi
     hit=no
     who=
     if grep -q '^failed' "$out.log" 2>/dev/null; then
@@ -98,6 +112,10 @@ run_one() {
         fail "$scenario N=$n$who: exit $status, and the output directory changed:"
         dir_sum "$work/out-$wk/national" | diff "$work/clean-build.sum" - | sed -n 1,8p
     fi
+    if [ -n "${FAULT_ONLY:-}" ]; then
+        echo "exit $status$who"
+        cat "$out.stdout" "$out.stderr"
+    fi
     rm -f "$out.stdout" "$out.stderr" "$out.log"
 }
 
@@ -117,6 +135,11 @@ for scenario in ${FAULT_SCENARIOS:-validate build}; do
     total=$(sed -n 's/^allocations //p' "$work/count")
     rm -f "$work/count"
     before=$failures
+    if [ -n "${FAULT_ONLY:-}" ]; then
+        export TALLY_FAIL_ALLOC_BACKTRACE=1
+        run_one $scenario "$FAULT_ONLY" 1
+        continue
+    fi
     # Two workers (odd and even N) on a two-core machine.
     for w in 1 2; do
         (
@@ -144,3 +167,61 @@ for scenario in ${FAULT_SCENARIOS:-validate build}; do
     echo "fault: $scenario: $total allocations, each failed in turn; $sampled of them under valgrind;" \
          "$((failures - before)) failures"
 done
+
+# ---- read errors in the middle of an input ----------------------------------------
+# The Nth read(2) fails with EIO (failmalloc.c's TALLY_FAIL_READ), for every N up
+# to the reads a clean run makes, over inputs that take several reads each: an
+# `io` error naming the file and exit 2 (or, for a read that was not of an input,
+# the clean run's result); a build leaves its DIR exactly as it was.
+[ -z "${FAULT_ONLY:-}" ] || exit 0
+unset TALLY_FAIL_ALLOC_SPARE
+head -1 "$root/fixtures/build/kent.csv" > "$work/in/big.csv"
+i=0
+while [ $i -lt 200 ]; do
+    for a in E06000001 E06000002 E06000003 E06000004 E06000005 E06000006 E06000007 E06000008 \
+             E06000009 E06000010 E06000011 E06000012 E06000013 E06000014 E06000015 E06000016 \
+             E06000017 E06000018 E06000019 E06000020 E06000021 E06000022 E06000023 E06000024 \
+             E06000025 E06000026 E06000027 E06000028 E06000029 E06000030; do
+        echo "$a,,$((2000 + i % 10))-10-01,$((2001 + i % 10))-09-30,,uasc,$i,0,0,0,0"
+    done
+    i=$((i + 1))
+done >> "$work/in/big.csv"
+cp "$work/in/big.csv" "$work/in/build/"
+for scenario in validate build; do
+    if [ $scenario = build ]; then
+        cmd="$tally build -q -o OUT/national build"
+    else
+        cmd="$tally validate -q kent.csv big.csv wales.json valid.xml"
+    fi
+    # The clean run, which for a build is also the previous build left in $work/out.
+    rm -rf "$work/out" && mkdir -p "$work/out"
+    (cd "$work/in" && TALLY_FAIL_READ=1000000 TALLY_FAIL_ALLOC_LOG=$work/count LD_PRELOAD=$shim \
+        $(echo "$cmd" | sed "s|OUT|$work/out|") > "$work/clean.out" 2>&1)
+    clean_status=$?
+    [ $scenario = build ] && dir_sum "$work/out/national" > "$work/clean-build.sum"
+    total=$(sed -n 's/^reads //p' "$work/count")
+    rm -f "$work/count"
+    before=$failures
+    n=1
+    while [ "$n" -le "$total" ]; do
+        rm -rf "$work/out-r" && cp -a "$work/out" "$work/out-r"
+        (cd "$work/in" && TALLY_FAIL_READ=$n LD_PRELOAD=$shim \
+            $(echo "$cmd" | sed "s|OUT|$work/out-r|") > "$work/read.out" 2>&1)
+        status=$?
+        if [ $status = 2 ]; then
+            grep -q 'error\[io\]: cannot read.*Input/output error' "$work/read.out" ||
+                fail "$scenario, read $n failing: exit 2 without an io error: $(sed -n 1,3p "$work/read.out")"
+        elif [ $status != $clean_status ] || ! cmp -s "$work/read.out" "$work/clean.out"; then
+            fail "$scenario, read $n failing: exit $status, and not the clean run's result:"
+            sed -n 1,5p "$work/read.out"
+        fi
+        if [ $scenario = build ] && [ "$(dir_sum "$work/out-r/national")" != "$(cat "$work/clean-build.sum")" ]; then
+            fail "$scenario, read $n failing: exit $status, and the output directory changed"
+        fi
+        n=$((n + 1))
+    done
+    echo "fault: $scenario: $total reads, each failed in turn; $((failures - before)) failures"
+done
+
+echo "fault: $failures failures"
+[ $failures -eq 0 ]

@@ -23,7 +23,7 @@
  *
  * Defects, one per defective record, chosen at random: a count that is not a
  * count (12.5, -1, forty, 1,204, true), a count above the maximum, each rule
- * broken, an unknown authority code, a code of the wrong shape, a missing
+ * of severity error broken (a warning rule broken is a valid record's lot), an unknown authority code, a code of the wrong shape, a missing
  * required field, a cohort not in the list, an impossible date, invalid UTF-8,
  * a NUL byte, a ragged CSV row, a stray quote, an unterminated quote (last
  * row of a CSV file), a JSON syntax error (the element becomes one broken
@@ -214,6 +214,8 @@ static void valid_counts(struct rec *r)
     int64_t found = went ? pick((unsigned)went + 1) : 0;
     int64_t not_found = went - found;
     int64_t inc = went ? went + pick((unsigned)(went * 4) + 1) : 0;
+    if (went && chance(3))
+        inc = 100 * went + 1 + pick(10);    /* incidents-plausible: a warning, still accepted */
     int64_t n[5] = {in_care, went, inc, found, not_found};
     for (int i = 0; i < 5; i++) {
         if (chance(4))
@@ -272,13 +274,12 @@ static void add_defect(struct rec *r, char format, bool last_row)
         snprintf(r->v[F_INCIDENTS], sizeof r->v[0], "20");
         snprintf(r->v[F_FOUND], sizeof r->v[0], "6");
         snprintf(r->v[F_NOT_FOUND], sizeof r->v[0], "4");
-        switch (pick(7)) {
+        switch (pick(6)) {      /* the rules of severity error */
         case 0: snprintf(r->v[F_WENT], sizeof r->v[0], "60"); break;          /* went > in_care */
         case 1: snprintf(r->v[F_FOUND], sizeof r->v[0], "11"); break;         /* found > went */
         case 2: snprintf(r->v[F_NOT_FOUND], sizeof r->v[0], "5"); break;      /* sum broken */
         case 3: snprintf(r->v[F_INCIDENTS], sizeof r->v[0], "9"); break;      /* incidents < went */
-        case 4: snprintf(r->v[F_INCIDENTS], sizeof r->v[0], "1001"); break;   /* > 100 x went */
-        case 5:                                                               /* incidents, none went */
+        case 4:                                                               /* incidents, none went */
             snprintf(r->v[F_WENT], sizeof r->v[0], "0");
             snprintf(r->v[F_FOUND], sizeof r->v[0], "0");
             snprintf(r->v[F_NOT_FOUND], sizeof r->v[0], "0");

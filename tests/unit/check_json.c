@@ -170,8 +170,28 @@ START_TEST(test_files_that_are_not_returns)
 {
     struct collected c;
     collect_str("json", "", true, &c);
-    ck_assert_str_eq(c.diags[0], "1:1 error[format] the file is empty: a JSON return needs at "
+    ck_assert_str_eq(c.diags[0], "0:0 error[format] the file is empty: a JSON return needs at "
                      "least one submission");
+    collected_free(&c);
+    /* A blank file: no line either (the property test found 1:1, then a line
+     * past the end). */
+    collect_str("json", "\n\n  ", true, &c);
+    ck_assert_str_eq(c.diags[0], "0:0 error[format] the file is empty: a JSON return needs at "
+                     "least one submission");
+    collected_free(&c);
+    /* Bytes that are not text where a value starts: `encoding`, not json-syntax. */
+    collect("json", "\xff\xfe[\0]\0", 6, true, &c);
+    ck_assert_uint_eq(c.ndiags, 1);
+    ck_assert_str_eq(c.diags[0], "1:1 error[encoding] the file is UTF-16 (byte order mark 0xFFFE "
+                     "at byte offset 0); save it as UTF-8");
+    collected_free(&c);
+    collect("json", "\n\0[]", 4, true, &c);
+    ck_assert_str_eq(c.diags[0], "2:1 error[encoding] NUL byte at byte offset 1; the rest of the "
+                     "file is not read");
+    collected_free(&c);
+    collect_str("json", "  \xc0\xaf[]", true, &c);
+    ck_assert_str_eq(c.diags[0], "1:3 error[encoding] invalid UTF-8 (overlong encoding, byte 0xC0) "
+                     "at byte offset 2; the rest of the file is not read");
     collected_free(&c);
     collect_str("json", " [ ] ", true, &c);
     ck_assert_str_eq(c.diags[0], "1:5 warning[format] the file holds an empty array: no records");
@@ -205,6 +225,15 @@ START_TEST(test_encoding)
     collect_str("json", "[{\"authority_name\": \"A\\u0000B\"}]", false, &c);
     ck_assert_str_eq(c.diags[0], "1:21 error[encoding] authority_name holds a NUL character "
                      "(\\u0000) @/0/authority_name");
+    collected_free(&c);
+    /* The bytes an `encoding` error is about are reported once: the value they
+     * are in is not checked again (it was: a constraint error quoting them). */
+    collect_str("json", "[" SUB("E10000016", "{\"cohort\": \"uasc\xff\", \"in_care\": 5, "
+                "\"went_missing\": 1, \"missing_incidents\": 1, \"found\": 1, \"not_found\": 0}")
+                "]", true, &c);
+    ck_assert_uint_eq(c.ndiags, 1);
+    ck_assert_str_eq(c.diags[0], "1:123 error[encoding] invalid UTF-8 (invalid byte, byte 0xFF) "
+                     "at byte offset 122 @/0");
     collected_free(&c);
 }
 END_TEST
