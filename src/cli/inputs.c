@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "core/grow.h"
 #include "cli/cli.h"
 
 static const char *const input_ext[] = {".csv", ".json", ".ndjson", ".jsonl", ".xml", NULL};
@@ -21,15 +22,9 @@ static bool push_path(struct cli_paths *p, char *path)
 {
     if (!path)
         return false;
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 64;
-        char **v = realloc(p->v, cap * sizeof *v);
-        if (!v) {
-            free(path);
-            return false;
-        }
-        p->v = v;
-        p->cap = cap;
+    if (tally_grow((void **)&p->v, &p->cap, p->n, sizeof *p->v, 64) != TALLY_OK) {
+        free(path);
+        return false;
     }
     p->v[p->n++] = path;
     return true;

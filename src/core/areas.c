@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "core/areas.h"
 #include "core/csvtext.h"
 
@@ -28,14 +29,8 @@ static int add_row(void *ctx, unsigned line, char **fields, const size_t *lens, 
         return TALLY_OK;    /* the header */
     if (n < 2)
         return TALLY_EREGISTRY;
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 16;
-        struct area *l = realloc(a->list, cap * sizeof *l);
-        if (!l)
-            return TALLY_ENOMEM;
-        a->list = l;
-        a->cap = cap;
-    }
+    if (tally_grow((void **)&a->list, &a->cap, a->n, sizeof *a->list, 16) != TALLY_OK)
+        return TALLY_ENOMEM;
     struct area *e = &a->list[a->n];
     e->code = strdup(fields[0]);
     e->name = strdup(fields[1]);

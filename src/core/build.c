@@ -27,6 +27,7 @@
 
 #include <csv.h>
 
+#include "core/grow.h"
 #include "core/arena.h"
 #include "core/areas.h"
 #include "core/emit.h"
@@ -178,14 +179,8 @@ int tally_build_add(struct tally_build *b, const struct tally_record *rec, const
                     struct tally_error *err)
 {
     const struct tally_schema *s = b->schema;
-    if (b->nrecs == b->recs_cap) {
-        size_t cap = b->recs_cap ? b->recs_cap * 2 : 256;
-        struct tally_build_record *r = realloc(b->recs, cap * sizeof *r);
-        if (!r)
-            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-        b->recs = r;
-        b->recs_cap = cap;
-    }
+    if (tally_grow((void **)&b->recs, &b->recs_cap, b->nrecs, sizeof *b->recs, 256) != TALLY_OK)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
     struct tally_build_record *r = &b->recs[b->nrecs];
     *r = (struct tally_build_record){
         .file = b->nfiles - 1,
@@ -575,15 +570,9 @@ static void prev_row(int c, void *ctx)
     struct tally_build *b = pl->b;
     (void)c;
     if (pl->row++ > 0 && pl->is_authority && pl->cur.area_code && pl->cur.cohort) {
-        if (b->nprev == b->prev_cap) {
-            size_t cap = b->prev_cap ? b->prev_cap * 2 : 256;
-            struct previous_row *p = realloc(b->prev, cap * sizeof *p);
-            if (!p) {
-                pl->nomem = true;
-                return;
-            }
-            b->prev = p;
-            b->prev_cap = cap;
+        if (tally_grow((void **)&b->prev, &b->prev_cap, b->nprev, sizeof *b->prev, 256) != TALLY_OK) {
+            pl->nomem = true;
+            return;
         }
         b->prev[b->nprev++] = pl->cur;
     }
@@ -670,14 +659,8 @@ static char *format_ratio(struct tally_build *b, const struct sum *num, const st
 
 static struct tally_dataset_row *new_row(struct tally_build *b)
 {
-    if (b->nrows == b->rows_cap) {
-        size_t cap = b->rows_cap ? b->rows_cap * 2 : 256;
-        struct tally_dataset_row *r = realloc(b->rows, cap * sizeof *r);
-        if (!r)
-            return NULL;
-        b->rows = r;
-        b->rows_cap = cap;
-    }
+    if (tally_grow((void **)&b->rows, &b->rows_cap, b->nrows, sizeof *b->rows, 256) != TALLY_OK)
+        return NULL;
     struct tally_dataset_row *row = &b->rows[b->nrows];
     *row = (struct tally_dataset_row){0};
     row->measures = tally_arena_alloc(&b->arena, (b->nmeasures + 1) * sizeof *row->measures);

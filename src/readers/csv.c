@@ -26,6 +26,7 @@
 
 #include <csv.h>
 
+#include "core/grow.h"
 #include "core/arena.h"
 #include "core/emit.h"
 #include "core/utf8.h"
@@ -112,15 +113,9 @@ static void on_field(void *data, size_t len, void *ctx)
         cr->extra_loc = cr->field_loc;
     if (n >= limit)
         return;     /* counted, not kept: the row is ragged or too wide */
-    if (cr->ncells == cr->cells_cap) {
-        size_t cap = cr->cells_cap ? cr->cells_cap * 2 : 16;
-        struct cell *c = realloc(cr->cells, cap * sizeof *c);
-        if (!c) {
-            cr->fatal = true;
-            return;
-        }
-        cr->cells = c;
-        cr->cells_cap = cap;
+    if (tally_grow((void **)&cr->cells, &cr->cells_cap, cr->ncells, sizeof *cr->cells, 16) != TALLY_OK) {
+        cr->fatal = true;
+        return;
     }
     char *text = tally_arena_strndup(&cr->arena, data ? data : "", data ? len : 0);
     if (!text) {

@@ -30,6 +30,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/grow.h"
 #include "core/arena.h"
 #include "core/emit.h"
 #include "core/utf8.h"
@@ -257,14 +258,8 @@ static size_t string_end(const struct walker *w, size_t i)
 static int walk(struct walker *w, const cJSON *node, const struct tally_loc *key)
 {
     skip_ws(w);
-    if (w->n == w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 64;
-        struct node_pos *m = realloc(w->map, cap * sizeof *m);
-        if (!m)
-            return TALLY_ENOMEM;
-        w->map = m;
-        w->cap = cap;
-    }
+    if (tally_grow((void **)&w->map, &w->cap, w->n, sizeof *w->map, 64) != TALLY_OK)
+        return TALLY_ENOMEM;
     struct node_pos *np = &w->map[w->n++];
     *np = (struct node_pos){.node = node, .loc = w->loc, .off = w->i};
     if (key)

@@ -71,6 +71,7 @@
 #include <libxml/xmlreader.h>
 #include <libxml/xmlschemas.h>
 
+#include "core/grow.h"
 #include "core/arena.h"
 #include "core/emit.h"
 #include "core/utf8.h"
@@ -387,15 +388,9 @@ static void copy_message(char *dst, size_t size, const char *msg)
 
 static struct pending *pend_push(struct xml_reader *xr)
 {
-    if (xr->npend == xr->pend_cap) {
-        size_t cap = xr->pend_cap ? xr->pend_cap * 2 : 8;
-        struct pending *p = realloc(xr->pend, cap * sizeof *p);
-        if (!p) {
-            xr->oom = true;
-            return NULL;
-        }
-        xr->pend = p;
-        xr->pend_cap = cap;
+    if (tally_grow((void **)&xr->pend, &xr->pend_cap, xr->npend, sizeof *xr->pend, 8) != TALLY_OK) {
+        xr->oom = true;
+        return NULL;
     }
     struct pending *p = &xr->pend[xr->npend++];
     memset(p, 0, sizeof *p);

@@ -35,6 +35,7 @@
 
 #include <openssl/evp.h>
 
+#include "core/grow.h"
 #include "core/htmlout.h"
 #include "report/reports.h"
 #include "tally/build.h"
@@ -256,14 +257,8 @@ static size_t seen_index(struct seen_set *set, const char *text)
     for (size_t i = 0; i < set->n; i++)
         if (same_text(set->v[i].text, text))
             return set->last = i;
-    if (set->n == set->cap) {
-        size_t cap = set->cap ? set->cap * 2 : 16;
-        struct seen *v = realloc(set->v, cap * sizeof *v);
-        if (!v)
-            return SIZE_MAX;
-        set->v = v;
-        set->cap = cap;
-    }
+    if (tally_grow((void **)&set->v, &set->cap, set->n, sizeof *set->v, 16) != TALLY_OK)
+        return SIZE_MAX;
     char *copy = NULL;
     if (text && !(copy = strdup(text)))
         return SIZE_MAX;

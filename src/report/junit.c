@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "core/utf8.h"
 #include "report/reports.h"
 
@@ -116,14 +117,8 @@ static void location(FILE *o, const struct tally_diag *d)
 static int junit_diag(struct tally_report *tr, const struct tally_diag *d)
 {
     struct junit_report *r = (struct junit_report *)tr;
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 256;
-        struct entry *e = realloc(r->entries, cap * sizeof *e);
-        if (!e)
-            return TALLY_ENOMEM;
-        r->entries = e;
-        r->cap = cap;
-    }
+    if (tally_grow((void **)&r->entries, &r->cap, r->n, sizeof *r->entries, 256) != TALLY_OK)
+        return TALLY_ENOMEM;
     size_t file = name_index(r, d->file);
     if (file == SIZE_MAX)
         return TALLY_ENOMEM;
