@@ -133,6 +133,19 @@ static bool is_attribute(const struct tally_path *p, size_t i)
  * containers as consecutive fields need them. Attributes of containers go in
  * their start tags.
  */
+/* "</name>" on its own line, at an indent level. */
+static int close_container(struct xml_writer *w, size_t level, const char *name)
+{
+    int rc = indent(w, level);
+    if (rc == TALLY_OK)
+        rc = puts_(w, "</");
+    if (rc == TALLY_OK)
+        rc = puts_(w, name);
+    if (rc == TALLY_OK)
+        rc = puts_(w, ">\n");
+    return rc;
+}
+
 static int write_scope(struct xml_writer *w, const struct tally_record *rec, bool in_record,
                        size_t level)
 {
@@ -154,13 +167,7 @@ static int write_scope(struct xml_writer *w, const struct tally_record *rec, boo
             same++;
         while (rc == TALLY_OK && nopen > same) {
             nopen--;
-            rc = indent(w, level + 1 + nopen);
-            if (rc == TALLY_OK)
-                rc = puts_(w, "</");
-            if (rc == TALLY_OK)
-                rc = puts_(w, open->segs[nopen]);
-            if (rc == TALLY_OK)
-                rc = puts_(w, ">\n");
+            rc = close_container(w, level + 1 + nopen, open->segs[nopen]);
         }
         for (; rc == TALLY_OK && nopen < want; nopen++) {
             rc = indent(w, level + 1 + nopen);
@@ -215,13 +222,7 @@ static int write_scope(struct xml_writer *w, const struct tally_record *rec, boo
     }
     while (rc == TALLY_OK && nopen > 0) {
         nopen--;
-        rc = indent(w, level + 1 + nopen);
-        if (rc == TALLY_OK)
-            rc = puts_(w, "</");
-        if (rc == TALLY_OK)
-            rc = puts_(w, open->segs[nopen]);
-        if (rc == TALLY_OK)
-            rc = puts_(w, ">\n");
+        rc = close_container(w, level + 1 + nopen, open->segs[nopen]);
     }
     return rc;
 }
