@@ -747,23 +747,33 @@ static enum etype parse_primary(struct parser *p)
     }
 }
 
-/* unary := '-' unary | primary */
-static enum etype parse_unary(struct parser *p)
+/*
+ * A prefix operator: sym operand, where the operand is this rule again or
+ * `next` (one nesting level each, so the depth limit holds), of type `want`.
+ */
+static enum etype parse_prefix(struct parser *p, enum tok tok, enum etype (*next)(struct parser *),
+                               enum etype want, enum opcode op, const char *sym)
 {
-    if (p->tok.kind != TK_MINUS)
-        return parse_primary(p);
+    if (p->tok.kind != tok)
+        return next(p);
     size_t at = p->tok.start;
     if (!enter(p, at) || !advance(p))
         return T_ERR;
-    enum etype t = parse_unary(p);
+    enum etype t = parse_prefix(p, tok, next, want, op, sym);
     p->nest--;
     if (t == T_ERR)
         return T_ERR;
-    if (t != T_INT) {
-        fail_at(p, at, "cannot apply \"-\" to %s", type_names[t]);
+    if (t != want) {
+        fail_at(p, at, "cannot apply \"%s\" to %s", sym, type_names[t]);
         return T_ERR;
     }
-    return emit(p, OP_NEG, at) ? T_INT : T_ERR;
+    return emit(p, op, at) ? want : T_ERR;
+}
+
+/* unary := '-' unary | primary */
+static enum etype parse_unary(struct parser *p)
+{
+    return parse_prefix(p, TK_MINUS, parse_primary, T_INT, OP_NEG, "-");
 }
 
 /*
@@ -873,20 +883,7 @@ static enum etype parse_cmp(struct parser *p)
 /* not := 'not' not | cmp */
 static enum etype parse_not(struct parser *p)
 {
-    if (p->tok.kind != TK_NOT)
-        return parse_cmp(p);
-    size_t at = p->tok.start;
-    if (!enter(p, at) || !advance(p))
-        return T_ERR;
-    enum etype t = parse_not(p);
-    p->nest--;
-    if (t == T_ERR)
-        return T_ERR;
-    if (t != T_BOOL) {
-        fail_at(p, at, "cannot apply \"not\" to %s", type_names[t]);
-        return T_ERR;
-    }
-    return emit(p, OP_NOT, at) ? T_BOOL : T_ERR;
+    return parse_prefix(p, TK_NOT, parse_cmp, T_BOOL, OP_NOT, "not");
 }
 
 /* One left-associative boolean level: operand (op operand)*. */
