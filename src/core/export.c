@@ -150,29 +150,42 @@ static cJSON *object_schema(void)
 static void require(cJSON *obj, const char *name)
 {
     cJSON *req = cJSON_GetObjectItemCaseSensitive(obj, "required");
+    if (!req)
+        return;     /* not an object schema (out of memory, or paths that clash) */
     for (cJSON *r = req->child; r; r = r->next)
-        if (strcmp(r->valuestring, name) == 0)
+        if (r->valuestring && strcmp(r->valuestring, name) == 0)
             return;
     cJSON_AddItemToArray(req, cJSON_CreateString(name));
 }
 
-/* Place field f at its path under obj, creating the objects on the way. */
+/* Place field f at its path under obj, creating the objects on the way. A
+ * path that runs through another field's value (paths that clash) is left
+ * out rather than guessed at. */
 static void place(cJSON *obj, const struct tally_field_def *f)
 {
     const struct tally_path *p = &f->json;
     for (size_t i = 0; i + 1 < p->nsegs; i++) {
         cJSON *props = cJSON_GetObjectItemCaseSensitive(obj, "properties");
+        if (!props)
+            return;
         cJSON *next = cJSON_GetObjectItemCaseSensitive(props, p->segs[i]);
         if (!next) {
             next = object_schema();
-            cJSON_AddItemToObject(props, p->segs[i], next);
+            if (!next || !cJSON_AddItemToObject(props, p->segs[i], next)) {
+                cJSON_Delete(next);
+                return;
+            }
         }
         if (f->required)
             require(obj, p->segs[i]);
         obj = next;
     }
-    cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(obj, "properties"),
-                          p->segs[p->nsegs - 1], value_schema(f));
+    cJSON *props = cJSON_GetObjectItemCaseSensitive(obj, "properties");
+    cJSON *v = props ? value_schema(f) : NULL;
+    if (!v || !cJSON_AddItemToObject(props, p->segs[p->nsegs - 1], v)) {
+        cJSON_Delete(v);
+        return;
+    }
     if (f->required)
         require(obj, p->segs[p->nsegs - 1]);
 }

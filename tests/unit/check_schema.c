@@ -135,6 +135,24 @@ START_TEST(test_extra_rule_from_file)
 }
 END_TEST
 
+START_TEST(test_export_with_clashing_paths)
+{
+    /* Found by fuzz_schema: "x" a value and "x.y" under it. The export leaves
+     * the clashing field out instead of crashing. */
+    static const char text[] = "{\"fields\": [{\"name\":\"a\",\"json\":\"x\"},"
+                               "{\"name\":\"b\",\"json\":\"x.y\",\"constraints\":{\"required\":true}}]}";
+    struct tally_error err;
+    struct tally_schema *s = tally_schema_load(text, strlen(text), &err);
+    ck_assert_ptr_nonnull(s);
+    FILE *out = tmpfile();
+    ck_assert_int_eq(tally_schema_export_json_schema(s, out, &err), TALLY_OK);
+    ck_assert_int_eq(tally_schema_export_table_schema(s, out, &err), TALLY_OK);
+    ck_assert_int_gt(ftell(out), 0);
+    fclose(out);
+    tally_schema_free(s);
+}
+END_TEST
+
 Suite *schema_suite(void)
 {
     Suite *s = suite_create("schema");
@@ -142,6 +160,7 @@ Suite *schema_suite(void)
     tcase_add_test(tc, test_default_schema);
     tcase_add_test(tc, test_broken_schemas);
     tcase_add_test(tc, test_extra_rule_from_file);
+    tcase_add_test(tc, test_export_with_clashing_paths);
     suite_add_tcase(s, tc);
     return s;
 }
