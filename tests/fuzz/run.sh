@@ -28,7 +28,9 @@ for t in "$@"; do
         fi
     fi
     echo "fuzz: $t for ${seconds}s"
-    if $bin -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
+    # A fixed seed (FUZZ_SEED, default 1): CI explores the same inputs as the run
+    # that checked a change, so a red build means a real regression, not luck.
+    if $bin -seed="${FUZZ_SEED:-1}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
             -print_final_stats=1 -artifact_prefix=build/fuzz/artifacts/$t/ \
             build/fuzz/corpus/$t tests/fuzz/corpus/$t > build/fuzz/$t.log 2>&1; then
         grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' build/fuzz/$t.log |
