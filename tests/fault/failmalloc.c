@@ -11,7 +11,8 @@
  *   TALLY_FAIL_ALLOC_LOG=F    append one line to F: "failed N LIBRARY" (who
  *                             asked) when the failure happened, and
  *                             "allocations N" (the total) when the process
- *                             exits normally
+ *                             exits normally (and "reads N" with
+ *                             TALLY_FAIL_READ)
  *   TALLY_FAIL_ALLOC_TRAP=1   raise SIGTRAP at the failing allocation, so
  *                             that gdb shows who asked for it
  *   TALLY_FAIL_ALLOC_BACKTRACE=1  print a raw backtrace (for addr2line) on
@@ -20,16 +21,15 @@
  *   TALLY_FAIL_ALLOC_SPARE=L  a comma-separated list of library names (e.g.
  *                             "libcrypto"): allocations called from them are
  *                             neither counted nor failed. For libraries that
- *                             do not survive a failed allocation themselves:
- *                             OpenSSL 3.0 goes on after one in its one-time
- *                             initialisation and crashes on a NULL lock later.
- *
+ *                             do not survive a failed allocation themselves
+ *                             (see run.sh).
  *   TALLY_FAIL_READ=N         make the Nth read(2) (through libc's read) fail
  *                             with EIO: a read error in the middle of an input
  *
  * tests/fault/run.sh runs a command once for every N from 1 to the total a
  * clean run makes, and checks that each run ends cleanly. Every allocation
- * goes through glibc's own __libc_* functions; nothing here allocates.
+ * goes through glibc's own __libc_* functions; nothing here allocates (the
+ * backtrace option loads libgcc once, at start, uncounted).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
