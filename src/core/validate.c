@@ -55,8 +55,9 @@ struct tally_validator {
     struct last_match *last_match; /* per field */
     struct key_entry *keys;     /* dense, in order of first sight */
     size_t nkeys, keys_cap;
-    uint32_t *slots;            /* open addressing: index into keys + 1, 0 = free */
-    size_t nslots;              /* a power of two */
+    uint32_t *slots;            /* open addressing, 0 = free; see slot_tag() */
+    size_t nslots;              /* a power of two: 2^slot_bits */
+    unsigned slot_bits;
     bool nomem;                 /* a check ran out of memory (regexec): the record's
                                    tally_validator_check fails with TALLY_ENOMEM */
 };
@@ -502,6 +503,23 @@ static void hash_fields(const struct tally_schema *s, const struct tally_record 
     *values = hash_pieces(rec, NULL, s->nfields, s->role[TALLY_ROLE_SUBMITTED], 0x6c79llu).lo;
 }
 
+/*
+ * A slot holds, in its low slot_bits bits, the index into keys plus one, and
+ * in the bits above, a tag taken from the key's hash.  The index fits: there
+ * are fewer keys than slots.  A probe reads an entry only when the tag
+ * matches, so a miss rarely leaves the slot array: at a million keys the
+ * 11-bit tag spares all but one probe in 2048 a cache miss into keys.
+ */
+static uint32_t slot_tag(struct tally_hash128 key, unsigned bits)
+{
+    return (uint32_t)(key.hi >> 32) << bits;
+}
+
+static uint32_t slot_index_mask(unsigned bits)
+{
+    return ((uint32_t)1 << bits) - 1;
+}
+
 /* Room for one more key: the dense array by a quarter, the slots by double. */
 static int grow_keys(struct tally_validator *v)
 {
@@ -515,9 +533,10 @@ static int grow_keys(struct tally_validator *v)
     }
     if ((v->nkeys + 1) * 4 <= v->nslots * 3)
         return TALLY_OK;
-    size_t n = v->nslots ? v->nslots * 2 : 2048;
-    if (n > UINT32_MAX)
+    unsigned bits = v->nslots ? v->slot_bits + 1 : 11;
+    if (bits > 31)
         return TALLY_ENOMEM;
+    size_t n = (size_t)1 << bits;
     uint32_t *slots = calloc(n, sizeof *slots);
     if (!slots)
         return TALLY_ENOMEM;
@@ -525,11 +544,12 @@ static int grow_keys(struct tally_validator *v)
         size_t j = v->keys[i].key.lo & (n - 1);
         while (slots[j])
             j = (j + 1) & (n - 1);
-        slots[j] = (uint32_t)i + 1;
+        slots[j] = slot_tag(v->keys[i].key, bits) | (uint32_t)(i + 1);
     }
     free(v->slots);
     v->slots = slots;
     v->nslots = n;
+    v->slot_bits = bits;
     return TALLY_OK;
 }
 
@@ -567,16 +587,19 @@ static int check_key(struct tally_validator *v, struct tally_record *rec)
     if (sub)
         cur.submitted = sub->number;
 
-    size_t j = cur.key.lo & (v->nslots - 1);
-    while (v->slots[j] && (v->keys[v->slots[j] - 1].key.lo != cur.key.lo ||
-                           v->keys[v->slots[j] - 1].key.hi != cur.key.hi))
-        j = (j + 1) & (v->nslots - 1);
-    if (!v->slots[j]) {
-        v->keys[v->nkeys] = cur;
-        v->slots[j] = (uint32_t)++v->nkeys;
-        return TALLY_OK;
+    uint32_t tag = slot_tag(cur.key, v->slot_bits), mask = slot_index_mask(v->slot_bits);
+    struct key_entry *e = NULL;
+    for (size_t j = cur.key.lo & (v->nslots - 1);; j = (j + 1) & (v->nslots - 1)) {
+        uint32_t slot = v->slots[j];
+        if (!slot) {
+            v->keys[v->nkeys] = cur;
+            v->slots[j] = tag | (uint32_t)++v->nkeys;
+            return TALLY_OK;
+        }
+        e = &v->keys[(slot & mask) - 1];
+        if ((slot & ~mask) == tag && e->key.lo == cur.key.lo && e->key.hi == cur.key.hi)
+            break;
     }
-    struct key_entry *e = &v->keys[v->slots[j] - 1];
 
     char key[256], seen[64], here[64];
     describe_key(s, rec, key, sizeof key);
