@@ -72,7 +72,8 @@ struct json_reader {
     size_t text_len;
     struct tally_loc text_loc;      /* where it starts */
     char prefix[32];                /* JSON Pointer prefix: "/3" in an array, "" else */
-    cJSON *root;
+    cJSON *root;                    /* its tree, allocated in `tree` */
+    struct tally_arena tree;
     struct node_pos *map;           /* sorted by node address */
     size_t nmap;
     const cJSON *records;           /* the "cohorts" array, or NULL for a flat record */
@@ -110,16 +111,15 @@ static void diag(struct json_reader *jr, const struct tally_loc *loc, const char
 /* Move loc over n bytes of text. */
 static void advance(struct tally_loc *loc, const char *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c == '\n') {
-            loc->line++;
-            loc->column = 1;
-        } else if ((c & 0xC0) != 0x80) {
-            loc->column++;
-        }
-    }
+    const char *end = p + n, *nl;
     loc->offset += n;
+    while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
+        loc->line++;
+        loc->column = 1;
+        p = nl + 1;
+    }
+    for (; p < end; p++)    /* a column is a character: skip UTF-8 continuation bytes */
+        loc->column += ((unsigned char)*p & 0xC0) != 0x80;
 }
 
 /* ---- finding an element's extent ------------------------------------------ */
@@ -141,6 +141,20 @@ enum extent {
  * EXTENT_TOO_BIG and EXTENT_ENCODING the scan still runs to the value's end,
  * so that reading can go on after it; *len is then the bytes to skip.
  */
+/* Bytes the extent scanner must look at: structure, quotes, escapes, line
+ * ends, NUL and non-ASCII. */
+static const bool extent_byte[256] = {
+    [0] = true, ['\n'] = true, ['"'] = true, ['\\'] = true,
+    ['{'] = true, ['}'] = true, ['['] = true, [']'] = true,
+#define X8(n) [n] = true, [n + 1] = true, [n + 2] = true, [n + 3] = true, \
+              [n + 4] = true, [n + 5] = true, [n + 6] = true, [n + 7] = true
+#define X64(n) X8(n), X8(n + 8), X8(n + 16), X8(n + 24), X8(n + 32), X8(n + 40), X8(n + 48), \
+               X8(n + 56)
+    X64(0x80), X64(0xC0)
+#undef X64
+#undef X8
+};
+
 static enum extent find_extent(struct json_reader *jr, size_t *len, size_t *bad, const char **why,
                                struct tally_error *err)
 {
@@ -165,7 +179,15 @@ static enum extent find_extent(struct json_reader *jr, size_t *len, size_t *bad,
                 return EXTENT_FAIL;
             continue;
         }
-        unsigned char c = in->buf[in->pos + i];
+        /* Most bytes matter to no one here: skip them in one tight loop. */
+        const unsigned char *b = in->buf + in->pos;
+        size_t avail = in->len - in->pos;
+        if (!escape)
+            while (i < avail && !extent_byte[b[i]])
+                i++;
+        if (i == avail)
+            continue;
+        unsigned char c = b[i];
         if (c >= 0x80) {
             const char *w = NULL;
             int n = tally_utf8_seq(in->buf + in->pos + i, in->len - in->pos - i, &w);
@@ -217,6 +239,41 @@ static enum extent find_extent(struct json_reader *jr, size_t *len, size_t *bad,
         if (i > TALLY_MAX_ELEMENT_BYTES && result == EXTENT_OK)
             result = EXTENT_TOO_BIG;
     }
+}
+
+/* ---- JSON Pointers ------------------------------------------------------------
+ * Built for every field of every record, so without printf. */
+
+/* Append the string s to the one of length o in buf, cutting at size. */
+static size_t append(char *buf, size_t size, size_t o, const char *s)
+{
+    size_t n = strlen(s);
+    if (o + 1 >= size)
+        return o;
+    if (n > size - 1 - o)
+        n = size - 1 - o;
+    memcpy(buf + o, s, n);
+    buf[o + n] = '\0';
+    return o + n;
+}
+
+/* Append "/" and the decimal index i. */
+static size_t append_index(char *buf, size_t size, size_t o, uint64_t i)
+{
+    char digits[24], *d = digits + sizeof digits;
+    *--d = '\0';
+    do
+        *--d = (char)('0' + i % 10);
+    while (i /= 10);
+    *--d = '/';
+    return append(buf, size, o, d);
+}
+
+/* ptr = parent "/" key. */
+static void member_pointer(char *ptr, size_t size, const char *parent, const char *key)
+{
+    size_t o = append(ptr, size, 0, parent);
+    append(ptr, size, append(ptr, size, o, "/"), key);
 }
 
 /* ---- positions of the parsed element's nodes ------------------------------- */
@@ -313,7 +370,7 @@ static const struct node_pos *find_pos(const struct json_reader *jr, const cJSON
 
 static void drop_element(struct json_reader *jr)
 {
-    cJSON_Delete(jr->root);
+    tally_arena_reset(&jr->tree);
     jr->root = NULL;
     free(jr->map);
     jr->map = NULL;
@@ -348,12 +405,15 @@ static bool known_key(const struct tally_schema *s, const char *const *prefix, s
     return false;
 }
 
-/* Is m's key used by an earlier member of obj? Reports it when it is. */
-static bool repeated_key(struct json_reader *jr, const cJSON *obj, const cJSON *m, const char *ptr)
+/* Is m's key used by an earlier member of obj (at pointer)? Reports it when it is. */
+static bool repeated_key(struct json_reader *jr, const cJSON *obj, const cJSON *m,
+                         const char *pointer)
 {
     for (const cJSON *e = obj->child; e != m; e = e->next)
         if (strcmp(e->string, m->string) == 0) {
             const struct node_pos *np = find_pos(jr, m);
+            char ptr[512];
+            member_pointer(ptr, sizeof ptr, pointer, m->string);
             diag(jr, np ? &np->key : NULL, ptr, TALLY_SEV_ERROR, "json-shape",
                  "key \"%s\" appears twice in the same object", m->string);
             return true;
@@ -367,17 +427,18 @@ static void check_keys(struct json_reader *jr, const cJSON *obj, const char **pr
 {
     const struct tally_schema *s = jr->base.cfg.schema;
     for (const cJSON *m = obj->child; m; m = m->next) {
-        const struct node_pos *np = find_pos(jr, m);
         char ptr[512];
-        snprintf(ptr, sizeof ptr, "%s/%s", pointer, m->string);
-        repeated_key(jr, obj, m, ptr);
+        repeated_key(jr, obj, m, pointer);
         if (depth < 8 && known_key(s, prefix, depth, m->string, in_record)) {
             if (cJSON_IsObject(m)) {
                 prefix[depth] = m->string;
+                member_pointer(ptr, sizeof ptr, pointer, m->string);
                 check_keys(jr, m, prefix, depth + 1, in_record, ptr);
             }
             continue;
         }
+        const struct node_pos *np = find_pos(jr, m);
+        member_pointer(ptr, sizeof ptr, pointer, m->string);
         diag(jr, np ? &np->key : NULL, ptr, TALLY_SEV_WARNING, "json-shape",
              "unknown key \"%s\" is ignored", m->string);
     }
@@ -387,12 +448,12 @@ static void check_flat_keys(struct json_reader *jr, const cJSON *obj)
 {
     const struct tally_schema *s = jr->base.cfg.schema;
     for (const cJSON *m = obj->child; m; m = m->next) {
-        char ptr[512];
-        snprintf(ptr, sizeof ptr, "%s/%s", jr->prefix, m->string);
-        if (repeated_key(jr, obj, m, ptr) ||
+        if (repeated_key(jr, obj, m, jr->prefix) ||
             tally_schema_match_column(s, m->string, strlen(m->string)) >= 0)
             continue;
         const struct node_pos *np = find_pos(jr, m);
+        char ptr[512];
+        member_pointer(ptr, sizeof ptr, jr->prefix, m->string);
         diag(jr, np ? &np->key : NULL, ptr, TALLY_SEV_WARNING, "json-shape",
              "unknown key \"%s\" is ignored", m->string);
     }
@@ -416,19 +477,41 @@ static void syntax_error(struct json_reader *jr, size_t at)
 }
 
 /*
- * cJSON returns NULL for a syntax error and for a failed allocation alike.
- * Its allocator hook (process-wide: cJSON has no other kind) notes the second,
- * so that running out of memory is TALLY_ENOMEM, not a `json-syntax` error in
- * a valid file. Installed by open_common.
+ * cJSON's allocator hooks (process-wide: cJSON has no other kind), installed
+ * by open_common. While a reader parses an element, cjson_arena is its tree
+ * arena: the element's nodes and strings are bump-allocated there, freeing is
+ * a no-op, and the whole tree goes at once when the element is dropped. At
+ * any other time (the schema loader, say) they are plain malloc and free.
+ *
+ * cJSON returns NULL for a syntax error and for a failed allocation alike;
+ * the hook notes the second, so that running out of memory is TALLY_ENOMEM,
+ * not a `json-syntax` error in a valid file.
  */
+static struct tally_arena *cjson_arena;
 static bool cjson_nomem;
 
 static void *cjson_malloc(size_t size)
 {
-    void *p = malloc(size);
+    void *p = cjson_arena ? tally_arena_alloc(cjson_arena, size) : malloc(size);
     if (!p)
         cjson_nomem = true;
     return p;
+}
+
+static void cjson_free(void *p)
+{
+    if (!cjson_arena)
+        free(p);
+}
+
+static cJSON *parse_in_arena(struct tally_arena *arena, const char *text, size_t len,
+                             const char **end)
+{
+    cjson_nomem = false;
+    cjson_arena = arena;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, end, false);
+    cjson_arena = NULL;
+    return root;
 }
 
 /*
@@ -441,8 +524,7 @@ static int take_element(struct json_reader *jr)
     const struct tally_schema *s = jr->base.cfg.schema;
     size_t len = jr->text_len;
     const char *end = NULL;
-    cjson_nomem = false;
-    jr->root = cJSON_ParseWithLengthOpts(jr->text, len, &end, false);
+    jr->root = parse_in_arena(&jr->tree, jr->text, len, &end);
     if (!jr->root && cjson_nomem)
         return TALLY_ENOMEM;
     if (!jr->root) {
@@ -502,7 +584,7 @@ static int take_element(struct json_reader *jr)
 static const cJSON *follow(struct json_reader *jr, const cJSON *obj, const struct tally_path *p,
                            const char *base, char *ptr, size_t ptrsize)
 {
-    size_t o = (size_t)snprintf(ptr, ptrsize, "%s", base);
+    size_t o = append(ptr, ptrsize, 0, base);
     for (size_t i = 0; i < p->nsegs; i++) {
         if (!cJSON_IsObject(obj)) {
             if (obj && i > 0) {
@@ -513,8 +595,7 @@ static const cJSON *follow(struct json_reader *jr, const cJSON *obj, const struc
             return NULL;
         }
         obj = cJSON_GetObjectItemCaseSensitive(obj, p->segs[i]);
-        if (o < ptrsize)
-            o += (size_t)snprintf(ptr + o, ptrsize - o, "/%s", p->segs[i]);
+        o = append(ptr, ptrsize, append(ptr, ptrsize, o, "/"), p->segs[i]);
         if (!obj)
             return NULL;
     }
@@ -648,7 +729,7 @@ static int make_flat(struct json_reader *jr)
         if (f < 0 || jr->fields[f].path)
             continue;   /* unknown (warned), or a repeat (an error already) */
         char ptr[512];
-        snprintf(ptr, sizeof ptr, "%s/%s", jr->prefix, m->string);
+        member_pointer(ptr, sizeof ptr, jr->prefix, m->string);
         if (set_field(jr, (size_t)f, m, ptr) != TALLY_OK)
             return TALLY_ENOMEM;
     }
@@ -660,7 +741,8 @@ static int make_nested(struct json_reader *jr)
     const struct tally_schema *s = jr->base.cfg.schema;
     const cJSON *item = jr->next_record;
     char base[128], ptr[512];
-    snprintf(base, sizeof base, "%s/%s/%zu", jr->prefix, s->json_records, jr->record_index);
+    member_pointer(base, sizeof base, jr->prefix, s->json_records);
+    append_index(base, sizeof base, strlen(base), jr->record_index);
     jr->next_record = item->next;
     jr->record_index++;
     if (start_record(jr, item, base) != TALLY_OK)
@@ -840,7 +922,7 @@ static void begin_element(struct json_reader *jr, size_t len, struct tally_loc s
     jr->element_errors = 0;
     jr->taint = NULL;
     if (jr->top_array)
-        snprintf(jr->prefix, sizeof jr->prefix, "/%llu", (unsigned long long)jr->index);
+        append_index(jr->prefix, sizeof jr->prefix, 0, jr->index);
     else
         jr->prefix[0] = '\0';
     jr->index++;
@@ -994,7 +1076,7 @@ static int json_next(struct tally_reader *r, struct tally_record **out, struct t
 static int open_common(struct tally_reader **out, struct tally_input *in,
                        const struct tally_reader_config *cfg, struct tally_error *err, bool ndjson)
 {
-    static cJSON_Hooks hooks = {cjson_malloc, free};
+    static cJSON_Hooks hooks = {cjson_malloc, cjson_free};
     cJSON_InitHooks(&hooks);
     struct json_reader *jr = calloc(1, sizeof *jr);
     if (!jr || !(jr->fields = calloc(cfg->schema->nfields, sizeof *jr->fields))) {
@@ -1031,8 +1113,8 @@ static void json_close(struct tally_reader *r)
     struct json_reader *jr = (struct json_reader *)r;
     if (!jr)
         return;
-    cJSON_Delete(jr->root);
     free(jr->map);
+    tally_arena_fini(&jr->tree);
     tally_arena_fini(&jr->arena);
     free(jr->fields);
     free(jr);
