@@ -70,6 +70,7 @@ struct json_reader {
     bool have_element;
     const char *text;               /* its bytes, in the input buffer */
     size_t text_len;
+    bool text_plain;                /* ASCII on one line: a byte is a column */
     struct tally_loc text_loc;      /* where it starts */
     char prefix[32];                /* JSON Pointer prefix: "/3" in an array, "" else */
     cJSON *root;                    /* its tree, allocated in `tree` */
@@ -113,13 +114,35 @@ static void advance(struct tally_loc *loc, const char *p, size_t n)
 {
     const char *end = p + n, *nl;
     loc->offset += n;
-    while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
-        loc->line++;
-        loc->column = 1;
-        p = nl + 1;
+    if (n > 64)     /* long spans: to the last line end with memchr */
+        while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
+            loc->line++;
+            loc->column = 1;
+            p = nl + 1;
+        }
+    for (; p < end; p++) {
+        if (*p == '\n') {
+            loc->line++;
+            loc->column = 1;
+        } else {    /* a column is a character: skip UTF-8 continuation bytes */
+            loc->column += ((unsigned char)*p & 0xC0) != 0x80;
+        }
     }
-    for (; p < end; p++)    /* a column is a character: skip UTF-8 continuation bytes */
-        loc->column += ((unsigned char)*p & 0xC0) != 0x80;
+}
+
+/* strcmp(a, b) == 0, cheaper when the first bytes differ, as names here mostly do. */
+static bool same_name(const char *a, const char *b)
+{
+    return a[0] == b[0] && strcmp(a, b) == 0;
+}
+
+/* The member of obj named name, or NULL (cJSON_GetObjectItemCaseSensitive). */
+static const cJSON *member_named(const cJSON *obj, const char *name)
+{
+    for (const cJSON *m = obj->child; m; m = m->next)
+        if (m->string && same_name(m->string, name))
+            return m;
+    return NULL;
 }
 
 /* ---- finding an element's extent ------------------------------------------ */
@@ -164,6 +187,7 @@ static enum extent find_extent(struct json_reader *jr, size_t *len, size_t *bad,
     bool in_string = false, escape = false;
     enum extent result = EXTENT_OK;
     *bad = 0;
+    jr->text_plain = true;
     for (;;) {
         if (in->pos + i >= in->len) {
             if (in->eof)
@@ -188,6 +212,8 @@ static enum extent find_extent(struct json_reader *jr, size_t *len, size_t *bad,
         if (i == avail)
             continue;
         unsigned char c = b[i];
+        if (c >= 0x80 || c == '\n')
+            jr->text_plain = false;
         if (c >= 0x80) {
             const char *w = NULL;
             int n = tally_utf8_seq(in->buf + in->pos + i, in->len - in->pos - i, &w);
@@ -280,6 +306,7 @@ static void member_pointer(char *ptr, size_t size, const char *parent, const cha
 
 struct walker {
     const char *text;
+    bool plain;                     /* see json_reader.text_plain */
     size_t len, i;
     struct tally_loc loc;
     struct node_pos *map;
@@ -290,7 +317,12 @@ static void walk_to(struct walker *w, size_t target)
 {
     if (target > w->len)
         target = w->len;
-    advance(&w->loc, w->text + w->i, target - w->i);
+    if (w->plain) {
+        w->loc.column += target - w->i;
+        w->loc.offset += target - w->i;
+    } else {
+        advance(&w->loc, w->text + w->i, target - w->i);
+    }
     w->i = target;
 }
 
@@ -380,7 +412,12 @@ static void drop_element(struct json_reader *jr)
     jr->have_element = false;
     if (jr->text_len) {
         struct tally_input *in = jr->base.in;
-        advance(&jr->pos, (const char *)in->buf + in->pos, jr->text_len);
+        if (jr->text_plain) {
+            jr->pos.column += jr->text_len;
+            jr->pos.offset += jr->text_len;
+        } else {
+            advance(&jr->pos, (const char *)in->buf + in->pos, jr->text_len);
+        }
         in->pos += jr->text_len;
         jr->text_len = 0;
     }
@@ -390,16 +427,16 @@ static void drop_element(struct json_reader *jr)
 static bool known_key(const struct tally_schema *s, const char *const *prefix, size_t depth,
                       const char *key, bool in_record)
 {
-    if (!in_record && depth == 0 && s->json_records && strcmp(key, s->json_records) == 0)
+    if (!in_record && depth == 0 && s->json_records && same_name(key, s->json_records))
         return true;
     for (size_t f = 0; f < s->nfields; f++) {
         const struct tally_path *p = &s->fields[f].json;
         if (p->in_record != in_record || p->nsegs <= depth)
             continue;
         size_t d = 0;
-        while (d < depth && strcmp(p->segs[d], prefix[d]) == 0)
+        while (d < depth && same_name(p->segs[d], prefix[d]))
             d++;
-        if (d == depth && strcmp(p->segs[depth], key) == 0)
+        if (d == depth && same_name(p->segs[depth], key))
             return true;
     }
     return false;
@@ -410,7 +447,7 @@ static bool repeated_key(struct json_reader *jr, const cJSON *obj, const cJSON *
                          const char *pointer)
 {
     for (const cJSON *e = obj->child; e != m; e = e->next)
-        if (strcmp(e->string, m->string) == 0) {
+        if (same_name(e->string, m->string)) {
             const struct node_pos *np = find_pos(jr, m);
             char ptr[512];
             member_pointer(ptr, sizeof ptr, pointer, m->string);
@@ -533,7 +570,7 @@ static int take_element(struct json_reader *jr)
         jr->broken_code = "json-syntax";
         return TALLY_OK;
     }
-    struct walker w = {.text = jr->text, .len = len, .loc = jr->text_loc};
+    struct walker w = {.text = jr->text, .plain = jr->text_plain, .len = len, .loc = jr->text_loc};
     if (walk(&w, jr->root, NULL) != TALLY_OK) {
         free(w.map);
         return TALLY_ENOMEM;
@@ -594,7 +631,7 @@ static const cJSON *follow(struct json_reader *jr, const cJSON *obj, const struc
             }
             return NULL;
         }
-        obj = cJSON_GetObjectItemCaseSensitive(obj, p->segs[i]);
+        obj = member_named(obj, p->segs[i]);
         o = append(ptr, ptrsize, append(ptr, ptrsize, o, "/"), p->segs[i]);
         if (!obj)
             return NULL;
