@@ -304,6 +304,20 @@ static void member_pointer(char *ptr, size_t size, const char *parent, const cha
 
 /* ---- positions of the parsed element's nodes ------------------------------- */
 
+static const bool json_space[256] = {[' '] = true, ['\t'] = true, ['\n'] = true, ['\r'] = true};
+
+/* Bytes of a number or a literal (true, false, null) token. */
+static const bool json_word[256] = {
+    ['+'] = true, ['-'] = true, ['.'] = true, ['E'] = true,
+    ['0'] = true, ['1'] = true, ['2'] = true, ['3'] = true, ['4'] = true,
+    ['5'] = true, ['6'] = true, ['7'] = true, ['8'] = true, ['9'] = true,
+    ['a'] = true, ['b'] = true, ['c'] = true, ['d'] = true, ['e'] = true, ['f'] = true,
+    ['g'] = true, ['h'] = true, ['i'] = true, ['j'] = true, ['k'] = true, ['l'] = true,
+    ['m'] = true, ['n'] = true, ['o'] = true, ['p'] = true, ['q'] = true, ['r'] = true,
+    ['s'] = true, ['t'] = true, ['u'] = true, ['v'] = true, ['w'] = true, ['x'] = true,
+    ['y'] = true, ['z'] = true,
+};
+
 struct walker {
     const char *text;
     bool plain;                     /* see json_reader.text_plain */
@@ -329,10 +343,10 @@ static void walk_to(struct walker *w, size_t target)
 static void skip_ws(struct walker *w)
 {
     size_t i = w->i;
-    while (i < w->len && (w->text[i] == ' ' || w->text[i] == '\t' || w->text[i] == '\n' ||
-                          w->text[i] == '\r'))
+    while (i < w->len && json_space[(unsigned char)w->text[i]])
         i++;
-    walk_to(w, i);
+    if (i != w->i)
+        walk_to(w, i);
 }
 
 static size_t string_end(const struct walker *w, size_t i)
@@ -377,8 +391,7 @@ static int walk(struct walker *w, const cJSON *node, const struct tally_loc *key
         walk_to(w, string_end(w, w->i));
     } else {
         size_t i = w->i;
-        while (i < w->len && (strchr("+-.eE", w->text[i]) || (w->text[i] >= '0' && w->text[i] <= '9') ||
-                              (w->text[i] >= 'a' && w->text[i] <= 'z')))
+        while (i < w->len && json_word[(unsigned char)w->text[i]])
             i++;
         walk_to(w, i);
     }
@@ -575,7 +588,13 @@ static int take_element(struct json_reader *jr)
         free(w.map);
         return TALLY_ENOMEM;
     }
-    qsort(w.map, w.n, sizeof *w.map, by_node);
+    /* cJSON allocates nodes in the order walk visits them, so in an arena
+     * block the map is sorted already. */
+    size_t k = 1;
+    while (k < w.n && w.map[k - 1].node < w.map[k].node)
+        k++;
+    if (k < w.n)
+        qsort(w.map, w.n, sizeof *w.map, by_node);
     jr->map = w.map;
     jr->nmap = w.n;
 
