@@ -15,8 +15,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "core/jsonout.h"
 #include "writers/writers.h"
+
+/*
+ * Where each field goes is the same for every record, so it is worked out
+ * once, at open, into a plan: the members of the submission object and of a
+ * record object, in pre-order. A member is a field's value or an object whose
+ * members follow it, up to `end`.
+ */
+struct member {
+    char *key;              /* the member's name as JSON, then ": " (and "{" for an object) */
+    int field;              /* the field written here, or -1 for an object */
+    size_t end;             /* an object: one past its last member */
+};
+
+struct plan {
+    struct member *m;
+    size_t n, cap;
+};
 
 struct json_writer {
     struct tally_writer base;
@@ -25,6 +43,7 @@ struct json_writer {
     uint64_t submissions;
     char *last;             /* the open submission's key: its fields' texts */
     size_t last_len;
+    struct plan plan[2];    /* json: the members of a submission [0] and of a record [1] */
 };
 
 static void write_value(FILE *out, const struct tally_field *f)
@@ -43,14 +62,33 @@ static bool present(const struct tally_field *f)
     return tally_field_output(f, &n) != NULL;
 }
 
+static int plan_push(struct plan *pl, const char *name, int field)
+{
+    if (tally_grow((void **)&pl->m, &pl->cap, pl->n, sizeof *pl->m, 8) != TALLY_OK)
+        return TALLY_ENOMEM;
+    char *key = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&key, &len);
+    if (!f)
+        return TALLY_ENOMEM;
+    tally_json_cstring(f, name);
+    fputs(field < 0 ? ": {" : ": ", f);
+    if (fclose(f) != 0) {
+        free(key);
+        return TALLY_ENOMEM;
+    }
+    pl->m[pl->n] = (struct member){.key = key, .field = field, .end = pl->n + 1};
+    pl->n++;
+    return TALLY_OK;
+}
+
 /*
- * Write the fields picked by `pick` (submission-level or record-level) as
+ * Plan the fields picked by in_record (submission-level or record-level) as
  * members of an object, nesting by their path segments from `depth` on.
- * Only fields whose segments [0, depth) equal prefix's are written.
+ * Only fields whose segments [0, depth) equal prefix's are planned here.
  */
-static void write_members(FILE *out, const struct tally_schema *s, const struct tally_record *rec,
-                          bool in_record, const struct tally_path *prefix, size_t depth,
-                          bool *first)
+static int plan_members(struct plan *pl, const struct tally_schema *s, bool in_record,
+                        const struct tally_path *prefix, size_t depth)
 {
     for (size_t i = 0; i < s->nfields; i++) {
         const struct tally_path *p = &s->fields[i].json;
@@ -74,36 +112,56 @@ static void write_members(FILE *out, const struct tally_schema *s, const struct 
         }
         if (seen)
             continue;
-        if (p->nsegs == depth + 1) {
-            if (!present(&rec->fields[i]))
-                continue;
+        bool leaf = p->nsegs == depth + 1;
+        if (plan_push(pl, p->segs[depth], leaf ? (int)i : -1) != TALLY_OK)
+            return TALLY_ENOMEM;
+        if (leaf)
+            continue;
+        size_t self = pl->n - 1;
+        if (plan_members(pl, s, in_record, p, depth + 1) != TALLY_OK)
+            return TALLY_ENOMEM;
+        pl->m[self].end = pl->n;
+    }
+    return TALLY_OK;
+}
+
+static void plan_free(struct plan *pl)
+{
+    for (size_t k = 0; k < pl->n; k++)
+        free(pl->m[k].key);
+    free(pl->m);
+}
+
+/* Is a field among members [from, to) present in rec? */
+static bool any_present(const struct member *m, size_t from, size_t to,
+                        const struct tally_record *rec)
+{
+    for (size_t k = from; k < to; k++)
+        if (m[k].field >= 0 && present(&rec->fields[m[k].field]))
+            return true;
+    return false;
+}
+
+/* Write members [from, to) of a plan; an object only when something in it is present. */
+static void write_members(FILE *out, const struct member *m, size_t from, size_t to,
+                          const struct tally_record *rec, bool *first)
+{
+    for (size_t k = from; k < to;) {
+        const struct member *e = &m[k];
+        bool leaf = e->field >= 0;
+        if (leaf ? present(&rec->fields[e->field]) : any_present(m, k + 1, e->end, rec)) {
             fputs(*first ? "" : ", ", out);
             *first = false;
-            tally_json_cstring(out, p->segs[depth]);
-            fputs(": ", out);
-            write_value(out, &rec->fields[i]);
-        } else {
-            /* An object: written only if some field inside it is present. */
-            bool any = false;
-            for (size_t j = i; j < s->nfields && !any; j++) {
-                const struct tally_path *q = &s->fields[j].json;
-                if (!q->segs || q->in_record != in_record || q->nsegs <= depth + 1)
-                    continue;
-                bool same = true;
-                for (size_t d = 0; d <= depth && same; d++)
-                    same = strcmp(q->segs[d], p->segs[d]) == 0;
-                any = same && present(&rec->fields[j]);
+            fputs(e->key, out);
+            if (leaf) {
+                write_value(out, &rec->fields[e->field]);
+            } else {
+                bool inner = true;
+                write_members(out, m, k + 1, e->end, rec, &inner);
+                fputs("}", out);
             }
-            if (!any)
-                continue;
-            fputs(*first ? "" : ", ", out);
-            *first = false;
-            tally_json_cstring(out, p->segs[depth]);
-            fputs(": {", out);
-            bool inner = true;
-            write_members(out, s, rec, in_record, p, depth + 1, &inner);
-            fputs("}", out);
         }
+        k = leaf ? k + 1 : e->end;
     }
 }
 
@@ -137,6 +195,8 @@ static int submission_key(struct json_writer *w, const struct tally_record *rec,
     return TALLY_OK;
 }
 
+static void json_close(struct tally_writer *tw);
+
 static int json_open(struct tally_writer **out, FILE *fp, const struct tally_schema *schema,
                      struct tally_error *err)
 {
@@ -146,6 +206,12 @@ static int json_open(struct tally_writer **out, FILE *fp, const struct tally_sch
     w->base.ops = &tally_json_writer;
     w->base.out = fp;
     w->base.schema = schema;
+    static const struct tally_path none = {0};
+    if (plan_members(&w->plan[0], schema, false, &none, 0) != TALLY_OK ||
+        plan_members(&w->plan[1], schema, true, &none, 0) != TALLY_OK) {
+        json_close(&w->base);
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    }
     fputs("[", fp);
     *out = &w->base;
     return TALLY_OK;
@@ -208,8 +274,7 @@ static int json_write(struct tally_writer *tw, const struct tally_record *rec,
         key = NULL;
         /* The submission-level members, each on its own line. */
         bool first = true;
-        static const struct tally_path none = {0};
-        write_members(out, s, rec, false, &none, 0, &first);
+        write_members(out, w->plan[0].m, 0, w->plan[0].n, rec, &first);
         fputs(first ? "" : ",\n    ", out);
         tally_json_cstring(out, s->json_records ? s->json_records : "records");
         fputs(": [\n      {", out);
@@ -219,8 +284,7 @@ static int json_write(struct tally_writer *tw, const struct tally_record *rec,
     }
     free(key);
     bool first = true;
-    static const struct tally_path none = {0};
-    write_members(out, s, rec, true, &none, 0, &first);
+    write_members(out, w->plan[1].m, 0, w->plan[1].n, rec, &first);
     fputs("}", out);
     return write_error(tw, err);
 }
@@ -238,6 +302,8 @@ static void json_close(struct tally_writer *tw)
     struct json_writer *w = (struct json_writer *)tw;
     if (w) {
         free(w->last);
+        plan_free(&w->plan[0]);
+        plan_free(&w->plan[1]);
         free(w);
     }
 }
