@@ -26,7 +26,7 @@ struct tally_input {
     size_t len;             /* bytes held in buf */
     uint64_t base;          /* file offset of buf[0] */
     bool eof;               /* the last fill read nothing more */
-    void *sha256;           /* running SHA-256 of every byte read (EVP_MD_CTX *) */
+    void *sha256;           /* running SHA-256 of every byte read (nettle's sha256_ctx) */
 };
 
 /*

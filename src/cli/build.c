@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 
 #include "cli/cli.h"
 #include "tally/build.h"
@@ -162,20 +162,19 @@ static bool swap_in(const char *tmp, const char *dir)
 static bool sha256_file(const char *path, char hex[65], uint64_t *bytes)
 {
     FILE *f = fopen(path, "rb");
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    bool ok = f && ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
+    struct sha256_ctx ctx;
+    unsigned char buf[65536], md[SHA256_DIGEST_SIZE];
     size_t n;
+    sha256_init(&ctx);
     *bytes = 0;
-    while (ok && (n = fread(buf, 1, sizeof buf, f)) > 0) {
-        ok = EVP_DigestUpdate(ctx, buf, n);
+    while (f && (n = fread(buf, 1, sizeof buf, f)) > 0) {
+        sha256_update(&ctx, n, buf);
         *bytes += n;
     }
-    unsigned len = 0;
-    ok = ok && !ferror(f) && EVP_DigestFinal_ex(ctx, md, &len);
-    for (unsigned i = 0; ok && i < len; i++)
+    bool ok = f && !ferror(f);
+    sha256_digest(&ctx, sizeof md, md);
+    for (unsigned i = 0; ok && i < sizeof md; i++)
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    EVP_MD_CTX_free(ctx);
     if (f)
         fclose(f);
     return ok;

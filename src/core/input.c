@@ -9,8 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 
 #include "tally/input.h"
 
@@ -34,15 +33,11 @@ int tally_input_open(struct tally_input *in, const char *path, struct tally_erro
     in->cap = 2 * TALLY_INPUT_CHUNK;
     in->buf = malloc(in->cap);
     in->name = strdup(in->close_fd ? path : "<stdin>");
-    /* OpenSSL initialises itself on first use, and when an allocation fails
-     * there it carries on with a NULL lock and crashes later: ask first. */
-    if (!OPENSSL_init_crypto(0, NULL)) {
-        tally_input_close(in);
-        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-    }
-    EVP_MD_CTX *sha = EVP_MD_CTX_new();
+    struct sha256_ctx *sha = malloc(sizeof *sha);
     in->sha256 = sha;
-    if (!in->buf || !in->name || !sha || !EVP_DigestInit_ex(sha, EVP_sha256(), NULL)) {
+    if (sha)
+        sha256_init(sha);
+    if (!in->buf || !in->name || !sha) {
         tally_input_close(in);
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
     }
@@ -73,8 +68,8 @@ int tally_input_fill(struct tally_input *in, struct tally_error *err)
             return tally_error_set(err, TALLY_EIO, "cannot read \"%s\": %s", in->name, strerror(errno));
         if (n == 0)
             in->eof = true;
-        else if (!EVP_DigestUpdate(in->sha256, in->buf + in->len, (size_t)n))
-            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        else
+            sha256_update(in->sha256, (size_t)n, in->buf + in->len);
         in->len += (size_t)n;
         return TALLY_OK;
     }
@@ -98,11 +93,9 @@ int tally_input_sha256(struct tally_input *in, char hex[65], struct tally_error 
         if (rc)
             return rc;
     }
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    if (!EVP_DigestFinal_ex(in->sha256, md, &n))
-        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-    for (unsigned i = 0; i < n && i < 32; i++)
+    unsigned char md[SHA256_DIGEST_SIZE];
+    sha256_digest(in->sha256, sizeof md, md);
+    for (unsigned i = 0; i < sizeof md; i++)
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
     hex[64] = '\0';
     return TALLY_OK;
@@ -110,7 +103,7 @@ int tally_input_sha256(struct tally_input *in, char hex[65], struct tally_error 
 
 void tally_input_close(struct tally_input *in)
 {
-    EVP_MD_CTX_free(in->sha256);
+    free(in->sha256);
     if (in->close_fd && in->fd >= 0)
         close(in->fd);
     free(in->buf);

@@ -33,7 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include <nettle/base64.h>
+#include <nettle/sha2.h>
 
 #include "core/grow.h"
 #include "core/htmlout.h"
@@ -382,14 +383,15 @@ static void put_path(FILE *o, const char *s)
 /* 'sha256-BASE64' of text, for the Content-Security-Policy. */
 static void put_csp_hash(FILE *o, const char *text)
 {
-    unsigned char md[EVP_MAX_MD_SIZE], b64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
-    unsigned len = 0;
-    if (!EVP_Digest(text, strlen(text), md, &len, EVP_sha256(), NULL)) {
-        fputs("'unsafe-inline'", o);    /* no hash: any inline one, still nothing from outside */
-        return;
-    }
-    EVP_EncodeBlock(b64, md, (int)len);
-    fprintf(o, "'sha256-%s'", (const char *)b64);
+    struct sha256_ctx ctx;
+    uint8_t md[SHA256_DIGEST_SIZE];
+    char b64[BASE64_ENCODE_RAW_LENGTH(SHA256_DIGEST_SIZE) + 1];
+    sha256_init(&ctx);
+    sha256_update(&ctx, strlen(text), (const uint8_t *)text);
+    sha256_digest(&ctx, sizeof md, md);
+    base64_encode_raw(b64, sizeof md, md);
+    b64[sizeof b64 - 1] = '\0';
+    fprintf(o, "'sha256-%s'", b64);
 }
 
 /* ---- the report interface -------------------------------------------------------- */

@@ -19,7 +19,7 @@
  *                             standard error at the failing allocation, and
  *                             on SIGSEGV, SIGBUS or SIGABRT
  *   TALLY_FAIL_ALLOC_SPARE=L  a comma-separated list of library names (e.g.
- *                             "libcrypto"): allocations called from them are
+ *                             "libxml2"): allocations called from them are
  *                             neither counted nor failed. For libraries that
  *                             do not survive a failed allocation themselves
  *                             (see run.sh).
