@@ -202,15 +202,16 @@ function commas(x,   s) {
     while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]([^0-9]|$)/, ",&", s)
     return s
 }
-# The key index of validate and convert (src/core/validate.c): 40-byte entries in a
-# dense array (1024, then grown by a quarter, realloc) and 4-byte slots (2048,
-# doubled while more than 3/4 full; the old slots live while the new fill).
-function keyindex(n,   cap, slots) {
-    cap = 1024
-    while (cap < n) cap = int(cap + cap / 4)
+# The key index of validate and convert (src/core/validate.c): 36-byte entries in a
+# dense array (realloc'd by a quarter: only the n entries written are resident)
+# and 4-byte slots (2048, doubled while more than 3/4 full). The peak is the
+# larger of the end state and the moment of the last doubling, when the old
+# slots still live beside the new.
+function keyindex(n,   slots, m) {
     slots = 2048
     while (n * 4 > slots * 3) slots *= 2
-    return cap * 40 + (slots > 2048 ? 1.5 : 1) * slots * 4
+    m = int(slots / 2 * 3 / 4)
+    return (n * 36 + slots * 4 > m * 36 + slots * 6) ? n * 36 + slots * 4 : m * 36 + slots * 6
 }
 function indexed(id) { return id ~ /^(validate|convert)/ }
 function rss_mb(s, id) { return rss[s, id] * 1024 / 1e6 }
@@ -236,7 +237,7 @@ END {
     printf "- **× peer** = the peer'"'"'s median ÷ tally'"'"'s (above 1: tally is faster). "
     printf "**%% of floor** = the floor'"'"'s median ÷ tally'"'"'s: tally'"'"'s throughput as a share of "
     printf "the parse-only floor'"'"'s. RSS in brackets: without validate'"'"'s primary-key index "
-    printf "(40 bytes a key in a dense array grown by a quarter, plus 4-byte slots at most 3/4 full).\n"
+    printf "(36 bytes a key in a dense array, plus 4-byte slots at most 3/4 full).\n"
     for (k = 1; k <= nsizes; k++) {
         s = sizes[k]
         printf "\n## %s records\n\n", commas(s)

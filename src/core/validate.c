@@ -13,11 +13,13 @@
  *   6. keys        repeats of a primary key within the file (duplicate,
  *                  superseded, conflict), among records without errors
  *
- * The key index holds, per distinct key, a 128-bit hash of the key, a 64-bit
- * hash of the record's other values, its submitted time and where it was
- * seen: 40 bytes in a dense array grown by a quarter, plus a 4-byte slot in a
- * hash table at most three-quarters full — under 64 bytes a key at any
- * moment, whatever the record's size.
+ * The key index holds, per distinct key, 96 bits of a hash of the key, a
+ * 64-bit hash of the record's other values, its submitted time and where it
+ * was seen: 36 bytes in a dense array grown by a quarter, plus a 4-byte slot
+ * in a hash table at most three-quarters full — under 64 bytes a key at any
+ * moment, whatever the record's size. (Two of a million different keys share
+ * 96 bits of hash with odds of about 1 in 10^17; and such a pair would show
+ * as a conflict or supersession naming both records, not vanish.)
  */
 #include <regex.h>
 #include <stdio.h>
@@ -32,13 +34,29 @@
 
 #define NO_SUBMITTED INT64_MIN
 
-struct key_entry {              /* 40 bytes */
-    struct tally_hash128 key;   /* hash of the primary key */
-    uint64_t values;            /* hash of every other field but `submitted` */
-    int64_t submitted;          /* seconds, or NO_SUBMITTED */
+struct key_entry {              /* 36 bytes: 32-bit words, so no padding */
+    uint32_t key[3];            /* the key's hash: its low 64 bits, then its top 32 */
+    uint32_t values[2];         /* hash of every other field but `submitted` */
+    uint32_t submitted[2];      /* seconds, or NO_SUBMITTED (see get_i64) */
     uint32_t record;            /* 1-based record index in the file (saturates) */
     uint32_t line;              /* where that record starts, 0 if unknown */
 };
+
+static void put_i64(uint32_t w[2], int64_t v)
+{
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    w[0] = (uint32_t)u;
+    w[1] = (uint32_t)(u >> 32);
+}
+
+static int64_t get_i64(const uint32_t w[2])
+{
+    uint64_t u = (uint64_t)w[1] << 32 | w[0];
+    int64_t v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
 
 /* The last text a field's pattern matched (a cache; len 0: none). */
 struct last_match {
@@ -510,9 +528,9 @@ static void hash_fields(const struct tally_schema *s, const struct tally_record 
  * matches, so a miss rarely leaves the slot array: at a million keys the
  * 11-bit tag spares all but one probe in 2048 a cache miss into keys.
  */
-static uint32_t slot_tag(struct tally_hash128 key, unsigned bits)
+static uint32_t slot_tag(const struct key_entry *e, unsigned bits)
 {
-    return (uint32_t)(key.hi >> 32) << bits;
+    return e->key[2] << bits;
 }
 
 static uint32_t slot_index_mask(unsigned bits)
@@ -541,10 +559,10 @@ static int grow_keys(struct tally_validator *v)
     if (!slots)
         return TALLY_ENOMEM;
     for (size_t i = 0; i < v->nkeys; i++) {
-        size_t j = v->keys[i].key.lo & (n - 1);
+        size_t j = v->keys[i].key[0] & (n - 1);
         while (slots[j])
             j = (j + 1) & (n - 1);
-        slots[j] = slot_tag(v->keys[i].key, bits) | (uint32_t)(i + 1);
+        slots[j] = slot_tag(&v->keys[i], bits) | (uint32_t)(i + 1);
     }
     free(v->slots);
     v->slots = slots;
@@ -581,15 +599,22 @@ static int check_key(struct tally_validator *v, struct tally_record *rec)
     if (grow_keys(v) != TALLY_OK)
         return TALLY_ENOMEM;
     struct key_entry cur = {.record = rec->index > UINT32_MAX ? UINT32_MAX : (uint32_t)rec->index,
-                            .line = rec->loc.line, .submitted = NO_SUBMITTED};
-    hash_fields(s, rec, &cur.key, &cur.values);
+                            .line = rec->loc.line};
+    struct tally_hash128 hash;
+    uint64_t values;
+    hash_fields(s, rec, &hash, &values);
+    cur.key[0] = (uint32_t)hash.lo;
+    cur.key[1] = (uint32_t)(hash.lo >> 32);
+    cur.key[2] = (uint32_t)(hash.hi >> 32);
+    cur.values[0] = (uint32_t)values;
+    cur.values[1] = (uint32_t)(values >> 32);
     const struct tally_value *sub = role_value(v, rec, TALLY_ROLE_SUBMITTED);
-    if (sub)
-        cur.submitted = sub->number;
+    int64_t submitted = sub ? sub->number : NO_SUBMITTED;
+    put_i64(cur.submitted, submitted);
 
-    uint32_t tag = slot_tag(cur.key, v->slot_bits), mask = slot_index_mask(v->slot_bits);
+    uint32_t tag = slot_tag(&cur, v->slot_bits), mask = slot_index_mask(v->slot_bits);
     struct key_entry *e = NULL;
-    for (size_t j = cur.key.lo & (v->nslots - 1);; j = (j + 1) & (v->nslots - 1)) {
+    for (size_t j = cur.key[0] & (v->nslots - 1);; j = (j + 1) & (v->nslots - 1)) {
         uint32_t slot = v->slots[j];
         if (!slot) {
             v->keys[v->nkeys] = cur;
@@ -597,7 +622,7 @@ static int check_key(struct tally_validator *v, struct tally_record *rec)
             return TALLY_OK;
         }
         e = &v->keys[(slot & mask) - 1];
-        if ((slot & ~mask) == tag && e->key.lo == cur.key.lo && e->key.hi == cur.key.hi)
+        if ((slot & ~mask) == tag && memcmp(e->key, cur.key, sizeof cur.key) == 0)
             break;
     }
 
@@ -605,13 +630,14 @@ static int check_key(struct tally_validator *v, struct tally_record *rec)
     describe_key(s, rec, key, sizeof key);
     where_seen(e, seen, sizeof seen);
     where_seen(&cur, here, sizeof here);
-    if (e->values == cur.values) {
+    int64_t first_submitted = get_i64(e->submitted);
+    if (memcmp(e->values, cur.values, sizeof cur.values) == 0) {
         tally_emit_record(&v->sink, rec, TALLY_SEV_INFO, TALLY_CODE_DUPLICATE,
                           "the record for %s repeats %s with the same values; it is kept once",
                           key, seen);
-    } else if (e->submitted != NO_SUBMITTED && cur.submitted != NO_SUBMITTED &&
-               e->submitted != cur.submitted) {
-        if (cur.submitted > e->submitted) {
+    } else if (first_submitted != NO_SUBMITTED && submitted != NO_SUBMITTED &&
+               first_submitted != submitted) {
+        if (submitted > first_submitted) {
             /* A CSV record starts at column 1; elsewhere the line says enough. */
             struct tally_loc loc = {.line = e->line,
                                     .column = e->line && rec->path_kind == TALLY_PATH_NONE};
