@@ -136,7 +136,8 @@ static bool is_missing(const struct tally_schema *s, const char *text, size_t le
     if (len == 0 && s->nmissing && s->missing_values[0][0] == '\0')
         return true;    /* the usual missing value: empty */
     for (size_t i = 0; i < s->nmissing; i++)
-        if (strlen(s->missing_values[i]) == len && memcmp(s->missing_values[i], text, len) == 0)
+        if (s->missing_values[i][0] == (len ? text[0] : '\0') &&
+            strlen(s->missing_values[i]) == len && memcmp(s->missing_values[i], text, len) == 0)
             return true;
     return false;
 }
