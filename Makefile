@@ -1,8 +1,10 @@
 # tally — build, test, install.
 #
 #   make                      build libtally.a and the tally CLI into build/
-#   make check                unit tests (Check), golden CLI tests, and the HTML report
-#                             in headless Chromium (check-html)
+#   make check                unit tests (Check), golden CLI tests (also with every input
+#                             read ahead on a thread), the same output with and without
+#                             reading ahead on large returns, and the HTML report in
+#                             headless Chromium (check-html)
 #   make check SANITIZE=address,undefined
 #                             the same, built with sanitizers into build/san/
 #   make check-valgrind       the unit and golden tests under valgrind
@@ -46,8 +48,8 @@ CSV_LIBS   := $(shell pkg-config --libs libcsv 2>/dev/null || echo -lcsv)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
-CFLAGS   += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -Iinclude -Isrc $(PKG_CFLAGS)
-LDFLAGS  += $(SANFLAGS)
+CFLAGS   += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -pthread -Iinclude -Isrc $(PKG_CFLAGS)
+LDFLAGS  += $(SANFLAGS) -pthread
 LIBS     := $(PKG_LIBS) $(CSV_LIBS) -lm
 
 LIB_SRC  := $(sort $(wildcard src/core/*.c src/readers/*.c src/writers/*.c src/report/*.c))
@@ -61,7 +63,7 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 EMBEDDED := schemas/missing-from-care.schema.json schemas/authorities.csv schemas/areas.csv schemas/aliases.csv \
             schemas/missing-from-care.xsd
 
-.PHONY: all check unit golden check-html check-valgrind check-all demo install clean deps \
+.PHONY: all check unit golden golden-ahead check-ahead check-html check-valgrind check-all demo install clean deps \
         check-fault check-property
 all: $(BUILD)/tally
 
@@ -89,7 +91,7 @@ $(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/libtally.a
 
 $(UNIT_OBJ): CFLAGS += $(CHECK_CFLAGS)
 
-check: unit golden check-html
+check: unit golden golden-ahead check-ahead check-html
 
 unit: $(BUILD)/unit
 	CK_FORK=no $(BUILD)/unit
@@ -97,16 +99,25 @@ unit: $(BUILD)/unit
 golden: $(BUILD)/tally
 	sh tests/golden/run.sh $(BUILD)/tally
 
+# The same cases, each input read ahead on a second thread (src/readers/ahead.c).
+golden-ahead: $(BUILD)/tally
+	TALLY_READ_AHEAD=1 sh tests/golden/run.sh $(BUILD)/tally
+
+# Reading ahead changes nothing: large generated returns, with and without it.
+check-ahead: $(BUILD)/tally $(BUILD)/bench/bin/bench-gen
+	sh tests/ahead/run.sh $(BUILD)/tally $(BUILD)/bench/bin/bench-gen
+
 # The HTML report opened in headless Chromium (fails, not skips, without chromium).
 # Screenshots go to build/artefacts/.
 check-html: $(BUILD)/tally
 	sh tests/html/run.sh $(BUILD)/tally
 
-check-valgrind: $(BUILD)/unit $(BUILD)/tally
+check-valgrind: $(BUILD)/unit $(BUILD)/tally $(BUILD)/bench/bin/bench-gen
 	CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full \
 	    --errors-for-leak-kinds=definite,indirect $(BUILD)/unit
 	TALLY_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
 	    sh tests/golden/run.sh $(BUILD)/tally
+	sh tests/ahead/helgrind.sh $(BUILD)/tally $(BUILD)/bench/bin/bench-gen
 
 # Every test, in every build CI runs. Sub-makes, so each build has its own flags.
 check-all:

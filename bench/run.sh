@@ -204,14 +204,14 @@ function commas(x,   s) {
 }
 # The key index of validate and convert (src/core/validate.c): 36-byte entries in a
 # dense array (realloc'd by a quarter: only the n entries written are resident)
-# and 4-byte slots (2048, doubled while more than 3/4 full). The peak is the
-# larger of the end state and the moment of the last doubling, when the old
+# and 4-byte slots (2048, grown by half while more than 3/4 full). The peak is the
+# larger of the end state and the moment of the last growth, when the old
 # slots still live beside the new.
-function keyindex(n,   slots, m) {
-    slots = 2048
-    while (n * 4 > slots * 3) slots *= 2
-    m = int(slots / 2 * 3 / 4)
-    return (n * 36 + slots * 4 > m * 36 + slots * 6) ? n * 36 + slots * 4 : m * 36 + slots * 6
+function keyindex(n,   slots, old, m) {
+    slots = 2048; old = 0
+    while (n * 4 > slots * 3) { old = slots; slots += int(slots / 2) }
+    m = int(old * 3 / 4)
+    return (n * 36 + slots * 4 > m * 36 + (old + slots) * 4) ? n * 36 + slots * 4 : m * 36 + (old + slots) * 4
 }
 function indexed(id) { return id ~ /^(validate|convert)/ }
 function rss_mb(s, id) { return rss[s, id] * 1024 / 1e6 }

@@ -64,6 +64,21 @@ const struct tally_reader_ops *tally_reader_for_path(const char *path);
 int tally_reader_sniff(struct tally_input *in, const struct tally_reader_ops **ops,
                        struct tally_error *err);
 
+/*
+ * Open the reader `ops` over in, running it on a thread of its own a few
+ * batches of records ahead of the caller (readers/ahead.c). The reader this
+ * returns behaves exactly as ops' would: the same records, the same
+ * diagnostics in the same order between them, the same final status. Until
+ * it is closed, in belongs to it: read its offset with
+ * tally_read_ahead_offset, and hash it after close.
+ */
+int tally_read_ahead_open(struct tally_reader **out, const struct tally_reader_ops *ops,
+                          struct tally_input *in, const struct tally_reader_config *cfg,
+                          struct tally_error *err);
+
+/* Bytes of the input read when the record last returned was handed over. */
+uint64_t tally_read_ahead_offset(const struct tally_reader *r);
+
 /* All readers, NULL-terminated, for --help. */
 const struct tally_reader_ops *const *tally_readers(void);
 

@@ -74,7 +74,7 @@ struct tally_validator {
     struct key_entry *keys;     /* dense, in order of first sight */
     size_t nkeys, keys_cap;
     uint32_t *slots;            /* open addressing, 0 = free; see slot_tag() */
-    size_t nslots;              /* a power of two: 2^slot_bits */
+    size_t nslots;              /* at most 2^slot_bits */
     unsigned slot_bits;
     bool nomem;                 /* a check ran out of memory (regexec): the record's
                                    tally_validator_check fails with TALLY_ENOMEM */
@@ -525,9 +525,13 @@ static void hash_fields(const struct tally_schema *s, const struct tally_record 
 /*
  * A slot holds, in its low slot_bits bits, the index into keys plus one, and
  * in the bits above, a tag taken from the key's hash.  The index fits: there
- * are fewer keys than slots.  A probe reads an entry only when the tag
- * matches, so a miss rarely leaves the slot array: at a million keys the
- * 11-bit tag spares all but one probe in 2048 a cache miss into keys.
+ * are fewer keys than slots, and slot_bits is the width of nslots.  A probe
+ * reads an entry only when the tag matches, so a miss rarely leaves the slot
+ * array: at a million keys the 11-bit tag spares all but one probe in 2048 a
+ * cache miss into keys.
+ *
+ * The table grows by half (not double) so that it stays between 1/2 and 3/4
+ * full; a key's first slot is its hash scaled to nslots (multiply, shift).
  */
 static uint32_t slot_tag(const struct key_entry *e, unsigned bits)
 {
@@ -539,7 +543,12 @@ static uint32_t slot_index_mask(unsigned bits)
     return ((uint32_t)1 << bits) - 1;
 }
 
-/* Room for one more key: the dense array by a quarter, the slots by double. */
+static size_t home_slot(const struct key_entry *e, size_t nslots)
+{
+    return (size_t)(((uint64_t)e->key[0] * nslots) >> 32);
+}
+
+/* Room for one more key: the dense array by a quarter, the slots by half. */
 static int grow_keys(struct tally_validator *v)
 {
     if (v->nkeys == v->keys_cap) {
@@ -552,17 +561,19 @@ static int grow_keys(struct tally_validator *v)
     }
     if ((v->nkeys + 1) * 4 <= v->nslots * 3)
         return TALLY_OK;
-    unsigned bits = v->nslots ? v->slot_bits + 1 : 11;
+    size_t n = v->nslots ? v->nslots + v->nslots / 2 : 2048;
+    unsigned bits = 11;
+    while (((size_t)1 << bits) < n)
+        bits++;
     if (bits > 31)
         return TALLY_ENOMEM;
-    size_t n = (size_t)1 << bits;
     uint32_t *slots = calloc(n, sizeof *slots);
     if (!slots)
         return TALLY_ENOMEM;
     for (size_t i = 0; i < v->nkeys; i++) {
-        size_t j = v->keys[i].key[0] & (n - 1);
+        size_t j = home_slot(&v->keys[i], n);
         while (slots[j])
-            j = (j + 1) & (n - 1);
+            j = j + 1 == n ? 0 : j + 1;
         slots[j] = slot_tag(&v->keys[i], bits) | (uint32_t)(i + 1);
     }
     free(v->slots);
@@ -615,7 +626,7 @@ static int check_key(struct tally_validator *v, struct tally_record *rec)
 
     uint32_t tag = slot_tag(&cur, v->slot_bits), mask = slot_index_mask(v->slot_bits);
     struct key_entry *e = NULL;
-    for (size_t j = cur.key[0] & (v->nslots - 1);; j = (j + 1) & (v->nslots - 1)) {
+    for (size_t j = home_slot(&cur, v->nslots);; j = j + 1 == v->nslots ? 0 : j + 1) {
         uint32_t slot = v->slots[j];
         if (!slot) {
             v->keys[v->nkeys] = cur;

@@ -1,0 +1,26 @@
+#!/bin/sh
+# tests/ahead/helgrind.sh TALLY BENCH_GEN — valgrind's thread checker over
+# reading ahead (src/readers/ahead.c): no data race, no lock misused, in a
+# validate and a convert of every format, and in a convert whose output
+# fails while the reading thread is still busy. Run from the repository root.
+set -u
+tally=$1 gen=$2
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+helgrind="valgrind -q --tool=helgrind --error-exitcode=99"
+failures=0
+for fmt in csv json ndjson xml; do
+    "$gen" -n 3000 --defective "$fmt" > "$dir/in.$fmt" || exit 1
+    for cmd in "validate --no-progress" "convert --no-progress --to $fmt" \
+               "convert --no-progress --to json -o /dev/full"; do
+        # shellcheck disable=SC2086  # cmd is words
+        TALLY_READ_AHEAD=1 $helgrind "$tally" $cmd "$dir/in.$fmt" > /dev/null 2> "$dir/err"
+        if [ "$?" -eq 99 ]; then
+            echo "FAIL helgrind: tally $cmd in.$fmt"
+            grep '^==' "$dir/err" | head -20
+            failures=$((failures + 1))
+        fi
+    done
+done
+[ "$failures" -eq 0 ] || exit 1
+echo "helgrind: 12 runs reading ahead, no thread errors"
