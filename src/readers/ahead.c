@@ -118,27 +118,53 @@ static void capture(void *ctx, const struct tally_diag *d)
     b->ndiags++;
 }
 
-/* A copy of rec in b, valid until the batch is refilled. */
+/* Copy the n bytes of s and a NUL to p; the byte after the NUL. */
+static char *put_str(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p + n + 1;
+}
+
+#define PATH_LENS 64    /* fields whose path lengths copy_record remembers */
+
+/* A copy of rec in b, valid until the batch is refilled: its fields, then
+ * their texts and paths, in one block. */
 static bool copy_record(struct batch *b, struct tally_record *dst, const struct tally_record *rec)
 {
-    *dst = *rec;
-    dst->path = NULL;
-    dst->fields = tally_arena_alloc(&b->arena, rec->nfields * sizeof *rec->fields + 1);
-    b->bytes += rec->nfields * sizeof *rec->fields;
-    if (!dst->fields || !copy_into(b, &dst->path, rec->path))
+    size_t n = rec->nfields, need = n * sizeof *rec->fields, lens[PATH_LENS];
+    size_t rec_path = rec->path ? strlen(rec->path) : 0;
+    need += rec->path ? rec_path + 1 : 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct tally_field *f = &rec->fields[i];
+        size_t len = f->path ? strlen(f->path) : 0;
+        if (i < PATH_LENS)
+            lens[i] = len;
+        need += (f->text ? f->len + 1 : 0) + (f->path ? len + 1 : 0);
+    }
+    char *block = tally_arena_alloc(&b->arena, need + 1);
+    if (!block)
         return false;
-    for (size_t i = 0; i < rec->nfields; i++) {
+    b->bytes += need;
+    *dst = *rec;
+    dst->fields = (struct tally_field *)block;
+    memcpy(dst->fields, rec->fields, n * sizeof *rec->fields);
+    char *p = block + n * sizeof *rec->fields;
+    if (rec->path) {
+        dst->path = p;
+        p = put_str(p, rec->path, rec_path);
+    }
+    for (size_t i = 0; i < n; i++) {
         const struct tally_field *f = &rec->fields[i];
         struct tally_field *g = &dst->fields[i];
-        *g = *f;
-        g->path = NULL;
         if (f->text) {
-            b->bytes += f->len + 1;
-            if (!(g->text = tally_arena_strndup(&b->arena, f->text, f->len)))
-                return false;
+            g->text = p;
+            p = put_str(p, f->text, f->len);
         }
-        if (!copy_into(b, &g->path, f->path))
-            return false;
+        if (f->path) {
+            g->path = p;
+            p = put_str(p, f->path, i < PATH_LENS ? lens[i] : strlen(f->path));
+        }
     }
     return true;
 }
@@ -159,7 +185,7 @@ static bool fill_batch(struct ahead *a)
     for (;;) {
         size_t from = b->ndiags;
         struct tally_record *rec = NULL;
-        struct tally_error err = {0};
+        struct tally_error err;     /* set when rc is a failure; large: not cleared per record */
         int rc = a->inner->ops->next(a->inner, &rec, &err);
         struct item *it = new_item(b, from);
         if ((rc == TALLY_RECORD || rc == TALLY_DONE) &&
@@ -169,7 +195,8 @@ static bool fill_batch(struct ahead *a)
             it->end = true;
             it->diag_to = b->ndiags;
             b->status = rc;
-            b->err = err;
+            if (rc != TALLY_DONE)
+                b->err = err;
             return false;
         }
         it->diag_to = b->ndiags;

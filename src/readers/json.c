@@ -76,7 +76,7 @@ struct json_reader {
     cJSON *root;                    /* its tree, allocated in `tree` */
     struct tally_arena tree;
     struct node_pos *map;           /* sorted by node address */
-    size_t nmap;
+    size_t nmap, map_cap;           /* the map's memory is kept from element to element */
     const cJSON *records;           /* the "cohorts" array, or NULL for a flat record */
     const cJSON *next_record;       /* next element of records to deliver */
     size_t record_index;            /* its index in records */
@@ -271,6 +271,13 @@ static enum extent find_extent(struct json_reader *jr, size_t *len, size_t *bad,
     }
 }
 
+/* cJSON's type tests, inline: they run for every node (cJSON.h documents
+ * the type field; its own cJSON_Is* are calls into the library). */
+static inline bool json_is(const cJSON *n, int type)
+{
+    return n && (n->type & 0xFF) == type;
+}
+
 /* ---- JSON Pointers ------------------------------------------------------------
  * Built for every field of every record, so without printf. */
 
@@ -353,12 +360,21 @@ static void skip_ws(struct walker *w)
         walk_to(w, i);
 }
 
+/* One past the closing quote of the string whose opening quote is at i. */
 static size_t string_end(const struct walker *w, size_t i)
 {
-    for (i++; i < w->len && w->text[i] != '"'; i++)
-        if (w->text[i] == '\\')
-            i++;
-    return i < w->len ? i + 1 : w->len;
+    for (i++; i < w->len;) {
+        const char *q = memchr(w->text + i, '"', w->len - i);
+        if (!q)
+            break;
+        size_t at = (size_t)(q - w->text), backslashes = 0;
+        while (at - backslashes > i && w->text[at - backslashes - 1] == '\\')
+            backslashes++;
+        if (backslashes % 2 == 0)
+            return at + 1;      /* not escaped */
+        i = at + 1;
+    }
+    return w->len;
 }
 
 /* Walk the value at w->i that cJSON parsed as node; record every node. */
@@ -372,17 +388,17 @@ static int walk(struct walker *w, const cJSON *node, const struct tally_loc *key
     if (key)
         np->key = *key;
     size_t self = w->n - 1;
-    if (cJSON_IsObject(node) || cJSON_IsArray(node)) {
+    if (json_is(node, cJSON_Object) || json_is(node, cJSON_Array)) {
         walk_to(w, w->i + 1);
         for (const cJSON *child = node->child; child; child = child->next) {
             skip_ws(w);
             struct tally_loc kloc = w->loc;
-            if (cJSON_IsObject(node)) {
+            if (json_is(node, cJSON_Object)) {
                 walk_to(w, string_end(w, w->i));
                 skip_ws(w);
                 walk_to(w, w->i + 1);      /* ':' */
             }
-            int rc = walk(w, child, cJSON_IsObject(node) ? &kloc : NULL);
+            int rc = walk(w, child, json_is(node, cJSON_Object) ? &kloc : NULL);
             if (rc)
                 return rc;
             skip_ws(w);
@@ -391,7 +407,7 @@ static int walk(struct walker *w, const cJSON *node, const struct tally_loc *key
         }
         skip_ws(w);
         walk_to(w, w->i + 1);
-    } else if (cJSON_IsString(node)) {
+    } else if (json_is(node, cJSON_String)) {
         walk_to(w, string_end(w, w->i));
     } else {
         size_t i = w->i;
@@ -421,8 +437,6 @@ static void drop_element(struct json_reader *jr)
 {
     tally_arena_reset(&jr->tree);
     jr->root = NULL;
-    free(jr->map);
-    jr->map = NULL;
     jr->nmap = 0;
     jr->records = jr->next_record = NULL;
     jr->flat_pending = jr->broken_pending = false;
@@ -484,7 +498,7 @@ static void check_keys(struct json_reader *jr, const cJSON *obj, const char **pr
         char ptr[512];
         repeated_key(jr, obj, m, pointer);
         if (depth < 8 && known_key(s, prefix, depth, m->string, in_record)) {
-            if (cJSON_IsObject(m)) {
+            if (json_is(m, cJSON_Object)) {
                 prefix[depth] = m->string;
                 member_pointer(ptr, sizeof ptr, pointer, m->string);
                 check_keys(jr, m, prefix, depth + 1, in_record, ptr);
@@ -587,11 +601,13 @@ static int take_element(struct json_reader *jr)
         jr->broken_code = "json-syntax";
         return TALLY_OK;
     }
-    struct walker w = {.text = jr->text, .plain = jr->text_plain, .len = len, .loc = jr->text_loc};
-    if (walk(&w, jr->root, NULL) != TALLY_OK) {
-        free(w.map);
+    struct walker w = {.text = jr->text, .plain = jr->text_plain, .len = len, .loc = jr->text_loc,
+                       .map = jr->map, .cap = jr->map_cap};
+    int rc = walk(&w, jr->root, NULL);
+    jr->map = w.map;
+    jr->map_cap = w.cap;
+    if (rc != TALLY_OK)
         return TALLY_ENOMEM;
-    }
     /* cJSON allocates nodes in the order walk visits them, so in an arena
      * block the map is sorted already. */
     size_t k = 1;
@@ -599,13 +615,12 @@ static int take_element(struct json_reader *jr)
         k++;
     if (k < w.n)
         qsort(w.map, w.n, sizeof *w.map, by_node);
-    jr->map = w.map;
     jr->nmap = w.n;
 
-    if (!cJSON_IsObject(jr->root)) {
+    if (!json_is(jr->root, cJSON_Object)) {
         diag(jr, &jr->text_loc, jr->prefix[0] ? jr->prefix : "", TALLY_SEV_ERROR, "json-shape",
              "expected a submission object or a flat record object, found %s",
-             cJSON_IsArray(jr->root) ? "an array" : "a scalar");
+             json_is(jr->root, cJSON_Array) ? "an array" : "a scalar");
         jr->broken_pending = true;
         jr->broken_code = "json-shape";
         return TALLY_OK;
@@ -623,7 +638,7 @@ static int take_element(struct json_reader *jr)
     const struct node_pos *np = find_pos(jr, records);
     char ptr[64];
     snprintf(ptr, sizeof ptr, "%s/%s", jr->prefix, s->json_records);
-    if (!cJSON_IsArray(records) || !records->child) {
+    if (!json_is(records, cJSON_Array) || !records->child) {
         diag(jr, np ? &np->loc : &jr->text_loc, ptr, TALLY_SEV_ERROR, "json-shape",
              "\"%s\" must be a non-empty array of %s objects", s->json_records,
              s->json_records);
@@ -646,7 +661,7 @@ static const cJSON *follow(struct json_reader *jr, const cJSON *obj, const struc
 {
     size_t o = append(ptr, ptrsize, 0, base);
     for (size_t i = 0; i < p->nsegs; i++) {
-        if (!cJSON_IsObject(obj)) {
+        if (!json_is(obj, cJSON_Object)) {
             if (obj && i > 0) {
                 const struct node_pos *np = find_pos(jr, obj);
                 diag(jr, np ? &np->loc : NULL, ptr, TALLY_SEV_ERROR, "json-shape",
@@ -666,12 +681,12 @@ static const cJSON *follow(struct json_reader *jr, const cJSON *obj, const struc
 static const char *json_kind(const cJSON *v)
 {
     if (cJSON_IsBool(v))
-        return cJSON_IsTrue(v) ? "true" : "false";
-    if (cJSON_IsObject(v))
+        return json_is(v, cJSON_True) ? "true" : "false";
+    if (json_is(v, cJSON_Object))
         return "an object";
-    if (cJSON_IsArray(v))
+    if (json_is(v, cJSON_Array))
         return "an array";
-    if (cJSON_IsNumber(v))
+    if (json_is(v, cJSON_Number))
         return "a number";
     return "a string";
 }
@@ -714,11 +729,11 @@ static int set_field(struct json_reader *jr, size_t f, const cJSON *v, const cha
         return TALLY_ENOMEM;
     if (np)
         fld->loc = np->loc;
-    if (cJSON_IsNull(v))
+    if (json_is(v, cJSON_NULL))
         return TALLY_OK;    /* missing */
     const char *text;
     size_t len;
-    if (cJSON_IsString(v)) {
+    if (json_is(v, cJSON_String)) {
         text = v->valuestring;
         len = strlen(text);
         if (jr->taint && np && !clean_text(jr->text + np->off, np->len)) {
@@ -737,7 +752,7 @@ static int set_field(struct json_reader *jr, size_t f, const cJSON *v, const cha
             fld->bad = true;
             len = 0;
         }
-    } else if (np && !cJSON_IsObject(v) && !cJSON_IsArray(v)) {
+    } else if (np && !json_is(v, cJSON_Object) && !json_is(v, cJSON_Array)) {
         text = jr->text + np->off;  /* a number or literal, as written */
         len = np->len;
     } else {
@@ -750,7 +765,7 @@ static int set_field(struct json_reader *jr, size_t f, const cJSON *v, const cha
     bool number_ok = def->type == TALLY_TYPE_INTEGER;
     if (fld->bad)
         return TALLY_OK;
-    if (!cJSON_IsString(v) && !(cJSON_IsNumber(v) && number_ok)) {
+    if (!json_is(v, cJSON_String) && !(json_is(v, cJSON_Number) && number_ok)) {
         fld->bad = true;
         tally_emit_at(&jr->base.cfg.sink, &jr->rec, jr->rec.file, &fld->loc, jr->rec.index,
                       def->name, fld->text, TALLY_PATH_POINTER, fld->path, TALLY_SEV_ERROR,
@@ -809,7 +824,7 @@ static int make_nested(struct json_reader *jr)
     jr->record_index++;
     if (start_record(jr, item, base) != TALLY_OK)
         return TALLY_ENOMEM;
-    if (!cJSON_IsObject(item)) {
+    if (!json_is(item, cJSON_Object)) {
         const struct node_pos *np = find_pos(jr, item);
         tally_emit_at(&jr->base.cfg.sink, &jr->rec, jr->rec.file, np ? &np->loc : NULL,
                       jr->rec.index, NULL, NULL, TALLY_PATH_POINTER, base, TALLY_SEV_ERROR,
