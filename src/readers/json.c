@@ -735,11 +735,14 @@ static int set_field(struct json_reader *jr, size_t f, const cJSON *v, const cha
     size_t len;
     if (json_is(v, cJSON_String)) {
         text = v->valuestring;
-        len = strlen(text);
+        /* Without a backslash, the string is its token less the quotes. */
+        bool escaped = !np || np->len < 2 || jr->taint ||
+                       memchr(jr->text + np->off, '\\', np->len);
+        len = escaped ? strlen(text) : np->len - 2;
         if (jr->taint && np && !clean_text(jr->text + np->off, np->len)) {
             /* The bytes the element's `encoding` error is about: reported once, there. */
             fld->bad = true;
-        } else if (np && has_nul_escape(jr->text + np->off, np->len)) {
+        } else if (np && escaped && has_nul_escape(jr->text + np->off, np->len)) {
             tally_emit_at(&jr->base.cfg.sink, &jr->rec, jr->rec.file, &fld->loc, jr->rec.index,
                           def->name, text, TALLY_PATH_POINTER, fld->path, TALLY_SEV_ERROR,
                           TALLY_CODE_ENCODING, "%s holds a NUL character (\\u0000)", def->name);
