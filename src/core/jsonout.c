@@ -6,10 +6,13 @@
 #include "core/jsonout.h"
 #include "core/utf8.h"
 
-void tally_json_string(FILE *out, const char *s, size_t len)
+typedef void put_fn(void *ctx, const char *s, size_t n);
+
+/* s[0..len) as a JSON string with its quotes, handed to put in runs. */
+static void escape(const char *s, size_t len, put_fn *put, void *ctx)
 {
     static const char hex[] = "0123456789abcdef";
-    putc('"', out);
+    put(ctx, "\"", 1);
     size_t run = 0;     /* bytes that need no escape, written in one go */
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -21,29 +24,50 @@ void tally_json_string(FILE *out, const char *s, size_t len)
                 i += (size_t)n - 1;
                 continue;
             }
-            fwrite(s + run, 1, i - run, out);
+            put(ctx, s + run, i - run);
             run = i + 1;
-            fputs("\\ufffd", out);
+            put(ctx, "\\ufffd", 6);
             continue;
         }
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
-        fwrite(s + run, 1, i - run, out);
+        put(ctx, s + run, i - run);
         run = i + 1;
         switch (c) {
-        case '"':  fputs("\\\"", out); break;
-        case '\\': fputs("\\\\", out); break;
-        case '\n': fputs("\\n", out); break;
-        case '\r': fputs("\\r", out); break;
-        case '\t': fputs("\\t", out); break;
-        default:
-            fputs("\\u00", out);
-            putc(hex[c >> 4], out);
-            putc(hex[c & 15], out);
+        case '"':  put(ctx, "\\\"", 2); break;
+        case '\\': put(ctx, "\\\\", 2); break;
+        case '\n': put(ctx, "\\n", 2); break;
+        case '\r': put(ctx, "\\r", 2); break;
+        case '\t': put(ctx, "\\t", 2); break;
+        default: {
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            put(ctx, u, sizeof u);
+        }
         }
     }
-    fwrite(s + run, 1, len - run, out);
-    putc('"', out);
+    put(ctx, s + run, len - run);
+    put(ctx, "\"", 1);
+}
+
+static void put_file(void *ctx, const char *s, size_t n)
+{
+    if (n)
+        fwrite(s, 1, n, ctx);
+}
+
+static void put_buf(void *ctx, const char *s, size_t n)
+{
+    tally_outbuf_write(ctx, s, n);
+}
+
+void tally_json_string(FILE *out, const char *s, size_t len)
+{
+    escape(s, len, put_file, out);
+}
+
+void tally_json_string_buf(struct tally_outbuf *out, const char *s, size_t len)
+{
+    escape(s, len, put_buf, out);
 }
 
 void tally_json_cstring(FILE *out, const char *s)

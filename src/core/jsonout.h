@@ -8,8 +8,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/outbuf.h"
+
 /* s[0..len) as a JSON string, with its quotes. */
 void tally_json_string(FILE *out, const char *s, size_t len);
+
+/* The same, into a writer's buffer. */
+void tally_json_string_buf(struct tally_outbuf *out, const char *s, size_t len);
 
 /* A NUL-terminated string, or null when s is NULL. */
 void tally_json_cstring(FILE *out, const char *s);

@@ -42,18 +42,21 @@ struct json_writer {
     bool open_submission;   /* a submission's "cohorts" array is open */
     uint64_t submissions;
     char *last;             /* the open submission's key: its fields' texts */
-    size_t last_len;
+    size_t last_len, last_cap;
     struct plan plan[2];    /* json: the members of a submission [0] and of a record [1] */
+    char *key;              /* the record's submission key, built here (see submission_key) */
+    size_t key_cap;
+    struct tally_outbuf ob; /* everything goes through this, to base.out */
 };
 
-static void write_value(FILE *out, const struct tally_field *f)
+static void write_value(struct tally_outbuf *out, const struct tally_field *f)
 {
     size_t n;
     const char *s = tally_field_output(f, &n);
     if (f->value.kind == TALLY_NUMBER)
-        fwrite(s, 1, n, out);
+        tally_outbuf_write(out, s, n);
     else
-        tally_json_string(out, s, n);
+        tally_json_string_buf(out, s, n);
 }
 
 static bool present(const struct tally_field *f)
@@ -143,31 +146,31 @@ static bool any_present(const struct member *m, size_t from, size_t to,
 }
 
 /* Write members [from, to) of a plan; an object only when something in it is present. */
-static void write_members(FILE *out, const struct member *m, size_t from, size_t to,
-                          const struct tally_record *rec, bool *first)
+static void write_members(struct tally_outbuf *out, const struct member *m, size_t from,
+                          size_t to, const struct tally_record *rec, bool *first)
 {
     for (size_t k = from; k < to;) {
         const struct member *e = &m[k];
         bool leaf = e->field >= 0;
         if (leaf ? present(&rec->fields[e->field]) : any_present(m, k + 1, e->end, rec)) {
-            fputs(*first ? "" : ", ", out);
+            tally_outbuf_puts(out, *first ? "" : ", ");
             *first = false;
-            fputs(e->key, out);
+            tally_outbuf_puts(out, e->key);
             if (leaf) {
                 write_value(out, &rec->fields[e->field]);
             } else {
                 bool inner = true;
                 write_members(out, m, k + 1, e->end, rec, &inner);
-                fputs("}", out);
+                tally_outbuf_puts(out, "}");
             }
         }
         k = leaf ? k + 1 : e->end;
     }
 }
 
-/* The submission a record belongs to: its submission-level fields' texts. */
-static int submission_key(struct json_writer *w, const struct tally_record *rec, char **key,
-                          size_t *len)
+/* The submission a record belongs to, in w->key: its submission-level
+ * fields' texts, each ended by 0x1F. */
+static int submission_key(struct json_writer *w, const struct tally_record *rec, size_t *len)
 {
     const struct tally_schema *s = w->base.schema;
     size_t need = 0;
@@ -177,20 +180,23 @@ static int submission_key(struct json_writer *w, const struct tally_record *rec,
             tally_field_output(&rec->fields[i], &n);
             need += n + 1;
         }
-    char *k = malloc(need + 1);
-    if (!k)
-        return TALLY_ENOMEM;
+    if (need + 1 > w->key_cap) {
+        char *k = realloc(w->key, need + 1);
+        if (!k)
+            return TALLY_ENOMEM;
+        w->key = k;
+        w->key_cap = need + 1;
+    }
     size_t o = 0;
     for (size_t i = 0; i < s->nfields; i++)
         if (s->fields[i].json.segs && !s->fields[i].json.in_record) {
             size_t n;
             const char *t = tally_field_output(&rec->fields[i], &n);
             if (n)
-                memcpy(k + o, t, n);
+                memcpy(w->key + o, t, n);
             o += n;
-            k[o++] = '\x1f';
+            w->key[o++] = '\x1f';
         }
-    *key = k;
     *len = o;
     return TALLY_OK;
 }
@@ -206,13 +212,14 @@ static int json_open(struct tally_writer **out, FILE *fp, const struct tally_sch
     w->base.ops = &tally_json_writer;
     w->base.out = fp;
     w->base.schema = schema;
+    w->ob.out = fp;
     static const struct tally_path none = {0};
     if (plan_members(&w->plan[0], schema, false, &none, 0) != TALLY_OK ||
         plan_members(&w->plan[1], schema, true, &none, 0) != TALLY_OK) {
         json_close(&w->base);
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
     }
-    fputs("[", fp);
+    tally_outbuf_puts(&w->ob, "[");
     *out = &w->base;
     return TALLY_OK;
 }
@@ -226,16 +233,21 @@ static int ndjson_open(struct tally_writer **out, FILE *fp, const struct tally_s
     w->base.ops = &tally_ndjson_writer;
     w->base.out = fp;
     w->base.schema = schema;
+    w->ob.out = fp;
     w->flat = true;
     *out = &w->base;
     return TALLY_OK;
 }
 
-static int write_error(struct tally_writer *w, struct tally_error *err)
+/* The output so far has reached the FILE without an error? (A full buffer
+ * goes out; the rest waits for the next record or finish.) */
+static int write_error(struct json_writer *w, struct tally_error *err)
 {
-    return ferror(w->out) ? tally_error_set(err, TALLY_EIO, "cannot write the %s output",
-                                            w->ops->name)
-                          : TALLY_OK;
+    if (w->ob.len > sizeof w->ob.buf / 2)
+        tally_outbuf_flush(&w->ob);
+    return ferror(w->base.out) ? tally_error_set(err, TALLY_EIO, "cannot write the %s output",
+                                                 w->base.ops->name)
+                               : TALLY_OK;
 }
 
 static int json_write(struct tally_writer *tw, const struct tally_record *rec,
@@ -243,58 +255,61 @@ static int json_write(struct tally_writer *tw, const struct tally_record *rec,
 {
     struct json_writer *w = (struct json_writer *)tw;
     const struct tally_schema *s = tw->schema;
-    FILE *out = tw->out;
+    struct tally_outbuf *out = &w->ob;
     if (w->flat) {
         bool first = true;
-        fputs("{", out);
+        tally_outbuf_puts(out, "{");
         for (size_t i = 0; i < s->nfields; i++) {
             if (!present(&rec->fields[i]))
                 continue;
-            fputs(first ? "" : ", ", out);
+            tally_outbuf_puts(out, first ? "" : ", ");
             first = false;
-            tally_json_cstring(out, s->fields[i].name);
-            fputs(": ", out);
+            tally_json_string_buf(out, s->fields[i].name, strlen(s->fields[i].name));
+            tally_outbuf_puts(out, ": ");
             write_value(out, &rec->fields[i]);
         }
-        fputs("}\n", out);
-        return write_error(tw, err);
+        tally_outbuf_puts(out, "}\n");
+        return write_error(w, err);
     }
-    char *key;
     size_t len;
-    if (submission_key(w, rec, &key, &len) != TALLY_OK)
+    if (submission_key(w, rec, &len) != TALLY_OK)
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-    bool same = w->open_submission && len == w->last_len && memcmp(key, w->last, len) == 0;
+    bool same = w->open_submission && len == w->last_len && memcmp(w->key, w->last, len) == 0;
     if (!same) {
         if (w->open_submission)
-            fputs("\n    ]\n  }", out);
-        fputs(w->submissions++ ? ",\n  {\n    " : "\n  {\n    ", out);
-        free(w->last);
-        w->last = key;
+            tally_outbuf_puts(out, "\n    ]\n  }");
+        tally_outbuf_puts(out, w->submissions++ ? ",\n  {\n    " : "\n  {\n    ");
+        char *swap = w->last;   /* the record's key becomes the open submission's */
+        size_t swap_cap = w->last_cap;
+        w->last = w->key;
+        w->last_cap = w->key_cap;
         w->last_len = len;
-        key = NULL;
+        w->key = swap;
+        w->key_cap = swap_cap;
         /* The submission-level members, each on its own line. */
         bool first = true;
         write_members(out, w->plan[0].m, 0, w->plan[0].n, rec, &first);
-        fputs(first ? "" : ",\n    ", out);
-        tally_json_cstring(out, s->json_records ? s->json_records : "records");
-        fputs(": [\n      {", out);
+        tally_outbuf_puts(out, first ? "" : ",\n    ");
+        const char *records = s->json_records ? s->json_records : "records";
+        tally_json_string_buf(out, records, strlen(records));
+        tally_outbuf_puts(out, ": [\n      {");
         w->open_submission = true;
     } else {
-        fputs(",\n      {", out);
+        tally_outbuf_puts(out, ",\n      {");
     }
-    free(key);
     bool first = true;
     write_members(out, w->plan[1].m, 0, w->plan[1].n, rec, &first);
-    fputs("}", out);
-    return write_error(tw, err);
+    tally_outbuf_puts(out, "}");
+    return write_error(w, err);
 }
 
 static int json_finish(struct tally_writer *tw, struct tally_error *err)
 {
     struct json_writer *w = (struct json_writer *)tw;
     if (!w->flat)
-        fputs(w->open_submission ? "\n    ]\n  }\n]\n" : "]\n", tw->out);
-    return write_error(tw, err);
+        tally_outbuf_puts(&w->ob, w->open_submission ? "\n    ]\n  }\n]\n" : "]\n");
+    tally_outbuf_flush(&w->ob);
+    return write_error(w, err);
 }
 
 static void json_close(struct tally_writer *tw)
@@ -302,6 +317,7 @@ static void json_close(struct tally_writer *tw)
     struct json_writer *w = (struct json_writer *)tw;
     if (w) {
         free(w->last);
+        free(w->key);
         plan_free(&w->plan[0]);
         plan_free(&w->plan[1]);
         free(w);
