@@ -74,6 +74,8 @@ struct csv_reader {
     struct tally_loc pos;
     bool prev_cr;                   /* the byte before pos was CR */
     struct tally_loc seg_loc;       /* position of the current segment's last byte */
+    bool plain_row;                 /* libcsv has a whole plain row (see plain_row) */
+    struct tally_loc next_field;    /* then: where its next field starts */
 
     bool started;                   /* BOM checked */
     bool finished;                  /* csv_fini done */
@@ -104,6 +106,11 @@ static int parser_init(struct csv_reader *cr)
 static void on_field(void *data, size_t len, void *ctx)
 {
     struct csv_reader *cr = ctx;
+    if (cr->plain_row) {    /* each field is its text, then a delimiter */
+        cr->field_loc = cr->next_field;
+        cr->next_field.column += (uint32_t)len + 1;
+        cr->next_field.offset += len + 1;
+    }
     cr->at_field_start = true;
     size_t limit = cr->header_done ? cr->ncols + 1 : TALLY_MAX_COLUMNS + 1;
     size_t n = cr->nfields_seen++;
@@ -290,7 +297,28 @@ static void skip_line(struct csv_reader *cr)
     }
 }
 
-/* Feed one segment to libcsv. */
+/*
+ * The length of the row at p, through its LF, when it is plain: all of it in
+ * the buffer, shorter than a value may be, and no byte in it but the
+ * delimiter and the LF special (no quote, CR, NUL or non-ASCII byte). Each
+ * field of a plain row is its text, so where it starts follows from the
+ * lengths before it: libcsv can take the whole row at once. 0 otherwise.
+ */
+static size_t plain_row(const struct csv_reader *cr, const unsigned char *p, size_t avail)
+{
+    size_t max = avail < TALLY_MAX_VALUE_BYTES ? avail : TALLY_MAX_VALUE_BYTES;
+    const unsigned char *lf = memchr(p, '\n', max);
+    if (!lf)
+        return 0;
+    size_t n = (size_t)(lf - p);
+    unsigned char delim = (unsigned char)cr->base.cfg.delimiter;
+    for (size_t i = 0; i < n; i++)
+        if (cr->cls[p[i]] && p[i] != delim)
+            return 0;
+    return n + 1;
+}
+
+/* Feed one segment to libcsv (or a whole plain row). */
 static int feed(struct csv_reader *cr, struct tally_error *err)
 {
     struct tally_input *in = cr->base.in;
@@ -322,6 +350,22 @@ static int feed(struct csv_reader *cr, struct tally_error *err)
             cr->row_begun = true;
             cr->nonempty = true;
             cr->row_loc = cr->pos;
+            size_t n = plain_row(cr, p, avail);
+            if (n) {
+                cr->plain_row = true;
+                cr->next_field = cr->pos;
+                cr->seg_loc = cr->pos;          /* the LF that ends the row */
+                cr->seg_loc.column += (uint32_t)(n - 1);
+                cr->seg_loc.offset += n - 1;
+                size_t done = csv_parse(&cr->parser, p, n, on_field, on_row, cr);
+                cr->plain_row = false;
+                if (cr->fatal || done < n)     /* no quote: only memory can fail */
+                    return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+                cr->pos = (struct tally_loc){cr->pos.line + 1, 1, cr->pos.offset + n};
+                cr->prev_cr = false;
+                in->pos += n;
+                return TALLY_OK;
+            }
         }
     }
 
