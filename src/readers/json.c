@@ -474,19 +474,97 @@ static bool known_key(const struct tally_schema *s, const char *const *prefix, s
 }
 
 /* Is m's key used by an earlier member of obj (at pointer)? Reports it when it is. */
-static bool repeated_key(struct json_reader *jr, const cJSON *obj, const cJSON *m,
+/*
+ * The keys of one object's members seen so far, to find a key used twice:
+ * looked for among the earlier members while there are few (a record has a
+ * handful), then in a hash set — so that an object with a million keys is
+ * checked in linear time, not quadratic. Without memory for the set, the
+ * search goes on among the earlier members: slower, still right.
+ */
+#define KEYSET_SCAN 16
+
+struct keyset {
+    const cJSON *obj;
+    size_t n;                   /* members seen */
+    const char **slot;          /* open addressing, NULL = free; at most half full */
+    size_t cap;                 /* a power of two */
+    bool nomem;
+};
+
+static size_t name_hash(const char *s)
+{
+    uint64_t h = 14695981039346656037u;     /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return (size_t)h;
+}
+
+/* Add key; true when it was there already. */
+static bool keyset_add(struct keyset *ks, const char *key)
+{
+    size_t j = name_hash(key) & (ks->cap - 1);
+    for (; ks->slot[j]; j = (j + 1) & (ks->cap - 1))
+        if (same_name(ks->slot[j], key))
+            return true;
+    ks->slot[j] = key;
+    return false;
+}
+
+/* Room for one more key in the set (made from the earlier members the first time). */
+static bool keyset_room(struct keyset *ks)
+{
+    if (ks->nomem)
+        return false;
+    if (ks->slot && (ks->n + 1) * 2 <= ks->cap)
+        return true;
+    size_t cap = ks->cap ? ks->cap * 2 : 4 * KEYSET_SCAN;
+    const char **old = ks->slot;
+    size_t old_cap = ks->cap;
+    if (!(ks->slot = calloc(cap, sizeof *ks->slot))) {
+        ks->slot = old;
+        ks->nomem = true;
+        return false;
+    }
+    ks->cap = cap;
+    if (old) {
+        for (size_t i = 0; i < old_cap; i++)
+            if (old[i])
+                keyset_add(ks, old[i]);
+        free(old);
+    } else {
+        const cJSON *e = ks->obj->child;
+        for (size_t i = 0; i < ks->n; i++, e = e->next)
+            keyset_add(ks, e->string);
+    }
+    return true;
+}
+
+/* Is m's key (m: the next member of ks->obj) used by an earlier member? */
+static bool keyset_repeat(struct keyset *ks, const cJSON *m)
+{
+    bool repeat = false;
+    if (ks->n >= KEYSET_SCAN && keyset_room(ks)) {
+        repeat = keyset_add(ks, m->string);
+    } else {
+        for (const cJSON *e = ks->obj->child; e != m && !repeat; e = e->next)
+            repeat = same_name(e->string, m->string);
+    }
+    ks->n++;
+    return repeat;
+}
+
+/* Is m's key used by an earlier member of the object (at pointer)? Reports it when it is. */
+static bool repeated_key(struct json_reader *jr, struct keyset *ks, const cJSON *m,
                          const char *pointer)
 {
-    for (const cJSON *e = obj->child; e != m; e = e->next)
-        if (same_name(e->string, m->string)) {
-            const struct node_pos *np = find_pos(jr, m);
-            char ptr[512];
-            member_pointer(ptr, sizeof ptr, pointer, m->string);
-            diag(jr, np ? &np->key : NULL, ptr, TALLY_SEV_ERROR, "json-shape",
-                 "key \"%s\" appears twice in the same object", m->string);
-            return true;
-        }
-    return false;
+    if (!keyset_repeat(ks, m))
+        return false;
+    const struct node_pos *np = find_pos(jr, m);
+    char ptr[512];
+    member_pointer(ptr, sizeof ptr, pointer, m->string);
+    diag(jr, np ? &np->key : NULL, ptr, TALLY_SEV_ERROR, "json-shape",
+         "key \"%s\" appears twice in the same object", m->string);
+    return true;
 }
 
 /* Warn about members of obj that no field path names, and error on repeated keys. */
@@ -494,9 +572,10 @@ static void check_keys(struct json_reader *jr, const cJSON *obj, const char **pr
                        size_t depth, bool in_record, const char *pointer)
 {
     const struct tally_schema *s = jr->base.cfg.schema;
+    struct keyset ks = {.obj = obj};
     for (const cJSON *m = obj->child; m; m = m->next) {
         char ptr[512];
-        repeated_key(jr, obj, m, pointer);
+        repeated_key(jr, &ks, m, pointer);
         if (depth < 8 && known_key(s, prefix, depth, m->string, in_record)) {
             if (json_is(m, cJSON_Object)) {
                 prefix[depth] = m->string;
@@ -510,13 +589,15 @@ static void check_keys(struct json_reader *jr, const cJSON *obj, const char **pr
         diag(jr, np ? &np->key : NULL, ptr, TALLY_SEV_WARNING, "json-shape",
              "unknown key \"%s\" is ignored", m->string);
     }
+    free(ks.slot);
 }
 
 static void check_flat_keys(struct json_reader *jr, const cJSON *obj)
 {
     const struct tally_schema *s = jr->base.cfg.schema;
+    struct keyset ks = {.obj = obj};
     for (const cJSON *m = obj->child; m; m = m->next) {
-        if (repeated_key(jr, obj, m, jr->prefix) ||
+        if (repeated_key(jr, &ks, m, jr->prefix) ||
             tally_schema_match_column(s, m->string, strlen(m->string)) >= 0)
             continue;
         const struct node_pos *np = find_pos(jr, m);
@@ -525,6 +606,7 @@ static void check_flat_keys(struct json_reader *jr, const cJSON *obj)
         diag(jr, np ? &np->key : NULL, ptr, TALLY_SEV_WARNING, "json-shape",
              "unknown key \"%s\" is ignored", m->string);
     }
+    free(ks.slot);
 }
 
 /* A cJSON parse failed at offset `at` of the element text. */
