@@ -20,7 +20,8 @@
 #
 # Environment: TALLY (build/tally), BENCH_BIN (build/bench/bin: bench-gen,
 # floor-csv, floor-xml), BENCH_OUT (build/bench), BENCH_SIZES ("100000 1000000"),
-# BENCH_RUNS (5), BENCH_WARMUP (1). The targets are judged at 1,000,000 records;
+# BENCH_RUNS (5), BENCH_WARMUP (1). BENCH_REPORT_ONLY=1 skips 1-4 and writes
+# the table again from the last run's measurements (build/bench/raw/). The targets are judged at 1,000,000 records;
 # linearity and RSS flatness compare 100,000 with 1,000,000.
 set -eu
 
@@ -59,6 +60,10 @@ die() { say "$*"; exit 2; }
 
 START=$(date +%s)
 LOAD_START=$(cut -d ' ' -f 1-3 /proc/loadavg)
+META=$OUT/raw/meta
+RESULTS=$OUT/raw/results.tsv
+
+if [ -z "${BENCH_REPORT_ONLY-}" ]; then
 
 # ---- 1. peers ----------------------------------------------------------------
 missing=
@@ -125,7 +130,6 @@ say "check: the Miller filter keeps 2000 of 2000 valid records, $((kept - 1)) of
 xmllint --stream --noout --schema "$XSD" "$C/valid.xml" 2>/dev/null || die "valid.xml fails the XSD"
 
 # ---- 4. measurements ---------------------------------------------------------
-RESULTS=$OUT/raw/results.tsv
 : > "$RESULTS"
 
 # bench SIZE ID KIND PEER FLOOR INPUT LABEL COMMAND
@@ -183,18 +187,27 @@ for n in $SIZES; do
         "$TALLY build --no-progress -o $OUT/national-$n $d.csv"
 done
 
+{
+    echo "commit='$(git describe --always --dirty 2>/dev/null || echo '?')'"
+    echo "ELAPSED=$(( $(date +%s) - START ))"
+    echo "LOAD_START='$LOAD_START'"
+    echo "LOAD_END='$(cut -d ' ' -f 1-3 /proc/loadavg)'"
+    echo "DATE='$(date -u '+%Y-%m-%d %H:%M UTC')'"
+} > "$META"
+fi  # BENCH_REPORT_ONLY
+
 # ---- 5. the table and the targets --------------------------------------------
+[ -f "$META" ] || die "no measurements in $OUT/raw: run make bench"
+. "$META"
+TALLY=$OUT/tally
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 MEM=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
-commit=$(git describe --always --dirty 2>/dev/null || echo '?')
 versions="tally $("$TALLY" --version 2>&1 | head -1 | sed 's/^tally //') at $commit; $(mlr --version); $(jq --version);"
 versions="$versions xmllint (libxml2 $(xmllint --version 2>&1 | sed -n 's/.*using libxml version //p' | head -1));"
 versions="$versions libcsv $(dpkg-query -W -f '${Version}' libcsv3 2>/dev/null || echo '?'); $(hyperfine --version)"
-ELAPSED=$(( $(date +%s) - START ))
-LOAD_END=$(cut -d ' ' -f 1-3 /proc/loadavg)
 
 awk -F '\t' -v machine="$(nproc) CPUs ($CPU), $MEM RAM, $(uname -sr)" \
-    -v date="$(date -u '+%Y-%m-%d %H:%M UTC')" -v versions="$versions" \
+    -v date="$DATE" -v versions="$versions" \
     -v runs="$RUNS" -v warmup="$WARMUP" -v elapsed="$ELAPSED" -v mlr_rules="$MLR_RULES" \
     -v load="$LOAD_START at the start, $LOAD_END at the end" '
 function commas(x,   s) {
@@ -203,7 +216,7 @@ function commas(x,   s) {
     return s
 }
 # The key index of validate and convert (src/core/validate.c): 36-byte entries in a
-# dense array (realloc'd by a quarter: only the n entries written are resident)
+# dense array (grown by a quarter with realloc: only the n entries written are resident)
 # and 4-byte slots (2048, grown by half while more than 3/4 full). The peak is the
 # larger of the end state and the moment of the last growth, when the old
 # slots still live beside the new.

@@ -18,7 +18,13 @@
  * same order, between the same records, as the inner reader would have sent
  * them with no thread at all; a failing status ends the records where it did.
  * Memory is bounded: NBATCH batches of at most BATCH_RECORDS records or
- * BATCH_BYTES of copied text (a batch always takes at least one record).
+ * about BATCH_BYTES of copied text. A batch always takes at least one record,
+ * but not all of the diagnostics before it: when they alone fill a batch (a
+ * JSON submission with a million unknown keys), the batch is handed over with
+ * them and no record, from inside the inner reader's next().
+ *
+ * The input's SHA-256 (input.h) is computed by whichever thread would
+ * otherwise wait for the other, rereading the bytes with pread(2).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -33,11 +39,12 @@
 #define BATCH_RECORDS 128
 #define BATCH_BYTES (1u << 20)
 
-/* One record and the diagnostics sent before it; or, last, the end. */
+/* One record and the diagnostics sent before it; or diagnostics alone; or,
+ * last, the end. */
 struct item {
     size_t diag_from, diag_to;  /* in the batch's diags */
-    bool end;                   /* no record: the inner reader's final status */
-    struct tally_record rec;
+    enum { ITEM_RECORD, ITEM_DIAGS, ITEM_END } kind;
+    struct tally_record rec;    /* ITEM_RECORD */
 };
 
 struct batch {
@@ -59,7 +66,10 @@ struct ahead {
 
     /* The producer's side: the batch it fills (only it touches these). */
     size_t fill;
+    size_t pending_from;        /* its diagnostics not yet in an item start here */
     bool nomem;                 /* a diagnostic could not be copied */
+    bool discard;               /* the caller stopped while the producer was inside next() */
+    bool threaded;              /* the producer runs (not open): capture may hand over */
     bool deferred;              /* the input's SHA-256 is ours to compute (hash_pending) */
 
     /* The caller's side. */
@@ -98,11 +108,28 @@ static bool copy_into(struct batch *b, const char **dst, const char *s)
     return !s || (*dst = copy_str(b, s)) != NULL;
 }
 
-/* The inner reader's sink: keep a copy of the diagnostic in the batch being filled. */
+static bool hand_over(struct ahead *a, bool last);
+static struct item *new_item(struct batch *b, size_t diag_from);
+
+/* The inner reader's sink: keep a copy of the diagnostic in the batch being
+ * filled; when diagnostics have filled it, hand it over without a record. */
 static void capture(void *ctx, const struct tally_diag *d)
 {
     struct ahead *a = ctx;
+    if (a->discard)
+        return;
     struct batch *b = &a->batch[a->fill];
+    if (a->threaded && b->bytes >= BATCH_BYTES && b->ndiags > a->pending_from) {
+        struct item *it = new_item(b, a->pending_from);
+        it->kind = ITEM_DIAGS;
+        it->diag_to = b->ndiags;
+        if (!hand_over(a, false)) {
+            a->discard = true;
+            return;
+        }
+        b = &a->batch[a->fill];
+        a->pending_from = 0;
+    }
     if (tally_grow((void **)&b->diags, &b->diags_cap, b->ndiags, sizeof *b->diags, 16) !=
         TALLY_OK) {
         a->nomem = true;
@@ -172,7 +199,9 @@ static bool copy_record(struct batch *b, struct tally_record *dst, const struct 
     return true;
 }
 
-/* A batch holds at most BATCH_RECORDS records, or fewer and the end. */
+/* A batch holds at most BATCH_RECORDS items: records, then perhaps diagnostics
+ * alone or the end. (fill_batch stops at BATCH_RECORDS - 1 items, so that the
+ * inner reader's next() always has room for one more.) */
 static struct item *new_item(struct batch *b, size_t diag_from)
 {
     struct item *it = &b->items[b->nitems++];
@@ -180,32 +209,35 @@ static struct item *new_item(struct batch *b, size_t diag_from)
     return it;
 }
 
-/* Read records into the batch being filled until it is full or the input ends;
- * false at the end. */
-static bool fill_batch(struct ahead *a)
+enum fill { FILL_FULL, FILL_END, FILL_STOPPED };
+
+/* Read records into the batch being filled until it is full (FILL_FULL) or the
+ * input ends (FILL_END). FILL_STOPPED: the caller left while a batch of
+ * diagnostics alone was being handed over. */
+static enum fill fill_batch(struct ahead *a)
 {
-    struct batch *b = &a->batch[a->fill];
     for (;;) {
-        size_t from = b->ndiags;
         struct tally_record *rec = NULL;
         struct tally_error err;     /* set when rc is a failure; large: not cleared per record */
         int rc = a->inner->ops->next(a->inner, &rec, &err);
-        struct item *it = new_item(b, from);
+        if (a->discard)
+            return FILL_STOPPED;
+        struct batch *b = &a->batch[a->fill];   /* capture may have moved on to another */
+        struct item *it = new_item(b, a->pending_from);
         if ((rc == TALLY_RECORD || rc == TALLY_DONE) &&
             (a->nomem || (rc == TALLY_RECORD && !copy_record(b, &it->rec, rec))))
             rc = tally_error_set(&err, TALLY_ENOMEM, "out of memory");
+        it->diag_to = a->pending_from = b->ndiags;
         if (rc != TALLY_RECORD) {
-            it->end = true;
-            it->diag_to = b->ndiags;
+            it->kind = ITEM_END;
             b->status = rc;
             if (rc != TALLY_DONE)
                 b->err = err;
-            return false;
+            return FILL_END;
         }
-        it->diag_to = b->ndiags;
-        if (b->nitems >= BATCH_RECORDS || b->bytes >= BATCH_BYTES ||
+        if (b->nitems >= BATCH_RECORDS - 1 || b->bytes >= BATCH_BYTES ||
             atomic_load_explicit(&a->stopping, memory_order_relaxed))
-            return true;
+            return FILL_FULL;
     }
 }
 
@@ -215,6 +247,8 @@ static void reset_batch(struct batch *b)
     b->bytes = 0;
     b->ndiags = b->nitems = 0;
 }
+
+static void hash_pending(struct ahead *a);
 
 /*
  * The input's SHA-256 is computed by whichever thread would otherwise wait:
@@ -234,36 +268,45 @@ static void hash_pending(struct ahead *a)
     a->hashing = false;
 }
 
+/* Hand the batch being filled to the caller and, unless it was the last or
+ * the caller is closing, start filling the next free one (waiting for one
+ * when all are full). False when there is no next one to fill. */
+static bool hand_over(struct ahead *a, bool last)
+{
+    pthread_mutex_lock(&a->lock);
+    a->batch[a->fill].offset = tally_input_offset(a->base.in);
+    a->read_upto = a->base.in->base + a->base.in->len;
+    a->full++;
+    pthread_cond_broadcast(&a->changed);
+    if (!last && !a->stop && a->full == NBATCH)
+        hash_pending(a);
+    while (!last && !a->stop && a->full == NBATCH)
+        pthread_cond_wait(&a->changed, &a->lock);
+    bool stop = a->stop;
+    pthread_mutex_unlock(&a->lock);
+    if (last || stop)
+        return false;
+    a->fill = (a->fill + 1) % NBATCH;
+    reset_batch(&a->batch[a->fill]);
+    return true;
+}
+
 static void *produce(void *arg)
 {
     struct ahead *a = arg;
     for (;;) {
-        bool more = fill_batch(a);
-        pthread_mutex_lock(&a->lock);
-        a->batch[a->fill].offset = tally_input_offset(a->base.in);
-        a->read_upto = a->base.in->base + a->base.in->len;
-        a->full++;
-        pthread_cond_broadcast(&a->changed);
-        if (more && !a->stop && a->full == NBATCH)
-            hash_pending(a);
-        while (more && !a->stop && a->full == NBATCH)
-            pthread_cond_wait(&a->changed, &a->lock);
-        bool stop = a->stop;
-        pthread_mutex_unlock(&a->lock);
-        if (!more || stop)
+        enum fill f = fill_batch(a);
+        if (f == FILL_STOPPED || !hand_over(a, f == FILL_END))
             return NULL;
-        a->fill = (a->fill + 1) % NBATCH;
-        reset_batch(&a->batch[a->fill]);
     }
 }
 
 /* ---- the reader interface (caller) ---------------------------------------------- */
 
-static int ahead_next(struct tally_reader *r, struct tally_record **out, struct tally_error *err)
+/* The next item, from the batch being read or, when it is done, the next
+ * full one (waiting for it; giving the finished one back). */
+static struct item *take_item(struct ahead *a, struct batch **bp)
 {
-    struct ahead *a = (struct ahead *)r;
-    if (a->ended)
-        return tally_error_set(err, TALLY_EINVAL, "read past the end");
     struct batch *b = &a->batch[a->take];
     if (!a->taking || a->next_item == b->nitems) {
         pthread_mutex_lock(&a->lock);
@@ -282,11 +325,24 @@ static int ahead_next(struct tally_reader *r, struct tally_record **out, struct 
         b = &a->batch[a->take];
         a->offset = b->offset;
     }
-    struct item *it = &b->items[a->next_item++];
+    *bp = b;
+    return &b->items[a->next_item++];
+}
+
+static int ahead_next(struct tally_reader *r, struct tally_record **out, struct tally_error *err)
+{
+    struct ahead *a = (struct ahead *)r;
+    if (a->ended)
+        return tally_error_set(err, TALLY_EINVAL, "read past the end");
     const struct tally_diag_sink *sink = &a->base.cfg.sink;
-    for (size_t i = it->diag_from; i < it->diag_to; i++)
-        sink->emit(sink->ctx, &b->diags[i]);
-    if (it->end) {
+    struct batch *b;
+    struct item *it;
+    do {
+        it = take_item(a, &b);
+        for (size_t i = it->diag_from; i < it->diag_to; i++)
+            sink->emit(sink->ctx, &b->diags[i]);
+    } while (it->kind == ITEM_DIAGS);
+    if (it->kind == ITEM_END) {
         a->ended = true;
         if (b->status != TALLY_DONE)
             *err = b->err;
@@ -369,6 +425,7 @@ int tally_read_ahead_open(struct tally_reader **out, const struct tally_reader_o
         ahead_close(&a->base);
         return rc;
     }
+    a->threaded = true;
     if (pthread_create(&a->thread, NULL, produce, a) != 0) {
         ahead_close(&a->base);
         return tally_error_set(err, TALLY_ENOMEM, "cannot start a thread to read ahead");

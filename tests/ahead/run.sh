@@ -43,6 +43,17 @@ for fmt in csv json ndjson xml; do
     done
     run "full-$fmt" "$tally" convert --no-progress --to json -o /dev/full "$dir/in.$fmt"
 done
+# Diagnostics that fill batches on their own: one submission with 30,000
+# unknown keys (about 5 MB of warnings before its record).
+awk 'BEGIN { printf "[{\"authority\": {\"code\": \"E06000001\"}, \"period\": {\"start\": "
+             printf "\"2014-10-01\", \"end\": \"2015-09-30\"}, "
+             for (i = 0; i < 30000; i++) printf "\"unknown_key_%d\": %d, ", i, i
+             printf "\"cohorts\": [{\"cohort\": \"uasc\", \"in_care\": 5, \"went_missing\": 1, "
+             printf "\"missing_incidents\": 1, \"found\": 1, \"not_found\": 0}]}]\n" }' > "$dir/keys.json"
+run "unknown-keys" "$tally" validate --no-progress "$dir/keys.json"
+grep -q 'unknown key "unknown_key_29999"' "$dir/unknown-keys.1.err" "$dir/unknown-keys.1.out" ||
+    { echo "FAIL: the last unknown key was not reported"; failures=$((failures + 1)); }
+
 # The defects must really be there, or the comparison proves little.
 grep -q 'error\[' "$dir/validate-xml.1.out" || { echo "FAIL: no errors in the defective XML"; failures=$((failures + 1)); }
 grep -q 'cannot write' "$dir/full-csv.1.err" || { echo "FAIL: convert to /dev/full did not fail"; failures=$((failures + 1)); }
