@@ -362,27 +362,86 @@ static int settle_group(struct tally_build *b, const size_t *g, size_t n)
     return TALLY_OK;
 }
 
+static uint64_t text_hash(uint64_t h, const char *s);
+
+/* A hash of a record's primary key. */
+static uint64_t key_hash(const struct tally_build *b, const struct tally_build_record *r)
+{
+    uint64_t h = 14695981039346656037u;     /* FNV-1a */
+    for (size_t k = 0; k < b->schema->npk; k++) {
+        const char *v = r->values[b->schema->primary_key[k]];
+        h = text_hash(h, v ? v : "");
+    }
+    return h;
+}
+
+#define NO_REC SIZE_MAX
+
+/*
+ * Settle every group of accepted records that share a key. The groups are
+ * found with a hash table in one pass (a sort of every record took n log n,
+ * in cache misses); only the groups, usually few, are then sorted by key, so
+ * they are settled, and reported, in key order; within a group the records
+ * keep their order (by file, then position in it).
+ */
 static int settle_fates(struct tally_build *b, struct tally_error *err)
 {
-    size_t n = 0;
-    size_t *idx = malloc((b->nrecs ? b->nrecs : 1) * sizeof *idx);
-    if (!idx)
-        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-    for (size_t i = 0; i < b->nrecs; i++)
-        if (b->recs[i].fate == TALLY_FATE_ACCEPTED)
-            idx[n++] = i;
-    sort_build = b;
-    if (n)
-        qsort(idx, n, sizeof *idx, cmp_candidates);
-    for (size_t i = 0; i < n;) {
-        size_t j = i + 1;
-        while (j < n && cmp_key(b, &b->recs[idx[i]], &b->recs[idx[j]]) == 0)
-            j++;
-        if (j - i > 1)
-            settle_group(b, idx + i, j - i);
-        i = j;
+    size_t nslots = 16;
+    while (nslots < 2 * b->nrecs)
+        nslots *= 2;
+    size_t *slot = malloc(nslots * sizeof *slot);
+    size_t *next = malloc((b->nrecs ? b->nrecs : 1) * sizeof *next);   /* in the group */
+    size_t *last = malloc((b->nrecs ? b->nrecs : 1) * sizeof *last);   /* of a group's first */
+    size_t *heads = NULL, nheads = 0, heads_cap = 0;
+    size_t *g = NULL, g_cap = 0;
+    int rc = slot && next && last ? TALLY_OK : TALLY_ENOMEM;
+    for (size_t i = 0; rc == TALLY_OK && i < nslots; i++)
+        slot[i] = NO_REC;
+    for (size_t i = 0; rc == TALLY_OK && i < b->nrecs; i++) {
+        if (b->recs[i].fate != TALLY_FATE_ACCEPTED)
+            continue;
+        size_t j = key_hash(b, &b->recs[i]) & (nslots - 1);
+        while (slot[j] != NO_REC && cmp_key(b, &b->recs[slot[j]], &b->recs[i]) != 0)
+            j = (j + 1) & (nslots - 1);
+        next[i] = NO_REC;
+        last[i] = i;
+        size_t head = slot[j];
+        if (head == NO_REC) {
+            slot[j] = i;
+            continue;
+        }
+        if (next[head] == NO_REC) {     /* a group of two: note its first */
+            if (tally_grow((void **)&heads, &heads_cap, nheads, sizeof *heads, 64) != TALLY_OK) {
+                rc = TALLY_ENOMEM;
+                break;
+            }
+            heads[nheads++] = head;
+        }
+        next[last[head]] = i;
+        last[head] = i;
     }
-    free(idx);
+    sort_build = b;
+    if (rc == TALLY_OK && nheads)
+        qsort(heads, nheads, sizeof *heads, cmp_candidates);
+    for (size_t h = 0; rc == TALLY_OK && h < nheads; h++) {
+        size_t n = 0;
+        for (size_t i = heads[h]; i != NO_REC; i = next[i]) {
+            if (tally_grow((void **)&g, &g_cap, n, sizeof *g, 16) != TALLY_OK) {
+                rc = TALLY_ENOMEM;
+                break;
+            }
+            g[n++] = i;
+        }
+        if (rc == TALLY_OK)
+            settle_group(b, g, n);
+    }
+    free(slot);
+    free(next);
+    free(last);
+    free(heads);
+    free(g);
+    if (rc != TALLY_OK)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
     for (size_t i = 0; i < b->nrecs; i++) {
         b->fates[b->recs[i].fate]++;
         b->file_fates[b->recs[i].file][b->recs[i].fate]++;
@@ -404,25 +463,45 @@ static int cmp_period(const void *a, const void *b)
     return d ? d : strcmp(x->end, y->end);
 }
 
-/* The distinct periods of accepted records, sorted. Caller frees. */
+static uint64_t text_hash(uint64_t h, const char *s)
+{
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return (h ^ 0xFF) * 1099511628211u;     /* the end, so "ab","c" is not "a","bc" */
+}
+
+/* The distinct periods of accepted records, sorted. Caller frees. The
+ * records' periods are told apart with a hash table; only the distinct ones
+ * (a few per year) are sorted. */
 static struct period *periods_of(const struct tally_build *b, size_t *n)
 {
     size_t ps = (size_t)b->role[TALLY_ROLE_PERIOD_START], pe = (size_t)b->role[TALLY_ROLE_PERIOD_END];
+    size_t nslots = 16, u = 0;
+    while (nslots < 2 * b->nrecs)
+        nslots *= 2;
     struct period *p = malloc((b->nrecs ? b->nrecs : 1) * sizeof *p);
-    if (!p)
+    size_t *slot = calloc(nslots, sizeof *slot);    /* index into p + 1, 0 = free */
+    if (!p || !slot) {
+        free(p);
+        free(slot);
         return NULL;
-    size_t k = 0;
+    }
     for (size_t i = 0; i < b->nrecs; i++) {
         const struct tally_build_record *r = &b->recs[i];
-        if (r->fate == TALLY_FATE_ACCEPTED)
-            p[k++] = (struct period){r->values[ps], r->values[pe], r->numbers[pe]};
+        if (r->fate != TALLY_FATE_ACCEPTED)
+            continue;
+        struct period q = {r->values[ps], r->values[pe], r->numbers[pe]};
+        size_t j = text_hash(text_hash(14695981039346656037u, q.start), q.end) & (nslots - 1);
+        while (slot[j] && cmp_period(&p[slot[j] - 1], &q) != 0)
+            j = (j + 1) & (nslots - 1);
+        if (!slot[j]) {
+            p[u] = q;
+            slot[j] = ++u;
+        }
     }
-    if (k)
-        qsort(p, k, sizeof *p, cmp_period);
-    size_t u = 0;
-    for (size_t i = 0; i < k; i++)
-        if (u == 0 || cmp_period(&p[u - 1], &p[i]) != 0)
-            p[u++] = p[i];
+    free(slot);
+    if (u)
+        qsort(p, u, sizeof *p, cmp_period);
     *n = u;
     return p;
 }
@@ -918,6 +997,7 @@ static int coverage_and_rows(struct tally_build *b, const struct period *periods
         start[0] = 0;
     const struct tally_authority *first = nauth ? tally_registry_at(b->registry, 0) : NULL;
     for (size_t p = 0; rc == TALLY_OK && p < np; p++) {
+        size_t first_row = b->nrows;
         memset(sent, 0, nauth * sizeof *sent);
         for (size_t k = start[p]; k < start[p + 1]; k++)
             if (recs_auth[bucket[k]])
@@ -942,6 +1022,10 @@ static int coverage_and_rows(struct tally_build *b, const struct period *periods
         for (size_t c = 0; rc == TALLY_OK && c < ncohorts; c++)
             rc = rows_for(b, &periods[p], cohorts[c], areas, nareas, recs_auth,
                           bucket + start[p], start[p + 1] - start[p]);
+        /* Rows come period by period, in period order: sorting each period's
+         * is sorting them all (cmp_rows orders by period first). */
+        if (rc == TALLY_OK && b->nrows - first_row > 1)
+            qsort(b->rows + first_row, b->nrows - first_row, sizeof *b->rows, cmp_rows);
     }
     free(start);
     free(bucket);
@@ -950,8 +1034,6 @@ static int coverage_and_rows(struct tally_build *b, const struct period *periods
     free(recs_period);
     free(sent);
     free(cohorts);
-    if (rc == TALLY_OK && b->nrows)
-        qsort(b->rows, b->nrows, sizeof *b->rows, cmp_rows);
     return rc;
 }
 
