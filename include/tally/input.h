@@ -27,9 +27,6 @@ struct tally_input {
     uint64_t base;          /* file offset of buf[0] */
     bool eof;               /* the last fill read nothing more */
     void *sha256;           /* running SHA-256 of every byte read (nettle's sha256_ctx) */
-    bool hash_deferred;     /* see tally_input_defer_hash */
-    uint64_t hashed;        /* then: bytes of the file hashed so far */
-    bool hash_failed;       /* a read for the hash failed: tally_input_sha256 fails */
 };
 
 /*
@@ -53,19 +50,6 @@ static inline uint64_t tally_input_offset(const struct tally_input *in)
 {
     return in->base + in->pos;
 }
-
-/*
- * Hashing apart from reading, for a reader on another thread (readers/ahead.c):
- * after tally_input_defer_hash returns true (only for a regular file), fill
- * no longer hashes what it reads. Instead tally_input_hash_upto hashes the
- * file's bytes from where hashing stopped up to `upto`, reading them again
- * with pread(2) — so one thread can hash while another reads, never both at
- * once. tally_input_resume_hash catches up with everything read so far and
- * goes back to hashing in fill. A failed read makes tally_input_sha256 fail.
- */
-bool tally_input_defer_hash(struct tally_input *in);
-void tally_input_hash_upto(struct tally_input *in, uint64_t upto);
-void tally_input_resume_hash(struct tally_input *in);
 
 /*
  * Read whatever is left of the file (so a reader that stopped early still

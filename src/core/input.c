@@ -68,7 +68,7 @@ int tally_input_fill(struct tally_input *in, struct tally_error *err)
             return tally_error_set(err, TALLY_EIO, "cannot read \"%s\": %s", in->name, strerror(errno));
         if (n == 0)
             in->eof = true;
-        else if (!in->hash_deferred)
+        else
             sha256_update(in->sha256, (size_t)n, in->buf + in->len);
         in->len += (size_t)n;
         return TALLY_OK;
@@ -85,45 +85,8 @@ int tally_input_want(struct tally_input *in, size_t n, struct tally_error *err)
     return TALLY_OK;
 }
 
-bool tally_input_defer_hash(struct tally_input *in)
-{
-    struct stat st;
-    if (in->hash_deferred || fstat(in->fd, &st) != 0 || !S_ISREG(st.st_mode))
-        return false;
-    in->hashed = in->base + in->len;    /* what fill has hashed */
-    in->hash_deferred = true;
-    return true;
-}
-
-void tally_input_hash_upto(struct tally_input *in, uint64_t upto)
-{
-    unsigned char buf[65536];
-    while (in->hash_deferred && !in->hash_failed && in->hashed < upto) {
-        size_t want = upto - in->hashed < sizeof buf ? (size_t)(upto - in->hashed) : sizeof buf;
-        ssize_t n = pread(in->fd, buf, want, (off_t)in->hashed);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            in->hash_failed = true;     /* the file changed under us, or cannot be read */
-            return;
-        }
-        sha256_update(in->sha256, (size_t)n, buf);
-        in->hashed += (uint64_t)n;
-    }
-}
-
-void tally_input_resume_hash(struct tally_input *in)
-{
-    tally_input_hash_upto(in, in->base + in->len);
-    in->hash_deferred = false;
-}
-
 int tally_input_sha256(struct tally_input *in, char hex[65], struct tally_error *err)
 {
-    tally_input_resume_hash(in);
-    if (in->hash_failed)
-        return tally_error_set(err, TALLY_EIO, "cannot read \"%s\" again for its SHA-256: it "
-                               "changed or went away while it was read", in->name);
     while (!in->eof) {
         in->pos = in->len;      /* the rest is only hashed */
         int rc = tally_input_fill(in, err);

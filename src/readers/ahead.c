@@ -22,9 +22,6 @@
  * but not all of the diagnostics before it: when they alone fill a batch (a
  * JSON submission with a million unknown keys), the batch is handed over with
  * them and no record, from inside the inner reader's next().
- *
- * The input's SHA-256 (input.h) is computed by whichever thread would
- * otherwise wait for the other, rereading the bytes with pread(2).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -70,7 +67,6 @@ struct ahead {
     bool nomem;                 /* a diagnostic could not be copied */
     bool discard;               /* the caller stopped while the producer was inside next() */
     bool threaded;              /* the producer runs (not open): capture may hand over */
-    bool deferred;              /* the input's SHA-256 is ours to compute (hash_pending) */
 
     /* The caller's side. */
     size_t take;                /* the batch being read, while reading */
@@ -83,8 +79,6 @@ struct ahead {
     pthread_mutex_t lock;
     pthread_cond_t changed;
     size_t full;                /* batches handed over and not yet given back */
-    bool hashing;               /* a thread is hashing the input (hash_pending) */
-    uint64_t read_upto;         /* bytes of the input read by the producer so far */
     bool stop;                  /* the caller closes: stop reading */
     atomic_bool stopping;       /* the same, for the producer between records */
     bool started;
@@ -248,25 +242,6 @@ static void reset_batch(struct batch *b)
     b->ndiags = b->nitems = 0;
 }
 
-static void hash_pending(struct ahead *a);
-
-/*
- * The input's SHA-256 is computed by whichever thread would otherwise wait:
- * the producer when every batch is full, the caller when none is. Called
- * with the lock held; hashes what the producer has read so far (pread, so
- * the producer can go on reading meanwhile), one thread at a time, in order.
- */
-static void hash_pending(struct ahead *a)
-{
-    if (!a->deferred || a->hashing || a->base.in->hashed >= a->read_upto)
-        return;
-    uint64_t upto = a->read_upto;
-    a->hashing = true;
-    pthread_mutex_unlock(&a->lock);
-    tally_input_hash_upto(a->base.in, upto);
-    pthread_mutex_lock(&a->lock);
-    a->hashing = false;
-}
 
 /* Hand the batch being filled to the caller and, unless it was the last or
  * the caller is closing, start filling the next free one (waiting for one
@@ -275,11 +250,8 @@ static bool hand_over(struct ahead *a, bool last)
 {
     pthread_mutex_lock(&a->lock);
     a->batch[a->fill].offset = tally_input_offset(a->base.in);
-    a->read_upto = a->base.in->base + a->base.in->len;
     a->full++;
     pthread_cond_broadcast(&a->changed);
-    if (!last && !a->stop && a->full == NBATCH)
-        hash_pending(a);
     while (!last && !a->stop && a->full == NBATCH)
         pthread_cond_wait(&a->changed, &a->lock);
     bool stop = a->stop;
@@ -315,8 +287,6 @@ static struct item *take_item(struct ahead *a, struct batch **bp)
             a->take = (a->take + 1) % NBATCH;
             pthread_cond_broadcast(&a->changed);
         }
-        if (a->full == 0)
-            hash_pending(a);
         while (a->full == 0)
             pthread_cond_wait(&a->changed, &a->lock);
         pthread_mutex_unlock(&a->lock);
@@ -366,8 +336,6 @@ static void ahead_close(struct tally_reader *r)
         pthread_mutex_unlock(&a->lock);
         pthread_join(a->thread, NULL);
     }
-    if (a->deferred)    /* the rest of what was read; then fill hashes again */
-        tally_input_resume_hash(a->base.in);
     pthread_cond_destroy(&a->changed);
     pthread_mutex_destroy(&a->lock);
     if (a->inner)
@@ -414,7 +382,6 @@ int tally_read_ahead_open(struct tally_reader **out, const struct tally_reader_o
     /* The inner reader's diagnostics, from open on, wait in the batches. */
     struct tally_reader_config inner = *cfg;
     inner.sink = (struct tally_diag_sink){capture, a};
-    a->deferred = tally_input_defer_hash(in);
     int rc = ops->open(&a->inner, in, &inner, err);
     if (rc != TALLY_OK) {
         /* What the reader said before it gave up is still said. */
