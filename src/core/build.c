@@ -31,6 +31,7 @@
 #include "core/arena.h"
 #include "core/areas.h"
 #include "core/emit.h"
+#include "core/hash.h"
 #include "tally/build.h"
 
 struct previous_row {
@@ -362,17 +363,20 @@ static int settle_group(struct tally_build *b, const size_t *g, size_t n)
     return TALLY_OK;
 }
 
-static uint64_t text_hash(uint64_t h, const char *s);
+/* Add a text (NULL: empty) as one piece to a hash (core/hash.h). */
+static void hash_text(struct tally_hasher *hs, const char *text)
+{
+    tally_hasher_add(hs, text ? text : "", text ? strlen(text) : 0);
+}
 
 /* A hash of a record's primary key. */
 static uint64_t key_hash(const struct tally_build *b, const struct tally_build_record *r)
 {
-    uint64_t h = 14695981039346656037u;     /* FNV-1a */
-    for (size_t k = 0; k < b->schema->npk; k++) {
-        const char *v = r->values[b->schema->primary_key[k]];
-        h = text_hash(h, v ? v : "");
-    }
-    return h;
+    struct tally_hasher hs;
+    tally_hasher_init(&hs, 0);
+    for (size_t k = 0; k < b->schema->npk; k++)
+        hash_text(&hs, r->values[b->schema->primary_key[k]]);
+    return tally_hasher_finish(&hs).lo;
 }
 
 #define NO_REC SIZE_MAX
@@ -463,13 +467,6 @@ static int cmp_period(const void *a, const void *b)
     return d ? d : strcmp(x->end, y->end);
 }
 
-static uint64_t text_hash(uint64_t h, const char *s)
-{
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return (h ^ 0xFF) * 1099511628211u;     /* the end, so "ab","c" is not "a","bc" */
-}
-
 /* The distinct periods of accepted records, sorted. Caller frees. The
  * records' periods are told apart with a hash table; only the distinct ones
  * (a few per year) are sorted. */
@@ -491,7 +488,11 @@ static struct period *periods_of(const struct tally_build *b, size_t *n)
         if (r->fate != TALLY_FATE_ACCEPTED)
             continue;
         struct period q = {r->values[ps], r->values[pe], r->numbers[pe]};
-        size_t j = text_hash(text_hash(14695981039346656037u, q.start), q.end) & (nslots - 1);
+        struct tally_hasher hs;
+        tally_hasher_init(&hs, 0);
+        hash_text(&hs, q.start);
+        hash_text(&hs, q.end);
+        size_t j = tally_hasher_finish(&hs).lo & (nslots - 1);
         while (slot[j] && cmp_period(&p[slot[j] - 1], &q) != 0)
             j = (j + 1) & (nslots - 1);
         if (!slot[j]) {

@@ -33,6 +33,7 @@
 #include "core/grow.h"
 #include "core/arena.h"
 #include "core/emit.h"
+#include "core/hash.h"
 #include "core/utf8.h"
 #include "readers/readers.h"
 
@@ -493,10 +494,7 @@ struct keyset {
 
 static size_t name_hash(const char *s)
 {
-    uint64_t h = 14695981039346656037u;     /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return (size_t)h;
+    return (size_t)tally_hash128(s, strlen(s), 0).lo;
 }
 
 /* Add key; true when it was there already. */
