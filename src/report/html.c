@@ -401,10 +401,9 @@ static int html_open(struct tally_report **out, FILE *fp, struct tally_error *er
     struct html_report *r = calloc(1, sizeof *r);
     if (!r)
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-    r->tmp = tmpfile();
-    if (!r->tmp) {
+    if (!(r->tmp = tally_spool_open("HTML", err))) {
         free(r);
-        return tally_error_set(err, TALLY_EIO, "cannot create a temporary file for the HTML report");
+        return err->status;
     }
     r->base.ops = &tally_html_report;
     r->base.out = fp;
@@ -1075,7 +1074,7 @@ static int diagnostics(FILE *o, struct html_report *r, const struct tally_report
           "Record</th><th data-col=\"field\">Field</th><th data-col=\"value\">Value</th>"
           "<th data-col=\"message\">Message</th><th data-col=\"path\">JSON Pointer / XPath</th>"
           "</tr></thead>\n<tbody>\n", o);
-    if (tally_spool_copy(r->tmp, o) != TALLY_OK)
+    if (tally_spool_copy(r->tmp, o, "HTML", NULL) != TALLY_OK)
         return TALLY_EIO;
     fputs("</tbody>\n</table>\n</section>\n", o);
     return TALLY_OK;

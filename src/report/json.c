@@ -29,10 +29,9 @@ static int json_open(struct tally_report **out, FILE *fp, struct tally_error *er
     struct json_report *r = calloc(1, sizeof *r);
     if (!r)
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-    r->tmp = tmpfile();
-    if (!r->tmp) {
+    if (!(r->tmp = tally_spool_open("JSON", err))) {
         free(r);
-        return tally_error_set(err, TALLY_EIO, "cannot create a temporary file for the JSON report");
+        return err->status;
     }
     r->base.ops = &tally_json_report;
     r->base.out = fp;
@@ -113,8 +112,8 @@ static int json_finish(struct tally_report *tr, const struct tally_report_summar
                 (unsigned long long)f->warnings);
     }
     fputs(nfiles ? "\n  ],\n  \"diagnostics\": [" : "],\n  \"diagnostics\": [", o);
-    if (tally_spool_copy(r->tmp, o) != TALLY_OK)
-        return tally_error_set(err, TALLY_EIO, "cannot read back the JSON report's temporary file");
+    if (tally_spool_copy(r->tmp, o, "JSON", err) != TALLY_OK)
+        return TALLY_EIO;
     fputs(r->ndiags ? "\n  ]\n}\n" : "]\n}\n", o);
     return TALLY_OK;
 }

@@ -80,9 +80,11 @@ static void xml(FILE *o, const char *s)
 static int junit_open(struct tally_report **out, FILE *fp, struct tally_error *err)
 {
     struct junit_report *r = calloc(1, sizeof *r);
-    if (!r || !(r->tmp = tmpfile())) {
+    if (!r)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    if (!(r->tmp = tally_spool_open("JUnit", err))) {
         free(r);
-        return tally_error_set(err, TALLY_EIO, "cannot create a temporary file for the JUnit report");
+        return err->status;
     }
     r->base.ops = &tally_junit_report;
     r->base.out = fp;

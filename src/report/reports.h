@@ -13,8 +13,12 @@ extern const struct tally_report_ops tally_junit_report;
 extern const struct tally_report_ops tally_github_report;
 extern const struct tally_report_ops tally_sarif_report;
 
-/* Copy a report's spool (a tmpfile of rendered diagnostics) to out, from
- * its start. TALLY_EIO when reading or writing fails. */
-int tally_spool_copy(FILE *spool, FILE *out);
+/* A report's spool: a temporary file for its rendered diagnostics. NULL,
+ * with err set (TALLY_EIO), when none can be made; report names it. */
+FILE *tally_spool_open(const char *report, struct tally_error *err);
+
+/* Copy a spool to out, from its start. TALLY_EIO, with err saying which of
+ * reading the spool and writing out failed. */
+int tally_spool_copy(FILE *spool, FILE *out, const char *report, struct tally_error *err);
 
 #endif

@@ -31,9 +31,11 @@ struct sarif_report {
 static int sarif_open(struct tally_report **out, FILE *fp, struct tally_error *err)
 {
     struct sarif_report *r = calloc(1, sizeof *r);
-    if (!r || !(r->tmp = tmpfile())) {
+    if (!r)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    if (!(r->tmp = tally_spool_open("SARIF", err))) {
         free(r);
-        return tally_error_set(err, TALLY_EIO, "cannot create a temporary file for the SARIF report");
+        return err->status;
     }
     r->base.ops = &tally_sarif_report;
     r->base.out = fp;
@@ -115,8 +117,8 @@ static int sarif_finish(struct tally_report *tr, const struct tally_report_summa
         rule(o, false, s->schema->rules[i].id, text, s->schema->rules[i].severity);
     }
     fputs("\n          ]\n        }\n      },\n      \"results\": [", o);
-    if (tally_spool_copy(r->tmp, o) != TALLY_OK)
-        return tally_error_set(err, TALLY_EIO, "cannot read back the SARIF report's temporary file");
+    if (tally_spool_copy(r->tmp, o, "SARIF", err) != TALLY_OK)
+        return TALLY_EIO;
     fprintf(o, "%s],\n      \"properties\": {\"truncated\": %s, \"files\": %llu, \"records\": %llu, "
             "\"errors\": %llu, \"warnings\": %llu, \"infos\": %llu}\n    }\n  ]\n}\n",
             r->n ? "\n      " : "", s->truncated ? "true" : "false",
