@@ -8,8 +8,8 @@
 #   make check SANITIZE=address,undefined
 #                             the same, built with sanitizers into build/san/
 #   make check-valgrind       the unit and golden tests under valgrind
-#   make check-all            check, check SANITIZE=address,undefined, check-valgrind,
-#                             check-fault, check-property
+#   make check-all            check, then check-more: check SANITIZE=address,undefined,
+#                             check-valgrind, check-fault, check-property (~20 min)
 #   make check-fault          every allocation of a validate and a build failed in turn
 #                             (tests/fault/), plus read errors: each must end cleanly
 #   make check-property       the "nothing lost" property test: PROPERTY_RUNS random
@@ -41,16 +41,24 @@ BUILD    := build/san
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The libraries' flags are asked of pkg-config when first used, not when this
+# file is read: `make deps demo` installs the packages (deps) before anything is
+# compiled, and only then may pkg-config be asked. `lazy` evaluates its shell
+# command once, on first use, and keeps the answer.
+lazy = $(eval $(1) := $$(shell $(2)))$($(1))
+PKG_CFLAGS   = $(call lazy,PKG_CFLAGS,pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS     = $(call lazy,PKG_LIBS,pkg-config --libs $(PKGS) 2>/dev/null)
 # libcsv ships no pkg-config file on Debian; use it when present, else -lcsv.
-CSV_LIBS   := $(shell pkg-config --libs libcsv 2>/dev/null || echo -lcsv)
-CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
-CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+CSV_LIBS     = $(call lazy,CSV_LIBS,pkg-config --libs libcsv 2>/dev/null || echo -lcsv)
+CHECK_CFLAGS = $(call lazy,CHECK_CFLAGS,pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   = $(call lazy,CHECK_LIBS,pkg-config --libs check 2>/dev/null)
 
 CFLAGS   += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -pthread -Iinclude -Isrc $(PKG_CFLAGS)
 LDFLAGS  += $(SANFLAGS) -pthread
-LIBS     := $(PKG_LIBS) $(CSV_LIBS) -lm
+LIBS      = $(PKG_LIBS) $(CSV_LIBS) -lm
+
+# `make deps X`, even with -j: nothing is compiled before deps has run.
+DEPS_FIRST := $(filter deps,$(MAKECMDGOALS))
 
 LIB_SRC  := $(sort $(wildcard src/core/*.c src/readers/*.c src/writers/*.c src/report/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
@@ -63,7 +71,7 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 EMBEDDED := schemas/missing-from-care.schema.json schemas/authorities.csv schemas/areas.csv schemas/aliases.csv \
             schemas/missing-from-care.xsd
 
-.PHONY: all check unit golden golden-ahead check-ahead check-html check-valgrind check-all demo install clean deps \
+.PHONY: all check unit golden golden-ahead check-ahead check-html check-valgrind check-all check-more demo install clean deps \
         check-fault check-property
 all: $(BUILD)/tally
 
@@ -74,12 +82,12 @@ $(BUILD)/libtally.a: $(LIB_OBJ)
 $(BUILD)/tally: $(CLI_OBJ) $(BUILD)/libtally.a
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libtally.a $(LIBS)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | $(DEPS_FIRST)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # The default schema and registry are compiled in, so an installed tally needs no files.
-$(BUILD)/gen/embedded.c: tools/embed.sh $(EMBEDDED)
+$(BUILD)/gen/embedded.c: tools/embed.sh $(EMBEDDED) | $(DEPS_FIRST)
 	@mkdir -p $(@D)
 	sh tools/embed.sh $(EMBEDDED) > $@
 
@@ -122,6 +130,10 @@ check-valgrind: $(BUILD)/unit $(BUILD)/tally $(BUILD)/bench/bin/bench-gen
 # Every test, in every build CI runs. Sub-makes, so each build has its own flags.
 check-all:
 	$(MAKE) check
+	$(MAKE) check-more
+
+# What check-all runs beyond check (CI runs `make deps check` first, as the README does).
+check-more:
 	$(MAKE) check SANITIZE=address,undefined
 	$(MAKE) check-valgrind
 	$(MAKE) check-fault
@@ -156,11 +168,11 @@ FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := build/fuzz
 FUZZ_TARGETS := fuzz_csv fuzz_json fuzz_ndjson fuzz_xml fuzz_expr fuzz_schema fuzz_registry
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS  := $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+FUZZ_CFLAGS   = $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
                 -Iinclude -Isrc -Itests/fuzz $(PKG_CFLAGS)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/gen/embedded.o
 
-$(FUZZ_BUILD)/%.o: %.c
+$(FUZZ_BUILD)/%.o: %.c | $(DEPS_FIRST)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -188,8 +200,8 @@ fuzz: fuzz-build
 # bench/run.sh installs its peers from Debian when missing, generates 100k and 1M
 # records in every format into build/bench/, and writes build/bench/results.md.
 BENCH_BIN  := $(BUILD)/bench/bin
-XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
-XML_LIBS   := $(shell pkg-config --libs libxml-2.0 2>/dev/null)
+XML_CFLAGS  = $(call lazy,XML_CFLAGS,pkg-config --cflags libxml-2.0 2>/dev/null)
+XML_LIBS    = $(call lazy,XML_LIBS,pkg-config --libs libxml-2.0 2>/dev/null)
 
 $(BENCH_BIN)/bench-gen: bench/gen.c
 	@mkdir -p $(@D)
