@@ -16,6 +16,7 @@
 #define TALLY_BUILD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tally/diag.h"
@@ -53,8 +54,24 @@ struct tally_build_record {
     char *codes;            /* space-separated codes that decided a non-accepted fate */
 };
 
+/* Where an authority row's figures come from (areas: always REPORTED). */
+enum tally_row_source {
+    TALLY_ROW_REPORTED = 0, /* an accepted record */
+    TALLY_ROW_REJECTED,     /* none accepted, but the authority sent one that was not
+                               (rejected, or superseded by one that was rejected) */
+    TALLY_ROW_NOTHING       /* the authority sent nothing for this period and cohort */
+};
+
+/* A cell's disclosure control (tally_build_disclose). */
+enum tally_sdc_mark {
+    TALLY_SDC_NONE = 0,     /* published as computed */
+    TALLY_SDC_PRIMARY,      /* a protected count in the suppressed range, or a ratio of one */
+    TALLY_SDC_SECONDARY     /* suppressed so that no primary cell can be recovered */
+};
+
 /* One row of the dataset. Counts are text: a number, or "x" when no
- * accepted authority gave a number. */
+ * accepted authority gave a number. Every authority in force on the period's
+ * last day has a row for every cohort, whether it reported or not. */
 struct tally_dataset_row {
     const char *period_start, *period_end, *cohort;
     const char *level;      /* "uk", "country", "region", "authority" */
@@ -63,6 +80,13 @@ struct tally_dataset_row {
     char **ratios;          /* one per schema ratio: "12.5", or "" */
     unsigned reporting, expected;
     bool complete;
+    enum tally_row_source source;   /* authority rows: reported, rejected or nothing */
+    bool partial;           /* authority rows: it sent an accepted record for some of the
+                               period's cohorts but not for all of them */
+    unsigned *numbers;      /* per measure: accepted authorities that gave a number */
+    unsigned *symbols;      /* per measure: accepted authorities that gave a symbol */
+    unsigned char *sdc;     /* per measure: enum tally_sdc_mark */
+    unsigned char *ratio_sdc;   /* per ratio: enum tally_sdc_mark */
 };
 
 struct tally_build;
@@ -125,6 +149,35 @@ enum tally_column_kind tally_build_column_kind(const struct tally_build *b, size
  * it has to be formatted; otherwise the text is borrowed from the build. */
 const char *tally_build_cell(const struct tally_build *b, const struct tally_dataset_row *row,
                              size_t column, char buf[24]);
+
+/*
+ * 100 × num / den to one decimal place, rounded half up (6.25 → "6.3"), into
+ * buf (at least 32 bytes). num ≥ 0 and den > 0; returns false otherwise.
+ */
+bool tally_format_percent(int64_t num, int64_t den, char *buf, size_t size);
+
+/* A period whose coverage is low: fewer than half the authorities in force on
+ * its last day sent an accepted record (any cohort). Its totals are warned
+ * about (`coverage-low`) in every report. */
+#define TALLY_COVERAGE_LOW_PERCENT 50
+
+/* The periods of the dataset, in row order, with how many authorities were
+ * expected and reported (any cohort) and whether that is low. Borrowed. */
+struct tally_period_coverage {
+    const char *start, *end;
+    unsigned expected, reporting;
+    bool low;
+};
+size_t tally_build_nperiods(const struct tally_build *b);
+const struct tally_period_coverage *tally_build_period_at(const struct tally_build *b, size_t i);
+
+/* Mutable access to a row, for disclosure control (disclosure.h). */
+struct tally_dataset_row *tally_build_row_mut(struct tally_build *b, size_t i);
+
+/* The schema's integer fields that are the rows' measures: measure m is field
+ * tally_build_measure_field(b, m). */
+size_t tally_build_nmeasures(const struct tally_build *b);
+size_t tally_build_measure_field(const struct tally_build *b, size_t m);
 
 /* Records per fate; coverage: authorities expected and reporting over all periods. */
 uint64_t tally_build_fate_count(const struct tally_build *b, enum tally_fate fate);

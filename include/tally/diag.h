@@ -46,6 +46,7 @@ enum tally_severity {
 #define TALLY_CODE_XML_SCHEMA           "xml-schema"
 #define TALLY_CODE_CHANGE_OUTLIER       "change-outlier"
 #define TALLY_CODE_COVERAGE             "coverage"
+#define TALLY_CODE_COVERAGE_LOW         "coverage-low"
 #define TALLY_CODE_REPAIRED             "repaired"
 
 struct tally_diag {

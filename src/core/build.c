@@ -67,6 +67,9 @@ struct tally_build {
     uint64_t fates[TALLY_FATE_COUNT];
     uint64_t missing_authorities;
     int role[TALLY_ROLE_COUNT];
+
+    struct tally_period_coverage *coverage;     /* per period, in row order */
+    size_t ncoverage;
 };
 
 const char *tally_fate_name(enum tally_fate fate)
@@ -154,6 +157,7 @@ void tally_build_free(struct tally_build *b)
     free(b->prev);
     free(b->rows);
     free(b->measure_fields);
+    free(b->coverage);
     free(b);
 }
 
@@ -705,6 +709,14 @@ struct sum {
     int64_t total;
     bool numeric;           /* some contribution was a number */
     bool gap;               /* some contribution was a symbol or missing */
+    unsigned numbers, symbols;  /* contributions that were numbers, symbols (or missing) */
+};
+
+/* What is added up for one row: per schema field, and per ratio whether some
+ * authority gave a number for one of its counts and a symbol for the other. */
+struct acc {
+    struct sum *sums;       /* per schema field */
+    bool *mixed;            /* per schema ratio */
 };
 
 /* The areas above authorities, from the registry: regions, nations, the UK. */
@@ -712,8 +724,21 @@ struct area {
     const char *code;
     const char *level;
     unsigned expected, reporting;   /* for the period and cohort at hand */
-    struct sum *sums;               /* per schema field */
+    struct acc acc;
 };
+
+static void acc_clear(const struct tally_build *b, struct acc *a)
+{
+    memset(a->sums, 0, b->schema->nfields * sizeof *a->sums);
+    memset(a->mixed, 0, (b->schema->nratios + 1) * sizeof *a->mixed);
+}
+
+static bool acc_alloc(struct tally_build *b, struct acc *a)
+{
+    a->sums = tally_arena_alloc(&b->arena, b->schema->nfields * sizeof *a->sums);
+    a->mixed = tally_arena_alloc(&b->arena, (b->schema->nratios + 1) * sizeof *a->mixed);
+    return a->sums && a->mixed;
+}
 
 static char *format_count(struct tally_build *b, const struct sum *s)
 {
@@ -724,16 +749,31 @@ static char *format_count(struct tally_build *b, const struct sum *s)
     return keep(b, buf);
 }
 
-/* 100 × num / den to one decimal, rounded half up; "" when it cannot be said:
- * a count is not numeric, some contribution to either was a symbol or
- * missing (the ratio would mix different sets of authorities), or den is 0. */
-static char *format_ratio(struct tally_build *b, const struct sum *num, const struct sum *den)
+bool tally_format_percent(int64_t num, int64_t den, char *buf, size_t size)
 {
-    if (!num->numeric || !den->numeric || num->gap || den->gap || den->total <= 0)
-        return keep(b, "");
-    __int128 q = ((__int128)2000 * num->total + den->total) / (2 * (__int128)den->total);
+    if (num < 0 || den <= 0 || size < 32)
+        return false;
+    /* floor(1000 num / den + 1/2), exactly: tenths of a percent, half up */
+    __int128 q = ((__int128)2000 * num + den) / (2 * (__int128)den);
+    snprintf(buf, size, "%lld.%lld", (long long)(q / 10), (long long)(q % 10));
+    return true;
+}
+
+/*
+ * 100 × num / den to one decimal, rounded half up; "" when it cannot be said:
+ * no authority gave numbers for both; some authority gave a number for one
+ * count and a symbol for the other (mixed: the two totals would stand on
+ * different authorities); or den is 0. Authorities that gave symbols for both
+ * counts stand behind neither total, so they do not stop the ratio: the
+ * ratio is over the authorities that gave numbers (SPEC §8).
+ */
+static char *format_ratio(struct tally_build *b, const struct sum *num, const struct sum *den,
+                          bool mixed)
+{
     char buf[48];
-    snprintf(buf, sizeof buf, "%lld.%lld", (long long)(q / 10), (long long)(q % 10));
+    if (!num->numeric || !den->numeric || mixed ||
+        !tally_format_percent(num->total, den->total, buf, sizeof buf))
+        return keep(b, "");
     return keep(b, buf);
 }
 
@@ -742,25 +782,41 @@ static struct tally_dataset_row *new_row(struct tally_build *b)
     if (tally_grow((void **)&b->rows, &b->rows_cap, b->nrows, sizeof *b->rows, 256) != TALLY_OK)
         return NULL;
     struct tally_dataset_row *row = &b->rows[b->nrows];
+    size_t nm = b->nmeasures + 1, nr = b->schema->nratios + 1;
     *row = (struct tally_dataset_row){0};
-    row->measures = tally_arena_alloc(&b->arena, (b->nmeasures + 1) * sizeof *row->measures);
-    row->ratios = tally_arena_alloc(&b->arena, (b->schema->nratios + 1) * sizeof *row->ratios);
-    if (!row->measures || !row->ratios)
+    row->measures = tally_arena_alloc(&b->arena, nm * sizeof *row->measures);
+    row->ratios = tally_arena_alloc(&b->arena, nr * sizeof *row->ratios);
+    row->numbers = tally_arena_alloc(&b->arena, nm * sizeof *row->numbers);
+    row->symbols = tally_arena_alloc(&b->arena, nm * sizeof *row->symbols);
+    row->sdc = tally_arena_alloc(&b->arena, nm);
+    row->ratio_sdc = tally_arena_alloc(&b->arena, nr);
+    if (!row->measures || !row->ratios || !row->numbers || !row->symbols || !row->sdc ||
+        !row->ratio_sdc)
         return NULL;
+    memset(row->sdc, 0, nm);
+    memset(row->ratio_sdc, 0, nr);
     b->nrows++;
     return row;
 }
 
-static void add_to(struct sum *sums, const struct tally_build *b, const struct tally_build_record *r)
+static void add_to(struct acc *a, const struct tally_build *b, const struct tally_build_record *r)
 {
     for (size_t m = 0; m < b->nmeasures; m++) {
         size_t f = b->measure_fields[m];
+        struct sum *s = &a->sums[f];
         if (r->kinds[f] == TALLY_NUMBER) {
-            sums[f].total += r->numbers[f];
-            sums[f].numeric = true;
+            s->total += r->numbers[f];
+            s->numeric = true;
+            s->numbers++;
         } else {
-            sums[f].gap = true;
+            s->gap = true;
+            s->symbols++;
         }
+    }
+    for (size_t k = 0; k < b->schema->nratios; k++) {
+        const struct tally_ratio *q = &b->schema->ratios[k];
+        if ((r->kinds[q->numerator] == TALLY_NUMBER) != (r->kinds[q->denominator] == TALLY_NUMBER))
+            a->mixed[k] = true;
     }
 }
 
@@ -774,18 +830,21 @@ static bool has_gap(const struct tally_build *b, const struct sum *sums)
 
 /* Fill a row's counts (aggregated, unless `own` gives an authority's texts) and ratios. */
 static bool fill_counts(struct tally_build *b, struct tally_dataset_row *row,
-                        const struct sum *sums, const struct tally_build_record *own)
+                        const struct acc *a, const struct tally_build_record *own)
 {
     for (size_t m = 0; m < b->nmeasures; m++) {
         size_t f = b->measure_fields[m];
         row->measures[m] = own ? (char *)(own->values[f] ? own->values[f] : "")
-                               : format_count(b, &sums[f]);
+                               : format_count(b, &a->sums[f]);
+        row->numbers[m] = a->sums[f].numbers;
+        row->symbols[m] = a->sums[f].symbols;
         if (!row->measures[m])
             return false;
     }
     for (size_t k = 0; k < b->schema->nratios; k++) {
         const struct tally_ratio *r = &b->schema->ratios[k];
-        if (!(row->ratios[k] = format_ratio(b, &sums[r->numerator], &sums[r->denominator])))
+        if (!(row->ratios[k] = format_ratio(b, &a->sums[r->numerator], &a->sums[r->denominator],
+                                            a->mixed[k])))
             return false;
     }
     return true;
@@ -841,7 +900,7 @@ static struct area *list_areas(struct tally_build *b, size_t *n)
             areas[k++] = (struct area){.code = a->region_code, .level = "region"};
     }
     for (size_t i = 0; i < k; i++)
-        if (!(areas[i].sums = tally_arena_alloc(&b->arena, b->schema->nfields * sizeof *areas[i].sums))) {
+        if (!acc_alloc(b, &areas[i].acc)) {
             free(areas);
             return NULL;
         }
@@ -861,57 +920,96 @@ static size_t areas_of(struct area *areas, size_t n, const struct tally_authorit
     return k;
 }
 
-/* Rows for one period and cohort: its authorities, then every area with
- * authorities expected. bucket[0..n) are the period's accepted records;
- * recs_auth[i] is record i's registry entry. */
-static int rows_for(struct tally_build *b, const struct period *p, const char *cohort,
-                    struct area *areas, size_t nareas, const struct tally_authority **recs_auth,
-                    const size_t *bucket, size_t n_in_bucket)
+/* One period's facts about each registry authority, per cohort. */
+struct period_view {
+    const struct period *p;
+    size_t nauth, ncohorts;
+    bool *in_force;         /* [auth] */
+    size_t *accepted;       /* [cohort * nauth + auth]: record index + 1, or 0 */
+    bool *not_accepted;     /* [cohort * nauth + auth]: it sent a record that was not accepted */
+    unsigned *cohorts_sent; /* [auth]: cohorts with an accepted record */
+    const size_t *others;   /* accepted records without a registry entry, for this period */
+    size_t nothers;
+};
+
+/* An authority's row in one cohort: its accepted record's values, or x. */
+static int authority_row(struct tally_build *b, const struct period_view *v, const char *cohort,
+                         const struct tally_authority *auth, const struct tally_build_record *r,
+                         enum tally_row_source source, struct acc *own)
 {
-    size_t nf = b->schema->nfields;
-    size_t ch = (size_t)b->role[TALLY_ROLE_COHORT];
     size_t code = (size_t)b->role[TALLY_ROLE_AUTHORITY_CODE];
+    struct tally_dataset_row *row = new_row(b);
+    if (!row)
+        return TALLY_ENOMEM;
+    acc_clear(b, own);
+    if (r)
+        add_to(own, b, r);
+    row->period_start = v->p->start;
+    row->period_end = v->p->end;
+    row->cohort = cohort;
+    row->level = "authority";
+    row->area_code = auth ? auth->code : r->values[code];
+    row->area_name = auth ? auth->name : r->values[code];
+    row->country_code = auth ? auth->country_code : "";
+    row->region_code = auth ? auth->region_code : "";
+    row->reporting = r ? 1 : 0;
+    row->expected = 1;
+    row->source = source;
+    row->complete = r && !has_gap(b, own->sums);
+    if (r)
+        return fill_counts(b, row, own, r) ? TALLY_OK : TALLY_ENOMEM;
+    for (size_t m = 0; m < b->nmeasures; m++) {
+        row->measures[m] = "x";
+        row->numbers[m] = row->symbols[m] = 0;
+    }
+    for (size_t k = 0; k < b->schema->nratios; k++)
+        row->ratios[k] = "";
+    return TALLY_OK;
+}
+
+/* Rows for one period and cohort (index c): every authority in force, then
+ * every area with authorities expected (areas[].expected set by the caller). */
+static int rows_for(struct tally_build *b, const struct period_view *v, size_t c,
+                    const char *cohort, struct area *areas, size_t nareas)
+{
+    size_t ch = (size_t)b->role[TALLY_ROLE_COHORT];
     for (size_t i = 0; i < nareas; i++) {
         areas[i].reporting = 0;
-        memset(areas[i].sums, 0, nf * sizeof *areas[i].sums);
+        acc_clear(b, &areas[i].acc);
     }
-    struct sum *own = calloc(nf, sizeof *own);
-    if (!own)
+    struct acc own;
+    if (!acc_alloc(b, &own))
         return TALLY_ENOMEM;
     int rc = TALLY_OK;
-    for (size_t bi = 0; bi < n_in_bucket && rc == TALLY_OK; bi++) {
-        size_t i = bucket[bi];
-        const struct tally_build_record *r = &b->recs[i];
-        if (strcmp(r->values[ch], cohort) != 0)
+    for (size_t a = 0; a < v->nauth && rc == TALLY_OK; a++) {
+        if (!v->in_force[a])
             continue;
-        const struct tally_authority *auth = recs_auth[i];
-        memset(own, 0, nf * sizeof *own);
-        add_to(own, b, r);
-        struct tally_dataset_row *row = new_row(b);
-        if (!row) {
-            rc = TALLY_ENOMEM;
-            break;
-        }
-        row->period_start = p->start;
-        row->period_end = p->end;
-        row->cohort = cohort;
-        row->level = "authority";
-        row->area_code = r->values[code];
-        row->area_name = auth ? auth->name : r->values[code];
-        row->country_code = auth ? auth->country_code : "";
-        row->region_code = auth ? auth->region_code : "";
-        row->reporting = row->expected = 1;
-        row->complete = !has_gap(b, own);
-        if (!fill_counts(b, row, own, r))
-            rc = TALLY_ENOMEM;
-        struct area *in[3];
-        size_t n = auth ? areas_of(areas, nareas, auth, in) : 0;
-        for (size_t k = 0; k < n; k++) {
-            in[k]->reporting++;
-            add_to(in[k]->sums, b, r);
+        const struct tally_authority *auth = tally_registry_at(b->registry, a);
+        size_t at = v->accepted[c * v->nauth + a];
+        const struct tally_build_record *r = at ? &b->recs[at - 1] : NULL;
+        enum tally_row_source source = r ? TALLY_ROW_REPORTED
+                                       : v->not_accepted[c * v->nauth + a] ? TALLY_ROW_REJECTED
+                                       : TALLY_ROW_NOTHING;
+        rc = authority_row(b, v, cohort, auth, r, source, &own);
+        if (rc == TALLY_OK) {
+            b->rows[b->nrows - 1].partial = v->cohorts_sent[a] > 0 &&
+                                            v->cohorts_sent[a] < v->ncohorts;
+            struct area *in[3];
+            size_t n = r ? areas_of(areas, nareas, auth, in) : 0;
+            for (size_t k = 0; k < n; k++) {
+                in[k]->reporting++;
+                add_to(&in[k]->acc, b, r);
+            }
         }
     }
-    free(own);
+    /* Accepted records of authorities the registry does not know (a build
+     * cannot make them, the validator rejects unknown codes; kept for safety):
+     * their own rows, in no area. */
+    for (size_t i = 0; i < v->nothers && rc == TALLY_OK; i++) {
+        const struct tally_build_record *r = &b->recs[v->others[i]];
+        if (strcmp(r->values[ch], cohort) == 0)
+            rc = authority_row(b, v, cohort, NULL, r, TALLY_ROW_REPORTED, &own);
+    }
     for (size_t i = 0; i < nareas && rc == TALLY_OK; i++) {
         struct area *a = &areas[i];
         if (a->expected == 0)
@@ -921,8 +1019,8 @@ static int rows_for(struct tally_build *b, const struct period *p, const char *c
             return TALLY_ENOMEM;
         bool region = strcmp(a->level, "region") == 0, country = strcmp(a->level, "country") == 0;
         const char *name = tally_area_name(b->areas, a->code);
-        row->period_start = p->start;
-        row->period_end = p->end;
+        row->period_start = v->p->start;
+        row->period_end = v->p->end;
         row->cohort = cohort;
         row->level = a->level;
         row->area_code = a->code;
@@ -932,11 +1030,41 @@ static int rows_for(struct tally_build *b, const struct period *p, const char *c
         row->region_code = region ? a->code : "";
         row->reporting = a->reporting;
         row->expected = a->expected;
-        row->complete = a->reporting == a->expected && !has_gap(b, a->sums);
-        if (!fill_counts(b, row, a->sums, NULL))
+        row->source = TALLY_ROW_REPORTED;
+        row->complete = a->reporting == a->expected && !has_gap(b, a->acc.sums);
+        if (!fill_counts(b, row, &a->acc, NULL))
             rc = TALLY_ENOMEM;
     }
     return rc;
+}
+
+/* Records (of fate `accepted` or not) bucketed by period, a counting sort:
+ * bucket[start[p] .. start[p + 1]) are period p's, in record order. */
+static int bucket_by_period(const struct tally_build *b, const size_t *rec_period, size_t np,
+                            bool accepted, size_t **start_out, size_t **bucket_out)
+{
+    size_t *start = calloc(np + 2, sizeof *start);
+    size_t *bucket = malloc((b->nrecs + 1) * sizeof *bucket);
+    if (!start || !bucket) {
+        free(start);
+        free(bucket);
+        return TALLY_ENOMEM;
+    }
+    for (size_t i = 0; i < b->nrecs; i++)
+        if ((b->recs[i].fate == TALLY_FATE_ACCEPTED) == accepted && rec_period[i] < np)
+            start[rec_period[i] + 1]++;
+    for (size_t p = 0; p < np; p++)
+        start[p + 1] += start[p];
+    for (size_t i = 0, *fill = start; i < b->nrecs; i++)
+        if ((b->recs[i].fate == TALLY_FATE_ACCEPTED) == accepted && rec_period[i] < np)
+            bucket[fill[rec_period[i]]++] = i;
+    /* fill[] advanced each start to the next period's: shift back. */
+    for (size_t p = np; p > 0; p--)
+        start[p] = start[p - 1];
+    start[0] = 0;
+    *start_out = start;
+    *bucket_out = bucket;
+    return TALLY_OK;
 }
 
 /*
@@ -955,74 +1083,108 @@ static int coverage_and_rows(struct tally_build *b, const struct period *periods
     struct area *areas = list_areas(b, &nareas);
     const struct tally_authority **recs_auth = calloc(b->nrecs + 1, sizeof *recs_auth);
     size_t *recs_period = calloc(b->nrecs + 1, sizeof *recs_period);
-    bool *sent = calloc(nauth + 1, sizeof *sent);
+    size_t *recs_cohort = calloc(b->nrecs + 1, sizeof *recs_cohort);
     const char **cohorts = calloc(cdef->n_enum + b->nrecs + 1, sizeof *cohorts);
-    int rc = areas && recs_auth && recs_period && sent && cohorts ? TALLY_OK : TALLY_ENOMEM;
+    size_t *others = malloc((b->nrecs + 1) * sizeof *others);
+    b->coverage = calloc(np + 1, sizeof *b->coverage);
+    int rc = areas && recs_auth && recs_period && recs_cohort && cohorts && others && b->coverage
+                 ? TALLY_OK : TALLY_ENOMEM;
 
     size_t ncohorts = 0;
     for (size_t i = 0; rc == TALLY_OK && i < cdef->n_enum; i++)
         cohorts[ncohorts++] = cdef->enum_values[i];
+    /* Every record's authority, period and cohort: accepted ones make the rows;
+     * the others tell "rejected" from "sent nothing". */
     for (size_t i = 0; rc == TALLY_OK && i < b->nrecs; i++) {
         const struct tally_build_record *r = &b->recs[i];
-        if (r->fate != TALLY_FATE_ACCEPTED)
+        const char *c = r->values[code], *st = r->values[b->role[TALLY_ROLE_PERIOD_START]],
+                   *en = r->values[b->role[TALLY_ROLE_PERIOD_END]], *co = r->values[ch];
+        recs_period[i] = recs_cohort[i] = SIZE_MAX;
+        if (r->fate == TALLY_FATE_DUPLICATE || !c || !st || !en || !co)
             continue;
-        recs_auth[i] = tally_registry_find(b->registry, r->values[code], strlen(r->values[code]));
-        struct period key = {r->values[b->role[TALLY_ROLE_PERIOD_START]],
-                             r->values[b->role[TALLY_ROLE_PERIOD_END]], 0};
+        recs_auth[i] = tally_registry_find(b->registry, c, strlen(c));
+        struct period key = {st, en, 0};
         const struct period *found = bsearch(&key, periods, np, sizeof *periods, cmp_period);
         recs_period[i] = found ? (size_t)(found - periods) : SIZE_MAX;
         size_t k = 0;
-        while (k < ncohorts && strcmp(cohorts[k], r->values[ch]) != 0)
+        while (k < ncohorts && strcmp(cohorts[k], co) != 0)
             k++;
-        if (k == ncohorts && cdef->n_enum == 0)
-            cohorts[ncohorts++] = r->values[ch];
+        if (k == ncohorts && cdef->n_enum == 0 && r->fate == TALLY_FATE_ACCEPTED)
+            cohorts[ncohorts++] = co;
+        recs_cohort[i] = k < ncohorts ? k : SIZE_MAX;
     }
-    /* The accepted records, bucketed by period (a counting sort), so each
-     * period's work is proportional to its own records. */
-    size_t *start = calloc(np + 2, sizeof *start);
-    size_t *bucket = malloc((b->nrecs + 1) * sizeof *bucket);
-    if (rc == TALLY_OK && (!start || !bucket))
+    size_t *start = NULL, *bucket = NULL, *nstart = NULL, *nbucket = NULL;
+    if (rc == TALLY_OK)
+        rc = bucket_by_period(b, recs_period, np, true, &start, &bucket);
+    if (rc == TALLY_OK)
+        rc = bucket_by_period(b, recs_period, np, false, &nstart, &nbucket);
+    struct period_view v = {.nauth = nauth, .ncohorts = ncohorts, .others = others};
+    v.in_force = calloc(nauth + 1, sizeof *v.in_force);
+    v.accepted = calloc(ncohorts * nauth + 1, sizeof *v.accepted);
+    v.not_accepted = calloc(ncohorts * nauth + 1, sizeof *v.not_accepted);
+    v.cohorts_sent = calloc(nauth + 1, sizeof *v.cohorts_sent);
+    if (rc == TALLY_OK && (!v.in_force || !v.accepted || !v.not_accepted || !v.cohorts_sent))
         rc = TALLY_ENOMEM;
-    for (size_t i = 0; rc == TALLY_OK && i < b->nrecs; i++)
-        if (b->recs[i].fate == TALLY_FATE_ACCEPTED && recs_period[i] < np)
-            start[recs_period[i] + 1]++;
-    for (size_t p = 0; rc == TALLY_OK && p < np; p++)
-        start[p + 1] += start[p];
-    for (size_t i = 0, *fill = start; rc == TALLY_OK && i < b->nrecs; i++)
-        if (b->recs[i].fate == TALLY_FATE_ACCEPTED && recs_period[i] < np)
-            bucket[fill[recs_period[i]]++] = i;
-    /* fill[] advanced each start to the next period's: shift back. */
-    for (size_t p = np; rc == TALLY_OK && p > 0; p--)
-        start[p] = start[p - 1];
-    if (start)
-        start[0] = 0;
     const struct tally_authority *first = nauth ? tally_registry_at(b->registry, 0) : NULL;
     for (size_t p = 0; rc == TALLY_OK && p < np; p++) {
         size_t first_row = b->nrows;
-        memset(sent, 0, nauth * sizeof *sent);
-        for (size_t k = start[p]; k < start[p + 1]; k++)
-            if (recs_auth[bucket[k]])
-                sent[recs_auth[bucket[k]] - first] = true;
+        v.p = &periods[p];
+        memset(v.accepted, 0, ncohorts * nauth * sizeof *v.accepted);
+        memset(v.not_accepted, 0, ncohorts * nauth * sizeof *v.not_accepted);
+        memset(v.cohorts_sent, 0, nauth * sizeof *v.cohorts_sent);
+        v.nothers = 0;
+        for (size_t k = start[p]; k < start[p + 1]; k++) {
+            size_t i = bucket[k];
+            if (!recs_auth[i]) {
+                others[v.nothers++] = i;
+                continue;
+            }
+            size_t a = (size_t)(recs_auth[i] - first);
+            if (recs_cohort[i] < ncohorts && !v.accepted[recs_cohort[i] * nauth + a]) {
+                v.accepted[recs_cohort[i] * nauth + a] = i + 1;
+                v.cohorts_sent[a]++;
+            }
+        }
+        for (size_t k = nstart[p]; k < nstart[p + 1]; k++) {
+            size_t i = nbucket[k];
+            if (recs_auth[i] && recs_cohort[i] < ncohorts)
+                v.not_accepted[recs_cohort[i] * nauth + (size_t)(recs_auth[i] - first)] = true;
+        }
         for (size_t i = 0; i < nareas; i++)
             areas[i].expected = 0;
+        struct tally_period_coverage *cov = &b->coverage[b->ncoverage++];
+        *cov = (struct tally_period_coverage){periods[p].start, periods[p].end, 0, 0, false};
         for (size_t a = 0; a < nauth; a++) {
             const struct tally_authority *auth = tally_registry_at(b->registry, a);
-            if (!tally_authority_in_force(auth, periods[p].end_day))
+            v.in_force[a] = tally_authority_in_force(auth, periods[p].end_day);
+            if (!v.in_force[a])
                 continue;
             struct area *in[3];
             size_t n = areas_of(areas, nareas, auth, in);
             for (size_t k = 0; k < n; k++)
                 in[k]->expected++;
-            if (sent[a])
+            cov->expected++;
+            if (v.cohorts_sent[a]) {
+                cov->reporting++;
                 continue;
+            }
             b->missing_authorities++;
             tally_emit_at(&b->sink, NULL, NULL, NULL, 0, NULL, NULL, TALLY_PATH_NONE, NULL,
                           TALLY_SEV_INFO, "coverage", "no accepted return from %s (%s) for %s "
                           "to %s", auth->code, auth->name, periods[p].start, periods[p].end);
         }
+        /* Under half the authorities: every report warns that this period's
+         * totals stand on few of them. */
+        cov->low = (uint64_t)cov->reporting * 100 < (uint64_t)cov->expected * TALLY_COVERAGE_LOW_PERCENT;
+        if (cov->low)
+            tally_emit_at(&b->sink, NULL, NULL, NULL, 0, NULL, NULL, TALLY_PATH_NONE, NULL,
+                          TALLY_SEV_WARNING, TALLY_CODE_COVERAGE_LOW, "only %u of the %u "
+                          "authorities in force on %s sent an accepted return for %s to %s "
+                          "(under %d%%): its national, nation and region figures stand on few "
+                          "authorities", cov->reporting, cov->expected, periods[p].end,
+                          periods[p].start, periods[p].end, TALLY_COVERAGE_LOW_PERCENT);
         for (size_t c = 0; rc == TALLY_OK && c < ncohorts; c++)
-            rc = rows_for(b, &periods[p], cohorts[c], areas, nareas, recs_auth,
-                          bucket + start[p], start[p + 1] - start[p]);
+            rc = rows_for(b, &v, c, cohorts[c], areas, nareas);
         /* Rows come period by period, in period order: sorting each period's
          * is sorting them all (cmp_rows orders by period first). */
         if (rc == TALLY_OK && b->nrows - first_row > 1)
@@ -1030,11 +1192,18 @@ static int coverage_and_rows(struct tally_build *b, const struct period *periods
     }
     free(start);
     free(bucket);
+    free(nstart);
+    free(nbucket);
+    free(v.in_force);
+    free(v.accepted);
+    free(v.not_accepted);
+    free(v.cohorts_sent);
     free(areas);
     free(recs_auth);
     free(recs_period);
-    free(sent);
+    free(recs_cohort);
     free(cohorts);
+    free(others);
     return rc;
 }
 
@@ -1110,6 +1279,31 @@ const char *tally_build_cell(const struct tally_build *b, const struct tally_dat
         return r->complete ? "true" : "false";
     snprintf(buf, 24, "%u", c == 0 ? r->reporting : r->expected);
     return buf;
+}
+
+struct tally_dataset_row *tally_build_row_mut(struct tally_build *b, size_t i)
+{
+    return &b->rows[i];
+}
+
+size_t tally_build_nmeasures(const struct tally_build *b)
+{
+    return b->nmeasures;
+}
+
+size_t tally_build_measure_field(const struct tally_build *b, size_t m)
+{
+    return b->measure_fields[m];
+}
+
+size_t tally_build_nperiods(const struct tally_build *b)
+{
+    return b->ncoverage;
+}
+
+const struct tally_period_coverage *tally_build_period_at(const struct tally_build *b, size_t i)
+{
+    return &b->coverage[i];
 }
 
 uint64_t tally_build_fate_count(const struct tally_build *b, enum tally_fate fate)

@@ -35,6 +35,7 @@ static const struct tally_code_info codes[] = {
     {TALLY_CODE_CONFLICT, TALLY_SEV_ERROR, "The same key with different values and no way to choose."},
     {TALLY_CODE_CHANGE_OUTLIER, TALLY_SEV_WARNING, "A count that changed a lot since the previous dataset."},
     {TALLY_CODE_COVERAGE, TALLY_SEV_INFO, "An authority in force that sent nothing."},
+    {TALLY_CODE_COVERAGE_LOW, TALLY_SEV_WARNING, "A period for which fewer than half the authorities in force sent an accepted return: its totals stand on few of them."},
     {TALLY_CODE_REPAIRED, TALLY_SEV_INFO, "A value repaired by --clean."},
     {NULL, TALLY_SEV_ERROR, NULL},
 };
