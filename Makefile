@@ -55,7 +55,8 @@ CHECK_LIBS   = $(call lazy,CHECK_LIBS,pkg-config --libs check 2>/dev/null)
 
 CFLAGS   += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -pthread -Iinclude -Isrc $(PKG_CFLAGS)
 LDFLAGS  += $(SANFLAGS) -pthread
-LIBS      = $(PKG_LIBS) $(CSV_LIBS) -lm
+# GLPK (the disclosure audit's linear programs) ships no pkg-config file on Debian.
+LIBS      = $(PKG_LIBS) $(CSV_LIBS) -lglpk -lm
 
 # `make deps X`, even with -j: nothing is compiled before deps has run.
 DEPS_FIRST := $(filter deps,$(MAKECMDGOALS))
@@ -237,7 +238,7 @@ install: $(BUILD)/tally
 	install -m 644 doc/tally.1 $(DESTDIR)$(PREFIX)/share/man/man1/tally.1
 
 DEB_PKGS := build-essential pkg-config libxml2-dev libcjson-dev libcsv-dev check libsqlite3-dev nettle-dev \
-            sqlite3 valgrind libxml2-utils jq chromium clang libclang-rt-14-dev time
+            sqlite3 valgrind libxml2-utils jq chromium clang libclang-rt-14-dev time libglpk-dev python3
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

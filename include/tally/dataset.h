@@ -9,16 +9,61 @@
 #ifndef TALLY_DATASET_H
 #define TALLY_DATASET_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "tally/build.h"
 #include "tally/diag.h"
+#include "tally/registry.h"
 #include "tally/report.h"
 
 int tally_dataset_csv(FILE *out, const struct tally_build *b, struct tally_error *err);
 int tally_dataset_json(FILE *out, const struct tally_build *b, struct tally_error *err);
 int tally_dataset_xml(FILE *out, const struct tally_build *b, const struct tally_schema *schema,
                       struct tally_error *err);
+
+/*
+ * DfE's explore-education-statistics (EES) open data format (--publish ees):
+ * one data file and its metadata file.
+ *
+ * EES's name for a period: time_period ("201415", "2015") and time_identifier
+ * ("Financial year"), from its first and last days: April-March a Financial
+ * year, September-August an Academic year, January-December a Calendar year,
+ * 6 April-5 April a Tax year, a financial quarter or half, a calendar month,
+ * and any other twelve-month window a Reporting year named by its end year.
+ * group: EES's list the identifier is on; one file holds one list's periods.
+ * false when EES has no name for it.
+ */
+struct tally_ees_time {
+    char period[8];         /* "201415" or "2015" */
+    const char *identifier; /* static text */
+    int group;
+};
+bool tally_ees_time(const char *period_start, const char *period_end, struct tally_ees_time *out);
+
+/* Check that EES can name every period of the build, in one file: a
+ * `publish-period` error to sink for each period it cannot (or that clashes
+ * with another). Returns how many. */
+size_t tally_ees_check(const struct tally_build *b, struct tally_diag_sink sink);
+
+/* What tally_ees_write wrote. */
+struct tally_ees_result {
+    uint64_t rows;          /* data rows */
+    const char **left_out;  /* authorities left out (outside England: EES's local
+                               authority lookups are England's), "CODE NAME",
+                               distinct, sorted; owned (free with tally_ees_result_fini) */
+    size_t nleft_out;
+};
+
+/* Write the data file and the metadata file of the build's rows (already
+ * disclosure-controlled when that was asked for). The schema must have an
+ * "ees" section; reg gives each English authority's DfE number (old_la_code).
+ * Call tally_ees_check first. TALLY_EIO, TALLY_ENOMEM, TALLY_ESCHEMA. */
+int tally_ees_write(FILE *data, FILE *meta, const struct tally_build *b,
+                    const struct tally_schema *schema, const struct tally_registry *reg,
+                    struct tally_ees_result *result, struct tally_error *err);
+void tally_ees_result_fini(struct tally_ees_result *result);
 
 /* rejects.csv: every record not accepted — fate, codes, where it came from,
  * and its values — in input order. files[i] names file index i. */

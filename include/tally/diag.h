@@ -47,6 +47,8 @@ enum tally_severity {
 #define TALLY_CODE_CHANGE_OUTLIER       "change-outlier"
 #define TALLY_CODE_COVERAGE             "coverage"
 #define TALLY_CODE_COVERAGE_LOW         "coverage-low"
+#define TALLY_CODE_DISCLOSURE_UNSAFE    "disclosure-unsafe"
+#define TALLY_CODE_PUBLISH_PERIOD       "publish-period"
 #define TALLY_CODE_REPAIRED             "repaired"
 
 struct tally_diag {

@@ -13,7 +13,9 @@
 #ifndef TALLY_EXPR_H
 #define TALLY_EXPR_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tally/record.h"
 #include "tally/schema.h"
@@ -43,5 +45,29 @@ enum tally_expr_result tally_expr_eval(const struct tally_expr *expr,
 /* The field indexes the expression names, each once, in order of first
  * appearance. Borrowed from expr; *count receives the length. */
 const size_t *tally_expr_fields(const struct tally_expr *expr, size_t *count);
+
+/* A linear constraint over a record's integer fields:
+ * sum of coef[i] * field[i], plus constant, is <= 0 (or == 0 when equality). */
+#define TALLY_LINEAR_MAX_TERMS 16
+struct tally_linear {
+    bool equality;
+    int64_t constant;
+    size_t nterms;
+    size_t field[TALLY_LINEAR_MAX_TERMS];   /* schema field indexes, each once */
+    int64_t coef[TALLY_LINEAR_MAX_TERMS];   /* never 0 */
+};
+
+/*
+ * The assertion as a conjunction of linear constraints, when it is one:
+ * comparisons (<, <=, ==, >=, >) between sums of integer fields and integer
+ * constants (a field may be multiplied by a constant), joined by "and". For
+ * example "found + not_found == went_missing" is found + not_found -
+ * went_missing == 0; "a < b", on integers, is a - b + 1 <= 0.
+ * Returns how many constraints were written to out[0..max), or 0 when the
+ * assertion is not such a conjunction ("or", "not", "!=", text, dates,
+ * days(), a product of two fields, too many terms, or a coefficient that
+ * would overflow). Pure.
+ */
+size_t tally_expr_linear(const struct tally_expr *expr, struct tally_linear *out, size_t max);
 
 #endif

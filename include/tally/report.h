@@ -18,6 +18,16 @@
 
 struct tally_build;
 struct tally_schema;
+struct tally_disclosure_audit;
+
+/* tally build --publish: what was published, in which format. */
+struct tally_report_publication {
+    const char *format;         /* "ees" */
+    const char *data_file, *meta_file;  /* paths inside the output directory */
+    uint64_t rows;              /* rows of the data file */
+    const char *const *left_out;    /* authorities left out ("CODE NAME"), borrowed */
+    size_t nleft_out;
+};
 
 struct tally_report_file {
     const char *path;       /* as given on the command line */
@@ -41,6 +51,11 @@ struct tally_report_summary {
     uint64_t authorities_missing;
     const struct tally_build *dataset;  /* tally build: the finished build (rows for
                                            charts), borrowed; NULL otherwise */
+    /* tally build: the disclosure audit when the outputs are disclosure-controlled
+     * (NULL when not); waived: --no-disclosure was said. Borrowed. */
+    const struct tally_disclosure_audit *disclosure;
+    bool disclosure_waived;
+    const struct tally_report_publication *publication;    /* --publish, or NULL */
 };
 
 struct tally_report;

@@ -92,6 +92,43 @@ struct tally_ratio {
     size_t denominator;
 };
 
+/*
+ * Disclosure control of the national dataset (dataset.disclosure; SPEC §8):
+ * which counts are protected, the range of values suppressed (inclusive), and
+ * the symbol published in their place. Defaults when the schema says nothing:
+ * every integer field, 1 to 5, "c".
+ */
+struct tally_disclosure_policy {
+    bool *protect;          /* per schema field: a protected count */
+    int64_t minimum, maximum;   /* values suppressed: minimum..maximum (0 is published) */
+    char *symbol;           /* e.g. "c"; one of the protected fields' symbols */
+};
+
+/* One indicator of the EES data file (dataset.ees.indicators[]). */
+struct tally_ees_indicator {
+    char *column;           /* a dataset column: a count, a ratio, authorities_reporting
+                               or authorities_expected */
+    char *name;             /* EES column name, snake_case with its unit: in_care_count */
+    char *label;            /* what EES users see */
+    char *grouping;         /* indicator_grouping, or "" */
+    char *unit;             /* "", "%", "pp", "£", "£m" or "numberstring" */
+    int dp;                 /* indicator_dp */
+};
+
+/* DfE's explore-education-statistics open data format (dataset.ees). */
+struct tally_ees_spec {
+    bool present;           /* the schema has an "ees" section */
+    int filter_field;       /* the field that is EES's filter (the cohort), or -1 */
+    char *filter_name;      /* its column name in the EES file */
+    char *filter_label, *filter_hint;
+    char **item_values;     /* the field's values ... */
+    char **item_labels;     /* ... and the filter items EES shows for them */
+    size_t nitems;
+    size_t default_item;    /* index of filter_default */
+    struct tally_ees_indicator *indicators;
+    size_t nindicators;
+};
+
 struct tally_schema {
     char *name;             /* e.g. "missing-from-care" */
     char *title;
@@ -115,6 +152,8 @@ struct tally_schema {
     size_t nspellings;
     struct tally_derivation *derivations; /* cleaning.derive */
     size_t nderivations;
+    struct tally_disclosure_policy disclosure;  /* dataset.disclosure, or the defaults */
+    struct tally_ees_spec ees;                  /* dataset.ees */
 };
 
 /*

@@ -28,6 +28,7 @@
 #include "cli/cli.h"
 #include "tally/build.h"
 #include "tally/dataset.h"
+#include "tally/disclosure.h"
 
 static const char usage[] =
     "usage: tally build [OPTIONS] -o DIR FILE|DIR...\n"
@@ -44,6 +45,13 @@ static const char usage[] =
     "  --outlier-factor F     ... by more than F times (default 3)\n"
     "  --outlier-min N        ... and by at least N (default 10)\n"
     "  --timestamp            record the build time in manifest.json\n"
+    "  --disclosure           disclosure control: counts of 1 to 5 (the schema's\n"
+    "                         policy) and what would give them away published as c;\n"
+    "                         a build whose audit finds a cell it can narrow down\n"
+    "                         exits 1 and publishes nothing\n"
+    "  --publish ees          also write DIR/ees/NAME.csv and NAME.meta.csv in DfE's\n"
+    "                         explore-education-statistics format (implies --disclosure)\n"
+    "  --no-disclosure        publish without disclosure control (recorded in manifest.json)\n"
     "  --clean                repair what can be repaired without guessing\n"
     "  --schema FILE          use this schema instead of the built-in one\n"
     "  --registry FILE        use this authority registry instead of the built-in one\n"
@@ -251,7 +259,19 @@ struct manifest_info {
     size_t nfiles;
     const struct tally_build *build;
     bool timestamp;
+    bool controlled;                /* the dataset outputs are disclosure-controlled */
+    const char *disclosure;         /* the audit as JSON (tally_disclosure_json) */
+    const char *const *published;   /* files of --publish, NULL-terminated, or NULL */
 };
+
+/* Which outputs hold only the (disclosure-controlled) dataset: the others
+ * hold the returns' own values (dataset.sqlite's records, rejects.csv, the
+ * reports' diagnostics) and are for the collator, not for publication. */
+static bool dataset_only(const char *name)
+{
+    return strncmp(name, "dataset.", 8) == 0 ? strcmp(name, "dataset.sqlite") != 0
+                                             : strncmp(name, "ees/", 4) == 0;
+}
 
 static void json_str(FILE *o, const char *s)
 {
@@ -315,18 +335,26 @@ static bool write_manifest(const char *dir, const struct manifest_info *m)
     }
     fputs(m->nfiles ? "\n  ],\n  \"outputs\": [" : "],\n  \"outputs\": [", o);
     bool ok = true;
-    for (size_t i = 0; manifest_outputs[i]; i++) {
-        char *p = cli_join(dir, manifest_outputs[i]), hex[65] = "";
+    const char *names[sizeof manifest_outputs / sizeof manifest_outputs[0] + 2];
+    size_t n = 0;
+    for (size_t i = 0; manifest_outputs[i]; i++)
+        names[n++] = manifest_outputs[i];
+    for (size_t i = 0; m->published && m->published[i] && i < 2; i++)
+        names[n++] = m->published[i];
+    for (size_t i = 0; i < n; i++) {
+        const char *name = names[i];
+        char *p = cli_join(dir, name), hex[65] = "";
         uint64_t bytes = 0;
         if (!p || !sha256_file(p, hex, &bytes)) {
-            cli_error("cannot read back %s", manifest_outputs[i]);
+            cli_error("cannot read back %s", name);
             ok = false;
         }
         free(p);
-        fprintf(o, "%s\n    {\"path\": \"%s\", \"sha256\": \"%s\", \"bytes\": %llu}", i ? "," : "",
-                manifest_outputs[i], hex, (unsigned long long)bytes);
+        fprintf(o, "%s\n    {\"path\": \"%s\", \"sha256\": \"%s\", \"bytes\": %llu, "
+                "\"disclosure_controlled\": %s}", i ? "," : "", name, hex,
+                (unsigned long long)bytes, m->controlled && dataset_only(name) ? "true" : "false");
     }
-    fputs("\n  ]\n}\n", o);
+    fprintf(o, "\n  ],\n  \"disclosure\": %s\n}\n", m->disclosure);
     if (fclose(o) != 0 || !ok) {
         if (ok)
             cli_error("cannot write manifest.json: %s", strerror(errno));
@@ -377,7 +405,67 @@ static bool load_previous(struct tally_build *b, const char *path)
     return ok;
 }
 
-static int run_build(struct cli_options *o, const char *tmp, struct cli_paths *inputs)
+/* DIR/ees/NAME.csv and NAME.meta.csv: the schema's name, lower case, - as _. */
+static char *ees_name(const char *schema_name, const char *suffix)
+{
+    size_t n = strlen(schema_name);
+    char *name = malloc(4 + n + strlen(suffix) + 1);
+    if (!name)
+        return NULL;
+    strcpy(name, "ees/");
+    for (size_t i = 0; i < n; i++) {
+        char c = schema_name[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        else if (c == '-')
+            c = '_';
+        else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+            free(name);
+            return NULL;
+        }
+        name[4 + i] = c;
+    }
+    strcpy(name + 4 + n, suffix);
+    return name;
+}
+
+/* Write the EES data and metadata files into tmp/ees/. */
+static bool write_ees(const char *tmp, const struct tally_build *b, const struct tally_schema *s,
+                      const struct tally_registry *reg, char *names[2],
+                      struct tally_ees_result *res)
+{
+    char *dir = cli_join(tmp, "ees");
+    char *data = names[0] ? cli_join(tmp, names[0]) : NULL;
+    char *meta = names[1] ? cli_join(tmp, names[1]) : NULL;
+    FILE *fd = NULL, *fm = NULL;
+    bool ok = dir && data && meta && (mkdir(dir, 0755) == 0 || errno == EEXIST);
+    if (ok && (!(fd = fopen(data, "w")) || !(fm = fopen(meta, "w")))) {
+        cli_error("cannot write \"%s\": %s", fd ? meta : data, strerror(errno));
+        ok = false;
+    } else if (!ok) {
+        cli_error("cannot create \"%s\": %s", dir ? dir : "ees", strerror(errno));
+    }
+    struct tally_error err;
+    if (ok && tally_ees_write(fd, fm, b, s, reg, res, &err) != TALLY_OK) {
+        cli_error("%s", err.message);
+        ok = false;
+    }
+    if (fd && fclose(fd) != 0 && ok) {
+        cli_error("cannot write \"%s\": %s", data, strerror(errno));
+        ok = false;
+    }
+    if (fm && fclose(fm) != 0 && ok) {
+        cli_error("cannot write \"%s\": %s", meta, strerror(errno));
+        ok = false;
+    }
+    free(dir);
+    free(data);
+    free(meta);
+    return ok;
+}
+
+static int run_build(struct cli_options *o, const char *tmp, struct cli_paths *inputs,
+                     bool *withheld)
 {
     struct session s = {.check_keys = false};
     struct build_run run = {.session = &s};
@@ -404,6 +492,11 @@ static int run_build(struct cli_options *o, const char *tmp, struct cli_paths *i
 
     int status = EXIT_TROUBLE;
     char *schema_name = NULL, *schema_version = NULL;
+    struct tally_disclosure_audit audit = {0};
+    char *ees_files[2] = {NULL, NULL};
+    struct tally_ees_result ees = {0};
+    struct tally_report_publication publication;
+    char *audit_json = NULL;
     if (!session_open(&s, o, stderr))
         goto done;
     schema_name = strdup(s.schema->name);
@@ -435,6 +528,51 @@ static int run_build(struct cli_options *o, const char *tmp, struct cli_paths *i
         cli_error("%s", err.message);
         goto done;
     }
+    /* Disclosure control (--disclosure, or --publish without --no-disclosure),
+     * then what --publish needs: a failed audit or a period EES cannot name is
+     * an error, and nothing is published. */
+    bool disclose = o->disclosure == 1 || (o->publish && o->disclosure != 0);
+    if (disclose) {
+        if (tally_build_disclose(run.build, s.schema, sink, &audit, &err) != TALLY_OK) {
+            cli_error("%s", err.message);
+            goto done;
+        }
+        s.disclosure = &audit;
+        *withheld = !audit.passed;
+    }
+    s.disclosure_waived = o->disclosure == 0;
+    if (o->publish) {
+        ees_files[0] = ees_name(s.schema->name, ".csv");
+        ees_files[1] = ees_name(s.schema->name, ".meta.csv");
+        if (!ees_files[0] || !ees_files[1]) {
+            cli_error("--publish ees: the schema's name \"%s\" cannot name an EES file (letters, "
+                      "digits, - and _ only)", s.schema->name);
+            goto done;
+        }
+        if (!s.schema->ees.present || s.schema->ees.filter_field < 0) {
+            cli_error("--publish ees: the schema \"%s\" has no dataset.ees section with a "
+                      "filter: EES needs its labels", s.schema->name);
+            goto done;
+        }
+        if (tally_ees_check(run.build, sink) > 0)
+            *withheld = true;
+    }
+    if (*withheld) {
+        /* Nothing is written: the reports say why. */
+        tally_sqlite_close(run.db);
+        run.db = NULL;
+        s.tap = NULL;
+        s.build = true;
+        for (int k = 0; k < TALLY_FATE_COUNT; k++)
+            s.fates[k] = tally_build_fate_count(run.build, k);
+        s.authorities_missing = tally_build_missing_authorities(run.build);
+        s.dataset = run.build;
+        status = session_close(&s);
+        s.schema = NULL;
+        if (status == EXIT_OK)
+            status = EXIT_DATA;
+        goto done;
+    }
     /* A test-only fault hook: the working directory disappears (another
      * process removes it) after the inputs are read, before the outputs are
      * written. The golden case fault-io-workdir-disappears uses it. */
@@ -444,8 +582,15 @@ static int run_build(struct cli_options *o, const char *tmp, struct cli_paths *i
     for (size_t i = 0; ok && i < sizeof outputs / sizeof outputs[0]; i++)
         ok = write_file(tmp, outputs[i].name, outputs[i].write, run.build, s.schema,
                         (const char *const *)inputs->v);
+    if (ok && o->publish) {
+        ok = write_ees(tmp, run.build, s.schema, s.registry, ees_files, &ees);
+        publication = (struct tally_report_publication){"ees", ees_files[0], ees_files[1],
+                                                        ees.rows, ees.left_out, ees.nleft_out};
+        s.publication = &publication;
+    }
     const char *meta[] = {"tool", "tally", "tool_version", TALLY_VERSION, "schema",
-                          s.schema->name, "schema_version", s.schema->version, NULL};
+                          s.schema->name, "schema_version", s.schema->version,
+                          "disclosure_controlled", disclose ? "true" : "false", NULL};
     s.tap = NULL;
     if (ok) {
         if (tally_sqlite_finish(run.db, run.build, s.schema, s.files, s.nfiles, meta, &err) != TALLY_OK) {
@@ -471,14 +616,29 @@ static int run_build(struct cli_options *o, const char *tmp, struct cli_paths *i
         files[i].sha256 = shas[i];
         copied = shas[i] || !s.files[i].sha256;
     }
+    /* The audit as the manifest gives it, while the schema it names is here. */
+    size_t audit_len = 0;
+    FILE *aj = open_memstream(&audit_json, &audit_len);
+    if (aj) {
+        tally_disclosure_json(aj, disclose ? &audit : NULL, run.build, o->disclosure == 0, 2);
+        if (fclose(aj) != 0) {
+            free(audit_json);
+            audit_json = NULL;
+        }
+    }
+    copied = copied && audit_json;
     status = session_close(&s);
     s.schema = NULL;
     if (!copied) {
         cli_error("out of memory");
         status = EXIT_TROUBLE;
     } else if (status != EXIT_TROUBLE) {
-        struct manifest_info m = {schema_name, schema_version, files, nfiles, run.build,
-                                  o->timestamp};
+        const char *published[] = {ees_files[0], ees_files[1], NULL};
+        struct manifest_info m = {.schema_name = schema_name, .schema_version = schema_version,
+                                  .files = files, .nfiles = nfiles, .build = run.build,
+                                  .timestamp = o->timestamp, .controlled = disclose,
+                                  .disclosure = audit_json,
+                                  .published = o->publish ? published : NULL};
         if (!write_manifest(tmp, &m))
             status = EXIT_TROUBLE;
     }
@@ -491,6 +651,11 @@ done:
         session_close(&s);
     tally_sqlite_close(run.db);
     tally_build_free(run.build);
+    tally_disclosure_audit_fini(&audit);
+    free(audit_json);
+    tally_ees_result_fini(&ees);
+    free(ees_files[0]);
+    free(ees_files[1]);
     free(schema_name);
     free(schema_version);
     free(report);
@@ -534,8 +699,12 @@ int cmd_build(int argc, char **argv)
         cli_error("cannot create a working directory beside \"%s\": %s", o.output, strerror(errno));
         goto out;
     }
-    status = run_build(&o, tmp, &inputs);
-    if (status != EXIT_TROUBLE) {
+    bool withheld = false;
+    status = run_build(&o, tmp, &inputs, &withheld);
+    tally_disclosure_thread_end();
+    if (withheld) {
+        remove_tree(tmp);   /* a failed audit, or periods EES cannot name: publish nothing */
+    } else if (status != EXIT_TROUBLE) {
         /* A test-only fault hook: die the hard way just before the swap. */
         if (getenv("TALLY_TEST_KILL_BEFORE_SWAP"))
             raise(SIGKILL);

@@ -30,7 +30,8 @@ enum {
     OPT_SCHEMA = 1 << 0, OPT_REGISTRY = 1 << 1, OPT_FORMAT = 1 << 2, OPT_DELIMITER = 1 << 3,
     OPT_REPORT = 1 << 4, OPT_MAX_ERRORS = 1 << 5, OPT_FAIL_ON = 1 << 6, OPT_PERIOD = 1 << 7,
     OPT_QUIET = 1 << 8, OPT_TO = 1 << 9, OPT_OUTPUT = 1 << 10, OPT_EXPORT = 1 << 11,
-    OPT_BUILD = 1 << 12,    /* --previous, --outlier-factor, --outlier-min, --timestamp */
+    OPT_BUILD = 1 << 12,    /* --previous, --outlier-factor, --outlier-min, --timestamp,
+                               --disclosure, --no-disclosure, --publish */
     OPT_PROGRESS = 1 << 13, /* --progress, --no-progress */
     OPT_CLEAN = 1 << 14,    /* --clean */
 };
@@ -59,6 +60,8 @@ struct cli_options {
     double outlier_factor;  /* --outlier-factor (default 3) */
     int64_t outlier_min;    /* --outlier-min (default 10) */
     bool timestamp;         /* --timestamp: the manifest records when the build ran */
+    int disclosure;         /* --disclosure 1, --no-disclosure 0, default -1 (on with --publish) */
+    const char *publish;    /* --publish FORMAT ("ees"), or NULL */
     int progress;           /* --progress 1, --no-progress 0, default -1: when stderr is a terminal */
     char **files;
     size_t nfiles;
@@ -120,6 +123,9 @@ struct session {
     uint64_t fates[4];
     uint64_t authorities_missing;
     const struct tally_build *dataset;  /* for the reports' charts */
+    const struct tally_disclosure_audit *disclosure;    /* --disclosure: the audit */
+    bool disclosure_waived;             /* --no-disclosure */
+    const struct tally_report_publication *publication; /* --publish */
 };
 
 /* Set up from options; reports go to default_out unless --report-file. */

@@ -43,6 +43,9 @@ static const struct {
     {"outlier-factor", 0, OPT_BUILD, true},
     {"outlier-min", 0, OPT_BUILD, true},
     {"timestamp", 0, OPT_BUILD, false},
+    {"disclosure", 0, OPT_BUILD, false},
+    {"no-disclosure", 0, OPT_BUILD, false},
+    {"publish", 0, OPT_BUILD, true},
     {"progress", 0, OPT_PROGRESS, false},
     {"clean", 0, OPT_CLEAN, false},
     {"no-progress", 0, OPT_PROGRESS, false},
@@ -158,6 +161,20 @@ static bool set_option(const char *name, const char *v, struct cli_options *o)
         o->outlier_min = n;
     } else if (strcmp(name, "timestamp") == 0) {
         o->timestamp = true;
+    } else if (strcmp(name, "disclosure") == 0 || strcmp(name, "no-disclosure") == 0) {
+        int want = name[0] == 'd';
+        if (o->disclosure == !want) {
+            cli_error("--disclosure and --no-disclosure cannot both be given");
+            return false;
+        }
+        o->disclosure = want;
+    } else if (strcmp(name, "publish") == 0) {
+        if (strcmp(v, "ees") != 0) {
+            cli_error("--publish must be ees (DfE's explore-education-statistics format), not "
+                      "\"%s\"", v);
+            return false;
+        }
+        o->publish = v;
     } else if (strcmp(name, "clean") == 0) {
         o->clean = true;
     } else if (strcmp(name, "progress") == 0) {
@@ -174,6 +191,7 @@ bool cli_parse(int argc, char **argv, const char *command, unsigned allowed,
     memset(o, 0, sizeof *o);
     o->outlier_factor = 3;
     o->progress = -1;
+    o->disclosure = -1;
     o->outlier_min = 10;
     o->files = calloc((size_t)argc + 1, sizeof *o->files);
     if (!o->files) {

@@ -366,6 +366,9 @@ int session_close(struct session *s)
         .build = s->build,
         .authorities_missing = s->authorities_missing,
         .dataset = s->dataset,
+        .disclosure = s->disclosure,
+        .disclosure_waived = s->disclosure_waived,
+        .publication = s->publication,
     };
     memcpy(sum.fates, s->fates, sizeof sum.fates);
     /* In a GitHub Actions job, a --report github run also writes a summary. */

@@ -36,6 +36,8 @@ static const struct tally_code_info codes[] = {
     {TALLY_CODE_CHANGE_OUTLIER, TALLY_SEV_WARNING, "A count that changed a lot since the previous dataset."},
     {TALLY_CODE_COVERAGE, TALLY_SEV_INFO, "An authority in force that sent nothing."},
     {TALLY_CODE_COVERAGE_LOW, TALLY_SEV_WARNING, "A period for which fewer than half the authorities in force sent an accepted return: its totals stand on few of them."},
+    {TALLY_CODE_DISCLOSURE_UNSAFE, TALLY_SEV_ERROR, "tally build --disclosure: a suppressed cell that the published figures narrow down to an interval narrower than the suppressed range; nothing is published."},
+    {TALLY_CODE_PUBLISH_PERIOD, TALLY_SEV_ERROR, "tally build --publish ees: a period EES cannot name, or periods it cannot hold in one file; nothing is published."},
     {TALLY_CODE_REPAIRED, TALLY_SEV_INFO, "A value repaired by --clean."},
     {NULL, TALLY_SEV_ERROR, NULL},
 };

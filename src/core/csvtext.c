@@ -78,3 +78,19 @@ int tally_csvtext_rows(const char *text, size_t len,
                      : tally_error_set(err, TALLY_EINVAL, "line %u: not valid CSV", st.line + 1);
     return TALLY_OK;
 }
+
+void tally_csv_value(FILE *out, const char *s)
+{
+    size_t n = strlen(s);
+    if (!strpbrk(s, ",\"\r\n") && !(n && (s[0] == ' ' || s[n - 1] == ' '))) {
+        fwrite(s, 1, n, out);
+        return;
+    }
+    putc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            putc('"', out);
+        putc(*s, out);
+    }
+    putc('"', out);
+}

@@ -1,11 +1,13 @@
 /*
  * csvtext.h — reading a small CSV held in memory, row by row (internal): the
- * compiled-in tables (areas, name aliases) and --previous use it.
+ * compiled-in tables (areas, name aliases) and --previous use it; and writing
+ * one CSV value (the dataset writers).
  */
 #ifndef TALLY_CSVTEXT_H
 #define TALLY_CSVTEXT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "tally/status.h"
 
@@ -22,5 +24,9 @@ int tally_csvtext_rows(const char *text, size_t len,
                        int (*row)(void *ctx, unsigned line, char **fields, const size_t *lens,
                                   size_t n),
                        void *ctx, struct tally_error *err);
+
+/* One CSV value to out, RFC 4180: quoted when it holds a comma, a quote, a
+ * line break, or starts or ends with a space (quotes doubled). */
+void tally_csv_value(FILE *out, const char *s);
 
 #endif

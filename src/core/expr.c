@@ -972,3 +972,141 @@ struct tally_expr *tally_expr_compile(const char *src, const struct tally_field_
     }
     return e;
 }
+
+/* ---- linear forms (the disclosure audit's relations) ------------------------------ */
+
+/* One slot of the symbolic stack: a linear form, or a run of constraints
+ * out[first .. first + n) (a comparison, or several joined by "and"). */
+struct lin_slot {
+    bool is_constraints;
+    struct tally_linear form;   /* the form: terms and constant (equality unused) */
+    size_t first, n;
+};
+
+static bool lin_add_term(struct tally_linear *f, size_t field, int64_t coef)
+{
+    for (size_t i = 0; i < f->nterms; i++)
+        if (f->field[i] == field) {
+            if (__builtin_add_overflow(f->coef[i], coef, &f->coef[i]))
+                return false;
+            if (f->coef[i] == 0) {      /* a - a: the term cancels */
+                f->nterms--;
+                f->field[i] = f->field[f->nterms];
+                f->coef[i] = f->coef[f->nterms];
+            }
+            return true;
+        }
+    if (coef == 0)
+        return true;
+    if (f->nterms == TALLY_LINEAR_MAX_TERMS)
+        return false;
+    f->field[f->nterms] = field;
+    f->coef[f->nterms++] = coef;
+    return true;
+}
+
+/* a += k * b */
+static bool lin_axpy(struct tally_linear *a, int64_t k, const struct tally_linear *b)
+{
+    int64_t c;
+    if (__builtin_mul_overflow(k, b->constant, &c) ||
+        __builtin_add_overflow(a->constant, c, &a->constant))
+        return false;
+    for (size_t i = 0; i < b->nterms; i++)
+        if (__builtin_mul_overflow(k, b->coef[i], &c) || !lin_add_term(a, b->field[i], c))
+            return false;
+    return true;
+}
+
+size_t tally_expr_linear(const struct tally_expr *e, struct tally_linear *out, size_t max)
+{
+    struct lin_slot stack[EXPR_MAX_STACK];
+    size_t sp = 0, nout = 0;
+    for (size_t i = 0; i < e->nops; i++) {
+        const struct op *op = &e->ops[i];
+        struct lin_slot *a = sp >= 2 ? &stack[sp - 2] : NULL, *b = sp >= 1 ? &stack[sp - 1] : NULL;
+        switch (op->code) {
+        case OP_INT:
+            if (sp == EXPR_MAX_STACK)
+                return 0;
+            stack[sp++] = (struct lin_slot){.form = {.constant = op->u.n}};
+            break;
+        case OP_NUM_FIELD: {
+            size_t k = 0;
+            while (k < e->nfields && e->fields[k] != op->u.field)
+                k++;
+            if (k == e->nfields || e->kinds[k] != TALLY_NUMBER || sp == EXPR_MAX_STACK)
+                return 0;       /* a date or datetime field */
+            stack[sp] = (struct lin_slot){0};
+            lin_add_term(&stack[sp++].form, op->u.field, 1);
+            break;
+        }
+        case OP_NEG: {
+            if (!b || b->is_constraints)
+                return 0;
+            struct tally_linear f = {0};
+            if (!lin_axpy(&f, -1, &b->form))
+                return 0;
+            b->form = f;
+            break;
+        }
+        case OP_ADD:
+        case OP_SUB:
+            if (!a || a->is_constraints || b->is_constraints ||
+                !lin_axpy(&a->form, op->code == OP_ADD ? 1 : -1, &b->form))
+                return 0;
+            sp--;
+            break;
+        case OP_MUL: {
+            if (!a || a->is_constraints || b->is_constraints)
+                return 0;
+            const struct tally_linear *k = a->form.nterms == 0 ? &a->form : &b->form;
+            const struct tally_linear *f = k == &a->form ? &b->form : &a->form;
+            if (k->nterms != 0)
+                return 0;       /* a product of two fields */
+            struct tally_linear r = {0};
+            if (!lin_axpy(&r, k->constant, f))
+                return 0;
+            a->form = r;
+            sp--;
+            break;
+        }
+        case OP_LT: case OP_LE: case OP_GT: case OP_GE: case OP_EQ: {
+            if (!a || a->is_constraints || b->is_constraints || nout == max)
+                return 0;
+            /* l OP r as one form: l - r <= 0, r - l <= 0, or l - r == 0; a
+             * strict inequality on integers gains 1 */
+            struct tally_linear c = {0};
+            bool flip = op->code == OP_GT || op->code == OP_GE;
+            if (!lin_axpy(&c, 1, flip ? &b->form : &a->form) ||
+                !lin_axpy(&c, -1, flip ? &a->form : &b->form))
+                return 0;
+            if ((op->code == OP_LT || op->code == OP_GT) &&
+                __builtin_add_overflow(c.constant, 1, &c.constant))
+                return 0;
+            c.equality = op->code == OP_EQ;
+            out[nout] = c;
+            *a = (struct lin_slot){.is_constraints = true, .first = nout++, .n = 1};
+            sp--;
+            break;
+        }
+        case OP_AND:
+            /* the operands' constraints were written one after the other */
+            if (!a || !a->is_constraints || !b->is_constraints || a->first + a->n != b->first)
+                return 0;
+            a->n += b->n;
+            sp--;
+            break;
+        default:
+            return 0;           /* or, not, !=, text, days() */
+        }
+    }
+    if (sp != 1 || !stack[0].is_constraints)
+        return 0;
+    /* a comparison of constants alone says nothing about the fields */
+    size_t n = 0;
+    for (size_t i = 0; i < nout; i++)
+        if (out[i].nterms)
+            out[n++] = out[i];
+    return n;
+}

@@ -436,19 +436,10 @@ static int load_roles(struct tally_schema *s, const cJSON *item, struct tally_er
     return TALLY_OK;
 }
 
-/* "dataset": {"ratios": [{"name", "numerator", "denominator", "title"}]} */
-static int load_dataset(struct tally_schema *s, const cJSON *ds, struct tally_error *err)
+/* "ratios": [{"name", "numerator", "denominator", "title"}] */
+static int load_ratios(struct tally_schema *s, const cJSON *ratios, struct tally_error *err)
 {
-    static const char *const keys[] = {"ratios", NULL};
     static const char *const rkeys[] = {"name", "numerator", "denominator", "title", NULL};
-    if (!ds)
-        return TALLY_OK;
-    if (!cJSON_IsObject(ds))
-        return tally_error_set(err, TALLY_ESCHEMA, "dataset: expected an object");
-    int rc = check_keys(ds, keys, "dataset", err);
-    if (rc)
-        return rc;
-    const cJSON *ratios = cJSON_GetObjectItemCaseSensitive(ds, "ratios");
     if (!ratios)
         return TALLY_OK;
     if (!cJSON_IsArray(ratios))
@@ -457,6 +448,7 @@ static int load_dataset(struct tally_schema *s, const cJSON *ds, struct tally_er
     if (n && !(s->ratios = calloc(n, sizeof *s->ratios)))
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
     const cJSON *r;
+    int rc;
     cJSON_ArrayForEach(r, ratios) {
         char where[64];
         snprintf(where, sizeof where, "dataset: ratios[%zu]", s->nratios);
@@ -481,6 +473,279 @@ static int load_dataset(struct tally_schema *s, const cJSON *ds, struct tally_er
         }
     }
     return TALLY_OK;
+}
+
+/*
+ * "disclosure": {"measures": ["in_care", ...], "range": [1, 5], "symbol": "c"};
+ * every key optional (defaults: every integer field, 1 to 5, "c"). The symbol
+ * must be one every protected field accepts, so a suppressed cell reads back
+ * as a valid count of the schema.
+ */
+static int load_disclosure(struct tally_schema *s, const cJSON *d, struct tally_error *err)
+{
+    static const char *const keys[] = {"measures", "range", "symbol", "title", NULL};
+    struct tally_disclosure_policy *p = &s->disclosure;
+    if (!(p->protect = calloc(s->nfields + 1, sizeof *p->protect)))
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    p->minimum = 1;
+    p->maximum = 5;
+    const char *symbol = "c";
+    const cJSON *measures = NULL, *range = NULL;
+    int rc;
+    if (d) {
+        if (!cJSON_IsObject(d))
+            return tally_error_set(err, TALLY_ESCHEMA, "dataset: disclosure: expected an object");
+        if ((rc = check_keys(d, keys, "dataset: disclosure", err)))
+            return rc;
+        measures = cJSON_GetObjectItemCaseSensitive(d, "measures");
+        range = cJSON_GetObjectItemCaseSensitive(d, "range");
+        const cJSON *sym = cJSON_GetObjectItemCaseSensitive(d, "symbol");
+        if (sym && !(cJSON_IsString(sym) && strlen(sym->valuestring) == 1))
+            return tally_error_set(err, TALLY_ESCHEMA, "dataset: disclosure: symbol must be a "
+                                   "one-letter statistical symbol");
+        if (sym)
+            symbol = sym->valuestring;
+    }
+    if (measures) {
+        if (!cJSON_IsArray(measures) || cJSON_GetArraySize(measures) == 0)
+            return tally_error_set(err, TALLY_ESCHEMA, "dataset: disclosure: measures must be "
+                                   "a non-empty list of integer fields");
+        const cJSON *m;
+        cJSON_ArrayForEach(m, measures) {
+            const char *f = cJSON_GetStringValue(m);
+            int i = f ? tally_schema_field_index(s, f, strlen(f)) : -1;
+            if (i < 0 || s->fields[i].type != TALLY_TYPE_INTEGER)
+                return tally_error_set(err, TALLY_ESCHEMA, "dataset: disclosure: measures: "
+                                       "\"%s\" is not an integer field", f ? f : "?");
+            p->protect[i] = true;
+        }
+    } else {
+        for (size_t i = 0; i < s->nfields; i++)
+            p->protect[i] = s->fields[i].type == TALLY_TYPE_INTEGER;
+    }
+    if (range) {
+        int64_t lo, hi;
+        if (!cJSON_IsArray(range) || cJSON_GetArraySize(range) != 2 ||
+            !get_int(cJSON_GetArrayItem(range, 0), &lo) ||
+            !get_int(cJSON_GetArrayItem(range, 1), &hi) || lo < 1 || hi < lo || hi > 1000000)
+            return tally_error_set(err, TALLY_ESCHEMA, "dataset: disclosure: range must be "
+                                   "[MIN, MAX] with 1 <= MIN <= MAX <= 1000000 (0 is always "
+                                   "published)");
+        p->minimum = lo;
+        p->maximum = hi;
+    }
+    for (size_t i = 0; i < s->nfields; i++)
+        if (p->protect[i] && !(s->fields[i].symbols && strchr(s->fields[i].symbols, symbol[0])))
+            return tally_error_set(err, TALLY_ESCHEMA, "dataset: disclosure: symbol \"%s\" is "
+                                   "not one of field \"%s\"'s symbols", symbol, s->fields[i].name);
+    if (!(p->symbol = strdup(symbol)))
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    return TALLY_OK;
+}
+
+/* A copy of obj[key] as a string that must be there (or may be absent when
+ * optional: then ""). Fails with "<where>: <key> ...". */
+static int ees_string(const cJSON *obj, const char *key, bool optional, size_t max_chars,
+                      char **out, const char *where, struct tally_error *err)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    const char *v = cJSON_GetStringValue(item);
+    if (!item && optional)
+        v = "";
+    if (!v || (!optional && !*v))
+        return tally_error_set(err, TALLY_ESCHEMA, "%s: %s must be a%s string", where, key,
+                               optional ? "" : " non-empty");
+    size_t chars = 0;
+    for (const char *c = v; *c; c++)
+        chars += ((unsigned char)*c & 0xC0) != 0x80;
+    if (chars > max_chars)
+        return tally_error_set(err, TALLY_ESCHEMA, "%s: %s is longer than %zu characters (EES's "
+                               "limit)", where, key, max_chars);
+    if (strspn(v, " ") || (*v && v[strlen(v) - 1] == ' '))
+        return tally_error_set(err, TALLY_ESCHEMA, "%s: %s must not start or end with a space",
+                               where, key);
+    return (*out = strdup(v)) ? TALLY_OK : tally_error_set(err, TALLY_ENOMEM, "out of memory");
+}
+
+/* An EES column name: snake_case (a-z, 0-9, _), starting with a letter, at most 50 characters. */
+static bool ees_name_ok(const char *n)
+{
+    size_t len = strlen(n);
+    return len && len <= 50 && n[0] >= 'a' && n[0] <= 'z' &&
+           strspn(n, "abcdefghijklmnopqrstuvwxyz0123456789_") == len;
+}
+
+/*
+ * "ees": {"filter": {"field", "name", "label", "hint", "default", "items": {value: label}},
+ *         "indicators": [{"column", "name", "label", "grouping", "unit", "dp"}]}
+ * Checked against DfE's open data standards where a schema could break them
+ * (names, units, decimal places, lengths), so `--publish ees` cannot write a
+ * file the screener would refuse for a reason the schema decides.
+ */
+static int load_ees(struct tally_schema *s, const cJSON *e, struct tally_error *err)
+{
+    static const char *const keys[] = {"filter", "indicators", NULL};
+    static const char *const fkeys[] = {"field", "name", "label", "hint", "default", "items", NULL};
+    static const char *const ikeys[] = {"column", "name", "label", "grouping", "unit", "dp", NULL};
+    static const char *const units[] = {"", "%", "pp", "\xC2\xA3", "\xC2\xA3m", "numberstring", NULL};
+    struct tally_ees_spec *x = &s->ees;
+    x->filter_field = -1;
+    if (!e)
+        return TALLY_OK;
+    int rc;
+    if (!cJSON_IsObject(e))
+        return tally_error_set(err, TALLY_ESCHEMA, "dataset: ees: expected an object");
+    if ((rc = check_keys(e, keys, "dataset: ees", err)))
+        return rc;
+    x->present = true;
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(e, "filter");
+    if (f) {
+        const char *where = "dataset: ees: filter";
+        if (!cJSON_IsObject(f))
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: expected an object", where);
+        if ((rc = check_keys(f, fkeys, where, err)))
+            return rc;
+        const char *field = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "field"));
+        int idx = field ? tally_schema_field_index(s, field, strlen(field)) : -1;
+        if (idx < 0 || idx != s->role[TALLY_ROLE_COHORT])
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: field must name the cohort field",
+                                   where);
+        x->filter_field = idx;
+        char *dflt = NULL;
+        if ((rc = ees_string(f, "name", false, 50, &x->filter_name, where, err)) ||
+            (rc = ees_string(f, "label", false, 100, &x->filter_label, where, err)) ||
+            (rc = ees_string(f, "hint", true, 200, &x->filter_hint, where, err)) ||
+            (rc = ees_string(f, "default", false, 120, &dflt, where, err)))
+            return rc;
+        if (!ees_name_ok(x->filter_name)) {
+            free(dflt);
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: name must be snake_case", where);
+        }
+        const cJSON *items = cJSON_GetObjectItemCaseSensitive(f, "items");
+        const struct tally_field_def *fd = &s->fields[idx];
+        size_t n = items && cJSON_IsObject(items) ? (size_t)cJSON_GetArraySize(items) : 0;
+        if (!n || (fd->n_enum && n != fd->n_enum)) {
+            free(dflt);
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: items must give a label to each of "
+                                   "the field's values", where);
+        }
+        x->item_values = calloc(n, sizeof *x->item_values);
+        x->item_labels = calloc(n, sizeof *x->item_labels);
+        if (!x->item_values || !x->item_labels) {
+            free(dflt);
+            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        }
+        const cJSON *it;
+        bool found = false;
+        cJSON_ArrayForEach(it, items) {
+            size_t k = 0;
+            while (k < fd->n_enum && strcmp(fd->enum_values[k], it->string) != 0)
+                k++;
+            if (fd->n_enum && k == fd->n_enum)
+                rc = tally_error_set(err, TALLY_ESCHEMA, "%s: items: \"%s\" is not one of the "
+                                     "field's values", where, it->string);
+            if (!rc && !(x->item_values[x->nitems] = strdup(it->string)))
+                rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
+            x->nitems++;
+            if (!rc)
+                rc = ees_string(items, it->string, false, 120, &x->item_labels[x->nitems - 1],
+                                "dataset: ees: filter: items", err);
+            for (size_t j = 0; !rc && j + 1 < x->nitems; j++)
+                if (strcmp(x->item_labels[j], x->item_labels[x->nitems - 1]) == 0)
+                    rc = tally_error_set(err, TALLY_ESCHEMA, "%s: items: two values have the "
+                                         "label \"%s\"", where, x->item_labels[j]);
+            if (!rc && strcmp(it->string, dflt) == 0) {
+                found = true;
+                x->default_item = x->nitems - 1;
+            }
+            if (rc)
+                break;
+        }
+        if (!rc && !found)
+            rc = tally_error_set(err, TALLY_ESCHEMA, "%s: default \"%s\" is not one of the items",
+                                 where, dflt);
+        free(dflt);
+        if (rc)
+            return rc;
+    }
+    const cJSON *inds = cJSON_GetObjectItemCaseSensitive(e, "indicators");
+    if (!cJSON_IsArray(inds) || cJSON_GetArraySize(inds) == 0)
+        return tally_error_set(err, TALLY_ESCHEMA, "dataset: ees: indicators must be a "
+                               "non-empty array");
+    size_t n = (size_t)cJSON_GetArraySize(inds);
+    if (!(x->indicators = calloc(n, sizeof *x->indicators)))
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    const cJSON *in;
+    cJSON_ArrayForEach(in, inds) {
+        char where[64];
+        snprintf(where, sizeof where, "dataset: ees: indicators[%zu]", x->nindicators);
+        struct tally_ees_indicator *ind = &x->indicators[x->nindicators++];
+        if (!cJSON_IsObject(in))
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: expected an object", where);
+        if ((rc = check_keys(in, ikeys, where, err)) ||
+            (rc = ees_string(in, "column", false, 200, &ind->column, where, err)) ||
+            (rc = ees_string(in, "name", false, 50, &ind->name, where, err)) ||
+            (rc = ees_string(in, "label", false, 100, &ind->label, where, err)) ||
+            (rc = ees_string(in, "grouping", true, 100, &ind->grouping, where, err)) ||
+            (rc = ees_string(in, "unit", true, 20, &ind->unit, where, err)))
+            return rc;
+        int fi = tally_schema_field_index(s, ind->column, strlen(ind->column));
+        bool known = (fi >= 0 && s->fields[fi].type == TALLY_TYPE_INTEGER) ||
+                     strcmp(ind->column, "authorities_reporting") == 0 ||
+                     strcmp(ind->column, "authorities_expected") == 0;
+        for (size_t k = 0; !known && k < s->nratios; k++)
+            known = strcmp(ind->column, s->ratios[k].name) == 0;
+        if (!known)
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: column \"%s\" is not a count, a "
+                                   "ratio, authorities_reporting or authorities_expected",
+                                   where, ind->column);
+        if (!ees_name_ok(ind->name))
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: name \"%s\" must be snake_case "
+                                   "(a-z, 0-9, _), start with a letter, at most 50 characters",
+                                   where, ind->name);
+        if (x->filter_name && strcmp(ind->name, x->filter_name) == 0)
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: name \"%s\" is the filter's",
+                                   where, ind->name);
+        size_t u = 0;
+        while (units[u] && strcmp(units[u], ind->unit) != 0)
+            u++;
+        if (!units[u])
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: unit must be empty, %%, pp, \xC2\xA3, "
+                                   "\xC2\xA3m or numberstring", where);
+        int64_t dp = 0;
+        const cJSON *dpi = cJSON_GetObjectItemCaseSensitive(in, "dp");
+        if (!dpi || !get_int(dpi, &dp) || dp < 0 || dp > 10)
+            return tally_error_set(err, TALLY_ESCHEMA, "%s: dp must be a whole number of "
+                                   "decimal places, 0 to 10", where);
+        ind->dp = (int)dp;
+        for (size_t k = 0; k + 1 < x->nindicators; k++) {
+            if (strcmp(x->indicators[k].name, ind->name) == 0)
+                return tally_error_set(err, TALLY_ESCHEMA, "%s: name \"%s\" is used twice",
+                                       where, ind->name);
+            if (strcmp(x->indicators[k].label, ind->label) == 0 ||
+                (x->filter_label && strcmp(ind->label, x->filter_label) == 0))
+                return tally_error_set(err, TALLY_ESCHEMA, "%s: label \"%s\" is used twice",
+                                       where, ind->label);
+        }
+    }
+    return TALLY_OK;
+}
+
+/* "dataset": {"ratios": [...], "disclosure": {...}, "ees": {...}} */
+static int load_dataset(struct tally_schema *s, const cJSON *ds, struct tally_error *err)
+{
+    static const char *const keys[] = {"ratios", "disclosure", "ees", NULL};
+    int rc;
+    if (ds && !cJSON_IsObject(ds))
+        return tally_error_set(err, TALLY_ESCHEMA, "dataset: expected an object");
+    if (ds && (rc = check_keys(ds, keys, "dataset", err)))
+        return rc;
+    const cJSON *none = NULL;
+    if ((rc = load_ratios(s, ds ? cJSON_GetObjectItemCaseSensitive(ds, "ratios") : none, err)) ||
+        (rc = load_disclosure(s, ds ? cJSON_GetObjectItemCaseSensitive(ds, "disclosure") : none,
+                              err)))
+        return rc;
+    return load_ees(s, ds ? cJSON_GetObjectItemCaseSensitive(ds, "ees") : none, err);
 }
 
 static int add_spelling(struct tally_schema *s, int field, const char *spelling,
@@ -772,6 +1037,22 @@ void tally_schema_free(struct tally_schema *s)
     }
     free(s->spellings);
     free(s->derivations);
+    free(s->disclosure.protect);
+    free(s->disclosure.symbol);
+    struct tally_ees_spec *x = &s->ees;
+    free(x->filter_name);
+    free(x->filter_label);
+    free(x->filter_hint);
+    free_list(x->item_values, x->nitems);
+    free_list(x->item_labels, x->nitems);
+    for (size_t i = 0; i < x->nindicators; i++) {
+        free(x->indicators[i].column);
+        free(x->indicators[i].name);
+        free(x->indicators[i].label);
+        free(x->indicators[i].grouping);
+        free(x->indicators[i].unit);
+    }
+    free(x->indicators);
     free(s);
 }
 

@@ -30,6 +30,7 @@
  * the same bytes.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,7 @@
 #include "core/htmlout.h"
 #include "report/reports.h"
 #include "tally/build.h"
+#include "tally/disclosure.h"
 
 #define TOP_AUTHORITIES 10      /* authorities in the "most children in care" chart */
 #define CHART_WIDTH 960         /* width of every SVG chart, in CSS pixels */
@@ -133,6 +135,13 @@ static const char page_style[] =
     ".bar-went-missing{fill:#8c959f}\n"
     ".cov-yes{fill:var(--cov)}\n"
     ".cov-no{fill:#fff;stroke:#8c959f}\n"
+    ".cov-rejected{fill:var(--err)}\n"
+    ".cov-partial{stroke:#e8a317;stroke-width:2;stroke-dasharray:2 1}\n"
+    ".sw-partial{border:2px dashed #e8a317}\n"
+    "details.behind{margin:10px 0}\n"
+    "details.behind summary{cursor:pointer;color:var(--cov);font-size:14px}\n"
+    ".sdc-ok{color:var(--ok);font-weight:600}\n"
+    ".sdc-bad{color:var(--err);font-weight:600}\n"
     ".fate-accepted{fill:var(--ok)}\n"
     ".fate-rejected{fill:var(--err)}\n"
     ".fate-superseded{fill:var(--warn)}\n"
@@ -513,11 +522,22 @@ static void summary(FILE *o, const struct tally_report_summary *s)
                 "diagnostics. The counts above are complete.</p>\n",
                 plural(s->max_errors, "error", "errors"));
     }
+    for (size_t p = 0; s->dataset && p < tally_build_nperiods(s->dataset); p++) {
+        const struct tally_period_coverage *pc = tally_build_period_at(s->dataset, p);
+        if (!pc->low)
+            continue;
+        fputs("<p class=\"notice period-low\"><strong>Few authorities reported for ", o);
+        tally_html_cstring(o, pc->start);
+        fputs(" to ", o);
+        tally_html_cstring(o, pc->end);
+        fprintf(o, ":</strong> %u of %u (under %d%%); its national figures stand on those "
+                "few.</p>\n", pc->reporting, pc->expected, TALLY_COVERAGE_LOW_PERCENT);
+    }
     if (s->quiet)
         fputs("<p class=\"note\">--quiet: only errors are listed below.</p>\n", o);
     fputs("<nav aria-label=\"Contents\">", o);
     if (s->build)
-        fputs("<a href=\"#fates\">Records</a>", o);
+        fputs("<a href=\"#fates\">Records</a><a href=\"#disclosure\">Disclosure control</a>", o);
     if (s->build && s->dataset)
         fputs("<a href=\"#dataset\">National dataset</a>", o);
     fputs("<a href=\"#diagnostics\">Diagnostics</a><a href=\"#files\">Files</a></nav>\n", o);
@@ -574,6 +594,101 @@ static void fates(FILE *o, const struct tally_report_summary *s)
     fprintf(o, "</strong> expected %s sent nothing for a period (each is a <code>coverage</code> "
             "info below).</p>\n</section>\n",
             plural(s->authorities_missing, "authority", "authorities"));
+}
+
+/* The disclosure control of a build: the audit, or that there was none; and
+ * what --publish wrote and left out. */
+static void disclosure(FILE *o, const struct tally_report_summary *s)
+{
+    const struct tally_disclosure_audit *a = s->disclosure;
+    fputs("<section id=\"disclosure\">\n<h2>Disclosure control</h2>\n", o);
+    if (!a) {
+        fprintf(o, "<p class=\"notice\" id=\"disclosure-none\" data-controlled=\"false\">"
+                "<strong>Not disclosure-controlled%s.</strong> Counts of one or two children are "
+                "published as they are: this dataset is for the collator. Build with "
+                "<code>--disclosure</code> (or <code>--publish ees</code>) to publish it.</p>\n",
+                s->disclosure_waived ? " (--no-disclosure)" : "");
+    } else {
+        if (a->passed)
+            fprintf(o, "<p class=\"verdict ok\" id=\"disclosure-verdict\" data-passed=\"true\">"
+                    "Audit passed: no suppressed count can be narrowed down to an interval "
+                    "narrower than %lld</p>\n", (long long)a->width);
+        else {
+            fputs("<p class=\"verdict bad\" id=\"disclosure-verdict\" data-passed=\"false\">"
+                  "Audit failed: ", o);
+            put_grouped(o, a->unsafe_total);
+            fprintf(o, " suppressed %s can be narrowed down too far; nothing was published</p>\n",
+                    plural(a->unsafe_total, "count", "counts"));
+        }
+        fprintf(o, "<p>Protected counts of %lld to %lld children are published as "
+                "<abbr class=\"sym\">", (long long)a->minimum, (long long)a->maximum);
+        tally_html_cstring(o, a->symbol);
+        fputs("</abbr>, and so is every percentage computed from one.</p>\n<table class=\"sdc\">"
+              "\n<thead><tr><th>Step</th><th class=\"num\">Counts</th><th class=\"num\">"
+              "Percentages</th></tr></thead>\n<tbody>\n<tr><td>1. Primary: protected counts in "
+              "the range</td><td class=\"num\" id=\"sdc-primary\">", o);
+        put_grouped(o, a->primary);
+        fputs("</td><td class=\"num\" id=\"sdc-primary-pct\">", o);
+        put_grouped(o, a->primary_ratios);
+        fputs("</td></tr>\n<tr><td>2. Secondary: so that none of them can be worked out</td>"
+              "<td class=\"num\" id=\"sdc-secondary\">", o);
+        put_grouped(o, a->secondary);
+        fputs("</td><td class=\"num\" id=\"sdc-secondary-pct\">", o);
+        put_grouped(o, a->secondary_ratios);
+        fputs("</td></tr>\n</tbody>\n</table>\n<p>Narrowest interval: ", o);
+        if (a->has_narrowest && s->dataset) {
+            const struct tally_disclosure_cell *c = &a->narrowest;
+            if (c->upper == TALLY_SDC_NO_BOUND)
+                fprintf(o, "<strong id=\"sdc-narrowest\">%lld or more</strong> (no upper bound)",
+                        (long long)c->lower);
+            else
+                fprintf(o, "<strong id=\"sdc-narrowest\">%lld to %lld</strong> (width "
+                        "<span id=\"sdc-narrowest-width\">%lld</span>)", (long long)c->lower,
+                        (long long)c->upper, (long long)(c->upper - c->lower));
+            fputs(", for ", o);
+            char *text = NULL;
+            size_t len = 0;
+            FILE *m = open_memstream(&text, &len);
+            if (m) {
+                tally_disclosure_cell_text(m, s->dataset, a->schema, c);
+                if (fclose(m) == 0)
+                    tally_html_cstring(o, text);
+            }
+            free(text);
+        } else {
+            fputs("none: no count needed suppressing", o);
+        }
+        fprintf(o, ".</p>\n<p class=\"note\">How it is checked: for every count suppressed in "
+                "step 1, two linear programs find the smallest and largest value it could take "
+                "given every published figure, that each area is the sum of its authorities, "
+                "the schema's rules within a row, and that counts are not negative (%llu "
+                "relations in %llu tables, %llu linear programs, confirmed in exact "
+                "arithmetic). Every interval must be at least %lld wide.</p>\n",
+                (unsigned long long)a->relations, (unsigned long long)a->tables,
+                (unsigned long long)a->lps, (long long)a->width);
+    }
+    const struct tally_report_publication *p = s->publication;
+    if (p) {
+        fputs("<h3>Published</h3>\n<p id=\"publication\"><code>", o);
+        tally_html_cstring(o, p->data_file);
+        fputs("</code> (", o);
+        put_grouped(o, p->rows);
+        fputs(" rows) and <code>", o);
+        tally_html_cstring(o, p->meta_file);
+        fputs("</code>.</p>\n", o);
+        if (p->nleft_out) {
+            fprintf(o, "<details><summary>%zu %s left out: EES's local authorities are England's"
+                    "</summary>\n<ul class=\"left-out\">", p->nleft_out,
+                    p->nleft_out == 1 ? "authority" : "authorities");
+            for (size_t i = 0; i < p->nleft_out; i++) {
+                fputs("<li>", o);
+                tally_html_cstring(o, p->left_out[i]);
+                fputs("</li>", o);
+            }
+            fputs("</ul></details>\n", o);
+        }
+    }
+    fputs("</section>\n", o);
 }
 
 /* The files read, with their fates in a build. */
@@ -706,10 +821,10 @@ static void chart_top(FILE *o, const struct tally_build *b, const struct columns
     qsort(auth, nauth, sizeof *auth, by_in_care);
     size_t n = nauth < TOP_AUTHORITIES ? nauth : TOP_AUTHORITIES;
     if (n == nauth)
-        fprintf(o, "<h4>Authorities by children in care (all %zu)</h4>\n", n);
+        fprintf(o, "<h4>Authorities that reported, by children in care (all %zu)</h4>\n", n);
     else
-        fprintf(o, "<h4>The %zu authorities with the most children in care (of %zu)</h4>\n", n,
-                nauth);
+        fprintf(o, "<h4>The %zu authorities with the most children in care (of the %zu that "
+                "reported)</h4>\n", n, nauth);
     if (c->in_care < 0 || n == 0) {
         fputs("<p class=\"note\">No authority to show.</p>\n", o);
         return;
@@ -817,24 +932,44 @@ static void areas_table(FILE *o, const struct tally_build *b, const struct colum
 enum { COV_LABEL = 214, COV_X0 = 224, COV_SIZE = 10, COV_STEP = 13, COV_PER_LINE = 40,
        COV_COUNT_X = 760 };
 
-/* Square k of a line whose top is y; name (an authority that reported) titles it. */
-static void square(FILE *o, bool reported, unsigned k, int y, const char *name)
+/* What an authority's square says, in its tooltip and to a screen reader. */
+static void square_text(FILE *o, const struct tally_dataset_row *a)
+{
+    tally_html_cstring(o, a->area_name);
+    fputs(" (", o);
+    tally_html_cstring(o, a->area_code);
+    fputs("): ", o);
+    fputs(a->source == TALLY_ROW_REPORTED ? "sent a return"
+          : a->source == TALLY_ROW_REJECTED ? "sent a return that was not accepted"
+          : "sent nothing", o);
+    if (a->partial)
+        fputs(a->source == TALLY_ROW_REPORTED ? "; only for this cohort of the period, not the other"
+                                              : "; sent a return for another cohort of the period",
+              o);
+}
+
+/*
+ * Square k of a line whose top is y, for authority row a: filled when it
+ * reported, filled red when what it sent was not accepted, outlined when it
+ * sent nothing; a dashed orange edge when it sent some of the period's
+ * cohorts but not all. Each names its authority (a tooltip, and a label for
+ * screen readers).
+ */
+static void square(FILE *o, const struct tally_dataset_row *a, unsigned k, int y)
 {
     int x = COV_X0 + (int)(k % COV_PER_LINE) * COV_STEP;
     y += (int)(k / COV_PER_LINE) * COV_STEP;
-    if (!reported) {    /* outlined: drawn half a pixel in, so the stroke stays sharp */
-        fprintf(o, "<rect class=\"cov-no\" x=\"%d.5\" y=\"%d.5\" width=\"%d\" height=\"%d\"/>",
-                x, y, COV_SIZE - 1, COV_SIZE - 1);
-        return;
-    }
-    fprintf(o, "<rect class=\"cov-yes\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\">", x, y,
-            COV_SIZE, COV_SIZE);
-    if (name) {
-        fputs("<title>", o);
-        tally_html_cstring(o, name);
-        fputs(" sent a return</title>", o);
-    }
-    fputs("</rect>", o);
+    const char *cls = a->source == TALLY_ROW_REPORTED ? "cov-yes"
+                    : a->source == TALLY_ROW_REJECTED ? "cov-rejected" : "cov-no";
+    /* drawn half a pixel in, so an outline stays sharp */
+    fprintf(o, "<rect class=\"%s%s\" x=\"%d.5\" y=\"%d.5\" width=\"%d\" height=\"%d\" "
+            "data-area=\"", cls, a->partial ? " cov-partial" : "", x, y, COV_SIZE - 1, COV_SIZE - 1);
+    tally_html_cstring(o, a->area_code);
+    fputs("\" role=\"img\" aria-label=\"", o);
+    square_text(o, a);
+    fputs("\"><title>", o);
+    square_text(o, a);
+    fputs("</title></rect>", o);
 }
 
 static bool has_regions(const struct tally_dataset_row *country,
@@ -847,11 +982,10 @@ static bool has_regions(const struct tally_dataset_row *country,
 }
 
 /*
- * One line of the coverage grid at y: the area's name, a filled square per
- * authority that reported (titled with its name), an empty one per expected
- * authority that did not, and "N of M reporting"; without squares, the name
- * and the count only (a nation whose regions follow). Writes nothing when o
- * is NULL. Returns the next line's y.
+ * One line of the coverage grid at y: the area's name, a square per
+ * authority in force in it (dataset order), and "N of M reporting"; without
+ * squares, the name and the count only (a nation whose regions follow).
+ * Writes nothing when o is NULL. Returns the next line's y.
  */
 static int coverage_line(FILE *o, const struct tally_dataset_row *area,
                          const struct tally_dataset_row *const *rows, size_t n, int y,
@@ -872,20 +1006,19 @@ static int coverage_line(FILE *o, const struct tally_dataset_row *area,
             squares ? COV_COUNT_X : COV_X0, y + 10, squares ? "" : " class=\"strong\"",
             area->reporting, area->expected);
     unsigned k = 0;
-    for (size_t i = 0; squares && i < n && k < area->reporting && k < area->expected; i++) {
+    for (size_t i = 0; squares && i < n && k < area->expected; i++) {
         const struct tally_dataset_row *a = rows[i];
         if (level_is(a, "authority") &&
             strcmp(by_region ? a->region_code : a->country_code, area->area_code) == 0)
-            square(o, true, k++, y, a->area_name);
+            square(o, a, k++, y);
     }
-    for (; squares && k < area->expected; k++)
-        square(o, k < area->reporting, k, y, NULL);
     fputs("\n</g>\n", o);
     return y + (int)lines * COV_STEP + 6;
 }
 
 /* Every line of the grid from y, in order: each nation, or the nation's
- * regions when it has them. Writes nothing when o is NULL. Returns the end. */
+ * regions when it has them (England's). Writes nothing when o is NULL.
+ * Returns the end. */
 static int coverage_lines(FILE *o, const struct tally_dataset_row *const *rows, size_t n, int y)
 {
     for (size_t i = 0; i < n; i++) {
@@ -900,19 +1033,57 @@ static int coverage_lines(FILE *o, const struct tally_dataset_row *const *rows, 
     return y;
 }
 
-/* Who reported and who did not: one square per expected authority, per nation,
+/* Who reported and who did not: one square per authority in force, per nation,
  * or per English region where the nation has regions. */
 static void coverage(FILE *o, const struct tally_dataset_row *const *rows, size_t n)
 {
     fputs("<h4>Who reported</h4>\n<ul class=\"legend\"><li><span class=\"swatch sw-yes\"></span>"
-          "sent a return</li><li><span class=\"swatch sw-no\"></span>expected, sent nothing</li>"
-          "</ul>\n", o);
+          "sent a return</li><li><span class=\"swatch sw-rejected\"></span>sent a return that "
+          "was not accepted</li><li><span class=\"swatch sw-no\"></span>expected, sent nothing"
+          "</li><li><span class=\"swatch sw-partial\"></span>sent some of the period's cohorts, "
+          "not all</li></ul>\n", o);
     int height = coverage_lines(NULL, rows, n, 4);
     fprintf(o, "<svg class=\"coverage\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
-            "role=\"img\" aria-label=\"Authorities that sent a return\">\n",
+            "role=\"group\" aria-label=\"Who reported: one square per authority in force\">\n",
             CHART_WIDTH, height, CHART_WIDTH, height);
     coverage_lines(o, rows, n, 4);
     fputs("</svg>\n", o);
+}
+
+/* How many authorities stand behind each count of the UK, the nations and
+ * the regions: how many gave a number, how many a symbol, how many sent
+ * nothing (or nothing accepted). Collapsed; no script needed. */
+static void behind_table(FILE *o, const struct tally_build *b,
+                         const struct tally_dataset_row *const *rows, size_t n)
+{
+    const char *const *cols = tally_build_columns(b);
+    size_t nm = tally_build_nmeasures(b);
+    fputs("<details class=\"behind\"><summary>Authorities behind each figure</summary>\n"
+          "<table class=\"behind\">\n<thead><tr><th>Area</th><th>Count</th>"
+          "<th class=\"num\">Value</th><th class=\"num\">Gave a number</th>"
+          "<th class=\"num\">Gave a symbol</th><th class=\"num\">Sent nothing accepted</th>"
+          "<th class=\"num\">Authorities in force</th></tr></thead>\n<tbody>\n", o);
+    for (size_t i = 0; i < n; i++) {
+        const struct tally_dataset_row *r = rows[i];
+        if (level_is(r, "authority"))
+            continue;
+        for (size_t m = 0; m < nm; m++) {
+            fputs("<tr class=\"behind-row\" data-area=\"", o);
+            tally_html_cstring(o, r->area_code);
+            fputs("\" data-measure=\"", o);
+            tally_html_cstring(o, cols[8 + m]);
+            fputs("\"><td>", o);
+            tally_html_cstring(o, r->area_name);
+            fputs("</td><td><code>", o);
+            tally_html_cstring(o, cols[8 + m]);
+            fputs("</code></td><td class=\"num\">", o);
+            put_measure(o, r->measures[m]);
+            fprintf(o, "</td><td class=\"num\">%u</td><td class=\"num\">%u</td>"
+                    "<td class=\"num\">%u</td><td class=\"num\">%u</td></tr>\n", r->numbers[m],
+                    r->symbols[m], r->expected - r->reporting, r->expected);
+        }
+    }
+    fputs("</tbody>\n</table>\n</details>\n", o);
 }
 
 static const char *cohort_title(const char *cohort)
@@ -941,15 +1112,16 @@ static int cohort_section(FILE *o, const struct tally_build *b, const struct col
     fputs(" to ", o);
     tally_html_cstring(o, first->period_end);
     fputs("</p>\n", o);
+    /* the top chart ranks the authorities that reported */
     size_t nauth = 0;
     for (size_t i = 0; i < n; i++)
-        nauth += level_is(rows[i], "authority");
+        nauth += level_is(rows[i], "authority") && rows[i]->reporting;
     struct ranked *auth = malloc((nauth ? nauth : 1) * sizeof *auth);
     if (!auth)
         return TALLY_ENOMEM;
     nauth = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!level_is(rows[i], "authority"))
+        if (!level_is(rows[i], "authority") || !rows[i]->reporting)
             continue;
         char buf[24];
         struct ranked *r = &auth[nauth++];
@@ -957,9 +1129,19 @@ static int cohort_section(FILE *o, const struct tally_build *b, const struct col
         r->in_care = 0;
         r->numeric = count_value(cell(b, rows[i], c->in_care, buf), &r->in_care);
     }
+    for (size_t p = 0; p < tally_build_nperiods(b); p++) {
+        const struct tally_period_coverage *pc = tally_build_period_at(b, p);
+        if (pc->low && strcmp(pc->start, first->period_start) == 0 &&
+            strcmp(pc->end, first->period_end) == 0)
+            fprintf(o, "<p class=\"notice coverage-low\"><strong>Few authorities reported:</strong>"
+                    " only %u of the %u authorities in force sent an accepted return for this "
+                    "period (under %d%%). The UK, nation and region figures below stand on "
+                    "those few.</p>\n", pc->reporting, pc->expected, TALLY_COVERAGE_LOW_PERCENT);
+    }
     chart_top(o, b, c, auth, nauth);
     free(auth);
     areas_table(o, b, c, rows, n);
+    behind_table(o, b, rows, n);
     coverage(o, rows, n);
     fputs("</section>\n", o);
     return TALLY_OK;
@@ -1092,6 +1274,8 @@ static int html_finish(struct tally_report *tr, const struct tally_report_summar
     summary(o, s);
     if (s->build)
         fates(o, s);
+    if (s->build)
+        disclosure(o, s);
     int rc = s->build && s->dataset ? dataset(o, s->dataset) : TALLY_OK;
     if (rc == TALLY_OK)
         rc = diagnostics(o, r, s);

@@ -5,6 +5,8 @@
  *    "schema": {"name": "missing-from-care", "version": "1.0.0"},
  *    "stats": {"files", "records", "errors", "warnings", "infos",
  *              "rules_evaluated", "rules_skipped"},
+ *    "build": {...fates...}, "periods": [...coverage...], "disclosure": {...},
+ *    "publication": {...},                              (tally build only)
  *    "files": [{"path", "format", "sha256", "records", "errors", "warnings"}],
  *    "diagnostics": [{"severity", "code", "message", "file", "line", "column",
  *                     "record", "field", "value", "pointer", "xpath"}]}
@@ -17,6 +19,8 @@
 
 #include "core/jsonout.h"
 #include "report/reports.h"
+#include "tally/build.h"
+#include "tally/disclosure.h"
 
 struct json_report {
     struct tally_report base;
@@ -70,6 +74,25 @@ static int json_diag(struct tally_report *tr, const struct tally_diag *d)
     return ferror(o) ? TALLY_EIO : TALLY_OK;
 }
 
+/* Per period: authorities expected and reporting, and whether that is low. */
+static void coverage_json(FILE *o, const struct tally_report_summary *s)
+{
+    if (!s->dataset)
+        return;
+    size_t n = tally_build_nperiods(s->dataset);
+    fputs("\n  \"periods\": [", o);
+    for (size_t i = 0; i < n; i++) {
+        const struct tally_period_coverage *p = tally_build_period_at(s->dataset, i);
+        fputs(i ? ",\n    {\"period_start\": " : "\n    {\"period_start\": ", o);
+        tally_json_cstring(o, p->start);
+        fputs(", \"period_end\": ", o);
+        tally_json_cstring(o, p->end);
+        fprintf(o, ", \"authorities_expected\": %u, \"authorities_reporting\": %u, "
+                "\"coverage_low\": %s}", p->expected, p->reporting, p->low ? "true" : "false");
+    }
+    fputs(n ? "\n  ]," : "],", o);
+}
+
 static int json_finish(struct tally_report *tr, const struct tally_report_summary *s,
                        const struct tally_report_file *files, size_t nfiles,
                        struct tally_error *err)
@@ -97,6 +120,25 @@ static int json_finish(struct tally_report *tr, const struct tally_report_summar
                 (unsigned long long)s->fates[1], (unsigned long long)s->fates[2],
                 (unsigned long long)s->fates[3], read == s->records ? "true" : "false",
                 (unsigned long long)s->authorities_missing);
+        coverage_json(o, s);
+        fputs("\n  \"disclosure\": ", o);
+        tally_disclosure_json(o, s->disclosure, s->dataset, s->disclosure_waived, 2);
+        fputc(',', o);
+        if (s->publication) {
+            const struct tally_report_publication *p = s->publication;
+            fputs("\n  \"publication\": {\"format\": ", o);
+            tally_json_cstring(o, p->format);
+            fputs(", \"data\": ", o);
+            tally_json_cstring(o, p->data_file);
+            fputs(", \"meta\": ", o);
+            tally_json_cstring(o, p->meta_file);
+            fprintf(o, ", \"rows\": %llu, \"left_out\": [", (unsigned long long)p->rows);
+            for (size_t i = 0; i < p->nleft_out; i++) {
+                fputs(i ? ", " : "", o);
+                tally_json_cstring(o, p->left_out[i]);
+            }
+            fputs("]},", o);
+        }
     }
     fputs("\n  \"files\": [", o);
     for (size_t i = 0; i < nfiles; i++) {

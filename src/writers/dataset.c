@@ -15,28 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/csvtext.h"
 #include "core/jsonout.h"
 #include "tally/dataset.h"
 
 static int done(FILE *out, const char *what, struct tally_error *err)
 {
     return ferror(out) ? tally_error_set(err, TALLY_EIO, "cannot write %s", what) : TALLY_OK;
-}
-
-static void csv_value(FILE *out, const char *s)
-{
-    size_t n = strlen(s);
-    if (!strpbrk(s, ",\"\r\n") && !(n && (s[0] == ' ' || s[n - 1] == ' '))) {
-        fwrite(s, 1, n, out);
-        return;
-    }
-    putc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            putc('"', out);
-        putc(*s, out);
-    }
-    putc('"', out);
 }
 
 static void xml_text(FILE *out, const char *s)
@@ -58,7 +43,7 @@ int tally_dataset_csv(FILE *out, const struct tally_build *b, struct tally_error
     for (size_t c = 0; cols[c]; c++) {
         if (c)
             putc(',', out);
-        csv_value(out, cols[c]);
+        tally_csv_value(out, cols[c]);
     }
     putc('\n', out);
     for (size_t i = 0; i < tally_build_nrows(b); i++) {
@@ -67,7 +52,7 @@ int tally_dataset_csv(FILE *out, const struct tally_build *b, struct tally_error
         for (size_t c = 0; cols[c]; c++) {
             if (c)
                 putc(',', out);
-            csv_value(out, tally_build_cell(b, r, c, buf));
+            tally_csv_value(out, tally_build_cell(b, r, c, buf));
         }
         putc('\n', out);
     }
@@ -148,7 +133,7 @@ int tally_rejects_csv(FILE *out, const struct tally_build *b, const struct tally
     fputs("fate,codes,file,line,column,record,pointer,xpath", out);
     for (size_t f = 0; f < schema->nfields; f++) {
         putc(',', out);
-        csv_value(out, schema->fields[f].name);
+        tally_csv_value(out, schema->fields[f].name);
     }
     putc('\n', out);
     for (size_t i = 0; i < tally_build_nrecords(b); i++) {
@@ -156,21 +141,21 @@ int tally_rejects_csv(FILE *out, const struct tally_build *b, const struct tally
         if (r->fate == TALLY_FATE_ACCEPTED)
             continue;
         fprintf(out, "%s,", tally_fate_name(r->fate));
-        csv_value(out, r->codes ? r->codes : "");
+        tally_csv_value(out, r->codes ? r->codes : "");
         putc(',', out);
-        csv_value(out, files[r->file]);
+        tally_csv_value(out, files[r->file]);
         if (r->loc.line)
             fprintf(out, ",%u,%u", r->loc.line, r->loc.column);
         else
             fputs(",,", out);
         fprintf(out, ",%llu,", (unsigned long long)r->index);
-        csv_value(out, r->path_kind == TALLY_PATH_POINTER && r->path ? r->path : "");
+        tally_csv_value(out, r->path_kind == TALLY_PATH_POINTER && r->path ? r->path : "");
         putc(',', out);
-        csv_value(out, r->path_kind == TALLY_PATH_XPATH && r->path ? r->path : "");
+        tally_csv_value(out, r->path_kind == TALLY_PATH_XPATH && r->path ? r->path : "");
         for (size_t f = 0; f < schema->nfields; f++) {
             putc(',', out);
             if (r->values[f])
-                csv_value(out, r->values[f]);
+                tally_csv_value(out, r->values[f]);
         }
         putc('\n', out);
     }

@@ -4,6 +4,10 @@
  * Tables:
  *   dataset      the rows of dataset.csv; counts are INTEGER (a symbol stays
  *                TEXT), ratios REAL or NULL, complete 0/1
+ *   cells        the dataset long: one row per area, period, cohort and count,
+ *                with the authorities behind it (gave a number, gave a symbol,
+ *                sent nothing accepted) and whether it was suppressed (primary,
+ *                secondary) by --disclosure
  *   records      every record read, with its fate, the codes that decided it,
  *                and its provenance: file, file sha256, line, column, record
  *                index, JSON Pointer or XPath; then the record's fields
@@ -161,6 +165,54 @@ static int write_dataset(struct tally_sqlite *s, const struct tally_build *b,
     return rc;
 }
 
+/* cells: the dataset long, one row per area, period, cohort and count, with
+ * the authorities behind the figure. */
+static int write_cells(struct tally_sqlite *s, const struct tally_build *b,
+                       struct tally_error *err)
+{
+    static const char *const marks[] = {NULL, "primary", "secondary"};
+    const char *const *cols = tally_build_columns(b);
+    sqlite3_stmt *st;
+    if (exec(s, "CREATE TABLE cells (row INTEGER REFERENCES dataset(row), period_start TEXT, "
+                "period_end TEXT, cohort TEXT, geographic_level TEXT, area_code TEXT, "
+                "measure TEXT, value, suppressed TEXT, gave_number INTEGER, gave_symbol INTEGER, "
+                "sent_nothing_accepted INTEGER, authorities_expected INTEGER)", err) ||
+        sqlite3_prepare_v2(s->db, "INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st,
+                           NULL) != SQLITE_OK)
+        return fail(s, err, "cells");
+    int rc = TALLY_OK;
+    size_t nm = tally_build_nmeasures(b);
+    for (size_t i = 0; i < tally_build_nrows(b) && rc == TALLY_OK; i++) {
+        const struct tally_dataset_row *r = tally_build_row_at(b, i);
+        for (size_t m = 0; m < nm && rc == TALLY_OK; m++) {
+            const char *v = r->measures[m];
+            int64_t n;
+            char sym;
+            int bound = sqlite3_bind_int64(st, 1, (sqlite3_int64)i + 1);
+            bound |= bind_text(st, 2, r->period_start);
+            bound |= bind_text(st, 3, r->period_end);
+            bound |= bind_text(st, 4, r->cohort);
+            bound |= bind_text(st, 5, r->level);
+            bound |= bind_text(st, 6, r->area_code);
+            bound |= bind_text(st, 7, cols[8 + m]);
+            if (tally_parse_count(v, strlen(v), NULL, &n, &sym) == TALLY_COUNT_OK)
+                bound |= sqlite3_bind_int64(st, 8, n);
+            else
+                bound |= bind_text(st, 8, v);
+            bound |= bind_text(st, 9, r->sdc[m] < 3 ? marks[r->sdc[m]] : NULL);
+            bound |= sqlite3_bind_int64(st, 10, r->numbers[m]);
+            bound |= sqlite3_bind_int64(st, 11, r->symbols[m]);
+            bound |= sqlite3_bind_int64(st, 12, (sqlite3_int64)r->expected - r->reporting);
+            bound |= sqlite3_bind_int64(st, 13, r->expected);
+            if (bound != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
+                rc = fail(s, err, "cells");
+            sqlite3_reset(st);
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int write_records(struct tally_sqlite *s, const struct tally_build *b,
                          const struct tally_schema *schema, const struct tally_report_file *files,
                          struct tally_error *err)
@@ -259,6 +311,8 @@ int tally_sqlite_finish(struct tally_sqlite *s, const struct tally_build *b,
     int rc = s->failed ? fail(s, err, "diagnostics") : TALLY_OK;
     if (!rc)
         rc = write_dataset(s, b, err);
+    if (!rc)
+        rc = write_cells(s, b, err);
     if (!rc)
         rc = write_records(s, b, schema, files, err);
     if (!rc)
