@@ -135,6 +135,7 @@ struct tally_disclosure_audit {
     uint64_t secondary_ratios;  /* ... and the percentages computed from them */
     uint64_t relations;     /* linear relations the audit used (sums and rules) */
     uint64_t lps;           /* linear programs solved */
+    uint64_t exact;         /* primary cells whose interval was confirmed in exact arithmetic */
     const char **rules;     /* ids of the schema rules used as relations, NULL-terminated;
                                the array is owned, the ids borrowed from the schema */
     bool has_narrowest;

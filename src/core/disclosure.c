@@ -287,29 +287,37 @@ static int64_t whole(double v, bool up)
     return (int64_t)r;
 }
 
-int tally_sdc_interval(struct tally_sdc *t, size_t cell, bool exact, int64_t *lower,
-                       int64_t *upper, struct tally_error *err)
+/* One end of a cell's interval: its maximum (upper) or minimum, rounded inwards. */
+static int interval_end(struct tally_sdc *t, size_t cell, bool upper, bool exact, int64_t *end,
+                        struct tally_error *err)
 {
     int rc = lp_ready(t);
     if (rc)
         return tally_error_set(err, rc, "out of memory");
-    if (t->objective)
-        glp_set_obj_coef(t->lp, (int)t->objective, 0);
-    t->objective = cell + 1;
-    glp_set_obj_coef(t->lp, (int)t->objective, 1);
+    if (t->objective != cell + 1) {
+        if (t->objective)
+            glp_set_obj_coef(t->lp, (int)t->objective, 0);
+        t->objective = cell + 1;
+        glp_set_obj_coef(t->lp, (int)t->objective, 1);
+    }
     double v;
     bool unbounded;
-    glp_set_obj_dir(t->lp, GLP_MAX);
+    glp_set_obj_dir(t->lp, upper ? GLP_MAX : GLP_MIN);
     if ((rc = solve(t, exact, &v, &unbounded, err)))
         return rc;
-    *upper = unbounded ? TALLY_SDC_NO_BOUND : whole(v, false);
-    glp_set_obj_dir(t->lp, GLP_MIN);
-    if ((rc = solve(t, exact, &v, &unbounded, err)))
-        return rc;
-    *lower = unbounded ? INT64_MIN : whole(v, true);
-    if (*lower > *upper)    /* rounding inwards crossed: only the true value fits */
-        *lower = *upper = t->cells[cell].value;
+    *end = unbounded ? (upper ? TALLY_SDC_NO_BOUND : INT64_MIN) : whole(v, !upper);
     return TALLY_OK;
+}
+
+int tally_sdc_interval(struct tally_sdc *t, size_t cell, bool exact, int64_t *lower,
+                       int64_t *upper, struct tally_error *err)
+{
+    int rc = interval_end(t, cell, true, exact, upper, err);
+    if (!rc)
+        rc = interval_end(t, cell, false, exact, lower, err);
+    if (!rc && *lower > *upper)     /* rounding inwards crossed: only the true value fits */
+        *lower = *upper = t->cells[cell].value;
+    return rc;
 }
 
 static bool wide_enough(int64_t lower, int64_t upper, int64_t width)
@@ -387,7 +395,7 @@ static void sort_candidates(size_t *v, size_t n, const struct tally_sdc *t)
     }
 }
 
-#define TRIALS 8    /* complements tried, in order, before taking the best of them */
+#define TRIALS 4    /* complements tried, in order, before taking the best of them */
 
 int tally_sdc_protect(struct tally_sdc *t, int64_t width, uint64_t *added,
                       struct tally_error *err)
@@ -421,7 +429,13 @@ int tally_sdc_protect(struct tally_sdc *t, int64_t width, uint64_t *added,
             bool done = false;
             for (size_t k = 0; k < n && k < TRIALS && !done && rc == TALLY_OK; k++) {
                 tally_sdc_suppress(t, cand[k], TALLY_SDC_SECONDARY);
-                if ((rc = tally_sdc_interval(t, p, false, &lo, &hi, err)))
+                /* Suppressing more can only lower the minimum: when the new
+                 * maximum is far enough above the old minimum, that is enough. */
+                int64_t old_lo = lo;
+                if ((rc = interval_end(t, p, true, false, &hi, err)))
+                    break;
+                if (!wide_enough(old_lo, hi, width) &&
+                    (rc = interval_end(t, p, false, false, &lo, err)))
                     break;
                 if (wide_enough(lo, hi, width)) {
                     best = cand[k];
@@ -432,6 +446,7 @@ int tally_sdc_protect(struct tally_sdc *t, int64_t width, uint64_t *added,
                         best = cand[k];
                     }
                     tally_sdc_suppress(t, cand[k], TALLY_SDC_NONE);
+                    lo = old_lo;
                 }
             }
             if (rc)
@@ -689,7 +704,16 @@ static int disclose_table(struct table_ctx *x, size_t lo, size_t hi, struct tall
             int64_t l, u;
             if (c < 0 || tally_sdc_marked(t, (size_t)c) != TALLY_SDC_PRIMARY)
                 continue;
-            if (!(rc = tally_sdc_interval(t, (size_t)c, true, &l, &u, err)))
+            /* In floating point first; again in exact arithmetic when the
+             * interval is within 2 of the criterion (an error in the last
+             * digits could move each rounded end by one, never more: the
+             * coefficients are 1, -1 and small integers, the values counts). */
+            if (!(rc = tally_sdc_interval(t, (size_t)c, false, &l, &u, err)) &&
+                !wide_enough(l, u, x->audit->width + 2)) {
+                rc = tally_sdc_interval(t, (size_t)c, true, &l, &u, err);
+                x->audit->exact++;
+            }
+            if (!rc)
                 note_interval(x->audit, lo + i, m, l, u);
         }
     /* the symbol into the rows: counts, then the percentages computed from them */
@@ -900,8 +924,8 @@ void tally_disclosure_json(FILE *out, const struct tally_disclosure_audit *a,
         fputs(i ? ", " : "", out);
         tally_json_cstring(out, a->rules[i]);
     }
-    fprintf(out, "], \"linear_programs\": %llu,\n%*s\"narrowest\": ",
-            (unsigned long long)a->lps, indent + 2, "");
+    fprintf(out, "], \"linear_programs\": %llu, \"confirmed_exactly\": %llu,\n%*s\"narrowest\": ",
+            (unsigned long long)a->lps, (unsigned long long)a->exact, indent + 2, "");
     if (a->has_narrowest)
         json_cell(out, b, s, &a->narrowest);
     else
@@ -912,5 +936,5 @@ void tally_disclosure_json(FILE *out, const struct tally_disclosure_audit *a,
         fprintf(out, "%s\n%*s", i ? "," : "", indent + 4, "");
         json_cell(out, b, s, &a->unsafe[i]);
     }
-    fprintf(out, "%s]}", a->nunsafe ? "" : "");
+    fputs("]}", out);
 }

@@ -662,10 +662,11 @@ static void disclosure(FILE *o, const struct tally_report_summary *s)
                 "step 1, two linear programs find the smallest and largest value it could take "
                 "given every published figure, that each area is the sum of its authorities, "
                 "the schema's rules within a row, and that counts are not negative (%llu "
-                "relations in %llu tables, %llu linear programs, confirmed in exact "
-                "arithmetic). Every interval must be at least %lld wide.</p>\n",
+                "relations in %llu tables, %llu linear programs; the %llu intervals within 2 of "
+                "the criterion confirmed in exact arithmetic). Every interval must be at least "
+                "%lld wide.</p>\n",
                 (unsigned long long)a->relations, (unsigned long long)a->tables,
-                (unsigned long long)a->lps, (long long)a->width);
+                (unsigned long long)a->lps, (unsigned long long)a->exact, (long long)a->width);
     }
     const struct tally_report_publication *p = s->publication;
     if (p) {
