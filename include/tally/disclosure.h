@@ -93,20 +93,17 @@ int tally_sdc_interval(struct tally_sdc *t, size_t cell, bool exact, int64_t *lo
 uint64_t tally_sdc_lps(const struct tally_sdc *t);
 
 /*
- * Secondary suppression: while some primary cell's interval is narrower than
- * width (upper - lower < width), suppress one more cell next to it — among
- * the published cells that share a relation with it, or with a suppressed
- * cell linked to it, the first in the order below that makes it wide enough,
- * else the one that widens it most — and look again:
- *
- *   1. lower rank first (an authority before a region, a nation, the UK);
- *   2. a non-zero cell before a zero (a 0 is worth publishing);
- *   3. the smaller value first.
- *
- * Suppressing a cell only ever widens intervals, so a cell once wide enough
- * stays so. Stops when every primary cell is wide enough, or when one has no
- * published neighbour left (the audit then fails). *added counts the cells
- * it suppressed.
+ * Secondary suppression: for each primary cell (authorities' first) whose
+ * interval is narrower than width (upper - lower < width), solve the
+ * complement problem: the cheapest way to move published cells so that the
+ * cell could lie `width` above its lowest value (or below its highest), the
+ * relations and bounds still holding; suppress the cells it moves, and look
+ * again. Cheapest: an authority's cell before a region's, a nation's or the
+ * UK's; a non-zero before a zero; the smaller value (disclosure.c gives the
+ * costs). Suppressing a cell only ever widens intervals, so a cell once wide
+ * enough stays so. Stops when every primary cell is wide enough, or when
+ * nothing suppressible would widen one (the audit then fails). *added counts
+ * the cells it suppressed.
  */
 int tally_sdc_protect(struct tally_sdc *t, int64_t width, uint64_t *added,
                       struct tally_error *err);

@@ -278,7 +278,12 @@ static int solve(struct tally_sdc *t, bool exact, double *value, bool *unbounded
 /* Round an optimum inwards to a whole number: up for a lower end, down for an upper. */
 static int64_t whole(double v, bool up)
 {
-    double tol = 1e-6 * (fabs(v) > 1 ? fabs(v) : 1);
+    /* Within a billionth of a whole number is that number: an optimum of these
+     * problems (coefficients of 1, -1 and small integers; whole values) is a
+     * whole number or a fraction with a small denominator, never that close to
+     * one without being it. Rounding the wrong way could only narrow an
+     * interval, never widen it. */
+    double tol = 1e-9 * (fabs(v) > 1 ? fabs(v) : 1);
     double r = up ? ceil(v - tol) : floor(v + tol);
     if (r >= 9.2e18)
         return TALLY_SDC_NO_BOUND - 1;
@@ -327,75 +332,146 @@ static bool wide_enough(int64_t lower, int64_t upper, int64_t width)
     return upper - lower >= width;
 }
 
-/* Candidates for cell p: the published cells that share a relation with p
- * or with a suppressed cell linked to p through relations. */
-static size_t frontier(const struct tally_sdc *t, size_t p, size_t *out, size_t *queue,
-                       unsigned char *seen_cell, unsigned char *seen_rel)
+/*
+ * The complement problem (after Fischetti and Salazar's model of secondary
+ * suppression): to widen a primary cell p's interval, find a table y that
+ * satisfies every relation and bound, with y_p at least `target` (or at most
+ * it), and that departs from the published values as cheaply as possible:
+ *
+ *   minimise   sum over published cells i of cost_i * (dp_i + dm_i)
+ *   subject to every relation, on y
+ *              y_i - dp_i + dm_i = value_i       for every cell
+ *              minimum_i <= y_i <= maximum_i, dp_i >= 0, dm_i >= 0
+ *              y_p >= target   (or y_p <= target)
+ *
+ * Suppressed cells cost nothing to move. The published cells that y moves are
+ * the complements: once they are suppressed too, y is a table an attacker
+ * cannot rule out, so p can reach the target. The cost of a cell says which
+ * to prefer:
+ *
+ *   cost_i = (1 + 2 rank_i) * (3 if value_i is 0, else 1) + value_i / (1 + V)
+ *
+ * (V the table's largest value): a cell at authority level before a region's,
+ * a nation's or the UK's; a non-zero before a zero (a 0 is worth publishing);
+ * and among equals the smaller value. Moving one cell by d costs d * cost_i,
+ * so the cheapest y moves few, cheap cells.
+ *
+ * Columns: y_1..y_n, dp_1..dp_n, dm_1..dm_n; rows: the relations, then one
+ * link row per cell.
+ */
+static glp_prob *complement_lp(const struct tally_sdc *t)
 {
-    memset(seen_cell, 0, t->ncells);
-    memset(seen_rel, 0, t->nrels ? t->nrels : 1);
-    size_t head = 0, tail = 0, n = 0;
-    queue[tail++] = p;
-    seen_cell[p] = 1;
-    while (head < tail) {
-        size_t c = queue[head++];
-        for (size_t k = t->rel_start[c]; k < t->rel_start[c + 1]; k++) {
-            size_t r = t->cell_rels[k];
-            if (seen_rel[r])
-                continue;
-            seen_rel[r] = 1;
-            const struct sdc_relation *rel = &t->rels[r];
-            for (size_t j = rel->first; j < rel->first + rel->n; j++) {
-                size_t d = t->term_cell[j];
-                if (seen_cell[d])
-                    continue;
-                seen_cell[d] = 1;
-                if (t->cells[d].mark == TALLY_SDC_NONE)
-                    out[n++] = d;
-                else
-                    queue[tail++] = d;
-            }
+    size_t n = t->ncells, nnz = t->nterms + 3 * n;
+    int *ia = malloc((nnz + 1) * sizeof *ia), *ja = malloc((nnz + 1) * sizeof *ja);
+    double *ar = malloc((nnz + 1) * sizeof *ar);
+    if (!ia || !ja || !ar || 3 * n > (size_t)INT32_MAX - 1 || nnz > (size_t)INT32_MAX - 1) {
+        free(ia);
+        free(ja);
+        free(ar);
+        return NULL;
+    }
+    glp_prob *lp = glp_create_prob();
+    glp_set_obj_dir(lp, GLP_MIN);
+    glp_add_cols(lp, (int)(3 * n));
+    glp_add_rows(lp, (int)(t->nrels + n));
+    size_t k = 0;
+    for (size_t r = 0; r < t->nrels; r++) {
+        const struct sdc_relation *rel = &t->rels[r];
+        if (rel->equality)
+            glp_set_row_bnds(lp, (int)r + 1, GLP_FX, (double)rel->rhs, (double)rel->rhs);
+        else
+            glp_set_row_bnds(lp, (int)r + 1, GLP_UP, 0, (double)rel->rhs);
+        for (size_t j = rel->first; j < rel->first + rel->n; j++) {
+            k++;
+            ia[k] = (int)r + 1;
+            ja[k] = (int)t->term_cell[j] + 1;
+            ar[k] = (double)t->term_coef[j];
         }
     }
-    return n;
-}
-
-struct candidate_order {
-    const struct tally_sdc *t;
-};
-
-/* The complement order of tally_sdc_protect: rank, non-zero first, smaller
- * value, then the cell's index (so the choice never depends on qsort). */
-static int cmp_candidates(const void *pa, const void *pb, void *ctx)
-{
-    const struct tally_sdc *t = ((const struct candidate_order *)ctx)->t;
-    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-    const struct sdc_cell *x = &t->cells[a], *y = &t->cells[b];
-    if (x->rank != y->rank)
-        return x->rank < y->rank ? -1 : 1;
-    if ((x->value == 0) != (y->value == 0))
-        return x->value == 0 ? 1 : -1;
-    if (x->value != y->value)
-        return x->value < y->value ? -1 : 1;
-    return a < b ? -1 : a > b;
-}
-
-/* qsort_r is a GNU extension; a small insertion sort keeps the build portable
- * and needs no global context. Candidate lists are short. */
-static void sort_candidates(size_t *v, size_t n, const struct tally_sdc *t)
-{
-    struct candidate_order o = {t};
-    for (size_t i = 1; i < n; i++) {
-        size_t x = v[i], j = i;
-        while (j > 0 && cmp_candidates(&v[j - 1], &x, &o) > 0) {
-            v[j] = v[j - 1];
-            j--;
-        }
-        v[j] = x;
+    for (size_t c = 0; c < n; c++) {
+        const struct sdc_cell *x = &t->cells[c];
+        int row = (int)(t->nrels + c) + 1, y = (int)c + 1, dp = (int)(n + c) + 1,
+            dm = (int)(2 * n + c) + 1;
+        glp_set_row_bnds(lp, row, GLP_FX, (double)x->value, (double)x->value);
+        k++, ia[k] = row, ja[k] = y, ar[k] = 1;
+        k++, ia[k] = row, ja[k] = dp, ar[k] = -1;
+        k++, ia[k] = row, ja[k] = dm, ar[k] = 1;
+        glp_set_col_bnds(lp, dp, GLP_LO, 0, 0);
+        glp_set_col_bnds(lp, dm, GLP_LO, 0, 0);
     }
+    glp_load_matrix(lp, (int)k, ia, ja, ar);
+    free(ia);
+    free(ja);
+    free(ar);
+    return lp;
 }
 
-#define TRIALS 4    /* complements tried, in order, before taking the best of them */
+/* y_c's bounds: the cell's own, narrowed to [lo, hi] when given. */
+static void complement_bounds(glp_prob *lp, const struct sdc_cell *x, size_t c, double lo,
+                              bool has_lo, double hi, bool has_hi)
+{
+    double l = x->minimum == INT64_MIN ? 0 : (double)x->minimum;
+    double u = x->maximum == TALLY_SDC_NO_BOUND ? 0 : (double)x->maximum;
+    bool hl = x->minimum != INT64_MIN, hu = x->maximum != TALLY_SDC_NO_BOUND;
+    if (has_lo && (!hl || lo > l))
+        l = lo, hl = true;
+    if (has_hi && (!hu || hi < u))
+        u = hi, hu = true;
+    int type = hl && hu ? (l == u ? GLP_FX : GLP_DB) : hl ? GLP_LO : hu ? GLP_UP : GLP_FR;
+    glp_set_col_bnds(lp, (int)c + 1, type, l, u);
+}
+
+/* Solve the complement problem for p pushed to target (up: y_p >= target).
+ * *found: it has a solution; then the published cells it moves are marked. */
+static int complement(struct tally_sdc *t, glp_prob *lp, size_t p, int64_t target, bool up,
+                      bool *found, uint64_t *added, struct tally_error *err)
+{
+    size_t n = t->ncells;
+    const struct sdc_cell *px = &t->cells[p];
+    *found = false;
+    if ((up && px->maximum != TALLY_SDC_NO_BOUND && target > px->maximum) ||
+        (!up && px->minimum != INT64_MIN && target < px->minimum))
+        return TALLY_OK;    /* beyond what the cell can ever be */
+    int64_t vmax = 1;
+    for (size_t c = 0; c < n; c++)
+        if (t->cells[c].value > vmax)
+            vmax = t->cells[c].value;
+    for (size_t c = 0; c < n; c++) {
+        const struct sdc_cell *x = &t->cells[c];
+        double cost = x->mark != TALLY_SDC_NONE ? 0
+                    : (1.0 + 2.0 * x->rank) * (x->value == 0 ? 3.0 : 1.0) +
+                      (double)x->value / (1.0 + (double)vmax);
+        glp_set_obj_coef(lp, (int)(n + c) + 1, cost);
+        glp_set_obj_coef(lp, (int)(2 * n + c) + 1, cost);
+        complement_bounds(lp, x, c, 0, false, 0, false);
+    }
+    complement_bounds(lp, &t->cells[p], p, (double)target, up, (double)target, !up);
+    glp_smcp parm;
+    glp_init_smcp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    parm.presolve = GLP_OFF;
+    t->lps++;
+    int rc = glp_simplex(lp, &parm);
+    if (rc == GLP_EBADB || rc == GLP_ESING || rc == GLP_ECOND) {
+        glp_std_basis(lp);
+        rc = glp_simplex(lp, &parm);
+    }
+    if (rc != 0)
+        return tally_error_set(err, TALLY_EINVAL, "disclosure: the complement problem could "
+                               "not be solved (GLPK code %d)", rc);
+    *found = glp_get_status(lp) == GLP_OPT;
+    for (size_t c = 0; *found && c < n; c++) {
+        if (t->cells[c].mark != TALLY_SDC_NONE)
+            continue;
+        double moved = glp_get_col_prim(lp, (int)(n + c) + 1) +
+                       glp_get_col_prim(lp, (int)(2 * n + c) + 1);
+        if (moved > 1e-7) {
+            tally_sdc_suppress(t, c, TALLY_SDC_SECONDARY);
+            (*added)++;
+        }
+    }
+    return TALLY_OK;
+}
 
 int tally_sdc_protect(struct tally_sdc *t, int64_t width, uint64_t *added,
                       struct tally_error *err)
@@ -404,64 +480,39 @@ int tally_sdc_protect(struct tally_sdc *t, int64_t width, uint64_t *added,
     int rc = lp_ready(t);
     if (rc)
         return tally_error_set(err, rc, "out of memory");
-    size_t *cand = malloc((t->ncells + 1) * sizeof *cand);
-    size_t *queue = malloc((t->ncells + 1) * sizeof *queue);
-    unsigned char *seen_cell = malloc(t->ncells + 1), *seen_rel = malloc(t->nrels + 1);
-    if (!cand || !queue || !seen_cell || !seen_rel) {
-        rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (size_t p = 0; p < t->ncells && rc == TALLY_OK; p++) {
-        if (t->cells[p].mark != TALLY_SDC_PRIMARY)
-            continue;
-        for (;;) {
-            int64_t lo, hi;
-            if ((rc = tally_sdc_interval(t, p, false, &lo, &hi, err)))
-                break;
-            if (wide_enough(lo, hi, width))
-                break;
-            size_t n = frontier(t, p, cand, queue, seen_cell, seen_rel);
-            if (n == 0)
-                break;      /* nothing left to hide it behind: the audit will say so */
-            sort_candidates(cand, n, t);
-            size_t best = cand[0];
-            int64_t best_width = -1;
-            bool done = false;
-            for (size_t k = 0; k < n && k < TRIALS && !done && rc == TALLY_OK; k++) {
-                tally_sdc_suppress(t, cand[k], TALLY_SDC_SECONDARY);
-                /* Suppressing more can only lower the minimum: when the new
-                 * maximum is far enough above the old minimum, that is enough. */
-                int64_t old_lo = lo;
-                if ((rc = interval_end(t, p, true, false, &hi, err)))
+    glp_prob *cp = NULL;
+    /* authorities' cells first: protecting them often protects the totals */
+    for (unsigned rank = 0; rank < 4 && rc == TALLY_OK; rank++)
+        for (size_t p = 0; p < t->ncells && rc == TALLY_OK; p++) {
+            const struct sdc_cell *x = &t->cells[p];
+            if (x->mark != TALLY_SDC_PRIMARY || (x->rank != rank && !(rank == 3 && x->rank > 3)))
+                continue;
+            for (int round = 0; round < 4 && rc == TALLY_OK; round++) {
+                int64_t lo, hi;
+                if ((rc = tally_sdc_interval(t, p, false, &lo, &hi, err)))
                     break;
-                if (!wide_enough(old_lo, hi, width) &&
-                    (rc = interval_end(t, p, false, false, &lo, err)))
+                if (wide_enough(lo, hi, width))
                     break;
-                if (wide_enough(lo, hi, width)) {
-                    best = cand[k];
-                    done = true;
-                } else {
-                    if (hi - lo > best_width) {
-                        best_width = hi - lo;
-                        best = cand[k];
-                    }
-                    tally_sdc_suppress(t, cand[k], TALLY_SDC_NONE);
-                    lo = old_lo;
+                if (!cp && !(cp = complement_lp(t))) {
+                    rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
+                    break;
                 }
+                /* Up from the lowest value it can take; else down from the
+                 * highest. Suppressing more only widens: either is enough. */
+                bool found = false;
+                uint64_t before = *added;
+                if (lo <= INT64_MAX - width &&
+                    (rc = complement(t, cp, p, lo + width, true, &found, added, err)))
+                    break;
+                if (!found && hi >= INT64_MIN + width &&
+                    (rc = complement(t, cp, p, hi - width, false, &found, added, err)))
+                    break;
+                if (!found || *added == before)
+                    break;      /* nothing can be hidden to protect it: the audit will say so */
             }
-            if (rc)
-                break;
-            tally_sdc_suppress(t, best, TALLY_SDC_SECONDARY);
-            (*added)++;
-            if (done)
-                break;
         }
-    }
-out:
-    free(cand);
-    free(queue);
-    free(seen_cell);
-    free(seen_rel);
+    if (cp)
+        glp_delete_prob(cp);
     return rc;
 }
 

@@ -534,10 +534,15 @@ static int load_disclosure(struct tally_schema *s, const cJSON *d, struct tally_
         p->minimum = lo;
         p->maximum = hi;
     }
-    for (size_t i = 0; i < s->nfields; i++)
-        if (p->protect[i] && !(s->fields[i].symbols && strchr(s->fields[i].symbols, symbol[0])))
+    /* Declared: the symbol must be one the protected fields accept. By default
+     * (nothing declared) only the fields that accept it are protected. */
+    for (size_t i = 0; i < s->nfields; i++) {
+        bool accepts = s->fields[i].symbols && strchr(s->fields[i].symbols, symbol[0]);
+        if (p->protect[i] && !accepts && measures)
             return tally_error_set(err, TALLY_ESCHEMA, "dataset: disclosure: symbol \"%s\" is "
                                    "not one of field \"%s\"'s symbols", symbol, s->fields[i].name);
+        p->protect[i] = p->protect[i] && accepts;
+    }
     if (!(p->symbol = strdup(symbol)))
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
     return TALLY_OK;

@@ -19,13 +19,28 @@
 #      its period and cohort ("x" when none is a number)
 #   8. no diagnostic points to a line past the end of its file
 #
+# With SDC_CHECK (tests/property/sdc_check.c, the fifth argument), each set
+# of returns is also built with --disclosure, and the published dataset.csv
+# is checked against the plain one by that independent program: every count
+# of 1 to 5 is c, nothing else changed, and no c cell can be narrowed down by
+# linear programming to an interval narrower than 5. Its own checks are shown
+# to fail on the first build that suppressed a cell: a copy of the published
+# table with one secondary cell given back, and with one primary cell given
+# back, must each fail.
+#
 # Prints one line per failing check (with the seed, to rerun it) and a summary.
 set -u
 tally=$1
 gen=$2
 runs=$3
 seed=${4:-1}
+sdc=${5:-}
 case $tally in /*) ;; *) tally=$(pwd)/$tally ;; esac
+case $sdc in /*|'') ;; *) sdc=$(pwd)/$sdc ;; esac
+sdc_builds=0
+sdc_primary=0
+sdc_secondary=0
+sdc_selftest=0
 case $gen in /*) ;; *) gen=$(pwd)/$gen ;; esac
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/tally-property.XXXXXX")
@@ -106,13 +121,20 @@ SELECT 'check 5: ' || t.expect || ' record at ' || t.file || ':' || t.line || ' 
           AND a.not_found = t.not_found);
 SELECT 'check 6: authority row ' || a.area_code || ' ' || a.period_start || ' ' || a.cohort
        || ' is no accepted record''s'
-  FROM dataset a WHERE a.geographic_level = 'authority' AND NOT EXISTS (
+  FROM dataset a WHERE a.geographic_level = 'authority' AND a.authorities_reporting = '1' AND NOT EXISTS (
        SELECT 1 FROM truth t WHERE t.expect IN ('accepted', 'latest', 'duplicate')
           AND a.area_code = t.authority_code AND a.period_start = t.period_start
           AND a.cohort = t.cohort);
-SELECT 'check 6: ' || (SELECT count(*) FROM dataset WHERE geographic_level = 'authority')
-       || ' authority rows for ' || accepted || ' accepted records' FROM build
- WHERE accepted != (SELECT count(*) FROM dataset WHERE geographic_level = 'authority');
+SELECT 'check 6: ' || (SELECT count(*) FROM dataset WHERE geographic_level = 'authority'
+                           AND authorities_reporting = '1')
+       || ' authority rows that reported for ' || accepted || ' accepted records' FROM build
+ WHERE accepted != (SELECT count(*) FROM dataset WHERE geographic_level = 'authority'
+                     AND authorities_reporting = '1');
+SELECT 'check 6: authority row ' || a.area_code || ' ' || a.period_start || ' ' || a.cohort
+       || ' that did not report is not all x'
+  FROM dataset a WHERE a.geographic_level = 'authority' AND a.authorities_reporting = '0'
+   AND (a.in_care != 'x' OR a.went_missing != 'x' OR a.missing_incidents != 'x'
+        OR a.found != 'x' OR a.not_found != 'x' OR a.complete != 'false');
 CREATE TEMP VIEW measures AS
   SELECT 'in_care' AS m UNION ALL SELECT 'went_missing' UNION ALL SELECT 'missing_incidents'
   UNION ALL SELECT 'found' UNION ALL SELECT 'not_found';
@@ -146,6 +168,45 @@ SQL
         echo "$out" | sed -n 1,20p
         failed=$((failed + 1))
     fi
+    if [ -n "$sdc" ]; then
+        (cd "$d" && "$tally" build -q --disclosure -o sdc returns > sdc.out 2>&1)
+        status=$?
+        if [ $status -gt 1 ] || [ ! -f "$d/sdc/dataset.csv" ]; then
+            echo "FAIL seed $s: tally build --disclosure exited $status:"
+            sed -n 1,10p "$d/sdc.out"
+            failed=$((failed + 1))
+        elif ! "$sdc" "$d/sdc/dataset.csv" "$d/out/dataset.csv" > "$d/sdc.check"; then
+            echo "FAIL seed $s (rerun: ... tally build --disclosure; $sdc PUBLISHED TRUE):"
+            sed -n 1,20p "$d/sdc.check"
+            failed=$((failed + 1))
+        else
+            sdc_builds=$((sdc_builds + 1))
+            set -- $(jq -r '.disclosure | "\(.primary.counts) \(.secondary.counts)"' "$d/sdc/report.json")
+            sdc_primary=$((sdc_primary + $1))
+            sdc_secondary=$((sdc_secondary + $2))
+            # the checker must catch a cell given back, once
+            if [ $sdc_selftest = 0 ] && [ "$2" -gt 0 ]; then
+                sdc_selftest=1
+                for kind in secondary primary; do
+                    sqlite3 -csv "$d/sdc/dataset.sqlite" "SELECT c.row, c.measure FROM cells c
+                        JOIN dataset d ON d.row = c.row WHERE c.suppressed = '$kind'
+                        AND d.area_name NOT LIKE '%,%' ORDER BY c.row, c.measure LIMIT 1" > "$d/cell"
+                    IFS=, read -r row measure < "$d/cell"
+                    truth=$(sqlite3 "$d/out/dataset.sqlite" "SELECT value FROM cells
+                        WHERE row = $row AND measure = '$measure'")
+                    awk -F, -v row="$row" -v m="$measure" -v v="$truth" '
+                        NR == 1 { for (i = 1; i <= NF; i++) if ($i == m) col = i }
+                        NR == row + 1 && index($0, "\"") == 0 { $col = v }
+                        { print }' OFS=, "$d/sdc/dataset.csv" > "$d/given-back.csv"
+                    if "$sdc" "$d/given-back.csv" "$d/out/dataset.csv" > /dev/null; then
+                        echo "FAIL seed $s: sdc_check passed a table with a $kind cell ($measure," \
+                             "row $row) given back"
+                        failed=$((failed + 1))
+                    fi
+                done
+            fi
+        fi
+    fi
     total_records=$((total_records + $(($(wc -l < "$d/truth.csv") - 1))))
     total_files=$((total_files + $(ls "$d/returns" | wc -l)))
     set -- $fates $(tr ',' ' ' < "$d/build.csv")
@@ -154,4 +215,12 @@ done
 set -- $fates
 echo "property: $runs builds from seed $seed: $total_files files, $total_records records" \
      "($1 accepted, $2 rejected, $3 superseded, $4 duplicate); $failed failed"
+if [ -n "$sdc" ]; then
+    echo "property: $sdc_builds --disclosure builds checked independently:" \
+         "$sdc_primary cells suppressed as primary, $sdc_secondary as secondary"
+    if [ $sdc_selftest = 0 ]; then
+        echo "FAIL: no --disclosure build suppressed a secondary cell: the checker's self-test did not run"
+        failed=$((failed + 1))
+    fi
+fi
 [ $failed -eq 0 ]

@@ -19,14 +19,14 @@ struct fixture {
     struct tally_schema *schema;
     struct tally_registry *reg;
     struct tally_build *build;
-    char diags[32][256];
+    char diags[256][256];
     size_t ndiags;
 };
 
 static void on_diag(void *ctx, const struct tally_diag *d)
 {
     struct fixture *fx = ctx;
-    if (fx->ndiags < 32)
+    if (fx->ndiags < 256)
         snprintf(fx->diags[fx->ndiags++], 256, "%s[%s] %s", tally_severity_name(d->severity),
                  d->code, d->message);
 }
@@ -123,6 +123,7 @@ START_TEST(test_three_repeats)
                    NULL});
     ck_assert_uint_eq(fate(&fx, TALLY_FATE_REJECTED), 3);
     ck_assert_uint_eq(fate(&fx, TALLY_FATE_ACCEPTED), 0);
+    /* No accepted record at all: no period, so no rows */
     ck_assert_str_eq(row(&fx, "uasc", "E10000016"), "(no row)");
     done(&fx);
 
@@ -155,13 +156,24 @@ START_TEST(test_sums_symbols_and_rounding)
     ck_assert_str_eq(row(&fx, "uasc", "E06000016"), "8,1,1,1,0,12.5,1,1,true");
     ck_assert_str_eq(row(&fx, "uasc", "E06000015"), "16,1,1,1,0,6.3,1,1,true");
     ck_assert_str_eq(row(&fx, "uasc", "E06000018"), "x,x,x,x,x,,1,1,false");
-    /* The region: sums of the numbers; a symbol leaves the percentage empty. */
-    ck_assert_str_eq(row(&fx, "uasc", "E12000004"), "24,2,2,2,0,,3,9,false");
+    /* The region: sums of the numbers; Nottingham gave symbols for both counts of
+     * the percentage, so the same authorities stand behind both: 2 of 24. */
+    ck_assert_str_eq(row(&fx, "uasc", "E12000004"), "24,2,2,2,0,8.3,3,9,false");
     /* Only symbols: the area's counts are x. */
     ck_assert_str_eq(row(&fx, "trafficked", "E12000004"), "x,x,x,x,x,,1,9,false");
     /* A region nobody reported for. */
     ck_assert_str_eq(row(&fx, "uasc", "E12000007"), "x,x,x,x,x,,0,33,false");
-    ck_assert_str_eq(row(&fx, "uasc", "K02000001"), "24,2,2,2,0,,3,217,false");
+    ck_assert_str_eq(row(&fx, "uasc", "K02000001"), "24,2,2,2,0,8.3,3,217,false");
+    done(&fx);
+
+    /* A number for in_care and a symbol for went_missing: the two totals would
+     * stand on different authorities, so no percentage. */
+    build(&fx, (const char *const[]){
+                   H "E06000016,2014-10-01,2015-09-30,,uasc,8,1,1,1,0\n"
+                     "E06000015,2014-10-01,2015-09-30,,uasc,16,c,c,c,c\n", NULL});
+    ck_assert_str_eq(row(&fx, "uasc", "E06000015"), "16,c,c,c,c,,1,1,false");
+    ck_assert_str_eq(row(&fx, "uasc", "E12000004"), "24,1,1,1,0,,2,9,false");
+    ck_assert_str_eq(row(&fx, "uasc", "K02000001"), "24,1,1,1,0,,2,217,false");
     done(&fx);
 
     build(&fx, (const char *const[]){
@@ -196,6 +208,91 @@ START_TEST(test_fates_add_up)
 }
 END_TEST
 
+START_TEST(test_percent_rounding)
+{
+    /* 100 x num / den to one decimal place, half up, exactly (no floating point) */
+    static const struct { int64_t num, den; const char *want; } cases[] = {
+        {167, 590, "28.3"},     /* Heading back to harm: 28.305... */
+        {593, 4744, "12.5"},    /* exactly 1/8 */
+        {1, 16, "6.3"},         /* 6.25: the .x5 boundary goes up */
+        {3, 16, "18.8"},        /* 18.75 */
+        {5, 16, "31.3"},        /* 31.25 */
+        {1, 80, "1.3"},         /* 1.25 */
+        {1, 160, "0.6"},        /* 0.625: not a boundary of the first decimal */
+        {1, 2000, "0.1"},       /* 0.05 goes up */
+        {1, 2001, "0.0"},       /* 0.04997... goes down */
+        {2, 3, "66.7"},
+        {1, 3, "33.3"},
+        {0, 5, "0.0"},
+        {5, 5, "100.0"},
+        {1000000, 1, "100000000.0"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[32];
+        ck_assert(tally_format_percent(cases[i].num, cases[i].den, buf, sizeof buf));
+        ck_assert_str_eq(buf, cases[i].want);
+    }
+    char buf[32];
+    ck_assert(!tally_format_percent(1, 0, buf, sizeof buf));
+    ck_assert(!tally_format_percent(-1, 5, buf, sizeof buf));
+}
+END_TEST
+
+static const struct tally_dataset_row *find_row(struct fixture *fx, const char *cohort,
+                                                const char *area)
+{
+    for (size_t i = 0; i < tally_build_nrows(fx->build); i++) {
+        const struct tally_dataset_row *r = tally_build_row_at(fx->build, i);
+        if (strcmp(r->cohort, cohort) == 0 && strcmp(r->area_code, area) == 0)
+            return r;
+    }
+    return NULL;
+}
+
+START_TEST(test_every_authority_has_a_row)
+{
+    struct fixture fx;
+    /* Leicester sends uasc only; Derby's trafficked record breaks a rule. */
+    build(&fx, (const char *const[]){
+                   H "E06000016,2014-10-01,2015-09-30,,uasc,8,1,1,1,0\n"
+                     "E06000015,2014-10-01,2015-09-30,,trafficked,8,9,9,9,0\n"
+                     "E06000015,2014-10-01,2015-09-30,,uasc,4,0,0,0,0\n", NULL});
+    /* 217 authorities in force on 2015-09-30, and 14 areas, per cohort */
+    ck_assert_uint_eq(tally_build_nrows(fx.build), 2 * (217 + 14));
+    const struct tally_dataset_row *r = find_row(&fx, "trafficked", "E06000016");
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_eq(r->source, TALLY_ROW_NOTHING);
+    ck_assert(r->partial);          /* it sent uasc */
+    ck_assert_uint_eq(r->reporting, 0);
+    ck_assert_str_eq(row(&fx, "trafficked", "E06000016"), "x,x,x,x,x,,0,1,false");
+    r = find_row(&fx, "trafficked", "E06000015");
+    ck_assert_int_eq(r->source, TALLY_ROW_REJECTED);
+    ck_assert(r->partial);
+    r = find_row(&fx, "uasc", "E06000015");
+    ck_assert_int_eq(r->source, TALLY_ROW_REPORTED);
+    ck_assert(r->partial);
+    r = find_row(&fx, "uasc", "E06000018");     /* Nottingham: nothing at all */
+    ck_assert_int_eq(r->source, TALLY_ROW_NOTHING);
+    ck_assert(!r->partial);
+    /* who gave what, per count */
+    r = find_row(&fx, "uasc", "E12000004");
+    ck_assert_uint_eq(r->numbers[0], 2);
+    ck_assert_uint_eq(r->symbols[0], 0);
+    ck_assert_uint_eq(r->reporting, 2);
+    /* the period: 2 of 217 sent an accepted record: low, and warned about */
+    ck_assert_uint_eq(tally_build_nperiods(fx.build), 1);
+    const struct tally_period_coverage *p = tally_build_period_at(fx.build, 0);
+    ck_assert_uint_eq(p->expected, 217);
+    ck_assert_uint_eq(p->reporting, 2);
+    ck_assert(p->low);
+    bool warned = false;
+    for (size_t i = 0; i < fx.ndiags; i++)
+        warned |= strncmp(fx.diags[i], "warning[coverage-low] only 2 of the 217 authorities", 51) == 0;
+    ck_assert(warned);
+    done(&fx);
+}
+END_TEST
+
 Suite *build_suite(void)
 {
     Suite *s = suite_create("build");
@@ -203,6 +300,8 @@ Suite *build_suite(void)
     tcase_add_test(tc, test_three_repeats);
     tcase_add_test(tc, test_sums_symbols_and_rounding);
     tcase_add_test(tc, test_fates_add_up);
+    tcase_add_test(tc, test_percent_rounding);
+    tcase_add_test(tc, test_every_authority_has_a_row);
     suite_add_tcase(s, tc);
     return s;
 }

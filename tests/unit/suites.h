@@ -15,5 +15,7 @@ Suite *xml_suite(void);
 Suite *validate_suite(void);
 Suite *build_suite(void);
 Suite *html_suite(void);
+Suite *disclosure_suite(void);
+Suite *ees_suite(void);
 
 #endif
