@@ -3,8 +3,9 @@
 #   make                      build libtally.a and the tally CLI into build/
 #   make check                unit tests (Check), golden CLI tests (also with every input
 #                             read ahead on a thread), the same output with and without
-#                             reading ahead on large returns, and the HTML report in
-#                             headless Chromium (check-html)
+#                             reading ahead on large returns, the HTML report in
+#                             headless Chromium (check-html), and --publish ees against
+#                             DfE's screener rules (check-ees)
 #   make check SANITIZE=address,undefined
 #                             the same, built with sanitizers into build/san/
 #   make check-valgrind       the unit and golden tests under valgrind
@@ -13,7 +14,9 @@
 #   make check-fault          every allocation of a validate and a build failed in turn
 #                             (tests/fault/), plus read errors: each must end cleanly
 #   make check-property       the "nothing lost" property test: PROPERTY_RUNS random
-#                             builds (default 500) from PROPERTY_SEED (default 1)
+#                             builds (default 500) from PROPERTY_SEED (default 1), each
+#                             also built with --disclosure and its audit re-derived
+#                             independently (tests/property/sdc_check.c)
 #   make fuzz FUZZ_SECONDS=N  build the libFuzzer targets (clang) into build/fuzz/ and run
 #                             each for N seconds (default 60); fails on any crash or leak
 #   make demo                 build the national dataset from fixtures/build/
@@ -73,7 +76,7 @@ EMBEDDED := schemas/missing-from-care.schema.json schemas/authorities.csv schema
             schemas/missing-from-care.xsd
 
 .PHONY: all check unit golden golden-ahead check-ahead check-html check-valgrind check-all check-more demo install clean deps \
-        check-fault check-property
+        check-fault check-property check-ees
 all: $(BUILD)/tally
 
 $(BUILD)/libtally.a: $(LIB_OBJ)
@@ -100,7 +103,7 @@ $(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/libtally.a
 
 $(UNIT_OBJ): CFLAGS += $(CHECK_CFLAGS)
 
-check: unit golden golden-ahead check-ahead check-html
+check: unit golden golden-ahead check-ahead check-html check-ees
 
 unit: $(BUILD)/unit
 	CK_FORK=no $(BUILD)/unit
@@ -120,6 +123,12 @@ check-ahead: $(BUILD)/tally $(BUILD)/bench/bin/bench-gen
 # Screenshots go to build/artefacts/.
 check-html: $(BUILD)/tally
 	sh tests/html/run.sh $(BUILD)/tally
+
+# tally build --publish ees against every rule of DfE's EES screener that can be
+# checked without R (tests/ees/check.py), on fixtures and generated multi-period
+# builds; and the checker shown to fail on broken files.
+check-ees: $(BUILD)/tally $(BUILD)/property-gen
+	sh tests/ees/run.sh $(BUILD)/tally $(BUILD)/property-gen
 
 check-valgrind: $(BUILD)/unit $(BUILD)/tally $(BUILD)/bench/bin/bench-gen
 	CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full \
