@@ -1,11 +1,13 @@
 /*
  * cli/schema.c — tally schema [--schema FILE]: describe the schema in use,
- * its fields with their types and constraints, the primary key and the rules.
+ * its fields with their types and constraints, the primary key, the rules,
+ * and its disclosure control policy.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "tally/disclosure.h"
 
 static const char usage[] =
     "usage: tally schema [--schema FILE] [--export xsd|json-schema|table-schema]\n"
@@ -87,6 +89,20 @@ static void describe(const struct tally_schema *s)
     for (size_t r = 0; r < s->nrules; r++)
         printf("  %-26s %-7s %s\n", s->rules[r].id,
                s->rules[r].severity == TALLY_SEV_ERROR ? "error" : "warning", s->rules[r].assert_src);
+    printf("\ndisclosure control (tally build --disclosure): counts of %lld to %lld of",
+           (long long)s->disclosure.minimum, (long long)s->disclosure.maximum);
+    bool first = true;
+    for (size_t i = 0; i < s->nfields; i++)
+        if (s->disclosure.protect[i]) {
+            printf("%s %s", first ? "" : ",", s->fields[i].name);
+            first = false;
+        }
+    printf(" published as %s; relations from the rules:", s->disclosure.symbol);
+    const char *ids[64];
+    size_t n = tally_disclosure_linear_rules(s, ids, 64);
+    for (size_t i = 0; i < n; i++)
+        printf("%s %s", i ? "," : "", ids[i]);
+    printf("%s\n", n ? "" : " none");
 }
 
 int cmd_schema(int argc, char **argv)

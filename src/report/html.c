@@ -140,8 +140,7 @@ static const char page_style[] =
     ".sw-partial{border:2px dashed #e8a317}\n"
     "details.behind{margin:10px 0}\n"
     "details.behind summary{cursor:pointer;color:var(--cov);font-size:14px}\n"
-    ".sdc-ok{color:var(--ok);font-weight:600}\n"
-    ".sdc-bad{color:var(--err);font-weight:600}\n"
+
     ".fate-accepted{fill:var(--ok)}\n"
     ".fate-rejected{fill:var(--err)}\n"
     ".fate-superseded{fill:var(--warn)}\n"
