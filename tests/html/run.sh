@@ -23,8 +23,15 @@
 # removed, a summary number changed, a bar removed, the script altered, the
 # script throwing with its policy removed) must each fail at least one check.
 #
+# A build with --disclosure: the audit on the page is report.json's, and the
+# suppressed cells are shown as c. The coverage grid: one labelled square per
+# authority in force (tooltip and aria-label), Wales, Scotland and Northern
+# Ireland each on their own lines, rejected returns drawn apart from "sent
+# nothing", authorities that sent one cohort only flagged, low-coverage
+# periods warned about, and who stands behind each figure.
+#
 # Screenshots are left in $ARTEFACTS (default build/artefacts/) as
-# html-validate.png and html-build.png. CHROMIUM names the browser (default
+# html-validate.png, html-build.png and html-disclosure.png. CHROMIUM names the browser (default
 # chromium); TALLY_WRAPPER (e.g. "valgrind -q ...") prefixes every run of tally.
 # Prints "html: N passed, N failed"; exits non-zero on any failure, and when
 # Chromium is not installed.
@@ -234,6 +241,7 @@ check_charts() {
                 no += $col["authorities_expected"] - $col["authorities_reporting"]
             }
             if ($col["geographic_level"] != "authority") { areas++; next }
+            if ($col["authorities_reporting"] != 1) next    # the top chart: those that reported
             per[group]++
             care = $col["in_care"]; wm = $col["went_missing"]
             f = $col["found"]; nf = $col["not_found"]
@@ -259,8 +267,48 @@ check_charts() {
     expect "$name: went_missing bars" "$6" "$(count '<rect class="bar-went-missing"' "$dom")"
     expect "$name: symbols in the top chart" "$7" "$(count '<tspan class="sym">' "$dom")"
     expect "$name: area table rows" "$8" "$(count '<tr class="area-row' "$dom")"
-    expect "$name: coverage squares, reported" "$9" "$(count '<rect class="cov-yes"' "$dom")"
-    expect "$name: coverage squares, not reported" "${10}" "$(count '<rect class="cov-no"' "$dom")"
+    expect "$name: coverage squares, reported" "$9" "$(count '<rect class="cov-yes' "$dom")"
+    # not reported: sent nothing, or sent what was not accepted (rejects.csv, and no row reported)
+    db=$(dirname "$csv")/dataset.sqlite
+    rejected=$(sqlite3 "$db" "SELECT count(DISTINCT d.row) FROM records r JOIN dataset d
+        ON d.area_code = r.authority_code AND d.cohort = r.cohort AND d.period_start = r.period_start
+        AND d.period_end = r.period_end WHERE r.fate = 'rejected'
+        AND d.geographic_level = 'authority' AND d.authorities_reporting = 0")
+    expect "$name: coverage squares, rejected" "$rejected" "$(count '<rect class="cov-rejected' "$dom")"
+    expect "$name: coverage squares, sent nothing" "$((${10} - rejected))" "$(count '<rect class="cov-no' "$dom")"
+    # every square names its authority, to the eye (a tooltip) and to a screen reader
+    nauth=$(awk -F, 'NR > 1 && $4 == "authority"' "$csv" | wc -l | tr -d ' ')
+    expect "$name: squares with a label" "$nauth" "$(grep -o '<rect class="cov-[^>]*role="img" aria-label="[^"]*): [^"]*"><title>' "$dom" | wc -l | tr -d ' ')"
+    expect "$name: squares' label and tooltip agree" 0 "$(grep -o '<rect class="cov-[^>]*>' "$dom" | \
+        sed -n 's/.*aria-label="\([^"]*\)".*/\1/p' | sort > "$work/labels"; \
+        grep -o '<rect class="cov-[^>]*><title>[^<]*</title>' "$dom" | sed 's/.*<title>//; s/<\/title>//' | sort | \
+        diff - "$work/labels" | grep -c '^[<>]')"
+    sqlite3 -list "$db" "SELECT 'aria-label=\"' || area_name || ' (' || area_code || '): '
+                         FROM dataset WHERE geographic_level = 'authority'" |
+        sed "s/&/\&amp;/g; s/'/\&#39;/g" | sort > "$work/want-labels"
+    grep -o 'aria-label="[^"]*): ' "$dom" | sort > "$work/got-labels"
+    expect "$name: each authority's square, by name" 0 "$(diff "$work/want-labels" "$work/got-labels" | grep -c '^[<>]')"
+    # Wales, Scotland and Northern Ireland as themselves: each nation's line holds its own authorities
+    for nation in W92000004:W06 S92000003:S12 N92000002:N09; do
+        code=${nation%%:*} prefix=${nation#*:}
+        line=$(sed -n "/<g class=\"cov-area\" data-area=\"$code\"/,/<\/g>/p" "$dom")
+        want=$(sqlite3 "$db" "SELECT count(*) FROM dataset WHERE geographic_level = 'authority'
+                              AND country_code = '$code'")
+        expect "$name: $code's line, its squares" "$want" "$(printf '%s\n' "$line" | grep -o 'data-area="'"$prefix"'[0-9]*" role="img"' | wc -l | tr -d ' ')"
+        expect "$name: $code's line, no other nation's" 0 "$(printf '%s\n' "$line" | grep -o 'data-area="[A-Z][0-9]*" role="img"' | grep -vc "\"$prefix")"
+    done
+    # an authority that sent some of the period's cohorts but not all is flagged, in each cohort
+    partial=$(sqlite3 "$db" "SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n,
+        sum(authorities_reporting) AS r FROM dataset WHERE geographic_level = 'authority'
+        GROUP BY period_start, period_end, area_code HAVING r > 0 AND r < count(*))")
+    expect "$name: squares flagged as one cohort only" "$partial" "$(count ' cov-partial"' "$dom")"
+    # a period where under half the authorities reported is flagged
+    low=$(sed -n 's/.*"coverage_low": true.*/x/p' "$json" | wc -l | tr -d ' ')
+    expect "$name: low-coverage periods flagged at the top" "$low" "$(count 'class="notice period-low"' "$dom")"
+    expect "$name: low-coverage periods flagged per cohort" "$((low * $1 / $(grep -c '^    {"period_start": ' "$json")))" \
+        "$(count 'class="notice coverage-low"' "$dom")"
+    # who stands behind each figure: five counts per UK, nation and region row
+    expect "$name: authorities behind each figure, rows" "$((${8} * 5))" "$(count '<tr class="behind-row"' "$dom")"
     expect "$name: coverage lines" "$(awk -F, 'NR > 1 && $4 == "region"' "$csv" | wc -l | tr -d ' ')" \
         "$(count '<g class="cov-area" data-area="E12' "$dom")"
     # One figure of each kind, read off the page: the UK's in_care and reporting per cohort.
@@ -273,7 +321,27 @@ check_charts() {
         expect "$name: $cohort UK reporting" "$reporting of $expected" "$(printf '%s\n' "$section" |
             sed -n 's/.*data-area="K02000001">.*<td class="num">\([0-9]* of [0-9]*\)<\/td>.*/\1/p')"
     done < "$work/uk.txt"
-    expect "$name: Kent named in the coverage view" 2 "$(count '<title>Kent sent a return</title>' "$dom")"
+    expect "$name: Kent named in the coverage view" 2 "$(count '<title>Kent (E10000016): sent a return</title>' "$dom")"
+}
+
+# check_disclosure NAME PAGE JSON CSV: the audit on the page is report.json's, and every
+# suppressed count of the UK, nations and regions is shown as the symbol.
+check_disclosure() {
+    name=$1 page=$2 json=$3 csv=$4
+    dom=$work/dom.html log=$work/log.txt
+    browse "file://$page" "$dom" "$log"
+    expect "$name: audit verdict" "$(jq -r .disclosure.passed "$json")" \
+        "$(sed -n 's/.*id="disclosure-verdict" data-passed="\([a-z]*\)".*/\1/p' "$dom")"
+    expect "$name: primary counts" "$(jq .disclosure.primary.counts "$json")" "$(by_id sdc-primary "$dom")"
+    expect "$name: primary percentages" "$(jq .disclosure.primary.percentages "$json")" "$(by_id sdc-primary-pct "$dom")"
+    expect "$name: secondary counts" "$(jq .disclosure.secondary.counts "$json")" "$(by_id sdc-secondary "$dom")"
+    expect "$name: secondary percentages" "$(jq .disclosure.secondary.percentages "$json")" "$(by_id sdc-secondary-pct "$dom")"
+    expect "$name: narrowest interval" "$(jq .disclosure.narrowest.width "$json")" "$(by_id sdc-narrowest-width "$dom")"
+    expect "$name: not said to be uncontrolled" 0 "$(count 'id="disclosure-none"' "$dom")"
+    # the areas tables show in_care, went_missing, the percentage, found and not_found
+    want=$(awk -F, 'NR > 1 && $4 != "authority" { for (i = 9; i <= 14; i++) if (i != 11 && $i == "c") n++ } END { print n + 0 }' "$csv")
+    expect "$name: suppressed cells shown as c in the areas tables" "$want" \
+        "$(sed -n '/<table class="areas">/,/<\/table>/p' "$dom" | grep -o '<abbr class="sym" title="c: withheld to protect individuals">c</abbr>' | wc -l | tr -d ' ')"
 }
 
 # ---- the pages ------------------------------------------------------------------------
@@ -292,6 +360,15 @@ check_page build "$work/national/report.html" "$work/national/report.json"
 check_charts build "$work/national/report.html" "$work/national/report.json" \
     "$work/national/dataset.csv"
 screenshot "$work/national/report.html" "$ARTEFACTS/html-build.png"
+browse "file://$work/national/report.html" "$work/dom.html" "$work/log.txt"
+expect "build: said not to be disclosure-controlled" 1 "$(count 'id="disclosure-none" data-controlled="false"' "$work/dom.html")"
+
+# A build with disclosure control.
+tally build --disclosure -o "$work/sdc" fixtures/build > /dev/null 2>&1
+expect "sdc build: exit status" 1 $?
+check_charts sdc "$work/sdc/report.html" "$work/sdc/report.json" "$work/sdc/dataset.csv"
+check_disclosure sdc "$work/sdc/report.html" "$work/sdc/report.json" "$work/sdc/dataset.csv"
+screenshot "$work/sdc/report.html" "$ARTEFACTS/html-disclosure.png"
 
 # Hostile text: markup, quotes, ampersands and invalid UTF-8 in values and names.
 cat > "$work/hostile.csv" <<'CSV'
@@ -348,8 +425,21 @@ broken "a script that throws" check_page b4 "$work/b4.html" "$vj"
 sed '0,/<rect class="bar-found"/{s/<rect class="bar-found"/<rect class="bar-lost"/}' "$b" > "$work/b5.html"
 broken "a bar removed" check_charts b5 "$work/b5.html" "$bj" "$bc"
 
-sed 's/<rect class="cov-no"\([^>]*\)\/>//' "$b" > "$work/b6.html"
+sed 's/<rect class="cov-no\([^>]*\)><title>[^<]*<\/title><\/rect>//' "$b" > "$work/b6.html"
 broken "coverage squares removed" check_charts b6 "$work/b6.html" "$bj" "$bc"
+
+sed '0,/role="img" aria-label="[^"]*"><title>/{s/role="img" aria-label="[^"]*"><title>/><title>/}' "$b" > "$work/b7.html"
+broken "a square without its label" check_charts b7 "$work/b7.html" "$bj" "$bc"
+
+sed '0,/<rect class="cov-rejected/{s/<rect class="cov-rejected/<rect class="cov-no/}' "$b" > "$work/b8.html"
+broken "a rejected return drawn as sent nothing" check_charts b8 "$work/b8.html" "$bj" "$bc"
+
+sed 's/ cov-partial"/"/' "$b" > "$work/b9.html"
+broken "one-cohort authorities not flagged" check_charts b9 "$work/b9.html" "$bj" "$bc"
+
+s=$work/sdc/report.html sj=$work/sdc/report.json sc=$work/sdc/dataset.csv
+sed 's/id="sdc-secondary">[0-9]*</id="sdc-secondary">0</' "$s" > "$work/b10.html"
+broken "an audit count changed" check_disclosure b10 "$work/b10.html" "$sj" "$sc"
 
 echo "html: $passed passed, $failed failed"
 [ $failed -eq 0 ]
