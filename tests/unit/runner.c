@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "suites.h"
+#include "tally/disclosure.h"
 
 int main(void)
 {
@@ -16,6 +17,7 @@ int main(void)
     for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++)
         srunner_add_suite(sr, suites[i]());
     srunner_run_all(sr, CK_NORMAL);
+    tally_disclosure_thread_end();  /* GLPK's per-thread environment (CK_FORK=no runs here) */
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
