@@ -9,7 +9,8 @@
  *   dataset.json  [{"period_start": "2014-10-01", ..., "in_care": 42,
  *                   "went_missing_pct": 35.7, "authorities_reporting": 1,
  *                   "complete": true}, ...]
- *                 counts are numbers ("x" stays a string), an empty ratio is null
+ *                 counts are numbers ("x" stays a string), an empty ratio is null,
+ *                 a suppressed one the string "c"
  *   dataset.xml   <dataset schema="..." version="..."><row><period_start>...</row></dataset>
  */
 #include <stdlib.h>
@@ -82,8 +83,13 @@ int tally_dataset_json(FILE *out, const struct tally_build *b, struct tally_erro
                 else
                     tally_json_cstring(out, v);
                 break;
-            case TALLY_COLUMN_RATIO:
-                fputs(*v ? v : "null", out);
+            case TALLY_COLUMN_RATIO:    /* a number, null when empty, a symbol as text */
+                if (!*v)
+                    fputs("null", out);
+                else if (strspn(v, "0123456789.") == strlen(v))
+                    fputs(v, out);
+                else
+                    tally_json_cstring(out, v);
                 break;
             case TALLY_COLUMN_INTEGER:
             case TALLY_COLUMN_BOOLEAN:

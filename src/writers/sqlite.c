@@ -3,7 +3,8 @@
  *
  * Tables:
  *   dataset      the rows of dataset.csv; counts are INTEGER (a symbol stays
- *                TEXT), ratios REAL or NULL, complete 0/1
+ *                TEXT), ratios REAL, NULL when empty, or the symbol "c" as TEXT,
+ *                complete 0/1
  *   cells        the dataset long: one row per area, period, cohort and count,
  *                with the authorities behind it (gave a number, gave a symbol,
  *                sent nothing accepted) and whether it was suppressed (primary,
@@ -143,11 +144,13 @@ static int write_dataset(struct tally_sqlite *s, const struct tally_build *b,
                 else
                     bound |= bind_text(st, at, v);
                 break;
-            case TALLY_COLUMN_RATIO:
-                if (*v)
+            case TALLY_COLUMN_RATIO:    /* REAL, NULL when empty, a symbol ("c") as TEXT */
+                if (!*v)
+                    bound |= sqlite3_bind_null(st, at);
+                else if (strspn(v, "0123456789.") == strlen(v))
                     bound |= sqlite3_bind_double(st, at, strtod(v, NULL));
                 else
-                    bound |= sqlite3_bind_null(st, at);
+                    bound |= bind_text(st, at, v);
                 break;
             case TALLY_COLUMN_BOOLEAN:
                 bound |= sqlite3_bind_int(st, at, strcmp(v, "true") == 0);
