@@ -114,13 +114,16 @@ END_TEST
 START_TEST(test_syntax_and_shape_errors)
 {
     struct collected c;
-    /* A missing comma inside the second element: that element is one rejected
-     * record; reading goes on with the third. */
+    /* A missing comma inside the second element: a structural error. That
+     * element is one rejected record, and the rest of the file is not read
+     * (the third element is never guessed at). */
     collect_str("json", "[" SUB("E10000021", COHORT) ",\n"
                 "{\"authority\": {\"code\": \"E10000016\"} \"period\": 1},\n"
                 SUB("E10000016", COHORT) "]", true, &c);
-    ck_assert_uint_eq(c.nrecords, 3);
-    ck_assert_str_eq(c.diags[0], "2:37 error[json-syntax] invalid JSON at \"\"\" @/1");
+    ck_assert_uint_eq(c.nrecords, 2);
+    ck_assert_uint_eq(c.ndiags, 1);
+    ck_assert_str_eq(c.diags[0], "2:37 error[json-syntax] expected \",\" or \"}\" after a member, "
+                     "found a string; the rest of the file is not read @/1");
     collected_free(&c);
 
     collect_str("json", "{\"authority\": {\"code\": \"E10000021\"}, \"cohorts\": {}}", true, &c);
@@ -131,13 +134,19 @@ START_TEST(test_syntax_and_shape_errors)
 
     collect_str("json", "{\"authority\": \"Kent\", \"cohorts\": [3]}", true, &c);
     ck_assert_uint_eq(c.nrecords, 1);
-    ck_assert_str_eq(c.diags[0], "1:35 error[json-shape] each element of \"cohorts\" must be an "
+    ck_assert_uint_eq(c.ndiags, 2);
+    ck_assert_str_eq(c.diags[0], "1:15 error[json-shape] expected an object at /authority "
+                     "@/authority");
+    ck_assert_str_eq(c.diags[1], "1:35 error[json-shape] each element of \"cohorts\" must be an "
                      "object, not a number @/cohorts/0");
     collected_free(&c);
 
-    collect_str("json", "[1]", true, &c);
-    ck_assert_uint_eq(c.nrecords, 0);
-    ck_assert_str_eq(c.diags[0], "1:2 error[json-syntax] expected a JSON object or array, found \"1\"");
+    /* Valid JSON of the wrong shape: json-shape for that element alone. */
+    collect_str("json", "[1, " SUB("E10000016", COHORT) "]", true, &c);
+    ck_assert_uint_eq(c.nrecords, 2);
+    ck_assert_uint_eq(c.ndiags, 1);
+    ck_assert_str_eq(c.diags[0], "1:2 error[json-shape] expected a submission object or a flat "
+                     "record object, found a number @/0");
     collected_free(&c);
 
     collect_str("json", "{\"found\": 1, \"found\": 2}", true, &c);
@@ -207,9 +216,9 @@ START_TEST(test_files_that_are_not_returns)
                      "end of the file");
     collected_free(&c);
     collect_str("json", "[" SUB("E10000021", COHORT) ",\n {\"found\": [1,", true, &c);
-    ck_assert_uint_eq(c.nrecords, 1);
+    ck_assert_uint_eq(c.nrecords, 2);   /* the element cut short is one rejected record */
     ck_assert_str_eq(c.diags[0], "2:2 error[json-syntax] the object starting here is not closed "
-                     "before the end of the file");
+                     "before the end of the file @/1");
     collected_free(&c);
 }
 END_TEST
@@ -220,7 +229,7 @@ START_TEST(test_encoding)
     collect_str("json", "[{\"authority_name\": \"Ynys M\xF4n\"}]", false, &c);
     ck_assert_uint_eq(c.nrecords, 1);
     ck_assert_str_eq(c.diags[0], "1:28 error[encoding] invalid UTF-8 (truncated sequence, byte "
-                     "0xF4) at byte offset 27 @/0");
+                     "0xF4) at byte offset 27 @/0/authority_name");
     collected_free(&c);
     collect_str("json", "[{\"authority_name\": \"A\\u0000B\"}]", false, &c);
     ck_assert_str_eq(c.diags[0], "1:21 error[encoding] authority_name holds a NUL character "
@@ -233,7 +242,7 @@ START_TEST(test_encoding)
                 "]", true, &c);
     ck_assert_uint_eq(c.ndiags, 1);
     ck_assert_str_eq(c.diags[0], "1:123 error[encoding] invalid UTF-8 (invalid byte, byte 0xFF) "
-                     "at byte offset 122 @/0");
+                     "at byte offset 122 @/0/cohorts/0/cohort");
     collected_free(&c);
 }
 END_TEST
