@@ -73,7 +73,7 @@
 #include "readers/readers.h"
 
 #define TALLY_MAX_ELEMENT_BYTES (16u << 20) /* one submission or NDJSON line */
-#define TALLY_MAX_ELEMENT_NODES (1u << 20)  /* keys and values in one element */
+#define TALLY_MAX_ELEMENT_NODES (1u << 19)  /* keys and values in one element */
 #define TALLY_MAX_JSON_DEPTH 64
 #define TALLY_MAX_NESTING (1u << 24)        /* levels tracked past json-depth to find the end */
 
@@ -161,6 +161,7 @@ struct json_reader {
     bool top_array;                 /* the file is one array of elements */
     bool finished;
     bool nomem;                     /* an allocation failed while parsing */
+    int io_rc;                      /* a read that failed while describing a byte (err set) */
     uint64_t index;                 /* elements begun so far */
 
     /* The element being parsed. */
@@ -550,8 +551,11 @@ static const char *describe(struct json_reader *jr, int c, char *out, size_t siz
         snprintf(out, size, "a control character (byte 0x%02X)", c);
     } else {
         const char *why = NULL;
-        int n = want(jr, 4, err) == TALLY_OK
-                    ? tally_utf8_seq(in->buf + in->pos, in->len - in->pos, &why) : 0;
+        int rc = want(jr, 4, err), n = 0;
+        if (rc)
+            jr->io_rc = rc;     /* the caller's caller returns it */
+        else
+            n = tally_utf8_seq(in->buf + in->pos, in->len - in->pos, &why);
         if (n <= 0) {
             snprintf(out, size, "invalid UTF-8 (%s, byte 0x%02X) at byte offset %llu",
                      why ? why : "truncated sequence", c, (unsigned long long)offset_of(jr));
@@ -596,11 +600,11 @@ static bool is_letter(int c)
 static int add_node(struct json_reader *jr, struct jnode **out)
 {
     *out = NULL;
-    struct frame *f = jr->depth ? &jr->frames[jr->depth - 1] : NULL;
-    if (f && jr->building)
-        f->count++;
     if (!jr->building)
-        return TALLY_OK;
+        return TALLY_OK;    /* (then jr->depth may be past the frames) */
+    struct frame *f = jr->depth ? &jr->frames[jr->depth - 1] : NULL;
+    if (f)
+        f->count++;
     if (jr->nnodes == TALLY_MAX_ELEMENT_NODES) {
         element_diag(jr, &jr->elem_loc, jr->prefix[0] ? jr->prefix : NULL, TALLY_CODE_LIMIT,
                      "a submission with more than %u keys and values is not read",
@@ -1839,13 +1843,16 @@ static int read_element(struct json_reader *jr, struct tally_error *err)
 {
     struct tally_input *in = jr->base.in;
     int c, rc;
-    if ((rc = seek_element(jr, &c, err)) || jr->finished)
+    if ((rc = seek_element(jr, &c, err)) || (rc = jr->io_rc) || jr->finished)
         return rc;
     /* A byte that is not text where an element starts: no element began. */
     if (c == 0 || c >= 0x80) {
         char what[160];
         struct tally_loc at = here(jr);
-        if (strcmp(describe(jr, c, what, sizeof what, err), TALLY_CODE_ENCODING) == 0) {
+        const char *code = describe(jr, c, what, sizeof what, err);
+        if (jr->io_rc)
+            return jr->io_rc;
+        if (strcmp(code, TALLY_CODE_ENCODING) == 0) {
             if (!jr->ndjson) {
                 file_error(jr, &at, TALLY_CODE_ENCODING, "%s; the rest of the file is not read",
                            what);
@@ -1862,7 +1869,7 @@ static int read_element(struct json_reader *jr, struct tally_error *err)
     jr->in_element = false;
     if (rc == TALLY_ENOMEM)
         return tally_error_set(err, rc, "out of memory");
-    if (rc)
+    if (rc || (rc = jr->io_rc))
         return rc;
     if (jr->nomem)
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
@@ -1881,6 +1888,8 @@ static int read_element(struct json_reader *jr, struct tally_error *err)
                         "JSON value, found %s", what);
         }
     }
+    if (jr->io_rc)
+        return jr->io_rc;
     if (jr->syntax_end) {
         if (!jr->ndjson)
             jr->finished = true;
