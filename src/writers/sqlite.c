@@ -76,6 +76,13 @@ static int bind_text(sqlite3_stmt *st, int i, const char *v)
     return v ? sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
 }
 
+/* A text that outlives the statement (the build's own strings): bound without
+ * a copy, so without an allocation per value. */
+static int bind_static(sqlite3_stmt *st, int i, const char *v)
+{
+    return v ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+}
+
 static int bind_uint(sqlite3_stmt *st, int i, uint64_t v, bool has)
 {
     return has ? sqlite3_bind_int64(st, i, (sqlite3_int64)v) : sqlite3_bind_null(st, i);
@@ -141,8 +148,8 @@ static int write_dataset(struct tally_sqlite *s, const struct tally_build *b,
             case TALLY_COLUMN_INTEGER:
                 if (tally_parse_count(v, strlen(v), NULL, &n, &sym) == TALLY_COUNT_OK)
                     bound |= sqlite3_bind_int64(st, at, n);
-                else
-                    bound |= bind_text(st, at, v);
+                else    /* a symbol: the build's text (buf, which is reused, is copied) */
+                    bound |= v == buf ? bind_text(st, at, v) : bind_static(st, at, v);
                 break;
             case TALLY_COLUMN_RATIO:    /* REAL, NULL when empty, a symbol ("c") as TEXT */
                 if (!*v)
@@ -150,13 +157,13 @@ static int write_dataset(struct tally_sqlite *s, const struct tally_build *b,
                 else if (strspn(v, "0123456789.") == strlen(v))
                     bound |= sqlite3_bind_double(st, at, strtod(v, NULL));
                 else
-                    bound |= bind_text(st, at, v);
+                    bound |= v == buf ? bind_text(st, at, v) : bind_static(st, at, v);
                 break;
             case TALLY_COLUMN_BOOLEAN:
                 bound |= sqlite3_bind_int(st, at, strcmp(v, "true") == 0);
                 break;
             case TALLY_COLUMN_TEXT:
-                bound |= bind_text(st, at, v);
+                bound |= v == buf ? bind_text(st, at, v) : bind_static(st, at, v);
                 break;
             }
         }
@@ -192,17 +199,17 @@ static int write_cells(struct tally_sqlite *s, const struct tally_build *b,
             int64_t n;
             char sym;
             int bound = sqlite3_bind_int64(st, 1, (sqlite3_int64)i + 1);
-            bound |= bind_text(st, 2, r->period_start);
-            bound |= bind_text(st, 3, r->period_end);
-            bound |= bind_text(st, 4, r->cohort);
-            bound |= bind_text(st, 5, r->level);
-            bound |= bind_text(st, 6, r->area_code);
-            bound |= bind_text(st, 7, cols[8 + m]);
+            bound |= bind_static(st, 2, r->period_start);
+            bound |= bind_static(st, 3, r->period_end);
+            bound |= bind_static(st, 4, r->cohort);
+            bound |= bind_static(st, 5, r->level);
+            bound |= bind_static(st, 6, r->area_code);
+            bound |= bind_static(st, 7, cols[8 + m]);
             if (tally_parse_count(v, strlen(v), NULL, &n, &sym) == TALLY_COUNT_OK)
                 bound |= sqlite3_bind_int64(st, 8, n);
             else
-                bound |= bind_text(st, 8, v);
-            bound |= bind_text(st, 9, r->sdc[m] < 3 ? marks[r->sdc[m]] : NULL);
+                bound |= bind_static(st, 8, v);
+            bound |= bind_static(st, 9, r->sdc[m] < 3 ? marks[r->sdc[m]] : NULL);
             bound |= sqlite3_bind_int64(st, 10, r->numbers[m]);
             bound |= sqlite3_bind_int64(st, 11, r->symbols[m]);
             bound |= sqlite3_bind_int64(st, 12, (sqlite3_int64)r->expected - r->reporting);
