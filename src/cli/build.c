@@ -68,7 +68,9 @@ static const char usage[] =
     "  -h, --help             this help\n"
     "\n"
     "Exit status: 0 no errors; 1 some records had errors (the dataset is still\n"
-    "built from the others); 2 usage error, unreadable input, or the build failed.\n"
+    "built from the others), or the disclosure audit failed or EES cannot name a\n"
+    "period (then nothing is published); 2 usage error, unreadable input, or the\n"
+    "build failed.\n"
     "\n"
     "Example:\n"
     "  tally build -o national/2015 --period 2014-10-01/2015-09-30 returns/\n";
