@@ -828,23 +828,15 @@ static void report_unsafe(const struct tally_build *b, const struct tally_schema
                           const struct tally_disclosure_audit *a, struct tally_diag_sink sink)
 {
     for (size_t i = 0; i < a->nunsafe; i++) {
-        char *text = NULL;
-        size_t len = 0;
-        FILE *m = open_memstream(&text, &len);
-        if (m) {
-            tally_disclosure_cell_text(m, b, s, &a->unsafe[i]);
-            if (fclose(m) != 0) {
-                free(text);
-                text = NULL;
-            }
-        }
         const struct tally_disclosure_cell *c = &a->unsafe[i];
+        const struct tally_dataset_row *row = tally_build_row_at(b, c->row);
         tally_emit_at(&sink, NULL, NULL, NULL, 0, NULL, NULL, TALLY_PATH_NONE, NULL,
-                      TALLY_SEV_ERROR, TALLY_CODE_DISCLOSURE_UNSAFE, "%s, suppressed as %s, "
-                      "can be narrowed down to %lld to %lld from the published figures (an "
-                      "interval at least %lld wide is needed)", text ? text : "a cell",
+                      TALLY_SEV_ERROR, TALLY_CODE_DISCLOSURE_UNSAFE, "%s of %s (%s), cohort %s, "
+                      "%s to %s, suppressed as %s, can be narrowed down to %lld to %lld from the "
+                      "published figures (an interval at least %lld wide is needed)",
+                      s->fields[tally_build_measure_field(b, c->measure)].name, row->area_name,
+                      row->area_code, row->cohort, row->period_start, row->period_end,
                       a->symbol, (long long)c->lower, (long long)c->upper, (long long)a->width);
-        free(text);
     }
     if (a->unsafe_total > a->nunsafe)
         tally_emit_at(&sink, NULL, NULL, NULL, 0, NULL, NULL, TALLY_PATH_NONE, NULL,

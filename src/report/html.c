@@ -644,16 +644,20 @@ static void disclosure(FILE *o, const struct tally_report_summary *s)
                 fprintf(o, "<strong id=\"sdc-narrowest\">%lld to %lld</strong> (width "
                         "<span id=\"sdc-narrowest-width\">%lld</span>)", (long long)c->lower,
                         (long long)c->upper, (long long)(c->upper - c->lower));
-            fputs(", for ", o);
-            char *text = NULL;
-            size_t len = 0;
-            FILE *m = open_memstream(&text, &len);
-            if (m) {
-                tally_disclosure_cell_text(m, s->dataset, a->schema, c);
-                if (fclose(m) == 0)
-                    tally_html_cstring(o, text);
-            }
-            free(text);
+            const struct tally_dataset_row *row = tally_build_row_at(s->dataset, c->row);
+            fputs(", for <code>", o);
+            tally_html_cstring(o, a->schema->fields[tally_build_measure_field(s->dataset,
+                                                                               c->measure)].name);
+            fputs("</code> of ", o);
+            tally_html_cstring(o, row->area_name);
+            fputs(" (", o);
+            tally_html_cstring(o, row->area_code);
+            fputs("), cohort ", o);
+            tally_html_cstring(o, row->cohort);
+            fputs(", ", o);
+            tally_html_cstring(o, row->period_start);
+            fputs(" to ", o);
+            tally_html_cstring(o, row->period_end);
         } else {
             fputs("none: no count needed suppressing", o);
         }
