@@ -9,7 +9,7 @@
 int main(void)
 {
     Suite *(*const suites[])(void) = {
-        value_suite, expr_suite, registry_suite, schema_suite, csv_suite, json_suite, xml_suite, validate_suite, build_suite,
+        value_suite, expr_suite, registry_suite, schema_suite, csv_suite, json_suite, xml_suite, xmlgen_suite, validate_suite, build_suite,
         html_suite,
     };
     SRunner *sr = srunner_create(NULL);
