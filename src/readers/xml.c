@@ -124,7 +124,10 @@ struct xml_reader {
     struct tally_reader base;
     struct tally_xs xs;
     const xmlChar **names;      /* per shape node: its name in the parser's dictionary */
+    size_t *name_len;           /* per shape node: its name's length */
+    bool *name_ascii;           /* per shape node: its name is ASCII */
     char **suffix;              /* per field: its XPath below its scope ("/authority/code") */
+    size_t *suffix_len;
     xmlParserCtxtPtr ctxt;
     struct tally_xmlenc enc;
     char *piece;
@@ -158,12 +161,14 @@ struct xml_reader {
     struct tally_arena sub_arena;
     struct tally_field *sub_fields;
     char *sub_path;
+    size_t sub_path_len;
 
     /* The open record. */
     bool in_rec;
     uint64_t rec_in_sub;        /* records in the open submission so far */
     struct tally_arena rec_arena;
     struct tally_record rec;
+    size_t rec_path_len;
     struct tally_field *fields;
 
     /* The open value (a field's element). */
@@ -345,8 +350,23 @@ static const xmlChar *tag_start(struct xml_reader *xr)
 
 static struct tally_loc tag_pos(struct xml_reader *xr, const xmlChar *lt)
 {
-    if (lt)
+    if (lt) {
+        /* Most tags are on one line: the column from the locator's, at once. */
+        const xmlChar *cur = xr->ctxt->input->cur;
+        size_t bytes = (size_t)(cur - lt), cont = 0;
+        bool one_line = true;
+        for (const xmlChar *q = lt; q < cur; q++) {
+            one_line &= *q != '\n';
+            cont += (*q & 0xC0) == 0x80;
+        }
+        if (one_line) {
+            struct tally_loc loc = {0, 0, 0};
+            here(xr, &loc.line, &loc.column);
+            loc.column -= (uint32_t)(bytes - cont);
+            return loc;
+        }
         return pos_of(xr, lt);
+    }
     xr->fallbacks++;
     struct tally_loc loc = {0, 0, 0};
     here(xr, &loc.line, &loc.column);
@@ -394,6 +414,8 @@ static void counted_bytes(struct xml_reader *xr, int line, const xmlChar *text, 
             from = i + 1;
         }
     uint32_t extra = (uint32_t)(n - from) - chars(text + from, n - from);
+    if (extra == 0)
+        return;     /* nothing miscounted (and a line break ends what was) */
     line += breaks;
     if (breaks || xr->corr_line != line) {
         xr->corr_line = line;
@@ -404,12 +426,22 @@ static void counted_bytes(struct xml_reader *xr, int line, const xmlChar *text, 
 
 /* ---- XPaths ---------------------------------------------------------------------- */
 
-static bool xpath_add(struct xml_reader *xr, const char *name, uint64_t index)
+static bool xpath_add(struct xml_reader *xr, const char *name, size_t n, uint64_t index)
 {
-    char num[32] = "";
-    if (index)
-        snprintf(num, sizeof num, "[%llu]", (unsigned long long)index);
-    size_t n = strlen(name), k = strlen(num), need = xr->xpath_len + 1 + n + k + 1;
+    char num[32];
+    size_t k = 0;
+    if (index) {    /* "[index]", without printf: once per record */
+        char digits[24];
+        size_t d = 0;
+        for (uint64_t v = index; v; v /= 10)
+            digits[d++] = (char)('0' + v % 10);
+        num[k++] = '[';
+        while (d)
+            num[k++] = digits[--d];
+        num[k++] = ']';
+    }
+    num[k] = '\0';
+    size_t need = xr->xpath_len + 1 + n + k + 1;
     if (need > xr->xpath_cap) {
         size_t cap = xr->xpath_cap ? xr->xpath_cap : 256;
         while (cap < need)
@@ -475,7 +507,7 @@ static struct tally_field *set_field(struct xml_reader *xr, size_t f, bool in_re
     if (field->text || field->path || field->bad)
         return NULL;
     const char *scope = in_record ? xr->rec.path : xr->sub_path;
-    size_t a = strlen(scope), b = strlen(xr->suffix[f]);
+    size_t a = in_record ? xr->rec_path_len : xr->sub_path_len, b = xr->suffix_len[f];
     char *path = tally_arena_alloc(arena, a + b + 1);
     if (!path) {
         xr->oom = true;
@@ -510,6 +542,7 @@ static void begin_submission(struct xml_reader *xr)
     xr->sub_inherited = NULL;
     xr->rec_in_sub = 0;
     xr->sub_path = tally_arena_strndup(&xr->sub_arena, xr->xpath, xr->xpath_len);
+    xr->sub_path_len = xr->xpath_len;
     if (!xr->sub_path)
         xr->oom = true;
 }
@@ -527,6 +560,7 @@ static void begin_record(struct xml_reader *xr, const struct tally_loc *loc)
     rec->errors = rec->warnings = 0;
     rec->inherited = NULL;
     rec->path = tally_arena_strndup(&xr->rec_arena, xr->xpath, xr->xpath_len);
+    xr->rec_path_len = xr->xpath_len;
     if (!rec->path)
         xr->oom = true;
 }
@@ -793,7 +827,7 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
     memset(f->counts, 0, node->nkids * sizeof *f->counts);
     if (node->kind == TALLY_XS_SUBMISSION && !up)
         index = 0;      /* a single <return> root: "/return" */
-    if (!xpath_add(xr, node->name, index))
+    if (!xpath_add(xr, node->name, xr->name_len[node->id], index))
         return;
     f->path_len = xr->xpath_len;
 
@@ -822,7 +856,9 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const
     if (xr->stopped || xr->oom)
         return;
     const xmlParserInput *in = xr->ctxt->input;
-    if (xr->fix_end_tag && in->cur - in->base >= 2 && !(in->cur[-1] == '>' && in->cur[-2] == '/')) {
+    bool ascii = !xr->skip && xr->nframes && xr->name_ascii[xr->frames[xr->nframes - 1].node->id];
+    if (xr->fix_end_tag && !ascii && in->cur - in->base >= 2 &&
+        !(in->cur[-1] == '>' && in->cur[-2] == '/')) {
         /* An end tag: libxml2 counted its name in bytes, unless a line break
          * came between the name and the '>'. */
         size_t n = strlen((const char *)local) + (prefix ? strlen((const char *)prefix) + 1 : 0);
@@ -1256,12 +1292,15 @@ int tally_xml_open_with(struct tally_reader **out, struct tally_input *in,
     }
     size_t nf = s->nfields ? s->nfields : 1;
     xr->names = calloc(xr->xs.nnodes, sizeof *xr->names);
+    xr->name_len = calloc(xr->xs.nnodes, sizeof *xr->name_len);
+    xr->name_ascii = calloc(xr->xs.nnodes, sizeof *xr->name_ascii);
     xr->suffix = calloc(nf, sizeof *xr->suffix);
+    xr->suffix_len = calloc(nf, sizeof *xr->suffix_len);
     xr->fields = calloc(nf, sizeof *xr->fields);
     xr->sub_fields = calloc(nf, sizeof *xr->sub_fields);
     xr->counts = calloc((MAX_DEPTH + 1) * (xr->xs.max_kids ? xr->xs.max_kids : 1), sizeof *xr->counts);
     xr->piece = malloc(xr->piece_max < 64 ? 64 : xr->piece_max);
-    if (!xr->names || !xr->suffix || !xr->fields || !xr->sub_fields || !xr->counts || !xr->piece)
+    if (!xr->names || !xr->name_len || !xr->name_ascii || !xr->suffix || !xr->suffix_len || !xr->fields || !xr->sub_fields || !xr->counts || !xr->piece)
         goto nomem;
     for (size_t f = 0; f < s->nfields; f++) {
         const struct tally_path *p = &s->fields[f].xml;
@@ -1274,6 +1313,14 @@ int tally_xml_open_with(struct tally_reader **out, struct tally_input *in,
         for (size_t i = 0; p->segs && i < p->nsegs; i++)
             o += (size_t)sprintf(xr->suffix[f] + o, "/%s", p->segs[i]);
         xr->suffix[f][o] = '\0';
+        xr->suffix_len[f] = o;
+    }
+    for (size_t i = 0; i < xr->xs.nnodes; i++) {
+        const char *name = xr->xs.nodes[i]->name;
+        xr->name_len[i] = strlen(name);
+        xr->name_ascii[i] = true;
+        for (const char *c = name; *c; c++)
+            xr->name_ascii[i] &= (unsigned char)*c < 0x80;
     }
     xr->rec.file = in->name;
     xr->rec.nfields = s->nfields;
@@ -1321,7 +1368,10 @@ static void xml_close(struct tally_reader *r)
     for (size_t f = 0; xr->suffix && f < s->nfields; f++)
         free(xr->suffix[f]);
     free(xr->suffix);
+    free(xr->suffix_len);
     free(xr->names);
+    free(xr->name_len);
+    free(xr->name_ascii);
     tally_xs_free(&xr->xs);
     tally_arena_fini(&xr->rec_arena);
     tally_arena_fini(&xr->sub_arena);
