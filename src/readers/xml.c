@@ -195,6 +195,7 @@ struct xml_reader {
     char stop_msg[600];
     bool fatal;                 /* libxml2 reported a fatal error */
     int fatal_code;
+    bool fatal_rest_blank;      /* ... when nothing but white space was left unparsed */
     struct tally_loc fatal_loc;
     char fatal_msg[600];
     bool terminating;           /* the end of the input has been given to libxml2 */
@@ -1000,6 +1001,11 @@ static void on_error(void *ctx, xml_error_ptr e)
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         msg[--n] = '\0';
     if (e->level == XML_ERR_FATAL) {
+        const xmlParserInput *in = xr->ctxt->input;
+        const xmlChar *q = in && in->cur ? in->cur : NULL;
+        while (q && q < in->end && is_blank(*q))
+            q++;
+        xr->fatal_rest_blank = !q || q >= in->end;
         xr->fatal = true;
         xr->fatal_code = e->code;
         xr->fatal_loc = loc;
@@ -1068,8 +1074,14 @@ static void end_of_parse(struct xml_reader *xr)
         return;
     }
     if (xr->fatal) {
-        if (!xr->root_known && (xr->terminating || xr->fatal_code == XML_ERR_DOCUMENT_EMPTY)) {
+        if (!xr->root_known && (xr->fatal_code == XML_ERR_DOCUMENT_EMPTY ||
+                                (xr->terminating && xr->fatal_rest_blank))) {
             finish(xr, TALLY_CODE_FORMAT, NULL, "the file holds no XML element");
+            return;
+        }
+        if (!xr->root_known && xr->terminating) {
+            finish(xr, TALLY_CODE_XML_SYNTAX, &xr->fatal_loc, "the file ends inside the markup "
+                   "that starts here: it is incomplete");
             return;
         }
         if (xr->terminating && xr->nframes) {
