@@ -195,10 +195,11 @@ struct xml_reader {
     char stop_msg[600];
     bool fatal;                 /* libxml2 reported a fatal error */
     int fatal_code;
-    bool fatal_rest_blank;      /* ... when nothing but white space was left unparsed */
+    bool fatal_rest_markup;     /* ... when what was left unparsed holds a '<' */
     struct tally_loc fatal_loc;
     char fatal_msg[600];
     bool terminating;           /* the end of the input has been given to libxml2 */
+    struct tally_loc text_end;  /* ... which is here */
     bool complained;            /* an error has been reported */
     bool finished;              /* the END item has been queued */
     bool oom;
@@ -957,7 +958,8 @@ static void on_cdata(void *ctx, const xmlChar *text, int len)
 }
 
 /* The '<' of the DOCTYPE whose name libxml2 has just read: the last
- * "<!DOCTYPE name" before where it stands. */
+ * "<!DOCTYPE name" (blanks between, or none: libxml2 allows that too)
+ * before where it stands. */
 static const xmlChar *doctype_start(const struct xml_reader *xr, const xmlChar *name)
 {
     const xmlParserInput *in = xr->ctxt->input;
@@ -968,7 +970,7 @@ static const xmlChar *doctype_start(const struct xml_reader *xr, const xmlChar *
         const xmlChar *q = p + 9;
         while (q < in->cur && is_blank(*q))
             q++;
-        if (q > p + 9 && in->cur - q >= (ptrdiff_t)n && memcmp(q, name, n) == 0)
+        if (in->cur - q >= (ptrdiff_t)n && memcmp(q, name, n) == 0)
             return p;
     }
     return NULL;
@@ -1002,10 +1004,8 @@ static void on_error(void *ctx, xml_error_ptr e)
         msg[--n] = '\0';
     if (e->level == XML_ERR_FATAL) {
         const xmlParserInput *in = xr->ctxt->input;
-        const xmlChar *q = in && in->cur ? in->cur : NULL;
-        while (q && q < in->end && is_blank(*q))
-            q++;
-        xr->fatal_rest_blank = !q || q >= in->end;
+        xr->fatal_rest_markup = in && in->cur && in->end > in->cur &&
+                                memchr(in->cur, '<', (size_t)(in->end - in->cur));
         xr->fatal = true;
         xr->fatal_code = e->code;
         xr->fatal_loc = loc;
@@ -1074,21 +1074,26 @@ static void end_of_parse(struct xml_reader *xr)
         return;
     }
     if (xr->fatal) {
+        bool at_end = xr->terminating && xr->fatal_code == XML_ERR_DOCUMENT_END;
         if (!xr->root_known && (xr->fatal_code == XML_ERR_DOCUMENT_EMPTY ||
-                                (xr->terminating && xr->fatal_rest_blank))) {
+                                (at_end && !xr->fatal_rest_markup))) {
             finish(xr, TALLY_CODE_FORMAT, NULL, "the file holds no XML element");
             return;
         }
-        if (!xr->root_known && xr->terminating) {
-            finish(xr, TALLY_CODE_XML_SYNTAX, &xr->fatal_loc, "the file ends inside the markup "
-                   "that starts here: it is incomplete");
+        /* Where libxml2 stands when it says so depends on how the text came
+         * in pieces: the end of the text is the place. */
+        if (!xr->root_known && at_end) {
+            finish(xr, TALLY_CODE_XML_SYNTAX, &xr->text_end, "the file ends before its first "
+                   "element is complete: it is incomplete");
             return;
         }
-        if (xr->terminating && xr->nframes) {
+        if (at_end && xr->nframes) {
+            /* libxml2's "Extra content at the end of the document": elements
+             * are still open when the file ends. */
             const struct frame *f = &xr->frames[xr->nframes - 1];
             snprintf(msg, sizeof msg, "the file ends before <%s> (line %u, column %u) is closed: "
                      "it is incomplete", f->node->name, f->loc.line, f->loc.column);
-            finish(xr, TALLY_CODE_XML_SYNTAX, &xr->fatal_loc, msg);
+            finish(xr, TALLY_CODE_XML_SYNTAX, &xr->text_end, msg);
             return;
         }
         snprintf(msg, sizeof msg, "%s; the rest of the file is not read", xr->fatal_msg);
@@ -1096,6 +1101,23 @@ static void end_of_parse(struct xml_reader *xr)
         return;
     }
     finish(xr, NULL, NULL, NULL);
+}
+
+/* Give libxml2 n bytes of text, and let it read all it can of what it
+ * holds: it reads a CDATA section whose end it has not seen yet a few
+ * hundred bytes per call, so what it has checked would otherwise depend on
+ * how the text came in pieces. */
+static void parse(struct xml_reader *xr, const char *text, size_t n)
+{
+    xmlParseChunk(xr->ctxt, text, (int)n, 0);
+    for (;;) {
+        if (xr->stopped || xr->fatal || xr->oom)
+            return;
+        uint64_t at = text_offset(xr, xr->ctxt->input->cur);
+        xmlParseChunk(xr->ctxt, NULL, 0, 0);
+        if (xr->stopped || xr->fatal || text_offset(xr, xr->ctxt->input->cur) == at)
+            return;
+    }
 }
 
 /* Give libxml2 the next piece of text; at the end of the text, the end. */
@@ -1111,11 +1133,17 @@ static int step(struct xml_reader *xr, struct tally_error *err)
     if (rc != TALLY_OK)
         return rc;
     if (n > 0 && max < n) {
-        /* Tests ask for pieces shorter than the decoder's least: give them one by one. */
-        for (size_t o = 0; o < n && !xr->stopped && !xr->fatal; o += max)
-            xmlParseChunk(xr->ctxt, xr->piece + o, (int)(n - o < max ? n - o : max), 0);
+        /* Tests ask for pieces shorter than the decoder's least: give them
+         * one by one, each ending after a whole character, as the decoder's
+         * do (libxml2 2.9 takes a character cut in two for bad UTF-8). */
+        for (size_t o = 0, k; o < n && !xr->stopped && !xr->fatal; o += k) {
+            k = n - o < max ? n - o : max;
+            while (o + k < n && ((unsigned char)xr->piece[o + k] & 0xC0) == 0x80)
+                k++;
+            parse(xr, xr->piece + o, k);
+        }
     } else if (n > 0) {
-        xmlParseChunk(xr->ctxt, xr->piece, (int)n, 0);
+        parse(xr, xr->piece, n);
     }
     xr->text_bytes += n;
     if (xr->oom)
@@ -1138,9 +1166,27 @@ static int step(struct xml_reader *xr, struct tally_error *err)
     if (n > 0)
         return TALLY_OK;
     if (xr->enc.stop) {
-        /* Bad bytes: where libxml2's text ends, which is where they begin. */
+        /* Bad bytes: where libxml2's text ends, which is where they begin.
+         * libxml2 may hold back what it has not seen the end of (a tag, a
+         * few hundred bytes of text) until more comes: it reads it now, so
+         * an error in it is found as it would have been had the text come in
+         * other pieces. An error it finds before the bad bytes comes first in
+         * the file; one at them is about the text being cut short there. */
         struct tally_loc loc = xr->text_bytes ? end_of_text(xr) : (struct tally_loc){1, 1, 0};
         loc.offset = xr->enc.stop_offset;
+        if (xr->text_bytes) {
+            xmlParseChunk(xr->ctxt, NULL, 0, 1);
+            if (xr->oom)
+                return TALLY_ENOMEM;
+            const struct tally_loc *f = &xr->fatal_loc;
+            if (xr->stopped || (xr->fatal && xr->fatal_code != XML_ERR_DOCUMENT_END &&
+                                (f->line < loc.line ||
+                                 (f->line == loc.line && f->column < loc.column)))) {
+                end_of_parse(xr);
+                return TALLY_OK;
+            }
+            xr->fatal = false;
+        }
         stop_parser(xr, xr->enc.stop, &loc, "%s", xr->enc.stop_msg);
         end_of_parse(xr);
         return TALLY_OK;
@@ -1151,6 +1197,7 @@ static int step(struct xml_reader *xr, struct tally_error *err)
         return TALLY_OK;
     }
     xr->terminating = true;
+    xr->text_end = end_of_text(xr);
     xmlParseChunk(xr->ctxt, NULL, 0, 1);
     if (xr->oom)
         return TALLY_ENOMEM;
