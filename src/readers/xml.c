@@ -32,8 +32,9 @@
  * in bytes rather than characters are corrected: the text of a CDATA section
  * and the name in an end tag. Whether this libxml2 does so is tested at
  * open, on a short document. Columns count characters of the decoded text.
- * tests/unit/check_xml.c proves these positions on generated documents in
- * every encoding, split into pieces of every size.
+ * tests/unit/check_xmlgen.c proves these positions on generated documents in
+ * every encoding, split into pieces of every size, and tests/fuzz/fuzz_xml.c
+ * that pieces of any size give the same records, values and positions.
  *
  * A value is located at its element's '<' (an attribute's value: at its
  * name), a record at its record element's '<'.
@@ -56,7 +57,8 @@
  * entity is declared or expanded and no external subset or entity fetched
  * (XML_PARSE_NONET besides; no NOENT, DTDLOAD or DTDATTR). Errors come
  * through this parser's own handler (the SAX serror): nothing process-wide
- * is set, and two threads may read two files at once.
+ * is set (but libxml2's own start-up, once, as it requires), and two threads
+ * may read two files at once.
  *
  * libxml2 calls back while it parses a piece, and a piece may hold many
  * records; the caller pulls them one at a time. So records and diagnostics
@@ -67,8 +69,15 @@
  *
  * A syntax error (`xml-syntax`), an encoding error, an element nested deeper
  * than 64 or markup longer than 64 KiB ends the file: the records before it
- * count; the record it falls in comes out with what had been read of it,
- * rejected.
+ * count; the record it falls in comes out with the values read whole before
+ * it, rejected. A value longer than 64 KiB is a `limit` error on its field,
+ * and reading goes on.
+ *
+ * Two habits of libxml2's push parser are allowed for, so that how the text
+ * is cut into pieces changes nothing: it reads an open CDATA section a few
+ * hundred bytes per call (parse() calls again until it stops moving), and
+ * it holds back what it has not seen the end of (at bad bytes, it is made to
+ * read that first, and an error it finds there comes before them).
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -905,7 +914,7 @@ static void on_text(struct xml_reader *xr, const xmlChar *text, int len, bool cd
     struct frame *f = &xr->frames[xr->nframes - 1];
     size_t n = (size_t)len;
     if (f->node->field >= 0) {
-        if (xr->leaf < 0 || xr->val_long)
+        if (xr->leaf < 0 || xr->val_long || n == 0)
             return;
         if (xr->val_len + n > TALLY_MAX_VALUE_BYTES) {
             xr->val_long = true;

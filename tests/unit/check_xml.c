@@ -646,7 +646,8 @@ START_TEST(test_encoding_errors)
 
     /* UTF-16 with a byte order mark is read; a NUL character in it is an
      * encoding error at its byte offset. */
-    collect("xml", "\xFF\xFE<\0r\0e\0t\0u\0r\0n\0s\0/\0>\0\n\0\0\0", 28, false, &c);
+    static const char utf16[] = "\xFF\xFE<\0r\0e\0t\0u\0r\0n\0s\0/\0>\0\n\0\0\0";
+    collect("xml", utf16, sizeof utf16 - 1, false, &c);
     EXPECT_DIAGS(c, "2:1 error[encoding] NUL character (U+0000) at byte offset 24; the rest of the "
                     "file is not read");
     collected_free(&c);
