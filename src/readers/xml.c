@@ -384,10 +384,14 @@ static struct tally_loc tag_pos(struct xml_reader *xr, const xmlChar *lt)
     return loc;
 }
 
-/* The first character of attribute `name` (n bytes) in the start tag at lt,
- * which libxml2 has read whole (so it is well-formed), or NULL. */
-static const xmlChar *attr_start(const xmlChar *lt, const xmlChar *end, const char *name, size_t n)
+/* The first character of attribute prefix:local (prefix NULL: local alone)
+ * in the start tag at lt, which libxml2 has read whole (so it is
+ * well-formed), or NULL. */
+static const xmlChar *attr_start(const xmlChar *lt, const xmlChar *end, const xmlChar *prefix,
+                                 const xmlChar *local)
 {
+    size_t p = prefix ? strlen((const char *)prefix) : 0, l = strlen((const char *)local);
+    size_t n = prefix ? p + 1 + l : l;
     const xmlChar *q = lt + 1;
     while (q < end && !is_blank(*q) && *q != '/' && *q != '>')
         q++;
@@ -408,7 +412,8 @@ static const xmlChar *attr_start(const xmlChar *lt, const xmlChar *end, const ch
         if (!close)
             return NULL;
         q = close + 1;
-        if (len == n && memcmp(at, name, n) == 0)
+        if (len == n && (!prefix || (memcmp(at, prefix, p) == 0 && at[p] == ':')) &&
+            memcmp(at + n - l, local, l) == 0)
             return at;
     }
 }
@@ -650,15 +655,17 @@ static void read_attributes(struct xml_reader *xr, const struct tally_xs_node *n
         for (size_t k = 0; !uri && !prefix && k < node->nattrs; k++)
             if (strcmp(node->attrs[k].name, (const char *)local) == 0)
                 a = &node->attrs[k];
-        char qname[2 * NAME_SHOWN + 8];
-        snprintf(qname, sizeof qname, "%s%s%.*s%s", prefix ? (const char *)prefix : "",
-                 prefix ? ":" : "", SHOWN(local));
-        const xmlChar *at = lt ? attr_start(lt, end, qname, strlen(qname)) : NULL;
-        struct tally_loc loc = at ? pos_of(xr, at) : tag_pos(xr, lt);
+        const xmlChar *at = lt ? attr_start(lt, end, prefix, local) : NULL;
+        struct tally_loc loc = at ? pos_of(xr, at) : tag_pos(xr, at);
         if (!a) {
-            char *path = xpath_plus(xr, "/@", qname);
+            char *name = xpath_plus(xr, "/@", prefix ? (const char *)prefix : "");
+            char *path = name ? malloc(strlen(name) + strlen((const char *)local) + 2) : NULL;
+            if (path)
+                sprintf(path, "%s%s%s", name, prefix ? ":" : "", (const char *)local);
             say(xr, scope_rec(xr), &loc, path, TALLY_SEV_WARNING, TALLY_CODE_XML_SCHEMA,
-                "unknown attribute %s on <%s> is ignored", qname, node->name);
+                "unknown attribute %s%s%.*s%s on <%s> is ignored", prefix ? (const char *)prefix : "",
+                prefix ? ":" : "", SHOWN(local), node->name);
+            free(name);
             free(path);
             continue;
         }
