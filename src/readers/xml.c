@@ -523,6 +523,10 @@ static struct tally_field *set_field(struct xml_reader *xr, size_t f, bool in_re
     if (field->text || field->path || field->bad)
         return NULL;
     const char *scope = in_record ? xr->rec.path : xr->sub_path;
+    if (!scope) {
+        xr->oom = true;
+        return NULL;
+    }
     size_t a = in_record ? xr->rec_path_len : xr->sub_path_len, b = xr->suffix_len[f];
     char *path = tally_arena_alloc(arena, a + b + 1);
     if (!path) {
@@ -860,6 +864,8 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
     default:
         break;
     }
+    if (xr->oom)
+        return;     /* a path could not be kept: nothing more is read */
     if (nattrs)
         read_attributes(xr, node, lt, nattrs, attrs);
     if (node->field >= 0)

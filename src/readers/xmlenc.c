@@ -193,13 +193,14 @@ static struct family detect(const unsigned char *p, size_t n)
     return (struct family){"UTF-8", 0, NULL};
 }
 
-/* The start of p (n bytes, in family f) as UTF-8 in out, as far as it decodes. */
+/* The start of p (n bytes, in family f) as UTF-8 in out, as far as it
+ * decodes; (size_t)-1 when iconv cannot be opened (out of memory). */
 static size_t decode_start(const char *family, const unsigned char *p, size_t n, char *out,
                            size_t cap)
 {
     iconv_t cd = iconv_open("UTF-8", family);
     if (cd == NO_ICONV)
-        return 0;
+        return errno == EINVAL ? 0 : (size_t)-1;
     char *ip = (char *)p, *op = out;
     size_t il = n, ol = cap;
     iconv(cd, &ip, &il, &op, &ol);
@@ -207,8 +208,9 @@ static size_t decode_start(const char *family, const unsigned char *p, size_t n,
     return cap - ol;
 }
 
-/* Find the encoding; false when the file cannot be read as XML text (e->stop). */
-static bool sniff(struct tally_xmlenc *e, struct tally_input *in)
+/* Find the encoding; false when the file cannot be read as XML text
+ * (e->stop) or memory runs out (*nomem). */
+static bool sniff(struct tally_xmlenc *e, struct tally_input *in, bool *nomem)
 {
     const unsigned char *p = in->buf + in->pos;
     size_t n = in->len - in->pos;
@@ -222,6 +224,8 @@ static bool sniff(struct tally_xmlenc *e, struct tally_input *in)
         memcpy(text, p + f.bom, tn);
     } else {
         tn = decode_start(f.name, p + f.bom, n - f.bom, text, sizeof text);
+        if (tn == (size_t)-1)
+            return !(*nomem = true);
     }
     char declared[64];
     size_t dn = 0;
@@ -265,6 +269,8 @@ static bool sniff(struct tally_xmlenc *e, struct tally_input *in)
     } else {
         e->cd = iconv_open("UTF-8", name);
         e->probe = e->cd == NO_ICONV ? NO_ICONV : iconv_open("UTF-8", name);
+        if ((e->cd == NO_ICONV || e->probe == NO_ICONV) && errno != EINVAL)
+            return !(*nomem = true);
         if (e->cd == NO_ICONV || e->probe == NO_ICONV) {
             stop(e, 0, "the file declares encoding=\"%s\", which tally cannot read (save it as "
                  "UTF-8); the file is not read", name);
@@ -275,6 +281,8 @@ static bool sniff(struct tally_xmlenc *e, struct tally_input *in)
              * the encoding it declares (which rules out EBCDIC, UTF-7, ...). */
             char back[TALLY_XMLENC_SNIFF];
             size_t bn = decode_start(name, p, dn, back, sizeof back);
+            if (bn == (size_t)-1)
+                return !(*nomem = true);
             if (bn != dn || memcmp(back, text, dn) != 0) {
                 stop(e, 0, "the file declares encoding=\"%s\", but its XML declaration is not "
                      "written in it; the file is not read", name);
@@ -446,8 +454,9 @@ int tally_xmlenc_read(struct tally_xmlenc *e, struct tally_input *in, char *out,
     if (!e->sniffed) {
         if ((rc = tally_input_want(in, TALLY_XMLENC_SNIFF, err)) != TALLY_OK)
             return rc;
-        if (!sniff(e, in))
-            return TALLY_OK;
+        bool nomem = false;
+        if (!sniff(e, in, &nomem))
+            return nomem ? tally_error_set(err, TALLY_ENOMEM, "out of memory") : TALLY_OK;
     }
     while (*n == 0 && !e->stop) {
         if (in->len - in->pos < 8 && !in->eof &&
