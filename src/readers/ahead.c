@@ -132,10 +132,11 @@ static void capture(void *ctx, const struct tally_diag *d)
     struct tally_diag *c = &b->diags[b->ndiags];
     *c = *d;
     c->code = c->message = c->file = c->field = c->value = c->pointer = c->xpath = NULL;
+    c->cell = NULL;
     if (!copy_into(b, &c->code, d->code) || !copy_into(b, &c->message, d->message) ||
         !copy_into(b, &c->file, d->file) || !copy_into(b, &c->field, d->field) ||
         !copy_into(b, &c->value, d->value) || !copy_into(b, &c->pointer, d->pointer) ||
-        !copy_into(b, &c->xpath, d->xpath)) {
+        !copy_into(b, &c->xpath, d->xpath) || !copy_into(b, &c->cell, d->cell)) {
         a->nomem = true;
         return;
     }

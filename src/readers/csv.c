@@ -32,29 +32,16 @@
 #include "core/utf8.h"
 #include "tally/reader.h"
 #include "readers/readers.h"
-
-struct cell {
-    const char *text;       /* in the row arena, NUL-terminated */
-    size_t len;
-    struct tally_loc loc;
-    bool bad;               /* holds bytes that are not UTF-8 text (already reported) */
-};
+#include "readers/tabular.h"
 
 struct csv_reader {
     struct tally_reader base;
     struct csv_parser parser;
     struct tally_arena arena;       /* cell texts of the current row */
-    struct tally_record rec;
-    struct tally_field *fields;     /* rec.fields: schema->nfields slots */
-
-    /* The header. */
-    bool header_done;
-    int *colmap;                    /* column → schema field index, or -1 */
-    size_t ncols;
-    const char *file_error;         /* code of a header error every record inherits */
+    struct tab tab;                 /* the header, and rows into records (tabular.h) */
 
     /* The row being assembled. */
-    struct cell *cells;
+    struct tab_cell *cells;
     size_t ncells, cells_cap;
     size_t nfields_seen;            /* cells in the row, stored or not */
     struct tally_loc extra_loc;     /* first cell beyond the header's width */
@@ -79,10 +66,8 @@ struct csv_reader {
 
     bool started;                   /* BOM checked */
     bool finished;                  /* csv_fini done */
-    bool nonempty;                  /* the file held any row at all */
     bool fatal;                     /* stop: nothing more can be read */
     bool delivered;                 /* the last call returned a record made of cells */
-    bool trailing_reported;         /* --clean: a trailing empty cell was reported */
     unsigned char cls[256];         /* 0: a plain ASCII byte; else special, NUL, or non-ASCII */
 };
 
@@ -112,11 +97,12 @@ static void on_field(void *data, size_t len, void *ctx)
         cr->next_field.offset += len + 1;
     }
     cr->at_field_start = true;
-    size_t limit = cr->header_done ? cr->ncols + 1 : TALLY_MAX_COLUMNS + 1;
+    size_t width = tab_width(&cr->tab);
+    size_t limit = cr->tab.header_done ? width + 1 : TALLY_MAX_COLUMNS + 1;
     size_t n = cr->nfields_seen++;
     bool bad = cr->cell_bad;
     cr->cell_bad = false;
-    if (cr->header_done && n == cr->ncols)
+    if (cr->tab.header_done && n == width)
         cr->extra_loc = cr->field_loc;
     if (n >= limit)
         return;     /* counted, not kept: the row is ragged or too wide */
@@ -129,7 +115,7 @@ static void on_field(void *data, size_t len, void *ctx)
         cr->fatal = true;
         return;
     }
-    cr->cells[cr->ncells++] = (struct cell){text, data ? len : 0, cr->field_loc, bad};
+    cr->cells[cr->ncells++] = (struct tab_cell){text, data ? len : 0, cr->field_loc, bad};
 }
 
 static void on_row(int c, void *ctx)
@@ -171,7 +157,7 @@ static void row_error(struct csv_reader *cr, const struct tally_loc *loc, const 
 static void row_error(struct csv_reader *cr, const struct tally_loc *loc, const char *code,
                       const char *fmt, ...)
 {
-    uint64_t record = cr->header_done ? cr->base.records + 1 : 0;
+    uint64_t record = cr->tab.header_done ? cr->base.records + 1 : 0;
     va_list ap;
     va_start(ap, fmt);
     tally_emit_atv(&cr->base.cfg.sink, NULL, cr->base.in->name, loc, record, NULL, NULL,
@@ -335,10 +321,7 @@ static int feed(struct csv_reader *cr, struct tally_error *err)
             /* A line end outside any row: the LF of a CRLF, or a blank line. */
             if (!(c == '\n' && cr->prev_cr)) {
                 struct tally_loc loc = {cr->pos.line, 1, cr->pos.offset};
-                tally_emit_at(&cr->base.cfg.sink, NULL, in->name, &loc, 0, NULL, NULL,
-                              TALLY_PATH_NONE, NULL, TALLY_SEV_WARNING, TALLY_CODE_CSV_BLANK_ROW,
-                              "blank row ignored");
-                cr->nonempty = true;
+                tab_blank(&cr->tab, &loc, 1);
             }
             step(cr, c, 1);
             in->pos++;
@@ -348,7 +331,6 @@ static int feed(struct csv_reader *cr, struct tally_error *err)
         cr->at_field_start = false;
         if (!cr->row_begun) {
             cr->row_begun = true;
-            cr->nonempty = true;
             cr->row_loc = cr->pos;
             size_t n = plain_row(cr, p, avail);
             if (n) {
@@ -413,14 +395,6 @@ static int feed(struct csv_reader *cr, struct tally_error *err)
 
 /* ---- rows ----------------------------------------------------------------- */
 
-static bool blank_cell(const struct cell *c)
-{
-    for (size_t i = 0; i < c->len; i++)
-        if (c->text[i] != ' ' && c->text[i] != '\t')
-            return false;
-    return true;
-}
-
 static void reset_row(struct csv_reader *cr)
 {
     tally_arena_reset(&cr->arena);
@@ -432,136 +406,15 @@ static void reset_row(struct csv_reader *cr)
     cr->row_broken = NULL;
 }
 
-static void header_diag(struct csv_reader *cr, const struct tally_loc *loc,
-                        enum tally_severity sev, const char *code, const char *fmt, ...)
-    TALLY_PRINTF(5, 6);
-
-/* A problem with the header; an error is inherited by every record. */
-static void header_diag(struct csv_reader *cr, const struct tally_loc *loc,
-                        enum tally_severity sev, const char *code, const char *fmt, ...)
+/* Hand the row libcsv ended to the tabular core. */
+static int take_row(struct csv_reader *cr, struct tally_record **out, struct tally_error *err)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    tally_emit_atv(&cr->base.cfg.sink, NULL, cr->base.in->name, loc, 0, NULL, NULL,
-                   TALLY_PATH_NONE, NULL, sev, code, fmt, ap);
-    va_end(ap);
-    if (sev == TALLY_SEV_ERROR && !cr->file_error)
-        cr->file_error = code;
-}
-
-/* Map the header's columns to the schema's fields (SPEC §3). */
-static int read_header(struct csv_reader *cr, struct tally_error *err)
-{
-    const struct tally_schema *s = cr->base.cfg.schema;
-    if (cr->nfields_seen > TALLY_MAX_COLUMNS) {
-        header_diag(cr, &cr->row_loc, TALLY_SEV_ERROR, TALLY_CODE_LIMIT,
-                    "the header has more than %d columns; the file is not read", TALLY_MAX_COLUMNS);
-        cr->fatal = true;
-        return TALLY_OK;
-    }
-    if (cr->row_broken) {
-        header_diag(cr, &cr->row_loc, TALLY_SEV_ERROR, TALLY_CODE_FORMAT,
-                    "the header row cannot be read; the file is not read");
-        cr->fatal = true;
-        return TALLY_OK;
-    }
-    cr->ncols = cr->ncells;
-    cr->colmap = malloc((cr->ncols ? cr->ncols : 1) * sizeof *cr->colmap);
-    if (!cr->colmap)
-        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-    for (size_t i = 0; i < cr->ncols; i++) {
-        const struct cell *c = &cr->cells[i];
-        int f = tally_schema_match_column(s, c->text, c->len);
-        cr->colmap[i] = -1;
-        if (f < 0) {
-            if (blank_cell(c) && cr->base.cfg.clean && i + 1 == cr->ncols && i > 0)
-                header_diag(cr, &c->loc, TALLY_SEV_INFO, TALLY_CODE_REPAIRED,
-                            "an empty last column is ignored (a trailing delimiter)");
-            else if (blank_cell(c))
-                header_diag(cr, &c->loc, TALLY_SEV_WARNING, TALLY_CODE_CSV_HEADER_UNKNOWN,
-                            "column without a name is ignored");
-            else
-                header_diag(cr, &c->loc, TALLY_SEV_WARNING, TALLY_CODE_CSV_HEADER_UNKNOWN,
-                            "unknown column \"%s\" is ignored", c->text);
-            continue;
-        }
-        size_t j = 0;
-        while (j < i && cr->colmap[j] != f)
-            j++;
-        if (j < i) {
-            header_diag(cr, &c->loc, TALLY_SEV_ERROR, TALLY_CODE_CSV_HEADER_DUPLICATE,
-                        "column \"%s\" appears twice (first at column %u); the file's records "
-                        "cannot be accepted", s->fields[f].name, (unsigned)cr->cells[j].loc.column);
-            continue;
-        }
-        cr->colmap[i] = f;
-    }
-    for (size_t f = 0; f < s->nfields; f++) {
-        if (!s->fields[f].required)
-            continue;
-        size_t i = 0;
-        while (i < cr->ncols && cr->colmap[i] != (int)f)
-            i++;
-        if (i == cr->ncols)
-            header_diag(cr, &cr->row_loc, TALLY_SEV_ERROR, TALLY_CODE_CSV_HEADER_MISSING,
-                        "required column \"%s\" is missing from the header; the file's records "
-                        "cannot be accepted", s->fields[f].name);
-    }
-    cr->header_done = true;
-    return TALLY_OK;
-}
-
-/* Turn the assembled row into the record. Returns false for a blank row. */
-static bool make_record(struct csv_reader *cr)
-{
-    if (!cr->row_broken && cr->row_errors == 0) {
-        size_t i = 0;
-        while (i < cr->ncells && blank_cell(&cr->cells[i]))
-            i++;
-        if (i == cr->ncells && cr->nfields_seen == cr->ncells) {
-            struct tally_loc loc = {cr->row_loc.line, 1, cr->row_loc.offset};
-            tally_emit_at(&cr->base.cfg.sink, NULL, cr->base.in->name, &loc, 0, NULL, NULL,
-                          TALLY_PATH_NONE, NULL, TALLY_SEV_WARNING, TALLY_CODE_CSV_BLANK_ROW,
-                          "blank row ignored");
-            return false;
-        }
-    }
-    struct tally_record *rec = &cr->rec;
-    memset(cr->fields, 0, cr->base.cfg.schema->nfields * sizeof *cr->fields);
-    rec->index = ++cr->base.records;
-    rec->loc = cr->row_loc;
-    rec->errors = cr->row_errors;
-    rec->warnings = 0;
-    rec->inherited = cr->row_broken ? cr->row_broken : cr->file_error;
-    if (cr->file_error)
-        rec->errors++;
-    for (size_t i = 0; i < cr->ncells && i < cr->ncols; i++) {
-        int f = cr->colmap[i];
-        if (f < 0)
-            continue;
-        cr->fields[f] = (struct tally_field){
-            .text = cr->cells[i].text, .len = cr->cells[i].len, .loc = cr->cells[i].loc,
-            .bad = cr->cells[i].bad,
-        };
-    }
-    if (cr->base.cfg.clean && !cr->row_broken && cr->nfields_seen == cr->ncols + 1 &&
-        cr->ncells > cr->ncols && blank_cell(&cr->cells[cr->ncols])) {
-        /* One empty cell more than the header: a trailing delimiter. */
-        if (!cr->trailing_reported)
-            tally_emit_at(&cr->base.cfg.sink, rec, rec->file, &cr->extra_loc, rec->index, NULL,
-                          NULL, TALLY_PATH_NONE, NULL, TALLY_SEV_INFO, TALLY_CODE_REPAIRED,
-                          "an empty cell after the last column is ignored (a trailing "
-                          "delimiter; not reported again for this file)");
-        cr->trailing_reported = true;
-    } else if (!cr->row_broken && cr->nfields_seen != cr->ncols) {
-        const struct tally_loc *loc = cr->nfields_seen > cr->ncols ? &cr->extra_loc : &cr->end_loc;
-        tally_emit_at(&cr->base.cfg.sink, rec, rec->file, loc, rec->index, NULL, NULL,
-                      TALLY_PATH_NONE, NULL, TALLY_SEV_ERROR, TALLY_CODE_CSV_RAGGED_ROW,
-                      "the row has %zu fields but the header has %zu", cr->nfields_seen, cr->ncols);
-        if (cr->nfields_seen < cr->ncols)
-            rec->inherited = TALLY_CODE_CSV_RAGGED_ROW;
-    }
-    return true;
+    struct tab_row row = {
+        .cells = cr->cells, .ncells = cr->ncells, .nseen = cr->nfields_seen,
+        .loc = cr->row_loc, .end = cr->end_loc, .extra = cr->extra_loc,
+        .errors = cr->row_errors, .broken = cr->row_broken,
+    };
+    return tab_row(&cr->tab, &row, out, err);
 }
 
 static int csv_next(struct tally_reader *r, struct tally_record **out, struct tally_error *err)
@@ -594,21 +447,19 @@ static int csv_next(struct tally_reader *r, struct tally_record **out, struct ta
         reset_row(cr);
     }
     for (;;) {
-        if (cr->fatal)
+        if ((rc = tab_held(&cr->tab, out, err)) != TALLY_DONE)
+            return rc;
+        if (cr->fatal || cr->tab.fatal)
             return TALLY_DONE;
         if (cr->row_ready) {
-            if (!cr->header_done) {
-                if ((rc = read_header(cr, err)))
-                    return rc;
-                reset_row(cr);
-                continue;
-            }
-            if (make_record(cr)) {
+            rc = take_row(cr, out, err);
+            if (rc == TALLY_RECORD) {
                 cr->row_ready = false;
                 cr->delivered = true;
-                *out = &cr->rec;
                 return TALLY_RECORD;
             }
+            if (rc != TALLY_OK)
+                return rc;
             reset_row(cr);
             continue;
         }
@@ -641,19 +492,31 @@ static int csv_next(struct tally_reader *r, struct tally_record **out, struct ta
             return rc;
     }
 
-    /* End of file. */
-    if (!cr->header_done) {
-        tally_emit_at(&r->cfg.sink, NULL, in->name, NULL, 0, NULL, NULL, TALLY_PATH_NONE, NULL,
-                      TALLY_SEV_ERROR, TALLY_CODE_FORMAT, "%s",
-                      cr->nonempty ? "the file has no header row, only blank lines"
-                                   : "the file is empty: a CSV return needs a header row");
-    } else if (cr->header_done && r->records == 0 && !cr->file_error) {
-        struct tally_loc loc = {1, 1, 0};
-        tally_emit_at(&r->cfg.sink, NULL, in->name, &loc, 0, NULL, NULL, TALLY_PATH_NONE, NULL,
-                      TALLY_SEV_WARNING, TALLY_CODE_FORMAT, "the file has a header but no records");
+    /* End of file: a header still looked for is settled, its rows given out. */
+    if (!cr->tab.ended) {
+        if ((rc = tab_end(&cr->tab, err)))
+            return rc;
+        if ((rc = tab_held(&cr->tab, out, err)) != TALLY_DONE)
+            return rc;
     }
+    tab_finish(&cr->tab);
     cr->fatal = true;
     return TALLY_DONE;
+}
+
+/* What a row with too many fields most likely holds, for its error. */
+static const char *ragged_hint(char delimiter)
+{
+    switch (delimiter) {
+    case ',':
+        return "is there a comma in a value? A value that holds one must be in double quotes";
+    case ';':
+        return "is there a semicolon in a value? A value that holds one must be in double quotes";
+    case '\t':
+        return "is there a tab in a value? A value that holds one must be in double quotes";
+    default:
+        return "is there a delimiter in a value? A value that holds one must be in double quotes";
+    }
 }
 
 static int csv_open(struct tally_reader **out, struct tally_input *in,
@@ -667,16 +530,21 @@ static int csv_open(struct tally_reader **out, struct tally_input *in,
     cr->base.cfg = *cfg;
     if (!cr->base.cfg.delimiter)
         cr->base.cfg.delimiter = ',';
-    cr->fields = calloc(cfg->schema->nfields, sizeof *cr->fields);
-    if (!cr->fields || parser_init(cr) != TALLY_OK) {
-        free(cr->fields);
+    struct tab_options opts = {
+        .row_word = "line",
+        .msg_empty = "the file is empty: a CSV return needs a header row",
+        .msg_only_blank = "the file has no header row, only blank lines",
+        .ragged_hint = ragged_hint(cr->base.cfg.delimiter),
+    };
+    if (tab_init(&cr->tab, &cr->base, &opts, err) != TALLY_OK) {
+        free(cr);
+        return err->status;
+    }
+    if (parser_init(cr) != TALLY_OK) {
+        tab_fini(&cr->tab);
         free(cr);
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
     }
-    cr->rec.file = in->name;
-    cr->rec.nfields = cfg->schema->nfields;
-    cr->rec.fields = cr->fields;
-    cr->rec.path_kind = TALLY_PATH_NONE;
     cr->pos = (struct tally_loc){1, 1, 0};
     cr->at_field_start = true;
     cr->cls[(unsigned char)cr->base.cfg.delimiter] = 1;
@@ -695,9 +563,8 @@ static void csv_close(struct tally_reader *r)
         return;
     csv_free(&cr->parser);
     tally_arena_fini(&cr->arena);
+    tab_fini(&cr->tab);
     free(cr->cells);
-    free(cr->colmap);
-    free(cr->fields);
     free(cr);
 }
 
