@@ -7,6 +7,10 @@
  * then one summary line (unless --quiet):
  *
  *   2 files, 40 records: 1 error, 2 warnings, 0 infos
+ *
+ * and, in a run without --clean that --clean would change, one line more:
+ *
+ *   12 values could be repaired with --clean
  */
 #include <stdlib.h>
 
@@ -66,6 +70,9 @@ static int text_finish(struct tally_report *r, const struct tally_report_summary
                 (unsigned long long)s->errors, plural(s->errors, "error", "errors"),
                 (unsigned long long)s->warnings, plural(s->warnings, "warning", "warnings"),
                 (unsigned long long)s->infos, plural(s->infos, "info", "infos"));
+    if (!s->quiet && s->repairable)
+        fprintf(r->out, "%llu %s could be repaired with --clean\n",
+                (unsigned long long)s->repairable, plural(s->repairable, "value", "values"));
     return TALLY_OK;
 }
 
