@@ -64,6 +64,13 @@ struct csv_reader {
     bool plain_row;                 /* libcsv has a whole plain row (see plain_row) */
     struct tally_loc next_field;    /* then: where its next field starts */
 
+    enum {
+        ENC_ASCII = 0,              /* no byte above 0x7F yet */
+        ENC_UTF8,                   /* the first one began valid UTF-8 */
+        ENC_1252,                   /* it was not UTF-8 but windows-1252 text */
+    } enc;                          /* decided at the first non-ASCII byte */
+    bool convert;                   /* ENC_1252 under --clean: cells converted to UTF-8 */
+    bool delimiter_given;           /* --delimiter: no detection */
     bool started;                   /* BOM checked */
     bool finished;                  /* csv_fini done */
     bool fatal;                     /* stop: nothing more can be read */
@@ -88,6 +95,27 @@ static int parser_init(struct csv_reader *cr)
 
 /* ---- libcsv callbacks ---------------------------------------------------- */
 
+/* A copy of windows-1252 text s[0..len) as UTF-8, in the arena; *out_len its length. */
+static char *from_1252(struct tally_arena *a, const void *data, size_t len, size_t *out_len)
+{
+    const unsigned char *s = data;
+    size_t n = 0;
+    char tmp[3];
+    for (size_t i = 0; i < len; i++)
+        n += s[i] < 0x80 ? 1 : (size_t)tally_cp1252_utf8(s[i], tmp);
+    char *out = tally_arena_alloc(a, n + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < 0x80)
+            *o++ = (char)s[i];
+        else
+            o += tally_cp1252_utf8(s[i], o);
+    *o = '\0';
+    *out_len = n;
+    return out;
+}
+
 static void on_field(void *data, size_t len, void *ctx)
 {
     struct csv_reader *cr = ctx;
@@ -110,7 +138,8 @@ static void on_field(void *data, size_t len, void *ctx)
         cr->fatal = true;
         return;
     }
-    char *text = tally_arena_strndup(&cr->arena, data ? data : "", data ? len : 0);
+    char *text = cr->convert && !bad ? from_1252(&cr->arena, data, data ? len : 0, &len)
+                                     : tally_arena_strndup(&cr->arena, data ? data : "", data ? len : 0);
     if (!text) {
         cr->fatal = true;
         return;
@@ -173,12 +202,73 @@ static void encoding_error(struct csv_reader *cr, const char *why, unsigned char
     if (cr->row_encoding_reported)
         return;
     cr->row_encoding_reported = true;
+    char as1252[4];
+    int n = tally_cp1252_utf8(byte, as1252);
+    as1252[n > 0 ? n : 0] = '\0';
     if (byte == 0)
         row_error(cr, &cr->pos, TALLY_CODE_ENCODING, "NUL byte at byte offset %llu",
                   (unsigned long long)cr->pos.offset);
+    else if (cr->enc == ENC_1252 && n > 0)
+        row_error(cr, &cr->pos, TALLY_CODE_ENCODING, "invalid UTF-8 (%s, byte 0x%02X) at byte "
+                  "offset %llu: the file looks like windows-1252 text (the encoding of Excel's "
+                  "plain \"CSV\"), where the byte is %s%s%s; save it as \"CSV UTF-8\", or let "
+                  "--clean convert it", why ? why : "truncated sequence", byte,
+                  (unsigned long long)cr->pos.offset,
+                  byte == 0xA0 ? "a no-break space" : byte == 0xAD ? "a soft hyphen" : "\"",
+                  byte == 0xA0 || byte == 0xAD ? "" : as1252,
+                  byte == 0xA0 || byte == 0xAD ? "" : "\"");
     else
         row_error(cr, &cr->pos, TALLY_CODE_ENCODING, "invalid UTF-8 (%s, byte 0x%02X) at byte "
                   "offset %llu", why, byte, (unsigned long long)cr->pos.offset);
+}
+
+/*
+ * A non-ASCII character starting at p (avail bytes): how many bytes it takes,
+ * or 0 when more input is needed first. The first non-ASCII byte of the file
+ * decides its encoding: UTF-8 when it begins valid UTF-8, else windows-1252
+ * when it is a character there (then, under --clean, the file's text is
+ * converted; without it, each row holding such bytes is an `encoding` error
+ * that says so). In a windows-1252 file, bytes that read as UTF-8 mean the
+ * file mixes the two: an error, never a guess.
+ */
+static size_t non_ascii(struct csv_reader *cr, const unsigned char *p, size_t avail, bool eof)
+{
+    const char *why = NULL;
+    char out[3];
+    int n = tally_utf8_seq(p, avail, &why);
+    if (n < 0 && !eof)
+        return 0;                   /* finish the character after the next read */
+    if (cr->enc == ENC_ASCII) {
+        cr->enc = n > 0 || tally_cp1252_utf8(p[0], out) == 0 ? ENC_UTF8 : ENC_1252;
+        if (cr->enc == ENC_1252 && cr->base.cfg.clean) {
+            int k = tally_cp1252_utf8(p[0], out);
+            cr->convert = true;
+            tally_emit_at(&cr->base.cfg.sink, NULL, cr->base.in->name, &cr->pos, 0, NULL, NULL,
+                          TALLY_PATH_NONE, NULL, TALLY_SEV_INFO, TALLY_CODE_REPAIRED,
+                          "the file is not UTF-8 but windows-1252 text (its first such byte, "
+                          "0x%02X, is \"%.*s\"); it is read converted to UTF-8", p[0], k, out);
+        }
+    }
+    if (cr->convert) {
+        if (n > 1) {
+            cr->cell_bad = true;
+            if (!cr->row_encoding_reported)
+                row_error(cr, &cr->pos, TALLY_CODE_ENCODING, "the file mixes windows-1252 and "
+                          "UTF-8 text: the bytes at byte offset %llu read as \"%.*s\" in UTF-8 "
+                          "but as other characters in windows-1252, and tally does not guess "
+                          "which is meant", (unsigned long long)cr->pos.offset, n, (const char *)p);
+            cr->row_encoding_reported = true;
+            return (size_t)n;
+        }
+        if (tally_cp1252_utf8(p[0], out) == 0)
+            encoding_error(cr, "a byte windows-1252 does not define", p[0]);
+        return 1;
+    }
+    if (n <= 0) {
+        encoding_error(cr, why ? why : "truncated sequence", p[0]);
+        return 1;
+    }
+    return (size_t)n;
 }
 
 static bool is_special(const struct csv_reader *cr, unsigned char c)
@@ -219,24 +309,20 @@ static size_t scan_segment(struct csv_reader *cr, const unsigned char *p, size_t
                 break;      /* a delimiter, quote or line end */
             continue;
         }
-        const char *why = NULL;
-        int n = tally_utf8_seq(p + i, avail - i, &why);
-        if (n < 0 && !eof)
-            return i;               /* finish the character after the next read */
-        if (n <= 0) {
-            encoding_error(cr, why ? why : "truncated sequence", c);
-            n = 1;
-        }
+        size_t n = non_ascii(cr, p + i, avail - i, eof);
+        if (n == 0)
+            return i;
         cr->seg_loc = cr->pos;
-        step(cr, c, (size_t)n);
-        i += (size_t)n;
+        step(cr, c, n);
+        i += n;
     }
     return i;
 }
 
-/* Recompute where byte k of a segment starting at `from` is. */
+/* Recompute where byte k of a segment starting at `from` is (bytes_are_chars:
+ * a windows-1252 file, where every byte is a character). */
 static struct tally_loc loc_within(struct tally_loc from, bool prev_cr, const unsigned char *p,
-                                   size_t k)
+                                   size_t k, bool bytes_are_chars)
 {
     for (size_t i = 0; i < k; i++) {
         unsigned char b = p[i];
@@ -245,7 +331,7 @@ static struct tally_loc loc_within(struct tally_loc from, bool prev_cr, const un
             from.line++, from.column = 1;
         else if (b == '\r')
             from.line++, from.column = 1;
-        else if (b != '\n' && (b & 0xC0) != 0x80)
+        else if (b != '\n' && (bytes_are_chars || (b & 0xC0) != 0x80))
             from.column++;
         prev_cr = b == '\r';
     }
@@ -270,7 +356,7 @@ static void skip_line(struct csv_reader *cr)
     const unsigned char *lf = memchr(p, '\n', avail);
     size_t n = lf ? (size_t)(lf - p) + 1 : avail;
     for (size_t i = 0; i < n; i++)
-        if ((p[i] & 0xC0) != 0x80 || p[i] == '\n')
+        if ((p[i] & 0xC0) != 0x80 || p[i] == '\n' || cr->enc == ENC_1252)
             step(cr, p[i], 1);
         else
             cr->pos.offset++;
@@ -373,7 +459,7 @@ static int feed(struct csv_reader *cr, struct tally_error *err)
     if (done < n) {
         if (csv_error(&cr->parser) != CSV_EPARSE)
             return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-        struct tally_loc at = loc_within(start, start_cr, p, done);
+        struct tally_loc at = loc_within(start, start_cr, p, done, cr->enc == ENC_1252);
         unsigned char bad = p[done];
         if (bad == '"')
             row_error(cr, &at, TALLY_CODE_CSV_SYNTAX, "quote inside an unquoted value (quote "
@@ -417,6 +503,176 @@ static int take_row(struct csv_reader *cr, struct tally_record **out, struct tal
     return tab_row(&cr->tab, &row, out, err);
 }
 
+/* ---- the delimiter --------------------------------------------------------- */
+
+/*
+ * When no --delimiter is given, the first lines of the file (at most
+ * TAB_MAX_TITLE_ROWS + 1 of them, within the first read) are parsed by libcsv
+ * once per candidate delimiter, and each row is asked whether it is a header
+ * (tab_is_header). A comma that finds one wins, silently. Otherwise, when
+ * exactly one of ';', tab and '|' finds one, the file is read with it and an
+ * info says so. When none does but a candidate splits the first row into
+ * more cells (three or more) than a comma does, a warning suggests it, and
+ * the file is read with commas, as it always was. Only the choice of
+ * delimiter comes from this trial: every value and position still comes
+ * from the one parse that reads the file.
+ */
+struct trial {
+    const struct tally_schema *schema;
+    struct tally_arena arena;       /* the row's cell texts */
+    struct tab_cell *cells;
+    size_t ncells, cap;
+    size_t rows;                    /* rows ended so far */
+    size_t first_width;             /* cells of the first row that was not blank */
+    long header_row;                /* index of the first header row, or -1 */
+    uint32_t line, row_line, header_line;
+    bool nomem;
+};
+
+static void trial_field(void *data, size_t len, void *ctx)
+{
+    struct trial *t = ctx;
+    if (t->ncells == 0)
+        t->row_line = t->line;
+    if (t->ncells >= TALLY_MAX_COLUMNS || t->nomem)
+        return;
+    char *text = tally_arena_strndup(&t->arena, data ? data : "", data ? len : 0);
+    if (!text || tally_grow((void **)&t->cells, &t->cap, t->ncells, sizeof *t->cells, 16)) {
+        t->nomem = true;
+        return;
+    }
+    t->cells[t->ncells++] = (struct tab_cell){text, data ? len : 0, {0, 0, 0}, false};
+}
+
+static void trial_row(int c, void *ctx)
+{
+    struct trial *t = ctx;
+    (void)c;
+    bool blank = true;
+    for (size_t i = 0; i < t->ncells && blank; i++)
+        blank = t->cells[i].len == 0;
+    if (!blank && !t->first_width)
+        t->first_width = t->ncells;
+    if (!blank && t->header_row < 0 && tab_is_header(t->schema, t->cells, t->ncells)) {
+        t->header_row = (long)t->rows;
+        t->header_line = t->row_line;
+    }
+    t->rows++;
+    t->ncells = 0;
+    tally_arena_reset(&t->arena);
+}
+
+/* Parse p[0..n) (whole lines, or the whole file when eof) with delimiter d into t. */
+static void trial_parse(struct trial *t, const unsigned char *p, size_t n, char d, bool eof)
+{
+    struct csv_parser parser;
+    if (csv_init(&parser, CSV_APPEND_NULL) != 0) {
+        t->nomem = true;
+        return;
+    }
+    csv_set_delim(&parser, (unsigned char)d);
+    csv_set_space_func(&parser, no_space);
+    t->line = 1;
+    for (size_t i = 0; i < n && !t->nomem;) {
+        const unsigned char *lf = memchr(p + i, '\n', n - i);
+        size_t k = lf ? (size_t)(lf - (p + i)) + 1 : n - i;
+        csv_parse(&parser, p + i, k, trial_field, trial_row, t);
+        t->line++;
+        i += k;
+    }
+    if (eof && !t->nomem)
+        csv_fini(&parser, trial_field, trial_row, t);
+    csv_free(&parser);
+}
+
+static const char *delimiter_name(char d)
+{
+    return d == '\t' ? "tabs" : d == ';' ? "semicolons (;)" : d == '|' ? "bars (|)" : "commas";
+}
+
+static const char *delimiter_option(char d)
+{
+    return d == '\t' ? "--delimiter tab" : d == ';' ? "--delimiter ';'" : "--delimiter '|'";
+}
+
+/* What a row with too many fields most likely holds, for its error. */
+static const char *ragged_hint(char delimiter)
+{
+    switch (delimiter) {
+    case ',':
+        return "is there a comma in a value? A value that holds one must be in double quotes";
+    case ';':
+        return "is there a semicolon in a value? A value that holds one must be in double quotes";
+    case '\t':
+        return "is there a tab in a value? A value that holds one must be in double quotes";
+    default:
+        return "is there a delimiter in a value? A value that holds one must be in double quotes";
+    }
+}
+
+/* Choose the delimiter from the first lines (see above); before any is parsed. */
+static int detect_delimiter(struct csv_reader *cr, struct tally_error *err)
+{
+    struct tally_input *in = cr->base.in;
+    int rc = tally_input_want(in, TALLY_INPUT_CHUNK, err);
+    if (rc)
+        return rc;
+    const unsigned char *p = in->buf + in->pos;
+    size_t n = in->len - in->pos, lines = 0, cut = 0;
+    for (size_t i = 0; i < n && lines <= TAB_MAX_TITLE_ROWS; i++)
+        if (p[i] == '\n')
+            lines++, cut = i + 1;
+    bool whole = in->eof && lines <= TAB_MAX_TITLE_ROWS;
+    if (whole)
+        cut = n;
+    static const char candidates[] = {',', ';', '\t', '|'};
+    struct trial t[4];
+    bool nomem = false;
+    int found = -1, nfound = 0, wider = -1;
+    for (int k = 0; k < 4; k++) {
+        t[k] = (struct trial){.schema = cr->base.cfg.schema, .header_row = -1};
+        trial_parse(&t[k], p, cut, candidates[k], whole);
+        nomem |= t[k].nomem;
+        if (k > 0 && t[k].header_row >= 0)
+            found = k, nfound++;
+        if (k > 0 && t[k].first_width >= 3 && t[k].first_width > t[0].first_width &&
+            (wider < 0 || t[k].first_width > t[wider].first_width))
+            wider = k;
+    }
+    struct tally_loc at = {1, 1, 0};
+    if (nomem) {
+        rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    } else if (t[0].header_row >= 0) {
+        /* commas, as the format says */
+    } else if (nfound == 1) {
+        char d = candidates[found];
+        at.line = t[found].header_line;
+        tally_emit_at(&cr->base.cfg.sink, NULL, in->name, &at, 0, NULL, NULL, TALLY_PATH_NONE,
+                      NULL, TALLY_SEV_INFO, TALLY_CODE_CSV_DELIMITER,
+                      "the values are separated by %s, not commas (its header on line %u reads "
+                      "so); the file is read that way, as %s would say", delimiter_name(d),
+                      at.line, delimiter_option(d));
+        cr->base.cfg.delimiter = d;
+        cr->cls[','] = 0;
+        cr->cls[(unsigned char)d] = 1;
+        csv_set_delim(&cr->parser, (unsigned char)d);
+        cr->tab.opt.ragged_hint = ragged_hint(d);
+    } else if (nfound > 1 || wider >= 0) {
+        int k = nfound > 1 ? found : wider;
+        char d = candidates[k];
+        tally_emit_at(&cr->base.cfg.sink, NULL, in->name, &at, 0, NULL, NULL, TALLY_PATH_NONE,
+                      NULL, TALLY_SEV_WARNING, TALLY_CODE_CSV_DELIMITER,
+                      "the first row has %zu cells when split at %s, and %zu at commas: if its "
+                      "values are separated by %s, try `%s`", t[k].first_width,
+                      delimiter_name(d), t[0].first_width, delimiter_name(d), delimiter_option(d));
+    }
+    for (int k = 0; k < 4; k++) {
+        tally_arena_fini(&t[k].arena);
+        free(t[k].cells);
+    }
+    return rc;
+}
+
 static int csv_next(struct tally_reader *r, struct tally_record **out, struct tally_error *err)
 {
     struct csv_reader *cr = (struct csv_reader *)r;
@@ -440,6 +696,8 @@ static int csv_next(struct tally_reader *r, struct tally_record **out, struct ta
                           "save it as UTF-8", p[0], p[1]);
             cr->fatal = true;
         }
+        if (!cr->fatal && !cr->delimiter_given && (rc = detect_delimiter(cr, err)))
+            return rc;
     }
 
     if (cr->delivered) {            /* the record handed out last time is done with */
@@ -504,21 +762,6 @@ static int csv_next(struct tally_reader *r, struct tally_record **out, struct ta
     return TALLY_DONE;
 }
 
-/* What a row with too many fields most likely holds, for its error. */
-static const char *ragged_hint(char delimiter)
-{
-    switch (delimiter) {
-    case ',':
-        return "is there a comma in a value? A value that holds one must be in double quotes";
-    case ';':
-        return "is there a semicolon in a value? A value that holds one must be in double quotes";
-    case '\t':
-        return "is there a tab in a value? A value that holds one must be in double quotes";
-    default:
-        return "is there a delimiter in a value? A value that holds one must be in double quotes";
-    }
-}
-
 static int csv_open(struct tally_reader **out, struct tally_input *in,
                     const struct tally_reader_config *cfg, struct tally_error *err)
 {
@@ -528,6 +771,7 @@ static int csv_open(struct tally_reader **out, struct tally_input *in,
     cr->base.ops = &tally_csv_reader;
     cr->base.in = in;
     cr->base.cfg = *cfg;
+    cr->delimiter_given = cr->base.cfg.delimiter != 0;
     if (!cr->base.cfg.delimiter)
         cr->base.cfg.delimiter = ',';
     struct tab_options opts = {
