@@ -3,6 +3,7 @@
  * compilers use, so editors and CI logs can jump to it,
  *
  *   returns/northants.csv:3:35: error[found-le-went-missing]: found (16) exceeds ...
+ *   returns/kent.xlsx:7:3: error[type]: Sheet1!C7: in_care must be a whole number ...
  *
  * then one summary line (unless --quiet):
  *
@@ -36,7 +37,8 @@ static int text_diag(struct tally_report *r, const struct tally_diag *d)
         if (d->column)
             fprintf(out, ":%u", d->column);
     }
-    fprintf(out, ": %s[%s]: %s\n", tally_severity_name(d->severity), d->code, d->message);
+    fprintf(out, ": %s[%s]: %s%s%s\n", tally_severity_name(d->severity), d->code,
+            d->cell ? d->cell : "", d->cell ? ": " : "", d->message);
     return TALLY_OK;
 }
 
