@@ -572,15 +572,12 @@ static int make_record(struct tab *t, const struct tab_row *row, struct tally_re
              "the row has %zu fields but the header has %zu%s%s%s", row->nseen, t->ncols,
              wide ? " (" : "", wide ? t->opt.ragged_hint : "", wide ? ")" : "");
         rec->inherited = TALLY_CODE_CSV_RAGGED_ROW;
-    } else if (sheet && !t->beyond_reported) {
-        for (size_t i = t->ncols; i < row->ncells; i++)
-            if (!blank_cell(&row->cells[i])) {
-                diag(t, rec, &row->cells[i].loc, rec->index, NULL, NULL, TALLY_SEV_WARNING,
-                     TALLY_CODE_CSV_HEADER_UNKNOWN, "a value in a column without a header is "
-                     "ignored (not reported again for this sheet)");
-                t->beyond_reported = true;
-                break;
-            }
+    } else if (sheet && row->nseen > t->ncols && !t->beyond_reported) {
+        /* A sheet's row ends at its last value: this one has a value past the header. */
+        diag(t, rec, &row->extra, rec->index, NULL, NULL, TALLY_SEV_WARNING,
+             TALLY_CODE_CSV_HEADER_UNKNOWN, "a value in a column without a header is ignored "
+             "(not reported again for this sheet)");
+        t->beyond_reported = true;
     }
     if (!ragged && !row->broken)
         add_sums(t, row);
