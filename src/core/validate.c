@@ -208,10 +208,10 @@ static void dfe_hint(const struct tally_validator *v, const struct tally_record 
     char list[400];
     list_authorities(a, k < 4 ? k : 4, list, sizeof list);
     if (k == 1)
-        snprintf(buf, size, ": it is DfE's local authority number for %s, not a GSS code; write "
-                 "%s, or let --clean replace it", list, a[0]->code);
+        snprintf(buf, size, ": it is DfE's local authority number for %s; write %s, or let "
+                 "--clean replace it", list, a[0]->code);
     else
-        snprintf(buf, size, ": it is DfE's local authority number of %s, not a GSS code", list);
+        snprintf(buf, size, ": it is DfE's local authority number of %s", list);
 }
 
 static void check_string(struct tally_validator *v, struct tally_record *rec, size_t i)

@@ -130,14 +130,15 @@ static int end_cell(struct ods_reader *or, struct tally_error *err)
         t = or->value;
         n = strlen(t);
     }
-    xmlFree(or->value);
+    int rc = TALLY_OK;
+    for (uint32_t k = 0; (n || bad) && k < or->cell_repeat && or->cell_col + k <= WB_MAX_COLUMNS; k++)
+        if (wb_row_cell(&or->row, or->cell_col + k, t, n, bad) != TALLY_OK) {
+            rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
+            break;
+        }
+    xmlFree(or->value);     /* t may point into it: freed only now */
     or->value = NULL;
-    if (n == 0 && !bad)
-        return TALLY_OK;
-    for (uint32_t k = 0; k < or->cell_repeat && or->cell_col + k <= WB_MAX_COLUMNS; k++)
-        if (wb_row_cell(&or->row, or->cell_col + k, t, n, bad) != TALLY_OK)
-            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-    return TALLY_OK;
+    return rc;
 }
 
 /* A typed cell's value as shown, from its attributes; NULL for text. Caller xmlFrees. */

@@ -94,6 +94,10 @@ int wb_open(struct wb *w, struct tally_reader *r, const char *what, struct tally
                 WB_MAX_BYTES >> 20);
         return TALLY_OK;
     }
+    if (n == 0) {
+        wb_fail(w, TALLY_CODE_FORMAT, "the file is empty, not an %s", what);
+        return TALLY_OK;
+    }
     zip_error_t ze;
     zip_error_init(&ze);
     if (!(w->src = zip_source_buffer_create(n ? (const void *)p : (const void *)"", n, 0, &ze))) {
@@ -109,11 +113,15 @@ int wb_open(struct wb *w, struct tally_reader *r, const char *what, struct tally
             wb_fail(w, TALLY_CODE_FORMAT, "the file is not an %s but an older Office file (an "
                     "Excel 97-2003 .xls, or a workbook protected by a password): open it in "
                     "Excel, remove any password, and save it as .xlsx or as CSV UTF-8", what);
-        else if (n == 0)
-            wb_fail(w, TALLY_CODE_FORMAT, "the file is empty, not an %s", what);
         else if (n < 4 || memcmp(p, "PK", 2) != 0)
             wb_fail(w, TALLY_CODE_FORMAT, "the file is not an %s (a workbook is a zip archive, "
                     "and this file is not one); check that it was saved as one", what);
+        else if (code == ZIP_ER_EXISTS)
+            wb_fail(w, TALLY_CODE_FORMAT, "the %s's zip holds two entries of the same name: "
+                    "which one is read would be a guess; the file is not read", what);
+        else if (code == ZIP_ER_INCONS)
+            wb_fail(w, TALLY_CODE_FORMAT, "the %s is damaged: its zip's directory and entries "
+                    "disagree; the file is not read", what);
         else
             wb_fail(w, TALLY_CODE_FORMAT, "the %s is damaged: its zip cannot be read", what);
         return TALLY_OK;

@@ -634,8 +634,9 @@ static int sheet_node(struct xlsx_reader *xr, struct tally_error *err)
     if (strcmp(name, "row") == 0 && start) {
         long r = attr_long(x, "r", (long)xr->last_row + 1);
         if (r <= (long)xr->last_row || r > WB_MAX_ROWS) {
-            wb_fail(&xr->wb, TALLY_CODE_FORMAT, "the Excel workbook's %s is damaged: row %ld "
-                    "comes after row %u; the rest is not read", xr->sheet_part, r, xr->last_row);
+            wb_fail(&xr->wb, TALLY_CODE_FORMAT, "the Excel workbook's %s is damaged: a row "
+                    "numbered %ld follows row %u (rows out of order, or past the last a sheet "
+                    "can have); the rest is not read", xr->sheet_part, r, xr->last_row);
             return TALLY_OK;
         }
         if (xr->last_row && (uint32_t)r > xr->last_row + 1) {
