@@ -414,7 +414,7 @@ static int ods_open(struct tally_reader **out, struct tally_input *in,
     or->base.in = in;
     or->base.cfg = *cfg;
     xmlInitParser();
-    int rc = wb_open(&or->wb, &or->base, "OpenDocument spreadsheet", err);
+    int rc = wb_open(&or->wb, &or->base, "OpenDocument spreadsheet", NULL, err);
     if (rc == TALLY_OK && !or->wb.failed) {
         char mime[128];
         long n = wb_read_small(&or->wb, "mimetype", mime, sizeof mime);

@@ -166,6 +166,12 @@ static int quote_len(const struct tab_cell *c)
     return (int)n;
 }
 
+/* "..." when quote_len cut the cell, else "". */
+static const char *quote_more(const struct tab_cell *c)
+{
+    return c && (size_t)quote_len(c) < c->len ? "..." : "";
+}
+
 /* ---- blank rows ---------------------------------------------------------------------- */
 
 /* Report the run of blank rows before the row about to be read. */
@@ -641,12 +647,13 @@ static int header_found(struct tab *t, const struct tab_row *row, struct tally_e
         uint32_t last = row->loc.line - 1;
         if (last == loc.line)
             diag(t, NULL, &loc, 0, NULL, NULL, TALLY_SEV_INFO, TALLY_CODE_CSV_TITLE_ROW,
-                 "%s %u, above the header, is skipped (a title: \"%.*s\")", t->opt.row_word,
-                 loc.line, c ? quote_len(c) : 0, c ? c->text : "");
+                 "%s %u, above the header, is skipped (a title: \"%.*s%s\")", t->opt.row_word,
+                 loc.line, c ? quote_len(c) : 0, c ? c->text : "", quote_more(c));
         else
             diag(t, NULL, &loc, 0, NULL, NULL, TALLY_SEV_INFO, TALLY_CODE_CSV_TITLE_ROW,
-                 "%ss %u to %u, above the header, are skipped (a title, starting \"%.*s\")",
-                 t->opt.row_word, loc.line, last, c ? quote_len(c) : 0, c ? c->text : "");
+                 "%ss %u to %u, above the header, are skipped (a title, starting \"%.*s%s\")",
+                 t->opt.row_word, loc.line, last, c ? quote_len(c) : 0, c ? c->text : "",
+                 quote_more(c));
     } else {
         held_blanks(t, t->nheld);
     }

@@ -26,6 +26,22 @@
 #include "core/grow.h"
 #include "readers/workbook.h"
 
+const struct wb_limits wb_default_limits = {
+    WB_MAX_ENTRIES, WB_MAX_ENTRY_BYTES, WB_MAX_TOTAL_BYTES, WB_MAX_RATIO, WB_RATIO_FROM,
+};
+
+/* "1 GiB", "64 KiB", "300 bytes": a limit in words. */
+static const char *bytes_words(uint64_t n, char *buf, size_t size)
+{
+    if (n >= (1u << 30) && n % (1u << 30) == 0)
+        snprintf(buf, size, "%llu GiB", (unsigned long long)(n >> 30));
+    else if (n >= (1u << 20) && n % (1u << 20) == 0)
+        snprintf(buf, size, "%llu MiB", (unsigned long long)(n >> 20));
+    else
+        snprintf(buf, size, "%llu bytes", (unsigned long long)n);
+    return buf;
+}
+
 void wb_fail(struct wb *w, const char *code, const char *fmt, ...)
 {
     if (w->failed)
@@ -76,11 +92,13 @@ static int check_entries(struct wb *w, zip_int64_t n, struct tally_error *err)
     return TALLY_OK;
 }
 
-int wb_open(struct wb *w, struct tally_reader *r, const char *what, struct tally_error *err)
+int wb_open(struct wb *w, struct tally_reader *r, const char *what,
+            const struct wb_limits *limits, struct tally_error *err)
 {
     memset(w, 0, sizeof *w);
     w->r = r;
     w->what = what;
+    w->limits = limits ? *limits : wb_default_limits;
     struct tally_input *in = r->in;
     while (!in->eof && in->len - in->pos <= WB_MAX_BYTES) {
         int rc = tally_input_fill(in, err);
@@ -128,9 +146,9 @@ int wb_open(struct wb *w, struct tally_reader *r, const char *what, struct tally
     }
     zip_error_fini(&ze);
     zip_int64_t entries = zip_get_num_entries(w->zip, 0);
-    if (entries > WB_MAX_ENTRIES) {
-        wb_fail(w, TALLY_CODE_LIMIT, "the %s's zip has %lld entries, more than %d; the file is "
-                "not read", what, (long long)entries, WB_MAX_ENTRIES);
+    if (entries > 0 && (uint64_t)entries > w->limits.entries) {
+        wb_fail(w, TALLY_CODE_LIMIT, "the %s's zip has %lld entries, more than %llu; the file "
+                "is not read", what, (long long)entries, (unsigned long long)w->limits.entries);
         return TALLY_OK;
     }
     return check_entries(w, entries < 0 ? 0 : entries, err);
@@ -173,6 +191,7 @@ static bool has_doctype(const char *p, size_t n)
 static int read_entry(void *ctx, char *buf, int len)
 {
     struct wb_entry *e = ctx;
+    char words[32];
     if (e->stop)
         return -1;
     zip_int64_t n = zip_fread(e->file, buf, (zip_uint64_t)len);
@@ -180,18 +199,25 @@ static int read_entry(void *ctx, char *buf, int len)
         stop(e, TALLY_CODE_FORMAT, "cannot be inflated (the zip is damaged or its checksum is wrong)");
         return -1;
     }
+    const struct wb_limits *lim = &e->wb->limits;
     e->inflated += (uint64_t)n;
     e->wb->inflated += (uint64_t)n;
-    if (e->inflated > WB_MAX_ENTRY_BYTES) {
-        stop(e, TALLY_CODE_LIMIT, "inflates to more than 1 GiB");
+    if (e->inflated > lim->entry_bytes) {
+        snprintf(e->why, sizeof e->why, "inflates to more than %s",
+                 bytes_words(lim->entry_bytes, words, sizeof words));
+        stop(e, TALLY_CODE_LIMIT, e->why);
         return -1;
     }
-    if (e->wb->inflated > WB_MAX_TOTAL_BYTES) {
-        stop(e, TALLY_CODE_LIMIT, "takes the workbook past 2 GiB inflated");
+    if (e->wb->inflated > lim->total_bytes) {
+        snprintf(e->why, sizeof e->why, "takes the workbook past %s inflated",
+                 bytes_words(lim->total_bytes, words, sizeof words));
+        stop(e, TALLY_CODE_LIMIT, e->why);
         return -1;
     }
-    if (e->inflated > WB_RATIO_FROM && e->inflated / (e->comp_size ? e->comp_size : 1) > WB_MAX_RATIO) {
-        stop(e, TALLY_CODE_LIMIT, "inflates more than 200 times its compressed size (a zip bomb?)");
+    if (e->inflated > lim->ratio_from && e->inflated / (e->comp_size ? e->comp_size : 1) > lim->ratio) {
+        snprintf(e->why, sizeof e->why, "inflates more than %llu times its compressed size (a "
+                 "zip bomb?)", (unsigned long long)lim->ratio);
+        stop(e, TALLY_CODE_LIMIT, e->why);
         return -1;
     }
     /* A DOCTYPE anywhere, even split across two reads. */
@@ -257,9 +283,11 @@ bool wb_entry_open(struct wb *w, const char *name, const char *part, struct wb_e
                 "workbooks do not use; the file is not read", w->what, part, st.comp_method);
         return false;
     }
-    if ((st.valid & ZIP_STAT_SIZE) && st.size > WB_MAX_ENTRY_BYTES) {
-        wb_fail(w, TALLY_CODE_LIMIT, "the %s's %s declares %llu bytes, more than 1 GiB; the "
-                "file is not read", w->what, part, (unsigned long long)st.size);
+    if ((st.valid & ZIP_STAT_SIZE) && st.size > w->limits.entry_bytes) {
+        char words[32];
+        wb_fail(w, TALLY_CODE_LIMIT, "the %s's %s declares %llu bytes, more than %s; the file "
+                "is not read", w->what, part, (unsigned long long)st.size,
+                bytes_words(w->limits.entry_bytes, words, sizeof words));
         return false;
     }
     e->comp_size = (st.valid & ZIP_STAT_COMP_SIZE) ? st.comp_size : 0;

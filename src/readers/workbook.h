@@ -43,8 +43,20 @@
 #define WB_MAX_ROWS         1048576         /* a sheet's rows (Excel's and LibreOffice's limit) */
 #define WB_MAX_COLUMNS      16384           /* a sheet's columns (column XFD) */
 
+/* The limits a workbook is read under (wb_default_limits: the WB_MAX_ values). */
+struct wb_limits {
+    uint64_t entries;               /* entries in the zip */
+    uint64_t entry_bytes;           /* one entry, inflated */
+    uint64_t total_bytes;           /* every entry read, inflated */
+    uint64_t ratio;                 /* inflated : compressed ... */
+    uint64_t ratio_from;            /* ... once an entry has inflated this many bytes */
+};
+
+extern const struct wb_limits wb_default_limits;
+
 struct wb {
     struct tally_reader *r;         /* the reader: sink, input */
+    struct wb_limits limits;
     const char *what;               /* "Excel workbook", "OpenDocument spreadsheet" */
     zip_source_t *src;
     zip_t *zip;
@@ -63,13 +75,16 @@ struct wb_entry {
     size_t ncarry;
     const char *stop;               /* why reading stopped (a limit, a DOCTYPE), or NULL */
     const char *stop_code;
+    char why[96];                   /* the words of a limit passed */
     char xml_error[256];            /* libxml2's first error, or "" */
     int xml_line;
 };
 
-/* Read the input whole and open it as a zip. TALLY_OK even when the file is
- * not a workbook (then w->failed, after the diagnostic); TALLY_ENOMEM, TALLY_EIO. */
-int wb_open(struct wb *w, struct tally_reader *r, const char *what, struct tally_error *err);
+/* Read the input whole and open it as a zip, under limits (NULL: the
+ * defaults). TALLY_OK even when the file is not a workbook (then w->failed,
+ * after the diagnostic); TALLY_ENOMEM, TALLY_EIO. */
+int wb_open(struct wb *w, struct tally_reader *r, const char *what,
+            const struct wb_limits *limits, struct tally_error *err);
 void wb_close(struct wb *w);
 
 /* Is there an entry of that name? */

@@ -765,7 +765,7 @@ static int xlsx_open(struct tally_reader **out, struct tally_input *in,
     xr->base.in = in;
     xr->base.cfg = *cfg;
     xmlInitParser();
-    int rc = wb_open(&xr->wb, &xr->base, "Excel workbook", err);
+    int rc = wb_open(&xr->wb, &xr->base, "Excel workbook", NULL, err);
     if (rc == TALLY_OK && !xr->wb.failed)
         rc = prepare(xr, err);
     if (rc == TALLY_OK && !xr->wb.failed && xr->sheet_open) {

@@ -40,7 +40,7 @@ def normalise(data, order=None):
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in infos:
             z = zipfile.ZipInfo(info.filename, WHEN)
-            z.compress_type = info.compress_type
+            z.compress_type = zipfile.ZIP_STORED if info.filename == "mimetype" else info.compress_type
             z.external_attr = 0o600 << 16
             dst.writestr(z, src.read(info.filename))
     return out.getvalue()
@@ -397,6 +397,32 @@ def hostile():
     save("hostile/big-sheet.xlsx", hand_xlsx(big_rows))
 
 
+def libreoffice():
+    """libreoffice/: workbooks saved by LibreOffice Calc itself (Debian's
+    libreoffice-calc-nogui), when it is installed: fixtures/build/kent.csv saved
+    as .xlsx and .ods, and kent.xlsx (above) saved as .ods. Their zips are
+    rewritten with fixed timestamps; their XML keeps what LibreOffice wrote."""
+    import shutil
+    import subprocess
+    import tempfile
+    soffice = shutil.which("soffice")
+    if not soffice:
+        print("make.py: soffice not found: libreoffice/ left as it is")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copy(os.path.join(ROOT, "fixtures", "build", "kent.csv"), tmp)
+        shutil.copy(os.path.join(OUT, "kent.xlsx"), os.path.join(tmp, "kent-return.xlsx"))
+        for src, fmt in (("kent.csv", "xlsx"), ("kent.csv", "ods"), ("kent-return.xlsx", "ods")):
+            subprocess.run([soffice, "--headless", "-env:UserInstallation=file://" + tmp + "/profile",
+                            "--convert-to", fmt, "--outdir", tmp, os.path.join(tmp, src)],
+                           check=True, capture_output=True, timeout=300)
+        for name in ("kent.xlsx", "kent.ods", "kent-return.ods"):
+            with open(os.path.join(tmp, name), "rb") as fh:
+                data = fh.read()
+            order = ["mimetype"] if name.endswith(".ods") else None
+            save("libreoffice/" + name, normalise(data, order))
+
+
 if __name__ == "__main__":
     kent()
     errors()
@@ -404,3 +430,4 @@ if __name__ == "__main__":
     inline()
     ods()
     hostile()
+    libreoffice()
