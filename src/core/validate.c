@@ -358,10 +358,10 @@ static void date_hint(const char *s, size_t n, char *buf, size_t size)
         char d1900[11], d1904[11];
         tally_format_date(serial - 25569, d1900);       /* 1899-12-30 + serial */
         tally_format_date(serial - 24107, d1904);       /* 1904-01-01 + serial */
-        snprintf(buf, size, ": a spreadsheet's serial number for a day? (%.*s is %s counted from "
-                 "1900, as Excel for Windows counts, or %s from 1904, as old Excel for Mac did: "
-                 "tally cannot tell which) Format the column as dates before saving",
-                 (int)n, s, d1900, d1904);
+        snprintf(buf, size, ": it may be a spreadsheet's serial number for a day (%.*s is %s "
+                 "counted from 1900, as Excel for Windows counts, or %s counted from 1904, as old "
+                 "Excel for Mac did); tally cannot tell which, so format the column as dates "
+                 "before saving", (int)n, s, d1900, d1904);
         return;
     }
     if (n != 10 || s[4] != '-' || s[7] != '-')
