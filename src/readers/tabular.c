@@ -482,12 +482,15 @@ static bool abolished_row(struct tab *t, const struct tab_row *row)
     const struct tally_authority *heirs[2];
     if (tally_registry_heirs(reg, a, day, heirs, 2) == 1)
         return false;
-    char ended[11];
+    char ended[11], only[8];
     tally_format_date(a->valid_to, ended);
+    if (seen[1])
+        snprintf(only, sizeof only, "%c or %c", seen[0], seen[1]);
+    else
+        snprintf(only, sizeof only, "%c", seen[0]);
     diag(t, NULL, &row->loc, 0, NULL, NULL, TALLY_SEV_INFO, TALLY_CODE_ABOLISHED_ROW,
          "%s (%s) ended on %s, before this period's end (%.*s), and its counts hold no number "
-         "(only %s%s%s): not a record; it is not read", a->code, a->name, ended, (int)elen, es,
-         seen, seen[1] ? ", " : "", "");
+         "(only %s): not a record; it is not read", a->code, a->name, ended, (int)elen, es, only);
     return true;
 }
 

@@ -15,5 +15,7 @@ Suite *xml_suite(void);
 Suite *validate_suite(void);
 Suite *build_suite(void);
 Suite *html_suite(void);
+Suite *tabular_suite(void);
+Suite *workbook_suite(void);
 
 #endif
