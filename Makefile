@@ -166,7 +166,8 @@ check-property: $(BUILD)/tally $(BUILD)/property-gen
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := build/fuzz
-FUZZ_TARGETS := fuzz_csv fuzz_json fuzz_ndjson fuzz_xml fuzz_expr fuzz_schema fuzz_registry
+FUZZ_TARGETS := fuzz_csv fuzz_json fuzz_ndjson fuzz_xml fuzz_expr fuzz_schema fuzz_registry \
+                fuzz_xlsx fuzz_ods
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS   = $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
                 -Iinclude -Isrc -Itests/fuzz $(PKG_CFLAGS)

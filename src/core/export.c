@@ -5,7 +5,8 @@
  *   Table Schema   the fields, types, constraints and primary key, without
  *                  tally's additions (rules, nested paths); the statistical
  *                  symbols are listed in missingValues, so Table Schema tools
- *                  accept them where tally does
+ *                  accept them where tally does; each field's aliases and
+ *                  default as extra properties (which Table Schema allows)
  *   JSON Schema    (2020-12) the nested JSON shape of SPEC §3 — a submission,
  *                  an array of them, or flat records — built from each field's
  *                  "json" path
@@ -72,6 +73,15 @@ int tally_schema_export_table_schema(const struct tally_schema *s, FILE *out,
             cJSON_AddItemToObject(o, "constraints", c);
         else
             cJSON_Delete(c);
+        /* Not Table Schema words, but properties it allows: what a table's
+         * header may call the field, and its value when the table has no column. */
+        if (f->naliases) {
+            cJSON *a = cJSON_AddArrayToObject(o, "aliases");
+            for (size_t k = 0; k < f->naliases; k++)
+                cJSON_AddItemToArray(a, cJSON_CreateString(f->aliases[k]));
+        }
+        if (f->default_value)
+            cJSON_AddStringToObject(o, "default", f->default_value);
         for (const char *sym = f->symbols; sym && *sym; sym++)
             if (!strchr(seen, *sym) && strlen(seen) + 1 < sizeof seen) {
                 char t[2] = {*sym, 0};
