@@ -190,8 +190,16 @@ static void list_authorities(const struct tally_authority *const *a, size_t n, c
  * DfE's local authority number for Kent (E10000016) ..." — or "" when no
  * authority has that number.
  */
-static void dfe_hint(const struct tally_validator *v, const struct tally_record *rec,
-                     const char *s, size_t n, char *buf, size_t size)
+/* The hints below run only for a value in error: kept out of line (cold), so
+ * the checks of valid values stay as small as they were. */
+#if defined(__GNUC__)
+#define COLD __attribute__((noinline, cold))
+#else
+#define COLD
+#endif
+
+static COLD void dfe_hint(const struct tally_validator *v, const struct tally_record *rec,
+                          const char *s, size_t n, char *buf, size_t size)
 {
     buf[0] = '\0';
     for (size_t i = 0; i < n; i++)
@@ -212,6 +220,25 @@ static void dfe_hint(const struct tally_validator *v, const struct tally_record 
                  "--clean replace it", list, a[0]->code);
     else
         snprintf(buf, size, ": it is DfE's local authority number of %s", list);
+}
+
+/* A value that fails its field's pattern: a constraint error, which names
+ * the authority a DfE number stands for. */
+static COLD void report_pattern(struct tally_validator *v, struct tally_record *rec, size_t i,
+                                const char *s, size_t n)
+{
+    const struct tally_field_def *def = &v->schema->fields[i];
+    const struct tally_field *f = &rec->fields[i];
+    char hint[512] = "";
+    if ((int)i == v->schema->role[TALLY_ROLE_AUTHORITY_CODE] && v->registry)
+        dfe_hint(v, rec, s, n, hint, sizeof hint);
+    if (*hint)
+        tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_CONSTRAINT,
+                         "%s \"%s\" is not a GSS code%s", def->name, f->text, hint);
+    else
+        tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_CONSTRAINT,
+                         "%s \"%s\" does not match the pattern %s", def->name, f->text,
+                         def->pattern);
 }
 
 static void check_string(struct tally_validator *v, struct tally_record *rec, size_t i)
@@ -252,17 +279,8 @@ static void check_string(struct tally_validator *v, struct tally_record *rec, si
         last->len = f->len;
     }
     if (def->regex && !known && (memchr(f->text, '\0', f->len) || match == REG_NOMATCH)) {
-        char hint[512] = "";
-        if ((int)i == v->schema->role[TALLY_ROLE_AUTHORITY_CODE] && v->registry)
-            dfe_hint(v, rec, s, n, hint, sizeof hint);
         f->error = true;
-        if (*hint)
-            tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_CONSTRAINT,
-                             "%s \"%s\" is not a GSS code%s", def->name, f->text, hint);
-        else
-            tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_CONSTRAINT,
-                             "%s \"%s\" does not match the pattern %s", def->name, f->text,
-                             def->pattern);
+        report_pattern(v, rec, i, s, n);
         return;
     }
     if (def->n_enum) {
@@ -345,7 +363,7 @@ static const char *const month_names[12] = {
 /* Why a text that is not a date is not one, when a data officer would be
  * puzzled: written YYYY-MM-DD but no such day, or a spreadsheet's serial
  * number. "" otherwise. */
-static void date_hint(const char *s, size_t n, char *buf, size_t size)
+static COLD void date_hint(const char *s, size_t n, char *buf, size_t size)
 {
     buf[0] = '\0';
     bool digits = n > 0 && n <= 6;
@@ -383,8 +401,8 @@ static void date_hint(const char *s, size_t n, char *buf, size_t size)
 }
 
 /* For a missing authority code beside a name: what the name stands for. */
-static void name_hint(const struct tally_validator *v, const struct tally_record *rec, char *buf,
-                      size_t size)
+static COLD void name_hint(const struct tally_validator *v, const struct tally_record *rec,
+                           char *buf, size_t size)
 {
     buf[0] = '\0';
     int ni = v->schema->role[TALLY_ROLE_AUTHORITY_NAME];
@@ -413,6 +431,29 @@ static void name_hint(const struct tally_validator *v, const struct tally_record
                  v->schema->fields[ni].name, (int)n, t, k, when, list, k > 4 ? ", ..." : "");
 }
 
+/* A required value missing: said with what the name beside a missing code stands for. */
+static COLD void report_required(struct tally_validator *v, struct tally_record *rec, size_t i)
+{
+    const struct tally_field_def *def = &v->schema->fields[i];
+    char hint[512] = "";
+    if ((int)i == v->schema->role[TALLY_ROLE_AUTHORITY_CODE])
+        name_hint(v, rec, hint, sizeof hint);
+    tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_REQUIRED,
+                     "%s is required but %s%s", def->name, rec->fields[i].text ? "empty" : "absent",
+                     hint);
+}
+
+/* A value that is not a date: said with why, when a data officer would wonder. */
+static COLD void report_date(struct tally_validator *v, struct tally_record *rec, size_t i)
+{
+    const struct tally_field *f = &rec->fields[i];
+    char hint[400];
+    date_hint(f->text, f->len, hint, sizeof hint);
+    tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_TYPE,
+                     "%s must be a date written YYYY-MM-DD, not \"%s\"%s",
+                     v->schema->fields[i].name, f->text, hint);
+}
+
 static void check_field(struct tally_validator *v, struct tally_record *rec, size_t i)
 {
     const struct tally_field_def *def = &v->schema->fields[i];
@@ -430,13 +471,8 @@ static void check_field(struct tally_validator *v, struct tally_record *rec, siz
     if (is_missing(v->schema, f->text, f->len)) {
         val->kind = TALLY_MISSING;
         if (def->required && !rec->inherited) {
-            char hint[512] = "";
-            if ((int)i == v->schema->role[TALLY_ROLE_AUTHORITY_CODE])
-                name_hint(v, rec, hint, sizeof hint);
             f->error = true;
-            tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_REQUIRED,
-                             "%s is required but %s%s", def->name, f->text ? "empty" : "absent",
-                             hint);
+            report_required(v, rec, i);
         }
         return;
     }
@@ -451,13 +487,9 @@ static void check_field(struct tally_validator *v, struct tally_record *rec, siz
         if (tally_parse_date(f->text, f->len, &val->number)) {
             val->kind = TALLY_DATE;
         } else {
-            char hint[400];
-            date_hint(f->text, f->len, hint, sizeof hint);
             val->kind = TALLY_INVALID;
             f->error = true;
-            tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_TYPE,
-                             "%s must be a date written YYYY-MM-DD, not \"%s\"%s", def->name,
-                             f->text, hint);
+            report_date(v, rec, i);
         }
         break;
     case TALLY_TYPE_DATETIME:

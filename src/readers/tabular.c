@@ -59,12 +59,26 @@ int tab_init(struct tab *t, struct tally_reader *r, const struct tab_options *op
     t->sums = calloc(n, sizeof *t->sums);
     t->sum_lost = calloc(n, sizeof *t->sum_lost);
     t->col_of = malloc(n * sizeof *t->col_of);
-    if (!t->fields || !t->sums || !t->sum_lost || !t->col_of) {
+    size_t nl = s->ntotals_labels ? s->ntotals_labels : 1;
+    t->label_len = malloc(nl * sizeof *t->label_len);
+    t->digit_labels = malloc(nl * sizeof *t->digit_labels);
+    t->counts = malloc(n * sizeof *t->counts);
+    t->defaulted = malloc(n * sizeof *t->defaulted);
+    if (!t->fields || !t->sums || !t->sum_lost || !t->col_of || !t->label_len ||
+        !t->digit_labels || !t->counts || !t->defaulted) {
         tab_fini(t);
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
     }
-    for (size_t f = 0; f < s->nfields; f++)
+    for (size_t f = 0; f < s->nfields; f++) {
         t->col_of[f] = -1;
+        if (s->fields[f].type == TALLY_TYPE_INTEGER)
+            t->counts[t->ncounts++] = f;
+    }
+    for (size_t i = 0; i < s->ntotals_labels; i++) {
+        t->label_len[i] = strlen(s->totals_labels[i]);
+        if (strpbrk(s->totals_labels[i], "0123456789"))
+            t->digit_labels[t->ndigit_labels++] = i;
+    }
     t->code_col = t->name_col = t->end_col = -1;
     t->rec.file = r->in->name;
     t->rec.nfields = s->nfields;
@@ -80,6 +94,11 @@ void tab_fini(struct tab *t)
     free(t->sums);
     free(t->sum_lost);
     free(t->col_of);
+    free(t->label_len);
+    free(t->digit_labels);
+    free(t->counts);
+    free(t->defaulted);
+    t->label_len = t->digit_labels = t->counts = t->defaulted = NULL;
     free(t->colmap);
     free(t->held);
     tally_arena_fini(&t->hold);
@@ -130,7 +149,8 @@ static void trim(const char **s, size_t *len)
         (*len)--;
 }
 
-/* Does the cell's text, trimmed, equal one of list[0..n) ignoring ASCII case? */
+/* Does the cell's text, trimmed (and a trailing ':' or '.' dropped), equal
+ * one of list[0..n) ignoring ASCII case? */
 static bool reads_one_of(const struct tab_cell *c, char *const *list, size_t n)
 {
     if (!c)
@@ -314,6 +334,8 @@ static int settle_header(struct tab *t, const struct tab_row *row, struct tally_
         if (t->col_of[f] >= 0)
             continue;
         if (d->default_value)
+            t->defaulted[t->ndefaulted++] = f;
+        if (d->default_value)
             header_diag(t, &row->loc, TALLY_SEV_INFO, TALLY_CODE_FIELD_DEFAULT,
                         "no column for %s: every record takes the schema's default, \"%s\"",
                         d->name, d->default_value);
@@ -353,12 +375,12 @@ static bool total_number(const struct tab_cell *c, int64_t *n)
  * (at least one count compared, and not every sum 0)? */
 static bool sums_above(const struct tab *t, const struct tab_row *row)
 {
-    const struct tally_schema *s = schema_of(t);
     bool compared = false, nonzero = false;
-    for (size_t f = 0; f < s->nfields; f++) {
+    for (size_t k = 0; k < t->ncounts; k++) {
+        size_t f = t->counts[k];
         const struct tab_cell *c = cell_at(row, t->col_of[f]);
         int64_t n;
-        if (s->fields[f].type != TALLY_TYPE_INTEGER || !c || blank_cell(c))
+        if (!c || blank_cell(c))
             continue;
         if (!total_number(c, &n))
             continue;       /* a symbol, or words: not compared */
@@ -373,10 +395,10 @@ static bool sums_above(const struct tab *t, const struct tab_row *row)
 /* Add a record's plain counts to the column sums. */
 static void add_sums(struct tab *t, const struct tab_row *row)
 {
-    const struct tally_schema *s = schema_of(t);
-    for (size_t f = 0; f < s->nfields; f++) {
+    for (size_t k = 0; k < t->ncounts; k++) {
+        size_t f = t->counts[k];
         const struct tab_cell *c = cell_at(row, t->col_of[f]);
-        if (s->fields[f].type != TALLY_TYPE_INTEGER || !c || !c->len || c->len > 18)
+        if (!c || !c->len || c->len > 18)
             continue;
         int64_t n = 0;
         size_t i = 0;
@@ -453,10 +475,8 @@ static bool abolished_row(struct tab *t, const struct tab_row *row)
         return false;
     char sym = 0, seen[3] = "";
     size_t counts = 0;
-    for (size_t f = 0; f < s->nfields; f++) {
-        if (s->fields[f].type != TALLY_TYPE_INTEGER)
-            continue;
-        const struct tab_cell *c = cell_at(row, t->col_of[f]);
+    for (size_t k = 0; k < t->ncounts; k++) {
+        const struct tab_cell *c = cell_at(row, t->col_of[t->counts[k]]);
         if (!c || !no_number(c, &sym))
             return false;
         if (!strchr(seen, sym) && strlen(seen) < 2)
@@ -494,18 +514,51 @@ static bool abolished_row(struct tab *t, const struct tab_row *row)
     return true;
 }
 
+static char fold(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Does the cell read one of the schema's totals labels (with_digit: only
+ * those holding a digit)? As reads_one_of, with the lengths known. */
+static bool is_label(const struct tab *t, const struct tab_cell *c, bool with_digit)
+{
+    const struct tally_schema *s = schema_of(t);
+    size_t n = with_digit ? t->ndigit_labels : s->ntotals_labels;
+    if (!c || !n)
+        return false;
+    const char *p = c->text;
+    size_t len = c->len;
+    trim(&p, &len);
+    while (len && (p[len - 1] == ':' || p[len - 1] == '.'))
+        len--;
+    for (size_t k = 0; len && k < n; k++) {
+        size_t i = with_digit ? t->digit_labels[k] : k;
+        const char *l = s->totals_labels[i];
+        if (t->label_len[i] == len && fold(l[0]) == fold(p[0]) &&
+            fold(l[len - 1]) == fold(p[len - 1]) && strncasecmp(l, p, len) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* A totals row (tabular.h, README): by its label, or by its sums. */
 static bool totals_row(struct tab *t, const struct tab_row *row)
 {
-    const struct tally_schema *s = schema_of(t);
     const struct tab_cell *code = cell_at(row, t->code_col), *name = cell_at(row, t->name_col);
     const struct tab_cell *first = row->ncells ? &row->cells[0] : NULL, *label = NULL;
-    if (reads_one_of(code, s->totals_labels, s->ntotals_labels))
+    if (has_digit(code)) {
+        /* A code with a digit is a totals row only by a label with digits
+         * (E92000001): the usual case, an authority's code, costs this. */
+        if (is_label(t, code, true))
+            label = code;
+    } else if (is_label(t, code, false)) {
         label = code;
-    else if (!has_digit(code) && reads_one_of(name, s->totals_labels, s->ntotals_labels))
+    } else if (is_label(t, name, false)) {
         label = name;
-    else if (!has_digit(code) && reads_one_of(first, s->totals_labels, s->ntotals_labels))
+    } else if (is_label(t, first, false)) {
         label = first;
+    }
     if (label) {
         diag(t, NULL, &row->loc, 0, NULL, NULL, TALLY_SEV_WARNING, TALLY_CODE_TOTALS_ROW,
              "a totals row (\"%.*s\"), not an authority's record; it is not read",
@@ -559,12 +612,13 @@ static int make_record(struct tab *t, const struct tab_row *row, struct tally_re
             };
         }
     }
-    for (size_t f = 0; f < s->nfields; f++)
-        if (t->col_of[f] < 0 && s->fields[f].default_value)
-            t->fields[f] = (struct tally_field){
+    for (size_t k = 0; k < t->ndefaulted; k++) {
+        size_t f = t->defaulted[k];
+        t->fields[f] = (struct tally_field){
                 .text = s->fields[f].default_value, .len = strlen(s->fields[f].default_value),
                 .loc = {row->loc.line, 0, row->loc.offset},
             };
+    }
     if (trailing) {
         /* One empty cell more than the header: a trailing delimiter. */
         if (!t->trailing_reported)

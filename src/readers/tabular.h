@@ -114,6 +114,14 @@ struct tab {
     struct tally_loc blank_at;
     uint64_t blanks;
 
+    /* Precomputed: the schema's integer fields; the fields a record takes
+     * from their defaults (no column); the totals labels' lengths, and the
+     * labels holding a digit. */
+    size_t *counts, ncounts;
+    size_t *defaulted, ndefaulted;
+    size_t *label_len;
+    size_t *digit_labels, ndigit_labels;
+
     /* Column sums of the records so far, for totals rows. */
     int64_t *sums;                  /* per schema field (integer fields only) */
     bool *sum_lost;                 /* the sum overflowed */
