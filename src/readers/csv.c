@@ -407,7 +407,8 @@ static int feed(struct csv_reader *cr, struct tally_error *err)
             /* A line end outside any row: the LF of a CRLF, or a blank line. */
             if (!(c == '\n' && cr->prev_cr)) {
                 struct tally_loc loc = {cr->pos.line, 1, cr->pos.offset};
-                tab_blank(&cr->tab, &loc, 1);
+                if (tab_blank(&cr->tab, &loc, 1) != TALLY_OK)
+                    return tally_error_set(err, TALLY_ENOMEM, "out of memory");
             }
             step(cr, c, 1);
             in->pos++;

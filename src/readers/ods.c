@@ -312,10 +312,10 @@ static int give_row(struct ods_reader *or, struct tally_record **out, struct tal
     if (blank) {
         /* Empty rows, however many are repeated, are one run. */
         struct tally_loc loc = {or->next_row, 0, 0};
-        tab_blank(&or->tab, &loc, or->pending);
         or->next_row += or->pending;
         or->pending = 0;
-        return TALLY_OK;
+        return tab_blank(&or->tab, &loc, loc.line ? or->next_row - loc.line : 0) == TALLY_OK
+                   ? TALLY_OK : tally_error_set(err, TALLY_ENOMEM, "out of memory");
     }
     if (or->next_row > WB_MAX_ROWS) {
         wb_fail(&or->wb, TALLY_CODE_LIMIT, "the OpenDocument spreadsheet's %s has more than %d "

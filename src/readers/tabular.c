@@ -220,23 +220,25 @@ static struct tab_held *new_held(struct tab *t)
     return h;
 }
 
-void tab_blank(struct tab *t, const struct tally_loc *loc, uint64_t count)
+int tab_blank(struct tab *t, const struct tally_loc *loc, uint64_t count)
 {
     t->nonempty = true;
     if (!t->header_done) {
         /* Before the header: held in order with the rows (a run merges). */
         struct tab_held *h = t->nheld && t->held[t->nheld - 1].blank ? &t->held[t->nheld - 1] : NULL;
-        if (!h && (h = new_held(t))) {
+        if (!h) {
+            if (!(h = new_held(t)))
+                return TALLY_ENOMEM;
             h->blank = true;
             h->loc = *loc;
         }
-        if (h)
-            h->count += count;
-        return;     /* out of memory: a blank row before the header is not worth failing for */
+        h->count += count;
+        return TALLY_OK;
     }
     if (t->blanks == 0)
         t->blank_at = *loc;
     t->blanks += count;
+    return TALLY_OK;
 }
 
 /* ---- the header ----------------------------------------------------------------------- */
@@ -740,10 +742,9 @@ int tab_row(struct tab *t, const struct tab_row *row, struct tally_record **out,
     t->nonempty = true;
     if (t->fatal)
         return TALLY_OK;
-    if (blank_row(row)) {
-        tab_blank(t, &row->loc, 1);
-        return TALLY_OK;
-    }
+    if (blank_row(row))
+        return tab_blank(t, &row->loc, 1) == TALLY_OK
+                   ? TALLY_OK : tally_error_set(err, TALLY_ENOMEM, "out of memory");
     if (!t->header_done) {
         if (!row->broken && tab_is_header(schema_of(t), row->cells, row->ncells))
             return header_found(t, row, err);
@@ -759,7 +760,6 @@ int tab_row(struct tab *t, const struct tab_row *row, struct tally_record **out,
 
 int tab_held(struct tab *t, struct tally_record **out, struct tally_error *err)
 {
-    (void)err;
     if (t->release_hold) {
         t->release_hold = false;
         drop_held(t);
@@ -767,7 +767,8 @@ int tab_held(struct tab *t, struct tally_record **out, struct tally_error *err)
     while (t->replaying && t->held_next < t->nheld && !t->fatal) {
         struct tab_held *h = &t->held[t->held_next++];
         if (h->blank) {
-            tab_blank(t, &h->loc, h->count);
+            if (tab_blank(t, &h->loc, h->count) != TALLY_OK)    /* after the header: cannot fail */
+                return tally_error_set(err, TALLY_ENOMEM, "out of memory");
             continue;
         }
         flush_blanks(t);

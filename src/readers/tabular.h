@@ -155,8 +155,9 @@ static inline size_t tab_width(const struct tab *t)
 int tab_row(struct tab *t, const struct tab_row *row, struct tally_record **out,
             struct tally_error *err);
 
-/* count blank rows (nothing, or only empty cells) starting at loc, one a line. */
-void tab_blank(struct tab *t, const struct tally_loc *loc, uint64_t count);
+/* count blank rows (nothing, or only empty cells) starting at loc, one a
+ * line. TALLY_OK, or TALLY_ENOMEM (before the header, where they are held). */
+int tab_blank(struct tab *t, const struct tally_loc *loc, uint64_t count);
 
 /* The next held row that became a record: TALLY_RECORD with *out, TALLY_DONE
  * when there is none (read on), or TALLY_ENOMEM. */

@@ -641,7 +641,8 @@ static int sheet_node(struct xlsx_reader *xr, struct tally_error *err)
         }
         if (xr->last_row && (uint32_t)r > xr->last_row + 1) {
             struct tally_loc loc = {xr->last_row + 1, 0, 0};
-            tab_blank(&xr->tab, &loc, (uint64_t)r - xr->last_row - 1);
+            if (tab_blank(&xr->tab, &loc, (uint64_t)r - xr->last_row - 1) != TALLY_OK)
+                return tally_error_set(err, TALLY_ENOMEM, "out of memory");
         }
         xr->last_row = (uint32_t)r;
         xr->last_col = 0;
