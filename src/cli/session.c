@@ -159,8 +159,9 @@ static void emit(void *ctx, const struct tally_diag *d)
     if (d->severity == TALLY_SEV_ERROR)
         s->detailed_errors++;
     for (size_t i = 0; i < s->nreports; i++)
-        if (!(s->reports[i].no_infos && d->severity == TALLY_SEV_INFO))
-            s->reports[i].report->ops->diag(s->reports[i].report, d);
+        if (!(s->reports[i].no_infos && d->severity == TALLY_SEV_INFO) &&
+            s->reports[i].report->ops->diag(s->reports[i].report, d) != TALLY_OK)
+            s->report_failed = true;    /* it could not keep this one: incomplete */
 }
 
 void session_emit(void *session, const struct tally_diag *d)
@@ -207,6 +208,7 @@ bool session_open(struct session *s, const struct cli_options *o, FILE *default_
         }
         s->reports[i].fp = fp;
         s->reports[i].close_fp = wanted[i].file != NULL;
+        s->text_to_terminal |= !wanted[i].file && strcmp(wanted[i].format, "text") == 0;
         s->reports[i].no_infos = wanted[i].no_infos;
         s->nreports = i + 1;
         const struct tally_report_ops *ops = tally_report_find(wanted[i].format);
@@ -229,6 +231,10 @@ static void file_trouble(struct session *s, const char *path, const struct tally
     };
     emit(s, &d);
     s->trouble = true;
+    /* Exit status 2 always comes with a message where a person sees it: when
+     * no text report is going to the terminal, say it on standard error too. */
+    if (!s->text_to_terminal)
+        cli_error("%s: %s", path, err->message);
 }
 
 /* Redraw the progress line on standard error, at most four times a second. */
@@ -358,6 +364,10 @@ int session_close(struct session *s)
         status = EXIT_DATA;
     if (s->trouble)
         status = EXIT_TROUBLE;
+    if (s->report_failed) {
+        cli_error("out of memory: a report could not keep every diagnostic");
+        status = EXIT_TROUBLE;
+    }
     const struct tally_validator_stats *vs = s->validator ? tally_validator_stats(s->validator) : NULL;
     struct tally_report_summary sum = {
         .schema_name = s->schema ? s->schema->name : NULL,

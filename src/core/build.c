@@ -106,8 +106,9 @@ struct tally_build *tally_build_new(const struct tally_schema *schema,
     b->measure_fields = calloc(schema->nfields, sizeof *b->measure_fields);
     b->areas = tally_areas_load_default(err);
     if (!b->measure_fields || !b->areas) {
+        bool areas_loaded = b->areas != NULL;   /* else err says why already */
         tally_build_free(b);
-        if (b->areas)
+        if (areas_loaded)
             tally_error_set(err, TALLY_ENOMEM, "out of memory");
         return NULL;
     }
