@@ -193,8 +193,11 @@ static int table_start(struct ods_reader *or, struct tally_error *err)
         return TALLY_OK;
     }
     const char *n = name ? name : "Sheet1";
-    if (!(or->sheet_ref = wb_sheet_ref(n))) {
+    bool too_long;
+    if (!(or->sheet_ref = wb_sheet_ref(n, &too_long))) {
         xmlFree(name);
+        if (!too_long)
+            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
         wb_fail(&or->wb, TALLY_CODE_LIMIT, "the sheet's name is longer than %d bytes",
                 TALLY_MAX_SHEET_REF);
         return TALLY_OK;
@@ -359,6 +362,8 @@ static int ods_next(struct tally_reader *r, struct tally_record **out, struct ta
             or->node_ready = false;     /* the node after a sheet passed over */
         else
             got = wb_xml_read(&or->content);
+        if (or->wb.nomem)
+            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
         if (got == 1)
             rc = content_node(or, err);
         else
@@ -366,6 +371,8 @@ static int ods_next(struct tally_reader *r, struct tally_record **out, struct ta
         if (rc != TALLY_OK)
             return rc;
     }
+    if (or->wb.nomem)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
     if (or->ended)
         return TALLY_DONE;
     or->ended = true;
@@ -424,6 +431,8 @@ static int ods_open(struct tally_reader **out, struct tally_input *in,
         else
             or->content_open = wb_entry_open(&or->wb, "content.xml", "content", &or->content);
     }
+    if (rc == TALLY_OK && or->wb.nomem)
+        rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
     if (rc != TALLY_OK) {
         ods_close(&or->base);
         return rc;

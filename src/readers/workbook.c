@@ -44,14 +44,30 @@ static const char *bytes_words(uint64_t n, char *buf, size_t size)
 
 void wb_fail(struct wb *w, const char *code, const char *fmt, ...)
 {
-    if (w->failed)
-        return;     /* one problem ends the workbook: one diagnostic */
+    if (w->failed || w->nomem)
+        return;     /* one problem ends the workbook: one diagnostic (none for want of memory) */
     w->failed = true;
     va_list ap;
     va_start(ap, fmt);
     tally_emit_atv(&w->r->cfg.sink, NULL, w->r->in->name, NULL, 0, NULL, NULL, TALLY_PATH_NONE,
                    NULL, TALLY_SEV_ERROR, code, fmt, ap);
     va_end(ap);
+}
+
+/* Is a libzip error a want of memory (its own, or zlib's Z_MEM_ERROR)? */
+static bool is_nomem(zip_error_t *ze)
+{
+    int code = zip_error_code_zip(ze);
+    return code == ZIP_ER_MEMORY || (code == ZIP_ER_ZLIB && zip_error_code_system(ze) == -4);
+}
+
+/* After a libzip call on the archive failed: was it for want of memory?
+ * (Then w->nomem, and no diagnostic is due: the file may be fine.) */
+static bool zip_nomem(struct wb *w)
+{
+    if (is_nomem(zip_get_error(w->zip)))
+        w->nomem = true;
+    return w->nomem;
 }
 
 static int by_name(const void *a, const void *b)
@@ -67,8 +83,11 @@ static int check_entries(struct wb *w, zip_int64_t n, struct tally_error *err)
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
     for (zip_int64_t i = 0; i < n && !w->failed; i++) {
         zip_stat_t st;
+        zip_error_clear(w->zip);
         const char *name = zip_get_name(w->zip, (zip_uint64_t)i, ZIP_FL_ENC_RAW);
         if (!name || zip_stat_index(w->zip, (zip_uint64_t)i, ZIP_FL_ENC_RAW, &st) != 0) {
+            if (zip_nomem(w))
+                break;
             wb_fail(w, TALLY_CODE_FORMAT, "the %s is damaged: entry %lld of its zip cannot be "
                     "read", w->what, (long long)i + 1);
             break;
@@ -89,7 +108,7 @@ static int check_entries(struct wb *w, zip_int64_t n, struct tally_error *err)
             }
     }
     free(names);
-    return TALLY_OK;
+    return w->nomem ? tally_error_set(err, TALLY_ENOMEM, "out of memory") : TALLY_OK;
 }
 
 int wb_open(struct wb *w, struct tally_reader *r, const char *what,
@@ -118,14 +137,30 @@ int wb_open(struct wb *w, struct tally_reader *r, const char *what,
     }
     zip_error_t ze;
     zip_error_init(&ze);
-    if (!(w->src = zip_source_buffer_create(n ? (const void *)p : (const void *)"", n, 0, &ze))) {
-        zip_error_fini(&ze);
-        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    /* libzip 1.7 reports some allocation failures inside zip_open as "not a
+     * zip archive": a file that starts as a zip does is asked twice before
+     * it is called damaged (a failure that lasts still is). */
+    for (int attempt = 0; attempt < 2 && !w->zip; attempt++) {
+        if (attempt)
+            zip_error_fini(&ze), zip_error_init(&ze);
+        if (!(w->src = zip_source_buffer_create(n ? (const void *)p : (const void *)"", n, 0, &ze))) {
+            zip_error_fini(&ze);
+            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        }
+        w->zip = zip_open_from_source(w->src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
+        if (!w->zip) {
+            zip_source_free(w->src);
+            w->src = NULL;
+        }
+        if (!w->zip && (is_nomem(&ze) || n < 4 || memcmp(p, "PK\3\4", 4) != 0))
+            break;
     }
-    if (!(w->zip = zip_open_from_source(w->src, ZIP_RDONLY | ZIP_CHECKCONS, &ze))) {
+    if (!w->zip) {
         int code = zip_error_code_zip(&ze);
+        char why[128];
+        snprintf(why, sizeof why, "%s", zip_error_strerror(&ze));
         zip_error_fini(&ze);
-        if (code == ZIP_ER_MEMORY)
+        if (code == ZIP_ER_MEMORY || (code == ZIP_ER_ZLIB && strstr(why, "memory")))
             return tally_error_set(err, TALLY_ENOMEM, "out of memory");
         if (n >= 4 && memcmp(p, "\xD0\xCF\x11\xE0", 4) == 0)
             wb_fail(w, TALLY_CODE_FORMAT, "the file is not an %s but an older Office file (an "
@@ -141,7 +176,8 @@ int wb_open(struct wb *w, struct tally_reader *r, const char *what,
             wb_fail(w, TALLY_CODE_FORMAT, "the %s is damaged: its zip's directory and entries "
                     "disagree; the file is not read", what);
         else
-            wb_fail(w, TALLY_CODE_FORMAT, "the %s is damaged: its zip cannot be read", what);
+            wb_fail(w, TALLY_CODE_FORMAT, "the %s is damaged: its zip cannot be read (%s)", what,
+                    why);
         return TALLY_OK;
     }
     zip_error_fini(&ze);
@@ -166,7 +202,10 @@ void wb_close(struct wb *w)
 
 bool wb_has(struct wb *w, const char *name)
 {
-    return w->zip && zip_name_locate(w->zip, name, ZIP_FL_ENC_RAW) >= 0;
+    if (!w->zip)
+        return false;
+    zip_error_clear(w->zip);
+    return zip_name_locate(w->zip, name, ZIP_FL_ENC_RAW) >= 0 || (zip_nomem(w), false);
 }
 
 /* ---- reading an entry ---------------------------------------------------------------- */
@@ -195,6 +234,11 @@ static int read_entry(void *ctx, char *buf, int len)
     if (e->stop)
         return -1;
     zip_int64_t n = zip_fread(e->file, buf, (zip_uint64_t)len);
+    if (n < 0 && is_nomem(zip_file_get_error(e->file))) {
+        e->nomem = true;
+        stop(e, TALLY_CODE_FORMAT, "ran out of memory");
+        return -1;
+    }
     if (n < 0) {
         stop(e, TALLY_CODE_FORMAT, "cannot be inflated (the zip is damaged or its checksum is wrong)");
         return -1;
@@ -263,11 +307,14 @@ bool wb_entry_open(struct wb *w, const char *name, const char *part, struct wb_e
     memset(e, 0, sizeof *e);
     e->wb = w;
     e->part = part;
-    if (w->failed)
+    if (w->failed || w->nomem)
         return false;
+    zip_error_clear(w->zip);
     zip_int64_t i = zip_name_locate(w->zip, name, ZIP_FL_ENC_RAW);
     zip_stat_t st;
     if (i < 0 || zip_stat_index(w->zip, (zip_uint64_t)i, 0, &st) != 0) {
+        if (zip_nomem(w))
+            return false;
         wb_fail(w, TALLY_CODE_FORMAT, "the %s has no %s (zip entry \"%.200s\"): it is damaged, "
                 "or not a workbook", w->what, part, name);
         return false;
@@ -292,6 +339,8 @@ bool wb_entry_open(struct wb *w, const char *name, const char *part, struct wb_e
     }
     e->comp_size = (st.valid & ZIP_STAT_COMP_SIZE) ? st.comp_size : 0;
     if (!(e->file = zip_fopen_index(w->zip, (zip_uint64_t)i, 0))) {
+        if (zip_nomem(w))
+            return false;
         wb_fail(w, TALLY_CODE_FORMAT, "the %s's %s cannot be opened: the zip is damaged",
                 w->what, part);
         return false;
@@ -300,7 +349,7 @@ bool wb_entry_open(struct wb *w, const char *name, const char *part, struct wb_e
                             XML_PARSE_NONET | XML_PARSE_COMPACT | XML_PARSE_NOERROR |
                             XML_PARSE_NOWARNING);
     if (!e->xml) {
-        wb_fail(w, TALLY_CODE_FORMAT, "the %s's %s cannot be read", w->what, part);
+        w->nomem = true;    /* libxml2 makes a reader unless memory runs out */
         zip_fclose(e->file);
         e->file = NULL;
         return false;
@@ -323,15 +372,24 @@ int wb_xml_next(struct wb_entry *e)
 
 long wb_read_small(struct wb *w, const char *name, char *buf, size_t size)
 {
-    zip_int64_t i = w->zip ? zip_name_locate(w->zip, name, ZIP_FL_ENC_RAW) : -1;
+    if (!w->zip)
+        return -1;
+    zip_error_clear(w->zip);
+    zip_int64_t i = zip_name_locate(w->zip, name, ZIP_FL_ENC_RAW);
     zip_stat_t st;
     if (i < 0 || zip_stat_index(w->zip, (zip_uint64_t)i, 0, &st) != 0 ||
-        ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE))
+        ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE)) {
+        zip_nomem(w);
         return -1;
+    }
     zip_file_t *f = zip_fopen_index(w->zip, (zip_uint64_t)i, 0);
-    if (!f)
+    if (!f) {
+        zip_nomem(w);
         return -1;
+    }
     zip_int64_t n = zip_fread(f, buf, size - 1);
+    if (n < 0 && is_nomem(zip_file_get_error(f)))
+        w->nomem = true;
     zip_fclose(f);
     if (n < 0)
         return -1;
@@ -341,13 +399,17 @@ long wb_read_small(struct wb *w, const char *name, char *buf, size_t size)
 
 static int xml_step(struct wb_entry *e, bool skip)
 {
-    if (e->wb->failed)
+    if (e->wb->failed || e->wb->nomem)
         return -1;
     int rc = skip ? xmlTextReaderNext(e->xml) : xmlTextReaderRead(e->xml);
     if (rc == 1 && xmlTextReaderNodeType(e->xml) == XML_READER_TYPE_DOCUMENT_TYPE)
         stop(e, TALLY_CODE_FORMAT, "has a DOCTYPE (tally reads no DTD and expands no entity)");
     else if (rc >= 0)
         return rc;
+    if (e->nomem) {
+        e->wb->nomem = true;
+        return -1;
+    }
     if (e->stop)
         wb_fail(e->wb, e->stop_code, "the %s's %s %s; the file is not read further", e->wb->what,
                 e->part, e->stop);
@@ -388,10 +450,11 @@ char *wb_attr(xmlTextReaderPtr x, const char *local)
     return value;
 }
 
-char *wb_resolve(const char *from, const char *target)
+char *wb_resolve(const char *from, const char *target, bool *outside)
 {
     size_t fl = strlen(from), tl = strlen(target);
     char *path = malloc(fl + tl + 2);
+    *outside = false;
     if (!path)
         return NULL;
     if (target[0] == '/') {
@@ -413,6 +476,7 @@ char *wb_resolve(const char *from, const char *target)
         } else if (n == 2 && seg[0] == '.' && seg[1] == '.') {
             if (o == 0) {
                 free(path);
+                *outside = true;
                 return NULL;
             }
             while (o > 0 && out[o - 1] != '/')
@@ -432,13 +496,15 @@ char *wb_resolve(const char *from, const char *target)
     out[o] = '\0';
     if (o == 0) {
         free(path);
+        *outside = true;
         return NULL;
     }
     return path;
 }
 
-char *wb_sheet_ref(const char *name)
+char *wb_sheet_ref(const char *name, bool *too_long)
 {
+    *too_long = false;
     size_t n = strlen(name);
     bool plain = n > 0 && !(name[0] >= '0' && name[0] <= '9');
     for (size_t i = 0; i < n && plain; i++) {
@@ -459,8 +525,10 @@ char *wb_sheet_ref(const char *name)
     for (size_t i = 0; i < n; i++)
         quotes += name[i] == '\'';
     size_t len = plain ? n : n + quotes + 2;
-    if (len > TALLY_MAX_SHEET_REF)
+    if (len > TALLY_MAX_SHEET_REF) {
+        *too_long = true;
         return NULL;
+    }
     char *ref = malloc(len + 1), *o = ref;
     if (!ref)
         return NULL;

@@ -62,6 +62,9 @@ struct wb {
     zip_t *zip;
     uint64_t inflated;              /* bytes inflated from every entry so far */
     bool failed;                    /* a diagnostic ended the workbook */
+    bool nomem;                     /* libzip or libxml2 ran out of memory: the reader
+                                       fails with TALLY_ENOMEM (no diagnostic is made
+                                       of it: a damaged zip and no memory are told apart) */
 };
 
 struct wb_entry {
@@ -74,6 +77,7 @@ struct wb_entry {
     char carry[9];                  /* the last bytes read, for a DOCTYPE across reads */
     size_t ncarry;
     const char *stop;               /* why reading stopped (a limit, a DOCTYPE), or NULL */
+    bool nomem;                     /* it stopped because memory ran out */
     const char *stop_code;
     char why[96];                   /* the words of a limit passed */
     char xml_error[256];            /* libxml2's first error, or "" */
@@ -92,11 +96,12 @@ bool wb_has(struct wb *w, const char *name);
 
 /* Open the entry for XML reading. false (after a diagnostic naming `part`,
  * and w->failed) when it is missing, encrypted, compressed by a method other
- * than store and deflate, or declares more than the limits allow. */
+ * than store and deflate, or declares more than the limits allow; false with
+ * w->nomem when memory ran out. */
 bool wb_entry_open(struct wb *w, const char *name, const char *part, struct wb_entry *e);
 
 /* xmlTextReaderRead over the entry: 1 a node, 0 the end, -1 a problem,
- * reported (and w->failed). */
+ * reported (and w->failed), or out of memory (w->nomem, not reported). */
 int wb_xml_read(struct wb_entry *e);
 
 /* The same with xmlTextReaderNext: past the current element's subtree. */
@@ -120,13 +125,14 @@ char *wb_attr(xmlTextReaderPtr x, const char *local);
 
 /* The entry a relationship's Target names, relative to the part `from`
  * ("xl/workbook.xml" + "worksheets/sheet1.xml" → "xl/worksheets/sheet1.xml";
- * "/xl/x.xml" is from the root). NULL when it leaves the workbook ("../..").
- * Caller frees. */
-char *wb_resolve(const char *from, const char *target);
+ * "/xl/x.xml" is from the root). NULL when it leaves the workbook ("../..";
+ * *outside) or out of memory. Caller frees. */
+char *wb_resolve(const char *from, const char *target, bool *outside);
 
 /* The sheet's name as a cell reference writes it: Sheet1, 'My sheet', 'It''s'.
- * NULL when longer than TALLY_MAX_SHEET_REF. Caller frees. */
-char *wb_sheet_ref(const char *name);
+ * NULL when longer than TALLY_MAX_SHEET_REF (*too_long) or out of memory.
+ * Caller frees. */
+char *wb_sheet_ref(const char *name, bool *too_long);
 
 /* A number's text as a spreadsheet shows it in General format: "42" for 42
  * or 42.0, "0.3" for 0.30000000000000004. Into buf. */

@@ -368,6 +368,7 @@ static int prepare(struct xlsx_reader *xr, struct tally_error *err)
     size_t nrels = 0, nwrels = 0, nsheets = 0, sheets_cap = 0;
     struct sheet_entry *sheets = NULL;
     char *book = NULL, *brels = NULL, *part = NULL, *extra = NULL;
+    bool outside;
     int rc = TALLY_OK;
 
     /* The workbook part, from the package's relationships. */
@@ -375,7 +376,14 @@ static int prepare(struct xlsx_reader *xr, struct tally_error *err)
         if ((rc = read_rels(xr, "_rels/.rels", &rels, &nrels, err)) || w->failed)
             goto out;
         const char *t = rel_of_type(rels, nrels, "/officeDocument");
-        book = t ? wb_resolve("", t) : NULL;
+        if (t && !(book = wb_resolve("", t, &outside))) {
+            if (outside)
+                wb_fail(w, TALLY_CODE_FORMAT, "the Excel workbook's workbook part path leaves the "
+                        "workbook");
+            else
+                rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
+            goto out;
+        }
     }
     if (!book && !(book = strdup("xl/workbook.xml"))) {
         rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
@@ -435,8 +443,13 @@ static int prepare(struct xlsx_reader *xr, struct tally_error *err)
         rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
         goto out;
     }
-    if (!(xr->sheet_ref = wb_sheet_ref(sheets[pick].name))) {
-        wb_fail(w, TALLY_CODE_LIMIT, "the sheet's name is longer than %d bytes", TALLY_MAX_SHEET_REF);
+    bool too_long;
+    if (!(xr->sheet_ref = wb_sheet_ref(sheets[pick].name, &too_long))) {
+        if (!too_long)
+            rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        else
+            wb_fail(w, TALLY_CODE_LIMIT, "the sheet's name is longer than %d bytes",
+                    TALLY_MAX_SHEET_REF);
         goto out;
     }
     if (!(xr->sheet_part = malloc(strlen(xr->sheet_name) + 16))) {
@@ -456,15 +469,22 @@ static int prepare(struct xlsx_reader *xr, struct tally_error *err)
     for (size_t i = 0; i < nwrels && !target; i++)
         if (strcmp(wrels[i].id, sheets[pick].rid) == 0)
             target = wrels[i].target;
-    if (!target || !(part = wb_resolve(book, target))) {
-        wb_fail(w, TALLY_CODE_FORMAT, "the Excel workbook does not say where its %s is%s",
-                xr->sheet_part, target ? " (its path leaves the workbook)" : "");
+    if (!target || !(part = wb_resolve(book, target, &outside))) {
+        if (target && !outside)
+            rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        else
+            wb_fail(w, TALLY_CODE_FORMAT, "the Excel workbook does not say where its %s is%s",
+                    xr->sheet_part, target ? " (its path leaves the workbook)" : "");
         goto out;
     }
     const char *strings = rel_of_type(wrels, nwrels, "/sharedStrings");
     if (strings) {
-        if (!(extra = wb_resolve(book, strings))) {
-            wb_fail(w, TALLY_CODE_FORMAT, "the Excel workbook's shared strings path leaves the workbook");
+        if (!(extra = wb_resolve(book, strings, &outside))) {
+            if (outside)
+                wb_fail(w, TALLY_CODE_FORMAT, "the Excel workbook's shared strings path leaves the "
+                        "workbook");
+            else
+                rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
             goto out;
         }
         if ((rc = read_strings(xr, extra, err)) || w->failed)
@@ -474,8 +494,11 @@ static int prepare(struct xlsx_reader *xr, struct tally_error *err)
     }
     const char *styles = rel_of_type(wrels, nwrels, "/styles");
     if (styles) {
-        if (!(extra = wb_resolve(book, styles))) {
-            wb_fail(w, TALLY_CODE_FORMAT, "the Excel workbook's styles path leaves the workbook");
+        if (!(extra = wb_resolve(book, styles, &outside))) {
+            if (outside)
+                wb_fail(w, TALLY_CODE_FORMAT, "the Excel workbook's styles path leaves the workbook");
+            else
+                rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
             goto out;
         }
         if ((rc = read_styles(xr, extra, err)) || w->failed)
@@ -717,6 +740,8 @@ static int xlsx_next(struct tally_reader *r, struct tally_record **out, struct t
         if (xr->reading_done || xr->wb.failed)
             break;
         int got = wb_xml_read(&xr->sheet);
+        if (xr->wb.nomem)
+            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
         if (got == 1)
             rc = sheet_node(xr, err);
         else
@@ -724,6 +749,8 @@ static int xlsx_next(struct tally_reader *r, struct tally_record **out, struct t
         if (rc != TALLY_OK)
             return rc;
     }
+    if (xr->wb.nomem)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
     if (!xr->ended) {
         xr->ended = true;
         if ((rc = tab_end(&xr->tab, err)))
@@ -769,6 +796,8 @@ static int xlsx_open(struct tally_reader **out, struct tally_input *in,
     int rc = wb_open(&xr->wb, &xr->base, "Excel workbook", NULL, err);
     if (rc == TALLY_OK && !xr->wb.failed)
         rc = prepare(xr, err);
+    if (rc == TALLY_OK && xr->wb.nomem)
+        rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
     if (rc == TALLY_OK && !xr->wb.failed && xr->sheet_open) {
         struct tab_options opts = {
             .sheet = true,

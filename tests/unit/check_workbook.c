@@ -35,11 +35,12 @@ START_TEST(test_resolve)
         {"xl/workbook.xml", "/", NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *p = wb_resolve(cases[i][0], cases[i][1]);
+        bool outside;
+        char *p = wb_resolve(cases[i][0], cases[i][1], &outside);
         if (cases[i][2])
             ck_assert_str_eq(p, cases[i][2]);
         else
-            ck_assert_ptr_null(p);
+            ck_assert(!p && outside);
         free(p);
     }
 }
@@ -51,15 +52,18 @@ START_TEST(test_sheet_ref)
         {"Sheet1", "Sheet1"}, {"Return_2015", "Return_2015"}, {"My sheet", "'My sheet'"},
         {"It's", "'It''s'"}, {"AB12", "'AB12'"}, {"2015", "'2015'"}, {"Données", "'Données'"},
     };
+    bool too_long;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *r = wb_sheet_ref(cases[i][0]);
+        char *r = wb_sheet_ref(cases[i][0], &too_long);
         ck_assert_str_eq(r, cases[i][1]);
+        ck_assert(!too_long);
         free(r);
     }
     char long_name[600];
     memset(long_name, 'a', sizeof long_name - 1);
     long_name[sizeof long_name - 1] = '\0';
-    ck_assert_ptr_null(wb_sheet_ref(long_name));
+    ck_assert_ptr_null(wb_sheet_ref(long_name, &too_long));
+    ck_assert(too_long);
 }
 END_TEST
 
