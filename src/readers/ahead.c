@@ -122,7 +122,6 @@ static void capture(void *ctx, const struct tally_diag *d)
             return;
         }
         b = &a->batch[a->fill];
-        a->pending_from = 0;
     }
     if (tally_grow((void **)&b->diags, &b->diags_cap, b->ndiags, sizeof *b->diags, 16) !=
         TALLY_OK) {
@@ -261,6 +260,7 @@ static bool hand_over(struct ahead *a, bool last)
         return false;
     a->fill = (a->fill + 1) % NBATCH;
     reset_batch(&a->batch[a->fill]);
+    a->pending_from = 0;    /* the new batch's diagnostics start at 0 */
     return true;
 }
 
