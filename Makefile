@@ -29,7 +29,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 SANITIZE ?=
 
-PKGS     := libxml-2.0 libcjson sqlite3 nettle libpcre2-8
+PKGS     := libxml-2.0 libcjson sqlite3 nettle libpcre2-8 libzip
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 OPT      ?= -O2 -g
@@ -178,7 +178,8 @@ check-property: $(BUILD)/tally $(BUILD)/property-gen
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := build/fuzz
-FUZZ_TARGETS := fuzz_csv fuzz_json fuzz_ndjson fuzz_json_diff fuzz_xml fuzz_expr fuzz_schema fuzz_registry
+FUZZ_TARGETS := fuzz_csv fuzz_json fuzz_ndjson fuzz_json_diff fuzz_xml fuzz_expr fuzz_schema fuzz_registry \
+                fuzz_xlsx fuzz_ods
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS   = $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
                 -Iinclude -Isrc -Itests/fuzz $(PKG_CFLAGS)
@@ -257,6 +258,7 @@ install: $(BUILD)/tally
 	install -m 644 doc/tally.1 $(DESTDIR)$(PREFIX)/share/man/man1/tally.1
 
 DEB_PKGS := build-essential pkg-config libxml2-dev libcjson-dev libcsv-dev check libsqlite3-dev nettle-dev libpcre2-dev \
+            libzip-dev \
             sqlite3 valgrind libxml2-utils jq chromium clang libclang-rt-14-dev time
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

@@ -19,10 +19,12 @@ bool tally_copy_diag(struct tally_arena *a, struct tally_diag *c, const struct t
 {
     *c = *d;
     c->code = c->message = c->file = c->field = c->value = c->pointer = c->xpath = NULL;
+    c->cell = NULL;
     return copy_into(a, &c->code, d->code, bytes) && copy_into(a, &c->message, d->message, bytes) &&
            copy_into(a, &c->file, d->file, bytes) && copy_into(a, &c->field, d->field, bytes) &&
            copy_into(a, &c->value, d->value, bytes) &&
-           copy_into(a, &c->pointer, d->pointer, bytes) && copy_into(a, &c->xpath, d->xpath, bytes);
+           copy_into(a, &c->pointer, d->pointer, bytes) && copy_into(a, &c->xpath, d->xpath, bytes) &&
+           copy_into(a, &c->cell, d->cell, bytes);
 }
 
 /* Copy the n bytes of s and a NUL to p; the byte after the NUL. */

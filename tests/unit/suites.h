@@ -16,5 +16,7 @@ Suite *xmlgen_suite(void);
 Suite *validate_suite(void);
 Suite *build_suite(void);
 Suite *html_suite(void);
+Suite *tabular_suite(void);
+Suite *workbook_suite(void);
 
 #endif
