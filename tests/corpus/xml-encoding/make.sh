@@ -18,7 +18,8 @@ body() {
     printf '  </return>\n</returns>\n'
 }
 decl() { printf '<?xml version="1.0" encoding="%s"?>\n' "$1"; }
-mon='Ynys M\303\264n'                       # Ynys Môn in UTF-8
+mon='Ynys M\303\264n (Anglesey)'            # Ynys Môn (Anglesey) in UTF-8; "Ynys Môn" alone
+                                            # is the registry's alias, and not warned about
 mon=$(printf "$mon")
 
 # Read as declared (or as the byte order mark says).
