@@ -205,6 +205,8 @@ struct xml_reader {
     bool fatal;                 /* libxml2 reported a fatal error */
     int fatal_code;
     bool fatal_rest_markup;     /* ... when what was left unparsed holds a '<' */
+    bool fatal_doctype;         /* ... inside a DOCTYPE, which starts here: */
+    struct tally_loc doctype_loc;
     struct tally_loc fatal_loc;
     char fatal_msg[600];
     bool terminating;           /* the end of the input has been given to libxml2 */
@@ -979,24 +981,38 @@ static void on_cdata(void *ctx, const xmlChar *text, int len)
     on_text(xr, text, len, true);
 }
 
-/* The '<' of the DOCTYPE whose name libxml2 has just read: the last
- * "<!DOCTYPE name" (blanks between, or none: libxml2 allows that too)
- * before where it stands. */
+/* The '<' of the DOCTYPE libxml2 is reading: the last "<!DOCTYPE" before
+ * where it stands (followed by name, when known; with blanks between, or
+ * none: libxml2 allows that too), or NULL. */
 static const xmlChar *doctype_start(const struct xml_reader *xr, const xmlChar *name)
 {
     const xmlParserInput *in = xr->ctxt->input;
-    size_t n = strlen((const char *)name);
+    size_t n = name ? strlen((const char *)name) : 0;
     for (const xmlChar *p = in->cur; p >= in->base; p--) {
         if (in->cur - p < 9 || memcmp(p, "<!DOCTYPE", 9) != 0)
             continue;
         const xmlChar *q = p + 9;
         while (q < in->cur && is_blank(*q))
             q++;
-        if (in->cur - q >= (ptrdiff_t)n && memcmp(q, name, n) == 0)
+        if (in->cur - q >= (ptrdiff_t)n && (!n || memcmp(q, name, n) == 0))
             return p;
     }
     return NULL;
 }
+
+/* Where the DOCTYPE starts, as well as can be told: libxml2 may have let go
+ * of its start while reading a long literal in it, and its own place is
+ * then the place. Not a value's position: no fallback is counted. */
+static struct tally_loc doctype_pos(struct xml_reader *xr, const xmlChar *name)
+{
+    uint64_t fallbacks = xr->fallbacks;
+    struct tally_loc loc = tag_pos(xr, doctype_start(xr, name));
+    xr->fallbacks = fallbacks;
+    return loc;
+}
+
+static const char doctype_msg[] = "the document has a DOCTYPE: tally reads no DTD and expands no "
+                                  "entity, so the file is not read (remove the DOCTYPE)";
 
 static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *public_id,
                        const xmlChar *system_id)
@@ -1004,10 +1020,8 @@ static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *public_id,
     (void)public_id;
     (void)system_id;
     struct xml_reader *xr = ctx;
-    const xmlChar *lt = name ? doctype_start(xr, name) : NULL;
-    struct tally_loc loc = tag_pos(xr, lt);
-    stop_parser(xr, TALLY_CODE_XML_DTD, &loc, "the document has a DOCTYPE: tally reads no DTD "
-                "and expands no entity, so the file is not read (remove the DOCTYPE)");
+    struct tally_loc loc = doctype_pos(xr, name);
+    stop_parser(xr, TALLY_CODE_XML_DTD, &loc, "%s", doctype_msg);
 }
 
 static void on_error(void *ctx, xml_error_ptr e)
@@ -1025,6 +1039,12 @@ static void on_error(void *ctx, xml_error_ptr e)
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         msg[--n] = '\0';
     if (e->level == XML_ERR_FATAL) {
+        /* Broken inside a DOCTYPE (a literal never closed): a DOCTYPE all
+         * the same (and whether libxml2 gets as far as its name depends on
+         * how much text it holds). */
+        xr->fatal_doctype = xr->ctxt->inSubset == 1;
+        if (xr->fatal_doctype)
+            xr->doctype_loc = doctype_pos(xr, NULL);
         const xmlParserInput *in = xr->ctxt->input;
         xr->fatal_rest_markup = in && in->cur && in->end > in->cur &&
                                 memchr(in->cur, '<', (size_t)(in->end - in->cur));
@@ -1093,6 +1113,10 @@ static void end_of_parse(struct xml_reader *xr)
     char msg[1024];
     if (xr->stopped) {
         finish(xr, xr->stop_code, &xr->stop_loc, xr->stop_msg);
+        return;
+    }
+    if (xr->fatal && xr->fatal_doctype) {
+        finish(xr, TALLY_CODE_XML_DTD, &xr->doctype_loc, doctype_msg);
         return;
     }
     if (xr->fatal) {
@@ -1201,9 +1225,10 @@ static int step(struct xml_reader *xr, struct tally_error *err)
             if (xr->oom)
                 return TALLY_ENOMEM;
             const struct tally_loc *f = &xr->fatal_loc;
-            if (xr->stopped || (xr->fatal && xr->fatal_code != XML_ERR_DOCUMENT_END &&
-                                (f->line < loc.line ||
-                                 (f->line == loc.line && f->column < loc.column)))) {
+            if (xr->stopped || (xr->fatal && (xr->fatal_doctype ||
+                                              (xr->fatal_code != XML_ERR_DOCUMENT_END &&
+                                               (f->line < loc.line || (f->line == loc.line &&
+                                                                       f->column < loc.column)))))) {
                 end_of_parse(xr);
                 return TALLY_OK;
             }

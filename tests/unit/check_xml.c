@@ -539,6 +539,18 @@ START_TEST(test_doctype_is_rejected)
                     "no entity, so the file is not read (remove the DOCTYPE)");
     ck_assert_uint_eq(c.total, 0);
     collected_free(&c);
+
+    /* A DOCTYPE broken before its name is read (a literal never closed) is a
+     * DOCTYPE all the same; so is one with no blank after "<!DOCTYPE". */
+    collect_str("xml", "<?xml version=\"1.0\"?>\n <!DOCTYPE returns SYSTEM \"http://x.invalid/>\n"
+                "<returns/>\n", false, &c);
+    EXPECT_DIAGS(c, "2:2 error[xml-dtd] the document has a DOCTYPE: tally reads no DTD and expands "
+                    "no entity, so the file is not read (remove the DOCTYPE)");
+    collected_free(&c);
+    collect_str("xml", "<!DOCTYPEreturns>\n<returns/>\n", false, &c);
+    EXPECT_DIAGS(c, "1:1 error[xml-dtd] the document has a DOCTYPE: tally reads no DTD and expands "
+                    "no entity, so the file is not read (remove the DOCTYPE)");
+    collected_free(&c);
 }
 END_TEST
 
