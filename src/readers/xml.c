@@ -1302,10 +1302,14 @@ static int xml_next(struct tally_reader *r, struct tally_record **out, struct ta
 
 static pthread_once_t libxml2_once = PTHREAD_ONCE_INIT;
 
-/* libxml2's own start-up, once for the process (it must not run twice at once). */
 static void init_libxml2(void)
 {
     xmlInitParser();
+}
+
+void tally_libxml2_init(void)
+{
+    pthread_once(&libxml2_once, init_libxml2);
 }
 
 static xmlSAXHandler sax_handler(void)
@@ -1377,7 +1381,7 @@ int tally_xml_open_with(struct tally_reader **out, struct tally_input *in,
                         struct tally_error *err)
 {
     const struct tally_schema *s = cfg->schema;
-    pthread_once(&libxml2_once, init_libxml2);
+    tally_libxml2_init();
     struct xml_reader *xr = calloc(1, sizeof *xr);
     if (!xr)
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
