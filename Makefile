@@ -32,7 +32,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 SANITIZE ?=
 
-PKGS     := libxml-2.0 libcjson sqlite3 nettle libpcre2-8
+PKGS     := libxml-2.0 libcjson sqlite3 nettle libpcre2-8 libzip
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 OPT      ?= -O2 -g
@@ -194,7 +194,8 @@ check-property: $(BUILD)/tally $(BUILD)/property-gen $(BUILD)/sdc-check
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := build/fuzz
-FUZZ_TARGETS := fuzz_csv fuzz_json fuzz_ndjson fuzz_json_diff fuzz_xml fuzz_expr fuzz_schema fuzz_registry
+FUZZ_TARGETS := fuzz_csv fuzz_json fuzz_ndjson fuzz_json_diff fuzz_xml fuzz_expr fuzz_schema fuzz_registry \
+                fuzz_xlsx fuzz_ods
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS   = $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
                 -Iinclude -Isrc -Itests/fuzz $(PKG_CFLAGS)
@@ -247,8 +248,12 @@ $(BENCH_BIN)/floor-xml: bench/floor_xml.c
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(WARN) -O2 $(XML_CFLAGS) -o $@ $< $(XML_LIBS)
 
+$(BENCH_BIN)/floor-sax: bench/floor_sax.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) -O2 $(XML_CFLAGS) -o $@ $< $(XML_LIBS)
+
 .PHONY: bench
-bench: $(BUILD)/tally $(BENCH_BIN)/bench-gen $(BENCH_BIN)/floor-csv $(BENCH_BIN)/floor-xml
+bench: $(BUILD)/tally $(BENCH_BIN)/bench-gen $(BENCH_BIN)/floor-csv $(BENCH_BIN)/floor-xml $(BENCH_BIN)/floor-sax
 	TALLY=$(BUILD)/tally BENCH_BIN=$(BENCH_BIN) sh bench/run.sh
 
 # The main job: the national dataset from the bundled returns (some of which are
@@ -269,7 +274,8 @@ install: $(BUILD)/tally
 	install -m 644 doc/tally.1 $(DESTDIR)$(PREFIX)/share/man/man1/tally.1
 
 DEB_PKGS := build-essential pkg-config libxml2-dev libcjson-dev libcsv-dev check libsqlite3-dev nettle-dev libpcre2-dev \
-            libglpk-dev sqlite3 valgrind libxml2-utils jq chromium clang libclang-rt-14-dev time python3
+            libzip-dev libglpk-dev \
+            sqlite3 valgrind libxml2-utils jq chromium clang libclang-rt-14-dev time python3
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

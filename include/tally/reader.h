@@ -22,12 +22,17 @@
 #define TALLY_MAX_VALUE_BYTES  65536   /* a longer value is a `limit` error */
 #define TALLY_MAX_COLUMNS      4096    /* a wider CSV header is a `limit` error */
 
+struct tally_registry;
+
 struct tally_reader_config {
     const struct tally_schema *schema;  /* borrowed */
+    const struct tally_registry *registry; /* borrowed, or NULL: tables (CSV, spreadsheets)
+                                           use it to tell rows of abolished authorities */
     struct tally_diag_sink sink;
     char delimiter;                     /* CSV field delimiter; 0 means ',' */
     bool clean;                         /* --clean: repair what the format allows (an empty
-                                           trailing CSV column) and say so */
+                                           trailing CSV column, windows-1252 text) and say so */
+    const char *sheet;                  /* --sheet: the workbook sheet to read; NULL: the first */
 };
 
 struct tally_reader;

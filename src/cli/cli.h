@@ -45,6 +45,7 @@ struct cli_report {
 struct cli_options {
     const char *schema_path, *registry_path;
     const char *format;     /* --format */
+    const char *sheet;      /* --sheet NAME: the workbook sheet to read */
     char delimiter;
     struct cli_report reports[CLI_MAX_REPORTS];
     size_t nreports;
@@ -94,6 +95,8 @@ struct session {
     struct tally_registry *registry;
     struct tally_validator *validator;
     struct tally_cleaner *cleaner;  /* --clean, else NULL */
+    struct tally_cleaner *dry;      /* without --clean: counts what it would repair */
+    uint64_t repairable;            /* values --clean would have repaired */
     struct {
         struct tally_report *report;
         FILE *fp;

@@ -1,7 +1,8 @@
 /*
  * cli/inputs.c — the input files of a run: files as given, and directories
- * walked for returns (.csv, .json, .ndjson, .jsonl, .xml), sorted by path so
- * the order on the command line never changes a result.
+ * walked for returns (the extensions of the reader table: .csv, .json,
+ * .ndjson, .jsonl, .xml, .xlsx, .xlsm, .ods), sorted by path so the order on
+ * the command line never changes a result.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -13,8 +14,6 @@
 
 #include "core/grow.h"
 #include "cli/cli.h"
-
-static const char *const input_ext[] = {".csv", ".json", ".ndjson", ".jsonl", ".xml", NULL};
 
 /* ---- inputs ------------------------------------------------------------------- */
 
@@ -30,15 +29,10 @@ static bool push_path(struct cli_paths *p, char *path)
     return true;
 }
 
+/* A file some reader takes by its name's ending. */
 static bool wanted(const char *name)
 {
-    size_t n = strlen(name);
-    for (const char *const *e = input_ext; *e; e++) {
-        size_t k = strlen(*e);
-        if (n > k && strcasecmp(name + n - k, *e) == 0)
-            return true;
-    }
-    return false;
+    return tally_reader_for_path(name) != NULL;
 }
 
 char *cli_join(const char *dir, const char *name)

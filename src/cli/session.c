@@ -188,7 +188,8 @@ bool session_open(struct session *s, const struct cli_options *o, FILE *default_
     };
     struct tally_diag_sink sink = {emit, s};
     s->validator = tally_validator_new(s->schema, s->registry, &vo, sink, &err);
-    if (s->validator && o->clean && !(s->cleaner = tally_cleaner_new(s->schema, s->registry, sink, &err))) {
+    struct tally_cleaner **c = o->clean ? &s->cleaner : &s->dry;
+    if (s->validator && !(*c = tally_cleaner_new(s->schema, s->registry, sink, &err))) {
         cli_error("%s", err.message);
         return false;
     }
@@ -301,9 +302,11 @@ void session_run_file(struct session *s, const char *path, session_each_fn each,
     f->format = ops->name;
     struct tally_reader_config cfg = {
         .schema = s->schema,
+        .registry = s->registry,
         .sink = {emit, s},
         .delimiter = s->opts->delimiter,
         .clean = s->opts->clean,
+        .sheet = s->opts->sheet,
     };
     struct tally_reader *r;
     bool ahead = read_ahead(&in);
@@ -325,6 +328,13 @@ void session_run_file(struct session *s, const char *path, session_each_fn each,
             break;
         if (tally_validator_check(s->validator, rec, &err) != TALLY_OK)
             break;
+        /* Without --clean: what it would repair (only a value in error can be). */
+        uint64_t n;
+        if (s->dry && rec->errors) {
+            if (tally_cleaner_count(s->dry, rec, &n, &err) != TALLY_OK)
+                break;
+            s->repairable += n;
+        }
         if (each && each(ctx, rec, &err) != TALLY_OK)
             break;
     }
@@ -368,6 +378,7 @@ int session_close(struct session *s)
         .errors = s->errors,
         .warnings = s->warnings,
         .infos = s->infos,
+        .repairable = s->repairable,
         .rules_evaluated = vs ? vs->rules_evaluated : 0,
         .rules_skipped = vs ? vs->rules_skipped : 0,
         .truncated = s->truncated,
@@ -423,6 +434,7 @@ int session_close(struct session *s)
     free(s->files);
     tally_validator_free(s->validator);
     tally_cleaner_free(s->cleaner);
+    tally_cleaner_free(s->dry);
     tally_registry_free(s->registry);
     tally_schema_free(s->schema);
     return status;

@@ -21,6 +21,7 @@ static const char usage[] =
     "  --format FMT         read inputs as csv, json, ndjson or xml (default: by\n"
     "                       extension, then by content)\n"
     "  --delimiter C        CSV field delimiter (default ,; \\t for tab)\n"
+    "  --sheet NAME         the workbook sheet to read (default: the first)\n"
     "  --clean              repair what can be repaired without guessing (each repair\n"
     "                       is an info diagnostic `repaired`)\n"
     "  --period START/END   the period every record must cover, e.g. 2014-10-01/2015-09-30\n"

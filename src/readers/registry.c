@@ -12,6 +12,8 @@ static const struct tally_reader_ops *const readers[] = {
     &tally_json_reader,
     &tally_ndjson_reader,
     &tally_xml_reader,
+    &tally_xlsx_reader,
+    &tally_ods_reader,
     NULL,
 };
 

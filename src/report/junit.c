@@ -136,9 +136,9 @@ static int junit_diag(struct tally_report *tr, const struct tally_diag *d)
         location(o, d);
         fputs(": ", o);
         xml(o, d->message);
-        if (d->pointer || d->xpath) {
+        if (d->pointer || d->xpath || d->cell) {
             fputs(" (", o);
-            xml(o, d->pointer ? d->pointer : d->xpath);
+            xml(o, d->pointer ? d->pointer : d->xpath ? d->xpath : d->cell);
             fputs(")", o);
         }
         fputs("</failure>", o);

@@ -3,10 +3,15 @@
  * compilers use, so editors and CI logs can jump to it,
  *
  *   returns/northants.csv:3:35: error[found-le-went-missing]: found (16) exceeds ...
+ *   returns/kent.xlsx:7:3: error[type]: Sheet1!C7: in_care must be a whole number ...
  *
  * then one summary line (unless --quiet):
  *
  *   2 files, 40 records: 1 error, 2 warnings, 0 infos
+ *
+ * and, in a run without --clean that --clean would change, one line more:
+ *
+ *   12 values could be repaired with --clean
  */
 #include <stdlib.h>
 
@@ -33,7 +38,8 @@ static int text_diag(struct tally_report *r, const struct tally_diag *d)
         if (d->column)
             fprintf(out, ":%u", d->column);
     }
-    fprintf(out, ": %s[%s]: %s\n", tally_severity_name(d->severity), d->code, d->message);
+    fprintf(out, ": %s[%s]: %s%s%s\n", tally_severity_name(d->severity), d->code,
+            d->cell ? d->cell : "", d->cell ? ": " : "", d->message);
     return TALLY_OK;
 }
 
@@ -119,6 +125,9 @@ static int text_finish(struct tally_report *r, const struct tally_report_summary
                 (unsigned long long)s->errors, plural(s->errors, "error", "errors"),
                 (unsigned long long)s->warnings, plural(s->warnings, "warning", "warnings"),
                 (unsigned long long)s->infos, plural(s->infos, "info", "infos"));
+    if (!s->quiet && s->repairable)
+        fprintf(r->out, "%llu %s could be repaired with --clean\n",
+                (unsigned long long)s->repairable, plural(s->repairable, "value", "values"));
     return TALLY_OK;
 }
 

@@ -12,9 +12,12 @@ Suite *schema_suite(void);
 Suite *csv_suite(void);
 Suite *json_suite(void);
 Suite *xml_suite(void);
+Suite *xmlgen_suite(void);
 Suite *validate_suite(void);
 Suite *build_suite(void);
 Suite *html_suite(void);
+Suite *tabular_suite(void);
+Suite *workbook_suite(void);
 Suite *disclosure_suite(void);
 Suite *ees_suite(void);
 
