@@ -379,7 +379,7 @@ static bool load_previous(struct tally_build *b, const char *path)
 
 static int run_build(struct cli_options *o, const char *tmp, struct cli_paths *inputs)
 {
-    struct session s = {.check_keys = false};
+    struct session s = {.settle = false};
     struct build_run run = {.session = &s};
     struct tally_error err;
     char *report = cli_join(tmp, "report.json"), *dbpath = cli_join(tmp, "dataset.sqlite");

@@ -16,6 +16,7 @@
 #include "tally/registry.h"
 #include "tally/report.h"
 #include "tally/schema.h"
+#include "tally/settle.h"
 #include "tally/validate.h"
 #include "tally/writer.h"
 
@@ -90,6 +91,8 @@ struct session {
     struct tally_schema *schema;
     struct tally_registry *registry;
     struct tally_validator *validator;
+    struct tally_settler *settler;  /* repeated keys across the files (validate,
+                                       convert); a build settles in its own */
     struct tally_cleaner *cleaner;  /* --clean, else NULL */
     struct {
         struct tally_report *report;
@@ -104,7 +107,7 @@ struct session {
     uint64_t records, errors, warnings, infos, detailed_errors;
     bool truncated;
     bool trouble;           /* an unreadable file or an internal failure: exit 2 */
-    bool check_keys;        /* repeated keys within a file (validate, convert) */
+    bool settle;            /* settle repeated keys across the files (validate, convert) */
     /* Error codes of the record being read: its record index, and the codes. */
     uint64_t codes_record;
     char codes[256];
@@ -132,6 +135,10 @@ void session_emit(void *session, const struct tally_diag *d);
 /* Read and validate every record of one file; hand each to `each` (may be
  * NULL). A failing `each` ends the file as trouble. */
 void session_run_file(struct session *s, const char *path, session_each_fn each, void *ctx);
+
+/* Settle the records that share a key, after the last file (settle.h): its
+ * diagnostics go out through the session. A failure is trouble (exit 2). */
+void session_settle(struct session *s);
 
 /* The error codes raised for rec, space-separated ("" when none). */
 const char *session_codes(const struct session *s, const struct tally_record *rec);

@@ -71,7 +71,7 @@ int cmd_convert(int argc, char **argv)
         goto out;
     }
 
-    struct session s = {.check_keys = true};
+    struct session s = {.settle = true};
     if (!session_open(&s, &o, stderr)) {
         session_close(&s);
         goto out;
@@ -137,6 +137,7 @@ int cmd_convert(int argc, char **argv)
             remove(tmp);
         free(tmp);
     }
+    session_settle(&s);
     status = session_close(&s);
     if (!ok)
         status = EXIT_TROUBLE;

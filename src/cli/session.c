@@ -170,9 +170,9 @@ void session_emit(void *session, const struct tally_diag *d)
 
 bool session_open(struct session *s, const struct cli_options *o, FILE *default_out)
 {
-    bool check_keys = s->check_keys;
+    bool settle = s->settle;
     memset(s, 0, sizeof *s);
-    s->check_keys = check_keys;
+    s->settle = settle;
     s->opts = o;
     s->progress = o->progress == 1 || (o->progress == -1 && isatty(STDERR_FILENO));
     s->progress_start = now();
@@ -183,10 +183,13 @@ bool session_open(struct session *s, const struct cli_options *o, FILE *default_
         .has_period = o->has_period,
         .period_start = o->period_start,
         .period_end = o->period_end,
-        .check_keys = s->check_keys,
     };
     struct tally_diag_sink sink = {emit, s};
     s->validator = tally_validator_new(s->schema, s->registry, &vo, sink, &err);
+    if (s->validator && s->settle && !(s->settler = tally_settler_new(s->schema, sink, &err))) {
+        cli_error("%s", err.message);
+        return false;
+    }
     if (s->validator && o->clean && !(s->cleaner = tally_cleaner_new(s->schema, s->registry, sink, &err))) {
         cli_error("%s", err.message);
         return false;
@@ -307,7 +310,12 @@ void session_run_file(struct session *s, const char *path, session_each_fn each,
         tally_input_close(&in);
         return;
     }
-    tally_validator_new_file(s->validator);
+    if (s->settler && tally_settler_add_file(s->settler, path, &err) != TALLY_OK) {
+        r->ops->close(r);
+        tally_input_close(&in);
+        file_trouble(s, path, &err);
+        return;
+    }
     struct tally_record *rec;
     int rc;
     while ((rc = r->ops->next(r, &rec, &err)) == TALLY_RECORD) {
@@ -318,6 +326,8 @@ void session_run_file(struct session *s, const char *path, session_each_fn each,
         if (s->cleaner && tally_cleaner_clean(s->cleaner, rec, &err) != TALLY_OK)
             break;
         if (tally_validator_check(s->validator, rec, &err) != TALLY_OK)
+            break;
+        if (s->settler && tally_settler_add(s->settler, rec, NULL, &err) != TALLY_OK)
             break;
         if (each && each(ctx, rec, &err) != TALLY_OK)
             break;
@@ -337,6 +347,15 @@ void session_run_file(struct session *s, const char *path, session_each_fn each,
     }
     s->progress_bytes += tally_input_offset(&in);
     tally_input_close(&in);
+}
+
+void session_settle(struct session *s)
+{
+    struct tally_error err;
+    if (s->settler && tally_settler_finish(s->settler, &err) != TALLY_OK) {
+        cli_error("%s", err.message);
+        s->trouble = true;
+    }
 }
 
 int session_close(struct session *s)
@@ -409,6 +428,7 @@ int session_close(struct session *s)
     free(s->sha);
     free(s->files);
     tally_validator_free(s->validator);
+    tally_settler_free(s->settler);
     tally_cleaner_free(s->cleaner);
     tally_registry_free(s->registry);
     tally_schema_free(s->schema);

@@ -62,15 +62,16 @@ int cmd_validate(int argc, char **argv)
         return EXIT_TROUBLE;
     }
     struct cli_paths inputs = {0};
-    struct session s = {.check_keys = true};
+    struct session s = {.settle = true};
     int status = EXIT_TROUBLE;
-    if (!cli_collect_inputs(o.files, o.nfiles, false, &inputs)) {
+    if (!cli_collect_inputs(o.files, o.nfiles, true, &inputs)) {
         /* printed */
     } else if (inputs.n == 0) {
         cli_error("validate: no returns found in the inputs given");
     } else if (session_open(&s, &o, stdout)) {
         for (size_t i = 0; i < inputs.n; i++)
             session_run_file(&s, inputs.v[i], NULL, NULL);
+        session_settle(&s);     /* repeated keys across every file, as build judges them */
         status = session_close(&s);
     } else {
         session_close(&s);

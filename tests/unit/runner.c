@@ -9,7 +9,8 @@
 int main(void)
 {
     Suite *(*const suites[])(void) = {
-        value_suite, expr_suite, registry_suite, schema_suite, csv_suite, json_suite, xml_suite, validate_suite, build_suite,
+        value_suite, expr_suite, registry_suite, schema_suite, csv_suite, json_suite, xml_suite, validate_suite, settle_suite,
+        build_suite,
         html_suite,
     };
     SRunner *sr = srunner_create(NULL);

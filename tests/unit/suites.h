@@ -13,6 +13,7 @@ Suite *csv_suite(void);
 Suite *json_suite(void);
 Suite *xml_suite(void);
 Suite *validate_suite(void);
+Suite *settle_suite(void);
 Suite *build_suite(void);
 Suite *html_suite(void);
 
