@@ -43,6 +43,7 @@ static const struct {
     {"outlier-factor", 0, OPT_BUILD, true},
     {"outlier-min", 0, OPT_BUILD, true},
     {"timestamp", 0, OPT_BUILD, false},
+    {"force", 0, OPT_BUILD, false},
     {"progress", 0, OPT_PROGRESS, false},
     {"clean", 0, OPT_CLEAN, false},
     {"no-progress", 0, OPT_PROGRESS, false},
@@ -99,7 +100,7 @@ static bool set_option(const char *name, const char *v, struct cli_options *o)
             cli_error("at most %d reports", CLI_MAX_REPORTS);
             return false;
         }
-        o->reports[o->nreports++] = (struct cli_report){v, NULL, false};
+        o->reports[o->nreports++] = (struct cli_report){.format = v};
     } else if (strcmp(name, "report-file") == 0) {
         /* Pairs with the --report before it; alone, it is for the text report. */
         if (o->nreports == 0 || o->reports[o->nreports - 1].file) {
@@ -107,7 +108,7 @@ static bool set_option(const char *name, const char *v, struct cli_options *o)
                 cli_error("at most %d reports", CLI_MAX_REPORTS);
                 return false;
             }
-            o->reports[o->nreports++] = (struct cli_report){"text", NULL, false};
+            o->reports[o->nreports++] = (struct cli_report){.format = "text"};
         }
         o->reports[o->nreports - 1].file = v;
     } else if (strcmp(name, "max-errors") == 0) {
@@ -158,6 +159,8 @@ static bool set_option(const char *name, const char *v, struct cli_options *o)
         o->outlier_min = n;
     } else if (strcmp(name, "timestamp") == 0) {
         o->timestamp = true;
+    } else if (strcmp(name, "force") == 0) {
+        o->force = true;
     } else if (strcmp(name, "clean") == 0) {
         o->clean = true;
     } else if (strcmp(name, "progress") == 0) {

@@ -69,6 +69,8 @@ int cmd_validate(int argc, char **argv)
     } else if (inputs.n == 0) {
         cli_error("validate: no returns found in the inputs given");
     } else if (session_open(&s, &o, stdout)) {
+        s.skipped = inputs.skipped;
+        s.nskipped = inputs.nskipped;
         for (size_t i = 0; i < inputs.n; i++)
             session_run_file(&s, inputs.v[i], NULL, NULL);
         session_settle(&s);     /* repeated keys across every file, as build judges them */

@@ -85,6 +85,7 @@ struct tally_settler {
     struct shape *shapes;       /* interned path shapes */
     size_t nshapes, shapes_cap;
     uint32_t *shape_slots;      /* index + 1 into shapes, 0 = free */
+    uint32_t last_shape;        /* the shape of the last path kept (index + 1) */
     size_t nshape_slots;
 
     struct group *groups;
@@ -381,8 +382,15 @@ static int keep_path(struct tally_settler *s, size_t at, const char *path,
         numbers = 0;
         ref->n[0] = ref->n[1] = 0;
     }
-    ref->shape = plain ? intern_shape(s, shape, o, kind, numbers)
-                       : intern_shape(s, path, len, kind, 0);
+    /* Consecutive records mostly share a shape: the last one is tried first. */
+    const struct shape *last = s->last_shape ? &s->shapes[s->last_shape - 1] : NULL;
+    if (plain && last && last->kind == kind && last->numbers == numbers &&
+        strlen(last->text) == o && memcmp(last->text, shape, o) == 0)
+        ref->shape = s->last_shape;
+    else if (plain)
+        ref->shape = s->last_shape = intern_shape(s, shape, o, kind, numbers);
+    else
+        ref->shape = intern_shape(s, path, len, kind, 0);
     if (shape != small)
         free(shape);
     return ref->shape ? TALLY_OK : TALLY_ENOMEM;
