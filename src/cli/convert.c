@@ -56,8 +56,9 @@ static const char link_refused[] =
     "the link";
 
 /*
- * Where convert -o OUT writes. A device or a FIFO (also through a link:
- * /dev/stdout) is written in place, never created or replaced. Otherwise the
+ * Where convert -o OUT writes. A device or a FIFO (also through a link), and
+ * anything under /dev/ (/dev/stdout), is written in place, never created or
+ * replaced. Otherwise the
  * output goes to a new file that mkstemp makes beside OUT (".OUT.tally-XXXXXX":
  * no name anyone can guess and plant a link at), renamed over OUT when
  * complete (put_in_place); *tmp receives its name (caller frees). OUT itself
@@ -72,11 +73,15 @@ static FILE *open_output(const char *out, char **tmp)
         cli_error("cannot write \"%s\": %s", out, strerror(errno));
         return NULL;
     }
-    bool device = exists && stat(out, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode));
+    /* /dev/stdout is a link to whatever standard output is: a file the shell
+     * opened, too. Only the system makes names under /dev/. */
+    bool dev = strncmp(out, "/dev/", 5) == 0;
+    bool device = exists && stat(out, &st) == 0 && (dev || S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode));
     if (device) {
         int fd = open(out, O_WRONLY | O_NOCTTY | O_CLOEXEC);
         FILE *fp = NULL;
-        if (fd >= 0 && (fstat(fd, &st) != 0 || S_ISREG(st.st_mode) || !(fp = fdopen(fd, "w")))) {
+        if (fd >= 0 && (fstat(fd, &st) != 0 || (S_ISREG(st.st_mode) && !dev) ||
+                        !(fp = fdopen(fd, "w")))) {
             close(fd);
             errno = EINVAL;
         }
@@ -162,15 +167,18 @@ int cmd_convert(int argc, char **argv)
         goto out;
     }
 
+    FILE *fp = stdout;
+    char *tmp = NULL;
+    if (o.output && !(fp = open_output(o.output, &tmp)))
+        goto out;
     struct session s = {.settle = true};
     if (!session_open(&s, &o, stderr)) {
         session_close(&s);
-        goto out;
-    }
-    FILE *fp = stdout;
-    char *tmp = NULL;
-    if (o.output && !(fp = open_output(o.output, &tmp))) {
-        session_close(&s);
+        if (o.output)
+            fclose(fp);
+        if (tmp)
+            unlink(tmp);
+        free(tmp);
         goto out;
     }
     /* One thread writes: no lock per call. A bigger buffer: fewer writes. */

@@ -35,7 +35,7 @@ struct kind_rule {
 };
 
 #define SAVE_AS_CSV "save it as CSV UTF-8 and give tally the .csv file"
-#define NOT_A_RETURN "tally reads returns as CSV, JSON, NDJSON or XML: put the figures in a " \
+#define NOT_A_RETURN "tally reads returns as CSV, JSON, NDJSON or XML; put the figures in a " \
                      "spreadsheet and save it as CSV UTF-8"
 
 static const struct kind_rule rules[] = {
@@ -53,7 +53,7 @@ static const struct kind_rule rules[] = {
     {OLE2, NULL, NULL, NULL, {"xls", NULL, "an Excel 97-2003 workbook", SAVE_AS_CSV}},
     {PDF, NULL, NULL, NULL,
      {"pdf", NULL, "a PDF document",
-      "tally cannot take figures from a PDF: ask for the return as CSV, JSON, NDJSON or XML"}},
+      "tally cannot take figures from a PDF; ask for the return as CSV, JSON, NDJSON or XML"}},
     {GZIP, NULL, NULL, NULL,
      {"gzip", NULL, "a gzip-compressed file", "decompress it (gunzip) and give tally the return inside"}},
 };
