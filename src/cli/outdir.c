@@ -334,8 +334,10 @@ bool outdir_check(struct outdir *od, const char *dir, char *const *args, size_t 
         return false;
     }
     if (!od->real) {
-        cli_error(errno == ENOMEM ? "out of memory" : "build: cannot use \"%s\": %s", dir,
-                  strerror(errno));
+        if (errno == ENOMEM)
+            cli_error("out of memory");
+        else
+            cli_error("build: cannot use \"%s\": %s", dir, strerror(errno));
         return false;
     }
 
@@ -665,13 +667,13 @@ bool outdir_commit(struct outdir *od)
             struct stat st;     /* no RENAME_NOREPLACE here: as near as rename(2) comes */
             rc = lstat(od->real, &st) == 0 ? (errno = EEXIST, -1) : rename(od->tmp, od->real);
         }
-        if (rc != 0) {
-            cli_error(errno == EEXIST ? "cannot create \"%s\": something of that name appeared "
-                                        "while the build ran, and tally replaces nothing it did "
-                                        "not check" : "cannot create \"%s\": %s",
-                      od->given, strerror(errno));
+        if (rc != 0 && errno == EEXIST)
+            cli_error("cannot create \"%s\": something of that name appeared while the build "
+                      "ran, and tally replaces nothing it did not check", od->given);
+        else if (rc != 0)
+            cli_error("cannot create \"%s\": %s", od->given, strerror(errno));
+        if (rc != 0)
             return false;
-        }
         free(od->tmp);
         od->tmp = NULL;
         return true;

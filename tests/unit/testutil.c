@@ -18,7 +18,7 @@ static void on_diag(void *ctx, const struct tally_diag *d)
     struct collected *c = ctx;
     if (c->ndiags == COLLECT_MAX)
         return;
-    char buf[1024], msg[1024];
+    char buf[2048], msg[1024];
     const char *path = d->pointer ? d->pointer : d->xpath;
     /* The temporary file's name, where a message names it, reads FILE. */
     size_t o = 0, n = strlen(c->path);
