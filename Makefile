@@ -28,7 +28,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 SANITIZE ?=
 
-PKGS     := libxml-2.0 libcjson sqlite3 nettle
+PKGS     := libxml-2.0 libcjson sqlite3 nettle libpcre2-8
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 OPT      ?= -O2 -g
@@ -236,7 +236,7 @@ install: $(BUILD)/tally
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 644 doc/tally.1 $(DESTDIR)$(PREFIX)/share/man/man1/tally.1
 
-DEB_PKGS := build-essential pkg-config libxml2-dev libcjson-dev libcsv-dev check libsqlite3-dev nettle-dev \
+DEB_PKGS := build-essential pkg-config libxml2-dev libcjson-dev libcsv-dev check libsqlite3-dev nettle-dev libpcre2-dev \
             sqlite3 valgrind libxml2-utils jq chromium clang libclang-rt-14-dev time
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

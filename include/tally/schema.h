@@ -20,6 +20,8 @@
 #include "tally/status.h"
 #include "tally/value.h"
 
+struct tally_pattern;   /* a compiled `pattern` constraint (internal) */
+
 struct tally_expr;
 
 /*
@@ -45,7 +47,7 @@ struct tally_field_def {
     int64_t minimum, maximum;   /* constraints.minimum / maximum (integers) */
     size_t max_length;      /* constraints.maxLength in characters; 0 = none */
     char *pattern;          /* constraints.pattern (POSIX ERE, anchored as written), or NULL */
-    void *regex;            /* compiled pattern (regex_t *), or NULL */
+    struct tally_pattern *regex; /* compiled pattern (core/pattern.h), or NULL */
     char **enum_values;     /* constraints.enum, or NULL */
     size_t n_enum;
     char *symbols;          /* statistical symbols allowed, e.g. "xcz"; NULL for none */

@@ -115,6 +115,8 @@ struct session {
     uint64_t records, errors, warnings, infos, detailed_errors;
     bool truncated;
     bool trouble;           /* an unreadable file or an internal failure: exit 2 */
+    bool text_to_terminal;  /* a text report goes to standard output or error */
+    bool report_failed;     /* a report could not keep a diagnostic (out of memory): exit 2 */
     bool settle;            /* settle repeated keys across the files (validate, convert) */
     /* Error codes of the record being read: its record index, and the codes. */
     uint64_t codes_record;

@@ -135,7 +135,8 @@ static void note_rejected(struct session *s, size_t i, const struct tally_diag *
         return;
     s->reports[i].noted_record = d->record;
     s->reports[i].noted_file = d->file;
-    r->ops->rejected(r, d);
+    if (r->ops->rejected(r, d) != TALLY_OK)
+        s->report_failed = true;    /* a record that cannot be accepted, not marked so */
 }
 
 /*
@@ -176,8 +177,8 @@ static void emit(void *ctx, const struct tally_diag *d)
         bool show = listed || s->reports[i].complete;
         if (s->reports[i].no_infos && d->severity == TALLY_SEV_INFO)
             show = false;
-        if (show)
-            s->reports[i].report->ops->diag(s->reports[i].report, d);
+        if (show && s->reports[i].report->ops->diag(s->reports[i].report, d) != TALLY_OK)
+            s->report_failed = true;    /* it could not keep this one: incomplete */
         if (!error || !d->record)
             continue;
         if (show) {
@@ -270,6 +271,7 @@ bool session_open(struct session *s, const struct cli_options *o, FILE *default_
         }
         s->reports[i].fp = fp;
         s->reports[i].close_fp = wanted[i].file != NULL;
+        s->text_to_terminal |= !wanted[i].file && strcmp(wanted[i].format, "text") == 0;
         s->reports[i].no_infos = wanted[i].no_infos;
         s->reports[i].complete = wanted[i].complete;
         s->nreports = i + 1;
@@ -293,6 +295,10 @@ static void file_trouble(struct session *s, const char *path, const struct tally
     };
     emit(s, &d);
     s->trouble = true;
+    /* Exit status 2 always comes with a message where a person sees it: when
+     * no text report is going to the terminal, say it on standard error too. */
+    if (!s->text_to_terminal)
+        cli_error("%s: %s", path, err->message);
 }
 
 /* Redraw the progress line on standard error, at most four times a second. */
@@ -447,6 +453,10 @@ int session_close(struct session *s)
         status = EXIT_DATA;
     if (s->trouble)
         status = EXIT_TROUBLE;
+    if (s->report_failed) {
+        cli_error("out of memory: a report could not keep every diagnostic");
+        status = EXIT_TROUBLE;
+    }
     const struct tally_validator_stats *vs = s->validator ? tally_validator_stats(s->validator) : NULL;
     struct tally_report_summary sum = {
         .schema_name = s->schema ? s->schema->name : NULL,

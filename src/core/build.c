@@ -101,11 +101,15 @@ struct tally_build *tally_build_new(const struct tally_schema *schema,
     memcpy(b->role, schema->role, sizeof b->role);
     b->measure_fields = calloc(schema->nfields, sizeof *b->measure_fields);
     b->areas = tally_areas_load_default(err);
-    bool areas = b->areas != NULL;
-    if (!b->measure_fields || !areas || !(b->settler = tally_settler_new(schema, sink, err))) {
+    if (!b->measure_fields || !b->areas) {
+        bool areas_loaded = b->areas != NULL;   /* else err says why already */
         tally_build_free(b);
-        if (areas)
+        if (areas_loaded)
             tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        return NULL;
+    }
+    if (!(b->settler = tally_settler_new(schema, sink, err))) {   /* err says why */
+        tally_build_free(b);
         return NULL;
     }
     for (size_t i = 0; i < schema->nfields; i++)

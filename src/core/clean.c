@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "core/arena.h"
+#include "core/pattern.h"
 #include "core/csvtext.h"
 #include "core/emit.h"
 #include "tally/clean.h"
@@ -35,6 +36,8 @@ struct tally_cleaner {
     struct alias *aliases;
     size_t naliases;
     uint64_t repairs;
+    struct tally_matcher *matcher; /* for the fields' patterns */
+    bool nomem;             /* a pattern had no answer (out of memory): the record fails */
 };
 
 /* ---- aliases ----------------------------------------------------------------------- */
@@ -77,6 +80,11 @@ struct tally_cleaner *tally_cleaner_new(const struct tally_schema *schema,
     c->schema = schema;
     c->registry = registry;
     c->sink = sink;
+    if (!(c->matcher = tally_matcher_new())) {
+        free(c);
+        tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        return NULL;
+    }
     int rc = tally_csvtext_rows((const char *)tally_embedded_aliases_csv,
                                 tally_embedded_aliases_csv_len, add_alias, c, err);
     if (rc != TALLY_OK) {
@@ -98,6 +106,7 @@ void tally_cleaner_free(struct tally_cleaner *c)
     }
     free(c->aliases);
     tally_arena_fini(&c->arena);
+    tally_matcher_free(c->matcher);
     free(c);
 }
 
@@ -108,7 +117,8 @@ uint64_t tally_cleaner_repairs(const struct tally_cleaner *c)
 
 /* ---- is a text valid as it stands? ---------------------------------------------------- */
 
-static bool valid(const struct tally_field_def *def, const char *s, size_t len)
+static bool valid(struct tally_cleaner *c, const struct tally_field_def *def, const char *s,
+                  size_t len)
 {
     int64_t n, d;
     char sym;
@@ -138,12 +148,10 @@ static bool valid(const struct tally_field_def *def, const char *s, size_t len)
             return false;
     }
     if (def->regex) {
-        char buf[256];
-        if (len >= sizeof buf || memchr(s, '\0', len))
-            return false;
-        memcpy(buf, s, len);
-        buf[len] = '\0';
-        if (regexec(def->regex, buf, 0, NULL, 0) != 0)
+        int match = tally_pattern_test(def->regex, c->matcher, s, len);
+        if (match < 0)
+            c->nomem = true;    /* no answer: the record fails, nothing is guessed */
+        if (match != 1)
             return false;
     }
     return true;
@@ -316,7 +324,7 @@ static int repair_field(struct tally_cleaner *c, struct tally_record *rec, size_
 {
     const struct tally_field_def *def = &c->schema->fields[i];
     struct tally_field *f = &rec->fields[i];
-    if (!f->text || f->bad || valid(def, f->text, f->len))
+    if (!f->text || f->bad || valid(c, def, f->text, f->len))
         return TALLY_OK;
     const char *t = f->text;
     size_t len = f->len;
@@ -326,7 +334,7 @@ static int repair_field(struct tally_cleaner *c, struct tally_record *rec, size_
     char buf[128];
     const char *why = NULL;
     bool trimmed = len != f->len;
-    if (trimmed && len < sizeof buf && valid(def, t, len)) {
+    if (trimmed && len < sizeof buf && valid(c, def, t, len)) {
         memcpy(buf, t, len);
         buf[len] = '\0';
         why = "surrounding spaces";
@@ -353,7 +361,7 @@ static int repair_field(struct tally_cleaner *c, struct tally_record *rec, size_
         case TALLY_TYPE_DATETIME:
             break;
         }
-        if (!ok || !valid(def, buf, strlen(buf)))
+        if (!ok || !valid(c, def, buf, strlen(buf)))
             return TALLY_OK;    /* no repair makes it valid: leave it for the validator */
     }
     char before[160];
@@ -423,13 +431,13 @@ static int fill_code(struct tally_cleaner *c, struct tally_record *rec)
     return TALLY_OK;
 }
 
-static bool count_of(const struct tally_schema *s, const struct tally_record *rec, size_t f,
-                     int64_t *n)
+static bool count_of(struct tally_cleaner *c, const struct tally_schema *s,
+                     const struct tally_record *rec, size_t f, int64_t *n)
 {
     const struct tally_field *fld = &rec->fields[f];
     char sym;
     return fld->text && tally_parse_count(fld->text, fld->len, NULL, n, &sym) == TALLY_COUNT_OK &&
-           valid(&s->fields[f], fld->text, fld->len);
+           valid(c, &s->fields[f], fld->text, fld->len);
 }
 
 /* field = total - minus, when only field is missing. */
@@ -444,7 +452,8 @@ static int derive(struct tally_cleaner *c, struct tally_record *rec)
         if (t)
             trim(&t, &len);
         int64_t total, minus;
-        if ((t && len) || !count_of(s, rec, d->total, &total) || !count_of(s, rec, d->minus, &minus) ||
+        if ((t && len) || !count_of(c, s, rec, d->total, &total) ||
+            !count_of(c, s, rec, d->minus, &minus) ||
             total < minus)
             continue;
         char buf[32];
@@ -462,10 +471,11 @@ static int derive(struct tally_cleaner *c, struct tally_record *rec)
 int tally_cleaner_clean(struct tally_cleaner *c, struct tally_record *rec, struct tally_error *err)
 {
     tally_arena_reset(&c->arena);
+    c->nomem = false;
     for (size_t i = 0; i < c->schema->nfields; i++)
         if (repair_field(c, rec, i) != TALLY_OK)
             return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-    if (fill_code(c, rec) != TALLY_OK || derive(c, rec) != TALLY_OK)
+    if (fill_code(c, rec) != TALLY_OK || derive(c, rec) != TALLY_OK || c->nomem)
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
     return TALLY_OK;
 }

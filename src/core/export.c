@@ -12,6 +12,7 @@
  *
  * Both are built as cJSON trees and printed once.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +21,56 @@
 
 #include "tally/schema.h"
 
-static int print(FILE *out, cJSON *root, struct tally_error *err)
+/*
+ * Building a cJSON tree, every allocation checked. cJSON returns NULL (or
+ * false) when it runs out of memory, and its Add functions accept NULL
+ * quietly: unchecked, a failed allocation leaves a tree with a member
+ * missing, printed as if whole (`schema --export json-schema` exited 0 with
+ * half a schema). So every node is made and attached through a `tree`, which
+ * notes the first failure; the tree is printed only when nothing failed.
+ */
+struct tree {
+    bool failed;
+};
+
+/* Attach item to obj under key (obj an object) or append it (key NULL: obj an
+ * array). Takes item: on failure it is freed. Returns item, or NULL. */
+static cJSON *attach(struct tree *t, cJSON *obj, const char *key, cJSON *item)
 {
-    char *text = root ? cJSON_Print(root) : NULL;
+    bool ok = item && obj && (key ? cJSON_AddItemToObject(obj, key, item)
+                                  : cJSON_AddItemToArray(obj, item));
+    if (!ok) {
+        cJSON_Delete(item);
+        t->failed = true;
+        return NULL;
+    }
+    return item;
+}
+
+static cJSON *add_string(struct tree *t, cJSON *obj, const char *key, const char *value)
+{
+    return attach(t, obj, key, cJSON_CreateString(value));
+}
+
+static cJSON *add_number(struct tree *t, cJSON *obj, const char *key, double value)
+{
+    return attach(t, obj, key, cJSON_CreateNumber(value));
+}
+
+static cJSON *add_object(struct tree *t, cJSON *obj, const char *key)
+{
+    return attach(t, obj, key, cJSON_CreateObject());
+}
+
+static cJSON *add_array(struct tree *t, cJSON *obj, const char *key)
+{
+    return attach(t, obj, key, cJSON_CreateArray());
+}
+
+/* Print the tree (and free it) when it was built whole. */
+static int print(struct tree *t, FILE *out, cJSON *root, struct tally_error *err)
+{
+    char *text = root && !t->failed ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
     if (!text)
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
@@ -35,133 +83,154 @@ static int print(FILE *out, cJSON *root, struct tally_error *err)
 int tally_schema_export_table_schema(const struct tally_schema *s, FILE *out,
                                      struct tally_error *err)
 {
+    struct tree t = {false};
     cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "name", s->name);
+    if (!root)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    add_string(&t, root, "name", s->name);
     if (s->title)
-        cJSON_AddStringToObject(root, "title", s->title);
-    cJSON *fields = cJSON_AddArrayToObject(root, "fields");
-    cJSON *missing = cJSON_AddArrayToObject(root, "missingValues");
+        add_string(&t, root, "title", s->title);
+    cJSON *fields = add_array(&t, root, "fields");
+    cJSON *missing = add_array(&t, root, "missingValues");
     for (size_t i = 0; i < s->nmissing; i++)
-        cJSON_AddItemToArray(missing, cJSON_CreateString(s->missing_values[i]));
-    char seen[64] = "";
+        add_string(&t, missing, NULL, s->missing_values[i]);
+    /* The symbols of every field, each once, after the missing values. */
+    for (size_t i = 0; i < s->nfields; i++)
+        for (const char *sym = s->fields[i].symbols; sym && *sym; sym++) {
+            bool seen = false;
+            for (size_t j = 0; j <= i && !seen; j++) {
+                const char *earlier = s->fields[j].symbols;
+                const char *at = earlier ? strchr(earlier, *sym) : NULL;
+                seen = at && (j < i || at < sym);
+            }
+            char text[2] = {*sym, '\0'};
+            if (!seen)
+                add_string(&t, missing, NULL, text);
+        }
     for (size_t i = 0; i < s->nfields; i++) {
         const struct tally_field_def *f = &s->fields[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToArray(fields, o);
-        cJSON_AddStringToObject(o, "name", f->name);
+        cJSON *o = add_object(&t, fields, NULL);
+        add_string(&t, o, "name", f->name);
         if (f->title)
-            cJSON_AddStringToObject(o, "title", f->title);
-        cJSON_AddStringToObject(o, "type", tally_type_name(f->type));
-        cJSON *c = cJSON_CreateObject();
+            add_string(&t, o, "title", f->title);
+        add_string(&t, o, "type", tally_type_name(f->type));
+        if (!(f->required || f->has_minimum || f->has_maximum || f->max_length || f->pattern ||
+              f->n_enum))
+            continue;
+        cJSON *c = add_object(&t, o, "constraints");
         if (f->required)
-            cJSON_AddBoolToObject(c, "required", true);
+            attach(&t, c, "required", cJSON_CreateBool(true));
         if (f->has_minimum)
-            cJSON_AddNumberToObject(c, "minimum", (double)f->minimum);
+            add_number(&t, c, "minimum", (double)f->minimum);
         if (f->has_maximum)
-            cJSON_AddNumberToObject(c, "maximum", (double)f->maximum);
+            add_number(&t, c, "maximum", (double)f->maximum);
         if (f->max_length)
-            cJSON_AddNumberToObject(c, "maxLength", (double)f->max_length);
+            add_number(&t, c, "maxLength", (double)f->max_length);
         if (f->pattern)
-            cJSON_AddStringToObject(c, "pattern", f->pattern);
+            add_string(&t, c, "pattern", f->pattern);
         if (f->n_enum) {
-            cJSON *e = cJSON_AddArrayToObject(c, "enum");
+            cJSON *e = add_array(&t, c, "enum");
             for (size_t k = 0; k < f->n_enum; k++)
-                cJSON_AddItemToArray(e, cJSON_CreateString(f->enum_values[k]));
+                add_string(&t, e, NULL, f->enum_values[k]);
         }
-        if (c->child)
-            cJSON_AddItemToObject(o, "constraints", c);
-        else
-            cJSON_Delete(c);
-        for (const char *sym = f->symbols; sym && *sym; sym++)
-            if (!strchr(seen, *sym) && strlen(seen) + 1 < sizeof seen) {
-                char t[2] = {*sym, 0};
-                strcat(seen, t);
-                cJSON_AddItemToArray(missing, cJSON_CreateString(t));
-            }
     }
-    cJSON *pk = cJSON_AddArrayToObject(root, "primaryKey");
+    cJSON *pk = add_array(&t, root, "primaryKey");
     for (size_t k = 0; k < s->npk; k++)
-        cJSON_AddItemToArray(pk, cJSON_CreateString(s->fields[s->primary_key[k]].name));
-    return print(out, root, err);
+        add_string(&t, pk, NULL, s->fields[s->primary_key[k]].name);
+    return print(&t, out, root, err);
 }
 
-/* The JSON Schema of one field's value. */
-static cJSON *value_schema(const struct tally_field_def *f)
+/* The JSON Schema of one field's value, or NULL (t->failed) when out of memory. */
+static cJSON *value_schema(struct tree *t, const struct tally_field_def *f)
 {
     cJSON *v = cJSON_CreateObject();
+    if (!v) {
+        t->failed = true;
+        return NULL;
+    }
     if (f->title)
-        cJSON_AddStringToObject(v, "description", f->title);
+        add_string(t, v, "description", f->title);
     switch (f->type) {
     case TALLY_TYPE_INTEGER: {
-        cJSON *any = cJSON_AddArrayToObject(v, "oneOf");
-        cJSON *n = cJSON_CreateObject();
-        cJSON_AddStringToObject(n, "type", "integer");
+        cJSON *any = add_array(t, v, "oneOf");
+        cJSON *n = add_object(t, any, NULL);
+        add_string(t, n, "type", "integer");
         if (f->has_minimum)
-            cJSON_AddNumberToObject(n, "minimum", (double)f->minimum);
+            add_number(t, n, "minimum", (double)f->minimum);
         if (f->has_maximum)
-            cJSON_AddNumberToObject(n, "maximum", (double)f->maximum);
-        cJSON_AddItemToArray(any, n);
+            add_number(t, n, "maximum", (double)f->maximum);
         /* Or a string holding a count's text, or a symbol. */
-        char pattern[64];
-        if (f->symbols && *f->symbols)
-            snprintf(pattern, sizeof pattern, "^([0-9]+|[%.26s])$", f->symbols);
+        size_t nsym = f->symbols ? strlen(f->symbols) : 0;
+        char *pattern = malloc(sizeof "^([0-9]+|[])$" + nsym);
+        if (pattern) {
+            if (nsym)
+                sprintf(pattern, "^([0-9]+|[%s])$", f->symbols);
+            else
+                strcpy(pattern, "^[0-9]+$");
+        }
+        cJSON *str = add_object(t, any, NULL);
+        add_string(t, str, "type", "string");
+        if (pattern)
+            add_string(t, str, "pattern", pattern);
         else
-            snprintf(pattern, sizeof pattern, "^[0-9]+$");
-        cJSON *t = cJSON_CreateObject();
-        cJSON_AddStringToObject(t, "type", "string");
-        cJSON_AddStringToObject(t, "pattern", pattern);
-        cJSON_AddItemToArray(any, t);
+            t->failed = true;
+        free(pattern);
         break;
     }
     case TALLY_TYPE_DATE:
-        cJSON_AddStringToObject(v, "type", "string");
-        cJSON_AddStringToObject(v, "format", "date");
-        cJSON_AddStringToObject(v, "pattern", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$");
+        add_string(t, v, "type", "string");
+        add_string(t, v, "format", "date");
+        add_string(t, v, "pattern", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$");
         break;
     case TALLY_TYPE_DATETIME:
-        cJSON_AddStringToObject(v, "type", "string");
-        cJSON_AddStringToObject(v, "format", "date-time");
+        add_string(t, v, "type", "string");
+        add_string(t, v, "format", "date-time");
         break;
     case TALLY_TYPE_STRING:
-        cJSON_AddStringToObject(v, "type", "string");
+        add_string(t, v, "type", "string");
         if (f->pattern)
-            cJSON_AddStringToObject(v, "pattern", f->pattern);
+            add_string(t, v, "pattern", f->pattern);
         if (f->max_length)
-            cJSON_AddNumberToObject(v, "maxLength", (double)f->max_length);
+            add_number(t, v, "maxLength", (double)f->max_length);
         if (f->n_enum) {
-            cJSON *e = cJSON_AddArrayToObject(v, "enum");
+            cJSON *e = add_array(t, v, "enum");
             for (size_t k = 0; k < f->n_enum; k++)
-                cJSON_AddItemToArray(e, cJSON_CreateString(f->enum_values[k]));
+                add_string(t, e, NULL, f->enum_values[k]);
         }
         break;
     }
     return v;
 }
 
-static cJSON *object_schema(void)
+/* {"type": "object", "properties": {}, "required": []}, or NULL (t->failed). */
+static cJSON *object_schema(struct tree *t)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "type", "object");
-    cJSON_AddItemToObject(o, "properties", cJSON_CreateObject());
-    cJSON_AddItemToObject(o, "required", cJSON_CreateArray());
+    if (!o) {
+        t->failed = true;
+        return NULL;
+    }
+    add_string(t, o, "type", "object");
+    add_object(t, o, "properties");
+    add_array(t, o, "required");
     return o;
 }
 
-static void require(cJSON *obj, const char *name)
+static void require(struct tree *t, cJSON *obj, const char *name)
 {
     cJSON *req = cJSON_GetObjectItemCaseSensitive(obj, "required");
     if (!req)
-        return;     /* not an object schema (out of memory, or paths that clash) */
+        return;     /* not an object schema (paths that clash) */
     for (cJSON *r = req->child; r; r = r->next)
         if (r->valuestring && strcmp(r->valuestring, name) == 0)
             return;
-    cJSON_AddItemToArray(req, cJSON_CreateString(name));
+    add_string(t, req, NULL, name);
 }
 
 /* Place field f at its path under obj, creating the objects on the way. A
  * path that runs through another field's value (paths that clash) is left
  * out rather than guessed at. */
-static void place(cJSON *obj, const struct tally_field_def *f)
+static void place(struct tree *t, cJSON *obj, const struct tally_field_def *f)
 {
     const struct tally_path *p = &f->json;
     for (size_t i = 0; i + 1 < p->nsegs; i++) {
@@ -169,74 +238,60 @@ static void place(cJSON *obj, const struct tally_field_def *f)
         if (!props)
             return;
         cJSON *next = cJSON_GetObjectItemCaseSensitive(props, p->segs[i]);
-        if (!next) {
-            next = object_schema();
-            if (!next || !cJSON_AddItemToObject(props, p->segs[i], next)) {
-                cJSON_Delete(next);
-                return;
-            }
-        }
+        if (!next && !(next = attach(t, props, p->segs[i], object_schema(t))))
+            return;
         if (f->required)
-            require(obj, p->segs[i]);
+            require(t, obj, p->segs[i]);
         obj = next;
     }
     cJSON *props = cJSON_GetObjectItemCaseSensitive(obj, "properties");
-    cJSON *v = props ? value_schema(f) : NULL;
-    if (!v || !cJSON_AddItemToObject(props, p->segs[p->nsegs - 1], v)) {
-        cJSON_Delete(v);
+    if (!props)
         return;
-    }
+    attach(t, props, p->segs[p->nsegs - 1], value_schema(t, f));
     if (f->required)
-        require(obj, p->segs[p->nsegs - 1]);
+        require(t, obj, p->segs[p->nsegs - 1]);
 }
 
 int tally_schema_export_json_schema(const struct tally_schema *s, FILE *out,
                                     struct tally_error *err)
 {
+    struct tree t = {false};
     cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "$schema", "https://json-schema.org/draft/2020-12/schema");
-    cJSON_AddStringToObject(root, "title", s->title ? s->title : s->name);
-    cJSON_AddStringToObject(root, "description", "A return: a submission, an array of "
-                            "submissions or flat records, or one of them per line (NDJSON).");
-    cJSON *defs = cJSON_CreateObject();
-    cJSON *submission = object_schema(), *record = object_schema(), *flat = object_schema();
-    if (s->json_records) {
-        cJSON *arr = cJSON_CreateObject();
-        cJSON_AddStringToObject(arr, "type", "array");
-        cJSON_AddNumberToObject(arr, "minItems", 1);
-        cJSON_AddItemToObject(arr, "items", record);
-        cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(submission, "properties"),
-                              s->json_records, arr);
-        require(submission, s->json_records);
-    } else {
-        cJSON_Delete(record);
-        record = NULL;
+    if (!root)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    add_string(&t, root, "$schema", "https://json-schema.org/draft/2020-12/schema");
+    add_string(&t, root, "title", s->title ? s->title : s->name);
+    add_string(&t, root, "description", "A return: a submission, an array of "
+               "submissions or flat records, or one of them per line (NDJSON).");
+    /* One submission or flat record, or an array of them. */
+    cJSON *top = add_array(&t, root, "anyOf");
+    cJSON *one = add_object(&t, top, NULL);
+    cJSON *any = add_array(&t, one, "anyOf");
+    add_string(&t, add_object(&t, any, NULL), "$ref", "#/$defs/submission");
+    add_string(&t, add_object(&t, any, NULL), "$ref", "#/$defs/flat_record");
+    cJSON *many = add_object(&t, top, NULL);
+    add_string(&t, many, "type", "array");
+    attach(&t, many, "items", one ? cJSON_Duplicate(one, true) : NULL);
+    cJSON *defs = add_object(&t, root, "$defs");
+    cJSON *submission = attach(&t, defs, "submission", object_schema(&t));
+    cJSON *flat = attach(&t, defs, "flat_record", object_schema(&t));
+    cJSON *record = NULL;
+    if (s->json_records && submission) {
+        cJSON *arr = attach(&t, cJSON_GetObjectItemCaseSensitive(submission, "properties"),
+                            s->json_records, cJSON_CreateObject());
+        add_string(&t, arr, "type", "array");
+        add_number(&t, arr, "minItems", 1);
+        record = attach(&t, arr, "items", object_schema(&t));
+        require(&t, submission, s->json_records);
     }
-    for (size_t i = 0; i < s->nfields; i++) {
+    for (size_t i = 0; i < s->nfields && !t.failed; i++) {
         const struct tally_field_def *f = &s->fields[i];
         if (f->json.segs && f->json.nsegs)
-            place(f->json.in_record && record ? record : submission, f);
-        cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(flat, "properties"), f->name,
-                              value_schema(f));
+            place(&t, f->json.in_record && record ? record : submission, f);
+        attach(&t, cJSON_GetObjectItemCaseSensitive(flat, "properties"), f->name,
+               value_schema(&t, f));
         if (f->required)
-            require(flat, f->name);
+            require(&t, flat, f->name);
     }
-    cJSON_AddItemToObject(defs, "submission", submission);
-    cJSON_AddItemToObject(defs, "flat_record", flat);
-    cJSON *one = cJSON_CreateObject();
-    cJSON *any = cJSON_AddArrayToObject(one, "anyOf");
-    cJSON *ref = cJSON_CreateObject();
-    cJSON_AddStringToObject(ref, "$ref", "#/$defs/submission");
-    cJSON_AddItemToArray(any, ref);
-    ref = cJSON_CreateObject();
-    cJSON_AddStringToObject(ref, "$ref", "#/$defs/flat_record");
-    cJSON_AddItemToArray(any, ref);
-    cJSON *arr = cJSON_CreateObject();
-    cJSON_AddStringToObject(arr, "type", "array");
-    cJSON_AddItemToObject(arr, "items", cJSON_Duplicate(one, true));
-    cJSON *top = cJSON_AddArrayToObject(root, "anyOf");
-    cJSON_AddItemToArray(top, one);
-    cJSON_AddItemToArray(top, arr);
-    cJSON_AddItemToObject(root, "$defs", defs);
-    return print(out, root, err);
+    return print(&t, out, root, err);
 }

@@ -11,7 +11,6 @@
  * so that whoever writes a schema can fix it without reading C. Unknown keys
  * are errors where a typo would silently weaken a check (constraints, rules).
  */
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "tally/expr.h"
+#include "core/pattern.h"
 #include "tally/schema.h"
 
 extern const unsigned char tally_embedded_missing_from_care_schema_json[];
@@ -142,25 +142,11 @@ static int load_constraints(struct tally_field_def *f, const cJSON *c, const cha
             return tally_error_set(err, TALLY_ESCHEMA, "%s: pattern must be a string, on a string field", w);
         if (!(f->pattern = strdup(item->valuestring)))
             return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-        /* Table Schema patterns match the whole value: anchor them. */
-        size_t n = strlen(f->pattern) + 5;
-        char *anchored = malloc(n);
-        regex_t *re = malloc(sizeof *re);
-        if (!anchored || !re) {
-            free(anchored);
-            free(re);
-            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-        }
-        snprintf(anchored, n, "^(%s)$", f->pattern);
-        int e = regcomp(re, anchored, REG_EXTENDED | REG_NOSUB);
-        free(anchored);
-        if (e != 0) {
-            char msg[128];
-            regerror(e, re, msg, sizeof msg);
-            free(re);
-            return tally_error_set(err, TALLY_ESCHEMA, "%s: pattern \"%s\": %s", w, f->pattern, msg);
-        }
-        f->regex = re;
+        char why[160];
+        if (!(f->regex = tally_pattern_compile(f->pattern, why, sizeof why)))
+            return tally_error_set(err, strcmp(why, "out of memory") == 0 ? TALLY_ENOMEM
+                                                                          : TALLY_ESCHEMA,
+                                   "%s: pattern \"%s\": %s", w, f->pattern, why);
     }
     if ((item = cJSON_GetObjectItemCaseSensitive(c, "enum"))) {
         char we[180];
@@ -735,8 +721,7 @@ void tally_schema_free(struct tally_schema *s)
         free(f->description);
         free(f->pattern);
         if (f->regex) {
-            regfree(f->regex);
-            free(f->regex);
+            tally_pattern_free(f->regex);
         }
         free_list(f->enum_values, f->n_enum);
         free(f->symbols);

@@ -14,12 +14,12 @@
  * Records that share a primary key are settled afterwards, across every file
  * of a run, by core/settle.c (settle.h), which validate and build share.
  */
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/emit.h"
+#include "core/pattern.h"
 #include "tally/expr.h"
 #include "tally/validate.h"
 #include "tally/writer.h"
@@ -37,8 +37,9 @@ struct tally_validator {
     struct tally_diag_sink sink;
     struct tally_validator_stats stats;
     struct last_match *last_match; /* per field */
-    bool nomem;                 /* a check ran out of memory (regexec): the record's
-                                   tally_validator_check fails with TALLY_ENOMEM */
+    struct tally_matcher *matcher; /* for the fields' patterns */
+    bool nomem;                 /* a check ran out of memory (a pattern had no answer):
+                                   the record's tally_validator_check fails with TALLY_ENOMEM */
 };
 
 struct tally_validator *tally_validator_new(const struct tally_schema *schema,
@@ -48,7 +49,10 @@ struct tally_validator *tally_validator_new(const struct tally_schema *schema,
                                             struct tally_error *err)
 {
     struct tally_validator *v = calloc(1, sizeof *v);
-    if (v && !(v->last_match = calloc(schema->nfields ? schema->nfields : 1, sizeof *v->last_match))) {
+    if (v && (!(v->last_match = calloc(schema->nfields ? schema->nfields : 1,
+                                       sizeof *v->last_match)) ||
+              !(v->matcher = tally_matcher_new()))) {
+        free(v->last_match);
         free(v);
         v = NULL;
     }
@@ -68,6 +72,7 @@ void tally_validator_free(struct tally_validator *v)
 {
     if (v) {
         free(v->last_match);
+        tally_matcher_free(v->matcher);
         free(v);
     }
 }
@@ -128,26 +133,21 @@ static void check_string(struct tally_validator *v, struct tally_record *rec, si
         return;
     }
     /* Consecutive records mostly repeat a code: a text that matched last
-     * time for this field matches again without asking regexec. */
+     * time for this field matches again without running the pattern. */
     struct last_match *last = &v->last_match[i];
     bool known = def->regex && f->len < sizeof last->text && last->len == f->len &&
                  memcmp(last->text, f->text, f->len) == 0;
-    int match = def->regex && !known && !memchr(f->text, '\0', f->len)
-                    ? regexec(def->regex, f->text, 0, NULL, 0) : 0;
-    /* glibc's regexec allocates as it matches and, when an allocation fails,
-     * returns REG_NOMATCH instead of REG_ESPACE: a "no" is asked twice before
-     * a valid value is called invalid (a failure that lasts still rejects it). */
-    if (match == REG_NOMATCH)
-        match = regexec(def->regex, f->text, 0, NULL, 0);
-    if (match != 0 && match != REG_NOMATCH) {
-        v->nomem = true;    /* REG_ESPACE: no answer, which is not "no match" */
+    int match = def->regex && !known ? tally_pattern_test(def->regex, v->matcher, f->text, f->len)
+                                     : 1;
+    if (match < 0) {
+        v->nomem = true;    /* no answer, which is not "no match" */
         return;
     }
-    if (def->regex && !known && match == 0 && f->len < sizeof last->text) {
+    if (def->regex && !known && match == 1 && f->len < sizeof last->text) {
         memcpy(last->text, f->text, f->len);
         last->len = f->len;
     }
-    if (def->regex && !known && (memchr(f->text, '\0', f->len) || match == REG_NOMATCH)) {
+    if (match == 0) {
         f->error = true;
         tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_CONSTRAINT,
                          "%s \"%s\" does not match the pattern %s", def->name, f->text,

@@ -76,7 +76,10 @@ static int plan_push(struct plan *pl, const char *name, int field)
         return TALLY_ENOMEM;
     tally_json_cstring(f, name);
     fputs(field < 0 ? ": {" : ": ", f);
-    if (fclose(f) != 0) {
+    /* A memory stream that ran out of memory may still close with 0, and
+     * leave key NULL or short: ask it, and check key. */
+    bool failed = ferror(f) != 0;
+    if (fclose(f) != 0 || failed || !key) {
         free(key);
         return TALLY_ENOMEM;
     }

@@ -1,17 +1,18 @@
 #!/bin/sh
 # run.sh TALLY FAILMALLOC_SO [STEP] — allocation-failure and I/O-failure tests.
 #
-# For a representative `tally validate` (CSV, JSON and XML inputs) and a
-# representative `tally build` (every format), run tally once for every N from
-# 1 to the number of allocations a clean run makes, with the Nth allocation
-# failing (failmalloc.c, preloaded). Each run must end cleanly:
+# For every command, and every --to, --export and --report form (the scenarios
+# below), run tally once for every N from 1 to the number of allocations a
+# clean run makes, with the Nth allocation failing (failmalloc.c, preloaded).
+# Each run must end cleanly:
 #   - never a signal (crash, abort) and never an exit status other than 0, 1, 2;
-#   - exit 2 comes with a message on standard error;
+#   - exit 2 comes with a message on standard error, and leaves no output file;
 #   - exit 0 or 1 (the failure was absorbed, e.g. by a library's fallback) must
-#     give exactly the clean run's output: nothing silently lost;
+#     give exactly the clean run's output, on standard output, standard error
+#     and in any file it writes: nothing silently lost or truncated;
 #   - build: the output directory is byte-for-byte what the previous build left
 #     (no partial output), and no working directory is left beside it.
-# Every STEP-th N (default: about 40 per scenario) also runs under valgrind,
+# About FAULT_VALGRIND_SAMPLES (default 8) N per scenario (or every STEP-th) also run under valgrind,
 # which must find no leak and no memory error. Then read errors: the Nth
 # read(2) fails, for every N, in the middle of an input (see the end). The
 # other I/O failures are golden cases, run by `make check` under every build:
@@ -50,8 +51,35 @@ mkdir -p "$work/in/build" "$work/out"
 cp "$root/fixtures/build/"* "$root/fixtures/xml/valid.xml" "$work/in/build/"
 cp "$root/fixtures/build/kent.csv" "$root/fixtures/build/wales.json" "$root/fixtures/xml/valid.xml" \
    "$work/in/"
-validate_cmd="$tally validate kent.csv wales.json valid.xml"
-build_cmd="$tally build -o $work/out/national build"   # $work/out: per worker, below
+# The scenarios: every command, and every --to, --export and --report form.
+# NAME|COMMAND, run in $work/in. A command that writes a file names it OUTFILE
+# or REPORTFILE (a scratch path per worker); build writes into OUTDIR (see
+# run_one). An OUTFILE (convert -o) must not exist after exit 2; a REPORTFILE
+# may (a run that stops still reports why, in the report it was asked for).
+scenarios='validate|validate kent.csv wales.json valid.xml
+validate-json|validate --report json kent.csv wales.json valid.xml
+validate-junit|validate --report junit kent.csv wales.json valid.xml
+validate-github|validate --report github kent.csv wales.json valid.xml
+validate-sarif|validate --report sarif kent.csv wales.json valid.xml
+validate-html|validate --report html --report-file REPORTFILE kent.csv wales.json valid.xml
+validate-clean|validate --clean messy.csv
+convert-csv|convert wales.json --to csv
+convert-json|convert kent.csv --to json
+convert-ndjson|convert valid.xml --to ndjson
+convert-xml|convert kent.csv --to xml -o OUTFILE
+schema|schema
+schema-xsd|schema --export xsd
+schema-json-schema|schema --export json-schema
+schema-table-schema|schema --export table-schema
+build|build -o OUTDIR/national build'
+[ -n "${FAULT_SCENARIOS:-}" ] || FAULT_SCENARIOS=$(printf '%s\n' "$scenarios" | cut -d'|' -f1)
+cp "$root/fixtures/messy/messy.csv" "$work/in/"
+
+# command_of SCENARIO WORKER: its command line, with OUTFILE and OUTDIR for WORKER.
+command_of() {
+    printf '%s\n' "$scenarios" | awk -F'|' -v n="$1" '$1 == n { print $2 }' |
+        sed "s|OUTFILE|$work/file-$2|; s|REPORTFILE|$work/file-$2|; s|OUTDIR|$work/out-$2|; s|^|$tally |"
+}
 
 # dir_sum DIR: one checksum line per file of DIR (and the names beside it).
 dir_sum() {
@@ -60,18 +88,17 @@ dir_sum() {
 }
 
 # run_one SCENARIO N WORKER [WRAPPER]: run the scenario with allocation N
-# failing; check the outcome. Runs in $work/in; the build writes into
-# $work/out-WORKER (a copy of the previous build's directory).
+# failing; check the outcome. Runs in $work/in; a build writes into
+# $work/out-WORKER (a copy of the previous build's directory); a file output
+# goes to $work/file-WORKER, which must then be the clean run's, or absent.
 run_one() {
     scenario=$1 n=$2 wk=$3 wrap=${4:-}
     out=$work/run-$scenario-$n
-    rm -f "$out.log"
+    rm -f "$out.log" "$work/file-$wk"
     if [ "$scenario" = build ]; then
         rm -rf "$work/out-$wk" && cp -a "$work/out" "$work/out-$wk"
-        cmd="$tally build -o $work/out-$wk/national build"
-    else
-        cmd=$validate_cmd
     fi
+    cmd=$(command_of "$scenario" "$wk")
     (cd "$work/in" && TALLY_FAIL_ALLOC=$n TALLY_FAIL_ALLOC_LOG=$out.log LD_PRELOAD=$shim \
         $wrap $cmd > "$out.stdout" 2> "$out.stderr")
     status=$?
@@ -97,6 +124,9 @@ run_one() {
     if [ $status = 2 ]; then
         [ -s "$out.stderr" ] || [ -s "$out.stdout" ] || fail "$scenario N=$n$who: exit 2 without a message"
         [ $hit = yes ] || fail "$scenario N=$n$who: exit 2, but no allocation failed"
+        if [ -e "$work/file-$wk" ] && command_of "$scenario" "$wk" | grep -q -- ' -o '; then
+            fail "$scenario N=$n$who: exit 2, but it left an output file"
+        fi
     elif [ $status = 0 ] || [ $status = 1 ]; then
         if [ "$status" != "$(cat "$work/clean-$scenario.status")" ] ||
            ! cmp -s "$out.stdout" "$work/clean-$scenario.stdout" ||
@@ -104,6 +134,9 @@ run_one() {
             fail "$scenario N=$n$who: exit $status, but the output differs from the clean run's:"
             diff "$work/clean-$scenario.stdout" "$out.stdout" | sed -n 1,6p
             diff "$work/clean-$scenario.stderr" "$out.stderr" | sed -n 1,6p
+        fi
+        if [ -e "$work/clean-$scenario.file" ] && ! cmp -s "$work/clean-$scenario.file" "$work/file-$wk"; then
+            fail "$scenario N=$n$who: exit $status, but the file it wrote differs from the clean run's"
         fi
     fi
     if [ "$scenario" = build ] && [ "$(dir_sum "$work/out-$wk/national")" != "$(cat "$work/clean-build.sum")" ]; then
@@ -117,21 +150,24 @@ run_one() {
     rm -f "$out.stdout" "$out.stderr" "$out.log"
 }
 
-for scenario in ${FAULT_SCENARIOS:-validate build}; do
+for scenario in $FAULT_SCENARIOS; do
     # The clean run: its output, its status, and how many allocations it makes.
     if [ $scenario = build ]; then
-        (cd "$work/in" && $build_cmd > /dev/null 2>&1)   # the "previous" build
+        # The "previous" build that every run replaces, kept in $work/out.
+        rm -rf "$work/out-0" "$work/out" && mkdir -p "$work/out-0"
+        (cd "$work/in" && $(command_of build 0) > /dev/null 2>&1)
+        cp -a "$work/out-0" "$work/out"
         dir_sum "$work/out/national" > "$work/clean-build.sum"
-        cmd="$tally build -o $work/out-0/national build"
-        cp -a "$work/out" "$work/out-0"
-    else
-        cmd=$validate_cmd
     fi
+    rm -f "$work/file-0"
     (cd "$work/in" && TALLY_FAIL_ALLOC=0 TALLY_FAIL_ALLOC_LOG=$work/count LD_PRELOAD=$shim \
-        $cmd > "$work/clean-$scenario.stdout" 2> "$work/clean-$scenario.stderr")
+        $(command_of "$scenario" 0) > "$work/clean-$scenario.stdout" 2> "$work/clean-$scenario.stderr")
     echo $? > "$work/clean-$scenario.status"
+    rm -f "$work/clean-$scenario.file"
+    [ -e "$work/file-0" ] && mv "$work/file-0" "$work/clean-$scenario.file"
     total=$(sed -n 's/^allocations //p' "$work/count")
     rm -f "$work/count"
+    [ -n "$total" ] || { fail "$scenario: the clean run did not finish"; continue; }
     before=$failures
     if [ -n "${FAULT_ONLY:-}" ]; then
         export TALLY_FAIL_ALLOC_BACKTRACE=1
@@ -154,7 +190,7 @@ for scenario in ${FAULT_SCENARIOS:-validate build}; do
     cat "$work/worker-1.log" "$work/worker-2.log"
     failures=$((failures + $(cat "$work/failures-1") + $(cat "$work/failures-2")))
     # A sample under valgrind: leaks and memory errors on the failure paths.
-    step=${3:-$((total / 40 + 1))}
+    step=${3:-$((total / ${FAULT_VALGRIND_SAMPLES:-8} + 1))}
     sampled=0
     n=1
     while [ "$n" -le "$total" ]; do
