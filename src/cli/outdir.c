@@ -450,16 +450,24 @@ bool outdir_check(struct outdir *od, const char *dir, char *const *args, size_t 
     ok = true;
     if (foreign.n && !force) {
         qsort(foreign.v, foreign.n, sizeof *foreign.v, by_name);
-        char list[1024];
-        size_t o = 0;
-        for (size_t i = 0; i < foreign.n && i < 3 && o < sizeof list; i++)
-            o += (size_t)snprintf(list + o, sizeof list - o, "%s\"%s\"", i ? ", " : "", foreign.v[i]);
-        if (foreign.n > 3 && o < sizeof list)
-            snprintf(list + o, sizeof list - o, " and %zu more", foreign.n - 3);
+        size_t size = 64, o = 0;
+        for (size_t i = 0; i < foreign.n && i < 3; i++)
+            size += strlen(foreign.v[i]) + 4;
+        char *list = malloc(size);
+        if (!list) {
+            cli_error("out of memory");
+            names_free(&foreign);
+            return false;
+        }
+        for (size_t i = 0; i < foreign.n && i < 3; i++)
+            o += (size_t)snprintf(list + o, size - o, "%s\"%s\"", i ? ", " : "", foreign.v[i]);
+        if (foreign.n > 3)
+            snprintf(list + o, size - o, " and %zu more", foreign.n - 3);
         cli_error("build: the output directory \"%s\" holds %s, which tally did not write: a "
                   "build replaces its output directory, and tally never deletes what it did not "
                   "write. Give a new or empty directory, or --force to build into this one all "
                   "the same (what tally did not write is kept)", dir, list);
+        free(list);
         ok = false;
     }
     od->foreign = foreign.n > 0;
