@@ -3,8 +3,9 @@
 #   make                      build libtally.a and the tally CLI into build/
 #   make check                unit tests (Check), golden CLI tests (also with every input
 #                             read ahead on a thread), the same output with and without
-#                             reading ahead on large returns, and the HTML report in
-#                             headless Chromium (check-html)
+#                             reading ahead on large returns, the HTML report in
+#                             headless Chromium (check-html), and the JSON grammar corpus
+#                             and differential property test (check-json)
 #   make check SANITIZE=address,undefined
 #                             the same, built with sanitizers into build/san/
 #   make check-valgrind       the unit and golden tests under valgrind
@@ -28,7 +29,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 SANITIZE ?=
 
-PKGS     := libxml-2.0 libcjson sqlite3 nettle libpcre2-8
+PKGS     := libxml-2.0 libcjson sqlite3 nettle libpcre2-8 libzip
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 OPT      ?= -O2 -g
@@ -72,7 +73,7 @@ EMBEDDED := schemas/missing-from-care.schema.json schemas/authorities.csv schema
             schemas/missing-from-care.xsd
 
 .PHONY: all check unit golden golden-ahead check-ahead check-html check-valgrind check-all check-more demo install clean deps \
-        check-fault check-property
+        check-fault check-property check-json
 all: $(BUILD)/tally
 
 $(BUILD)/libtally.a: $(LIB_OBJ)
@@ -99,7 +100,7 @@ $(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/libtally.a
 
 $(UNIT_OBJ): CFLAGS += $(CHECK_CFLAGS)
 
-check: unit golden golden-ahead check-ahead check-html
+check: unit golden golden-ahead check-ahead check-html check-json
 
 unit: $(BUILD)/unit
 	CK_FORK=no $(BUILD)/unit
@@ -139,6 +140,17 @@ check-more:
 	$(MAKE) check-fault
 	$(MAKE) check-property
 
+# ---- the JSON readers: RFC 8259 grammar corpus and differential property test (tests/json/) ----
+JSON_PROP_DOCS ?= 2000
+JSON_PROP_SEED ?= 1
+
+$(BUILD)/json-prop: tests/json/prop.c tests/json/jsongen.c tests/json/jsongen.h $(BUILD)/libtally.a
+	$(CC) $(CFLAGS) -o $@ tests/json/prop.c tests/json/jsongen.c $(LDFLAGS) $(BUILD)/libtally.a $(LIBS)
+
+check-json: $(BUILD)/tally $(BUILD)/json-prop
+	sh tests/json/run-corpus.sh $(BUILD)/tally
+	$(BUILD)/json-prop -n $(JSON_PROP_DOCS) -s $(JSON_PROP_SEED) -o $(BUILD)/json-prop-failures
+
 # ---- fault injection: tests/fault/ ------------------------------------------------------
 # failmalloc.so, preloaded, fails the Nth allocation (or read); run.sh tries every N.
 # Always on the plain build: a sanitizer's allocator cannot be interposed.
@@ -166,7 +178,8 @@ check-property: $(BUILD)/tally $(BUILD)/property-gen
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := build/fuzz
-FUZZ_TARGETS := fuzz_csv fuzz_json fuzz_ndjson fuzz_xml fuzz_expr fuzz_schema fuzz_registry
+FUZZ_TARGETS := fuzz_csv fuzz_json fuzz_ndjson fuzz_json_diff fuzz_xml fuzz_expr fuzz_schema fuzz_registry \
+                fuzz_xlsx fuzz_ods
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS   = $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
                 -Iinclude -Isrc -Itests/fuzz $(PKG_CFLAGS)
@@ -190,8 +203,12 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/tests/fuzz
                       $(FUZZ_BUILD)/libtally.a
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
+# The JSON differential target also links the generator of tests/json/.
+$(FUZZ_BUILD)/fuzz_json_diff: $(FUZZ_BUILD)/tests/json/jsongen.o
+
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
-.SECONDARY: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/tests/fuzz/%.o) $(FUZZ_BUILD)/tests/fuzz/fuzz_common.o
+.SECONDARY: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/tests/fuzz/%.o) $(FUZZ_BUILD)/tests/fuzz/fuzz_common.o \
+            $(FUZZ_BUILD)/tests/json/jsongen.o
 
 fuzz: fuzz-build
 	sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
@@ -237,6 +254,7 @@ install: $(BUILD)/tally
 	install -m 644 doc/tally.1 $(DESTDIR)$(PREFIX)/share/man/man1/tally.1
 
 DEB_PKGS := build-essential pkg-config libxml2-dev libcjson-dev libcsv-dev check libsqlite3-dev nettle-dev libpcre2-dev \
+            libzip-dev \
             sqlite3 valgrind libxml2-utils jq chromium clang libclang-rt-14-dev time
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

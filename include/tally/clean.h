@@ -14,9 +14,12 @@
  * a zero fraction in counts; other spellings of the symbols and of a field's
  * values (listed in the schema's "cleaning"), and their case; the case of a
  * code (a pattern that matches once upper-cased); day-first dates
- * (30/09/2015) and ISO dates with a time part; a missing authority code from
- * an unambiguous name (or a known alias) in force on the period's last day;
- * and a missing count derived from two others when the schema says how.
+ * (30/09/2015, also with a time: "30/09/2015 00:00") and ISO dates with a
+ * time part; an authority code given as DfE's local authority number ("886")
+ * or as an old code with exactly one successor in force on the period's last
+ * day; a missing authority code from an unambiguous name (or a known alias)
+ * in force on that day; and a missing count derived from two others when the
+ * schema says how. A record whose row is ragged is left alone.
  */
 #ifndef TALLY_CLEAN_H
 #define TALLY_CLEAN_H
@@ -37,6 +40,15 @@ struct tally_cleaner *tally_cleaner_new(const struct tally_schema *schema,
 
 /* Repair rec in place. Fails only with TALLY_ENOMEM. */
 int tally_cleaner_clean(struct tally_cleaner *c, struct tally_record *rec, struct tally_error *err);
+
+/*
+ * How many repairs tally_cleaner_clean would make to rec, without making
+ * them or reporting anything: rec is left exactly as it was (so a run
+ * without --clean can say "N values could be repaired with --clean" from the
+ * cleaner itself). Fails only with TALLY_ENOMEM.
+ */
+int tally_cleaner_count(struct tally_cleaner *c, struct tally_record *rec, uint64_t *n,
+                        struct tally_error *err);
 
 /* Repairs made so far. */
 uint64_t tally_cleaner_repairs(const struct tally_cleaner *c);

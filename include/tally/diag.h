@@ -28,6 +28,13 @@ enum tally_severity {
 #define TALLY_CODE_CSV_HEADER_UNKNOWN   "csv-header-unknown"
 #define TALLY_CODE_CSV_RAGGED_ROW       "csv-ragged-row"
 #define TALLY_CODE_CSV_BLANK_ROW        "csv-blank-row"
+#define TALLY_CODE_CSV_HEADER_ALIAS     "csv-header-alias"
+#define TALLY_CODE_CSV_TITLE_ROW        "csv-title-row"
+#define TALLY_CODE_CSV_DELIMITER        "csv-delimiter"
+#define TALLY_CODE_FIELD_DEFAULT        "field-default"
+#define TALLY_CODE_TOTALS_ROW           "totals-row"
+#define TALLY_CODE_AGGREGATE_ROW        "aggregate-row"
+#define TALLY_CODE_ABOLISHED_ROW        "abolished-row"
 #define TALLY_CODE_REQUIRED             "required"
 #define TALLY_CODE_TYPE                 "type"
 #define TALLY_CODE_CONSTRAINT           "constraint"
@@ -60,6 +67,8 @@ struct tally_diag {
     const char *value;      /* the offending value as text (NUL-terminated), or NULL */
     const char *pointer;    /* JSON Pointer of the value, or NULL */
     const char *xpath;      /* XPath of the value, or NULL */
+    const char *cell;       /* spreadsheet cell reference ("Sheet1!C7", "'My sheet'!7:7"
+                               for a whole row), or NULL */
 };
 
 /* Where diagnostics go. emit must not fail; it copies what it keeps. */

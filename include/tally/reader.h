@@ -22,12 +22,17 @@
 #define TALLY_MAX_VALUE_BYTES  65536   /* a longer value is a `limit` error */
 #define TALLY_MAX_COLUMNS      4096    /* a wider CSV header is a `limit` error */
 
+struct tally_registry;
+
 struct tally_reader_config {
     const struct tally_schema *schema;  /* borrowed */
+    const struct tally_registry *registry; /* borrowed, or NULL: tables (CSV, spreadsheets)
+                                           use it to tell rows of abolished authorities */
     struct tally_diag_sink sink;
     char delimiter;                     /* CSV field delimiter; 0 means ',' */
     bool clean;                         /* --clean: repair what the format allows (an empty
-                                           trailing CSV column) and say so */
+                                           trailing CSV column, windows-1252 text) and say so */
+    const char *sheet;                  /* --sheet: the workbook sheet to read; NULL: the first */
 };
 
 struct tally_reader;
@@ -106,12 +111,16 @@ size_t tally_file_kind_bytes(const unsigned char *buf, size_t len);
 const struct tally_file_kind *tally_file_kind(const unsigned char *buf, size_t len,
                                               const char *path);
 
+/* Is reader (a --format name) the reader of one of the kinds above (xlsx, ods)? */
+bool tally_file_kind_reader(const char *reader);
+
 /*
  * Choose the reader for in, whose path is path: by its first bytes when they
- * say what it is (a file of a kind above is never read as text, whatever
- * --format says: it is read by the kind's reader when tally has one), then by
- * format (the --format name, or NULL), then by path's ending, then by content
- * (tally_reader_sniff). Reads (and keeps) the first bytes of in. On TALLY_OK,
+ * say what it is (a file of a kind above is never read as text, whatever its
+ * name or --format says: it is read by the kind's reader when tally has one,
+ * or by a workbook reader that its name or --format asks for, which tells a
+ * damaged or locked workbook from others), then by format (the --format name,
+ * or NULL), then by path's ending, then by content (tally_reader_sniff). Reads (and keeps) the first bytes of in. On TALLY_OK,
  * *ops is the reader — or NULL, with *kind set, for a file that is not a
  * return tally can read. Fails only with TALLY_EIO (reading) or TALLY_EFORMAT.
  */

@@ -26,8 +26,15 @@ struct tally_loc {
 enum tally_path_kind {
     TALLY_PATH_NONE = 0,    /* CSV: line and column say it all */
     TALLY_PATH_POINTER,     /* JSON: paths are JSON Pointers */
-    TALLY_PATH_XPATH        /* XML: paths are XPaths */
+    TALLY_PATH_XPATH,       /* XML: paths are XPaths */
+    TALLY_PATH_CELL         /* spreadsheets: the path is the sheet's name as a cell
+                               reference writes it ("Sheet1", "'My sheet'"); the
+                               location's line and column give the cell */
 };
+
+/* The longest path of kind TALLY_PATH_CELL (a quoted sheet name), in bytes:
+ * spreadsheet readers refuse a sheet whose name would be longer. */
+#define TALLY_MAX_SHEET_REF 512
 
 struct tally_field {
     const char *text;       /* the text as read (NUL-terminated); NULL when absent */

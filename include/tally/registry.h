@@ -54,6 +54,37 @@ const struct tally_authority *tally_registry_at(const struct tally_registry *reg
 bool tally_authority_in_force(const struct tally_authority *a, int64_t day);
 
 /*
+ * The authorities that took over from a, in force on day: its successors,
+ * or theirs when a successor itself ended before day (E10000022 → E06000048
+ * → E06000057). Writes at most max of them to out (borrowed) and returns
+ * how many there are in all; 0 when none is in force on day.
+ */
+size_t tally_registry_heirs(const struct tally_registry *reg, const struct tally_authority *a,
+                            int64_t day, const struct tally_authority **out, size_t max);
+
+/*
+ * The authorities whose DfE local authority number is text[0..len) ("886"),
+ * in force on day (or, with day INT64_MIN, any), at most max of them in out;
+ * returns how many there are.
+ */
+size_t tally_registry_find_dfe(const struct tally_registry *reg, const char *text, size_t len,
+                               int64_t day, const struct tally_authority **out, size_t max);
+
+/*
+ * The authorities in force on day (INT64_MIN: any day) that a name stands
+ * for: the registry's own name (tally_names_match), or an alias listed in
+ * schemas/aliases.csv (compiled in: "Northants", "Caerdydd"). Each counted
+ * once; at most max in out; returns how many.
+ */
+size_t tally_registry_resolve_name(const struct tally_registry *reg, const char *name,
+                                   size_t len, int64_t day, const struct tally_authority **out,
+                                   size_t max);
+
+/* Is the name an alias (schemas/aliases.csv) of authority a? */
+bool tally_registry_is_alias(const struct tally_registry *reg, const char *name, size_t len,
+                             const struct tally_authority *a);
+
+/*
  * Normalise an authority name for comparison: ASCII case folded, "&" read
  * as "and", punctuation as space; dropped: "Council", "City of", "County of",
  * "Borough of", "London/Royal/Metropolitan Borough of", and "City", "County"

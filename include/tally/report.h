@@ -39,6 +39,7 @@ struct tally_report_summary {
     const struct tally_schema *schema;  /* borrowed; its rules name rule codes */
     uint64_t files, records, errors, warnings, infos;
     uint64_t rules_evaluated, rules_skipped;
+    uint64_t repairable;    /* without --clean: values --clean would repair */
     bool truncated;         /* some diagnostics were counted but not detailed */
     uint64_t max_errors;    /* the --max-errors limit, when truncated */
     bool quiet;             /* --quiet: only errors were detailed, and no summary

@@ -55,6 +55,10 @@ struct tally_field_def {
     char *xml_path;         /* place in the XML shape, e.g. "cohort[]/found" or "cohort[]/@type" */
     struct tally_path json; /* json_path, parsed */
     struct tally_path xml;  /* xml_path, parsed */
+    char **aliases;         /* other column names for the field ("LA code"), or NULL */
+    size_t naliases;
+    char *default_value;    /* "default": the value of a record whose file has no
+                               column for the field (CSV, spreadsheets), or NULL */
 };
 
 enum tally_role {           /* fields the validator and build treat specially */
@@ -117,6 +121,14 @@ struct tally_schema {
     size_t nspellings;
     struct tally_derivation *derivations; /* cleaning.derive */
     size_t nderivations;
+    /* "rows": rows of a table (CSV, spreadsheet) that are not records. */
+    char **totals_labels;   /* rows.totals: a row whose code or name reads one of
+                               these ("Total", "England") is a totals row */
+    size_t ntotals_labels;
+    int aggregate_field;    /* rows.aggregates.field: its index, or -1 */
+    char **aggregate_values;/* rows.aggregates.values: a row whose aggregate_field
+                               reads one of these ("National") is an aggregate */
+    size_t naggregate_values;
 };
 
 /*
@@ -143,7 +155,24 @@ int tally_schema_export_json_schema(const struct tally_schema *schema, FILE *out
 int tally_schema_field_index(const struct tally_schema *schema, const char *name, size_t len);
 
 /* Index of the field whose name matches case-insensitively after trimming
- * spaces (CSV header matching, SPEC §3), or -1. */
+ * spaces (SPEC §3), or -1. */
 int tally_schema_match_column(const struct tally_schema *schema, const char *name, size_t len);
+
+/*
+ * The field a column header names, or -1: its name as tally_schema_match_column
+ * reads it (*exact set true), or else — *exact false — its name or one of its
+ * aliases once case, spaces, underscores and hyphens are ignored on both sides
+ * ("Authority Code", "LA code"). The schema loader refuses two fields that
+ * would both match one header, so the answer is never a choice.
+ */
+int tally_schema_match_header(const struct tally_schema *schema, const char *name, size_t len,
+                              bool *exact);
+
+/*
+ * Write the form headers are compared in: ASCII letters lower-cased, spaces,
+ * tabs, no-break spaces, '_' and '-' left out. At most outlen-1 bytes plus
+ * NUL; returns the length needed.
+ */
+size_t tally_header_normalise(const char *name, size_t len, char *out, size_t outlen);
 
 #endif

@@ -52,6 +52,7 @@ static const char usage[] =
     "  --registry FILE        use this authority registry instead of the built-in one\n"
     "  --format FMT           read every input as csv, json, ndjson or xml\n"
     "  --delimiter C          CSV field delimiter (default ,)\n"
+    "  --sheet NAME           the workbook sheet to read (default: the first)\n"
     "  --report FMT           text (default), json, junit, github, sarif or html,\n"
     "                         on standard error (report.json and report.html are\n"
     "                         always written)\n"

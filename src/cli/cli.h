@@ -47,6 +47,7 @@ struct cli_report {
 struct cli_options {
     const char *schema_path, *registry_path;
     const char *format;     /* --format */
+    const char *sheet;      /* --sheet NAME: the workbook sheet to read */
     char delimiter;
     struct cli_report reports[CLI_MAX_REPORTS];
     size_t nreports;
@@ -97,6 +98,8 @@ struct session {
     struct tally_settler *settler;  /* repeated keys across the files (validate,
                                        convert); a build settles in its own */
     struct tally_cleaner *cleaner;  /* --clean, else NULL */
+    struct tally_cleaner *dry;      /* without --clean: counts what it would repair */
+    uint64_t repairable;            /* values --clean would have repaired */
     struct {
         struct tally_report *report;
         FILE *fp;

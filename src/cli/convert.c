@@ -37,6 +37,7 @@ static const char usage[] =
     "  --format FMT         read the input as csv, json, ndjson or xml (default: by\n"
     "                       extension, then by content)\n"
     "  --delimiter C        CSV input field delimiter (default ,)\n"
+    "  --sheet NAME         the workbook sheet to read (default: the first)\n"
     "  --report FMT         text (default), json, junit, github, sarif or html,\n"
     "                       on standard error\n"
     "  --report-file FILE   write the report named just before to FILE\n"

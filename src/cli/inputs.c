@@ -1,10 +1,10 @@
 /*
  * cli/inputs.c — the input files of a run: files as given, and directories
- * walked for returns (the endings of the registered readers: .csv, .json,
- * .ndjson, .jsonl, .xml), sorted by path so the order on the command line
- * never changes a result. Every other entry under a directory is listed as
- * skipped, with the reason, for the reports and the manifest: nothing is left
- * out without a trace.
+ * walked for returns (the endings of the reader table: .csv, .json, .ndjson,
+ * .jsonl, .xml, .xlsx, .xlsm, .ods), sorted by path so the order on the
+ * command line never changes a result. Every other entry under a directory is
+ * listed as skipped, with the reason, for the reports and the manifest:
+ * nothing is left out without a trace.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -78,9 +78,13 @@ static bool skip_file(struct cli_paths *p, char *path)
     if (fd >= 0)
         close(fd);
     const struct tally_file_kind *k = tally_file_kind(buf, n, path);
+    const struct tally_reader_ops *r = k && k->reader ? tally_reader_find(k->reader) : NULL;
+    if (r)      /* tally reads it, but a walk goes by the name */
+        return skip(p, path, "%s, but not named like one: name it %s to have it read", k->what,
+                    r->extensions[0]);
     if (k)
         return skip(p, path, "%s: %s", k->what, k->advice);
-    char endings[128];
+    char endings[256];
     tally_reader_endings(endings, sizeof endings);
     return skip(p, path, "not a return: tally reads %s files", endings);
 }

@@ -29,6 +29,7 @@ static const struct {
     {"schema", 0, OPT_SCHEMA, true},
     {"registry", 0, OPT_REGISTRY, true},
     {"format", 0, OPT_FORMAT, true},
+    {"sheet", 0, OPT_FORMAT, true},
     {"delimiter", 0, OPT_DELIMITER, true},
     {"report", 0, OPT_REPORT, true},
     {"report-file", 0, OPT_REPORT, true},
@@ -79,6 +80,8 @@ static bool set_option(const char *name, const char *v, struct cli_options *o)
             return false;
         }
         o->format = v;
+    } else if (strcmp(name, "sheet") == 0) {
+        o->sheet = v;
     } else if (strcmp(name, "delimiter") == 0) {
         if (strcmp(v, "\\t") == 0 || strcmp(v, "tab") == 0)
             v = "\t";

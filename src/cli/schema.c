@@ -78,7 +78,13 @@ static void describe(const struct tally_schema *s)
             printf(", pattern %s", f->pattern);
         for (size_t k = 0; k < f->n_enum; k++)
             printf("%s%s", k ? " | " : ", one of ", f->enum_values[k]);
+        if (f->default_value)
+            printf(", default %s", f->default_value);
         printf("\n");
+        if (f->naliases)
+            printf("  %-18s also read from columns", "");
+        for (size_t k = 0; k < f->naliases; k++)
+            printf("%s \"%s\"%s", k ? "," : "", f->aliases[k], k + 1 == f->naliases ? "\n" : "");
     }
     printf("\nprimary key:");
     for (size_t k = 0; k < s->npk; k++)

@@ -252,7 +252,8 @@ bool session_open(struct session *s, const struct cli_options *o, FILE *default_
         cli_error("%s", err.message);
         return false;
     }
-    if (s->validator && o->clean && !(s->cleaner = tally_cleaner_new(s->schema, s->registry, sink, &err))) {
+    struct tally_cleaner **c = o->clean ? &s->cleaner : &s->dry;
+    if (s->validator && !(*c = tally_cleaner_new(s->schema, s->registry, sink, &err))) {
         cli_error("%s", err.message);
         return false;
     }
@@ -391,9 +392,11 @@ void session_run_file(struct session *s, const char *path, session_each_fn each,
     f->format = ops->name;
     struct tally_reader_config cfg = {
         .schema = s->schema,
+        .registry = s->registry,
         .sink = {emit, s},
         .delimiter = s->opts->delimiter,
         .clean = s->opts->clean,
+        .sheet = s->opts->sheet,
     };
     struct tally_reader *r;
     bool ahead = read_ahead(&in);
@@ -420,6 +423,13 @@ void session_run_file(struct session *s, const char *path, session_each_fn each,
             break;
         if (tally_validator_check(s->validator, rec, &err) != TALLY_OK)
             break;
+        /* Without --clean: what it would repair (only a value in error can be). */
+        uint64_t n;
+        if (s->dry && rec->errors) {
+            if (tally_cleaner_count(s->dry, rec, &n, &err) != TALLY_OK)
+                break;
+            s->repairable += n;
+        }
         if (s->settler && tally_settler_add(s->settler, rec, NULL, &err) != TALLY_OK)
             break;
         record_done(s, path, rec);
@@ -467,6 +477,7 @@ int session_close(struct session *s)
         .errors = s->errors,
         .warnings = s->warnings,
         .infos = s->infos,
+        .repairable = s->repairable,
         .rules_evaluated = vs ? vs->rules_evaluated : 0,
         .rules_skipped = vs ? vs->rules_skipped : 0,
         .truncated = s->truncated,
@@ -526,6 +537,7 @@ int session_close(struct session *s)
     tally_validator_free(s->validator);
     tally_settler_free(s->settler);
     tally_cleaner_free(s->cleaner);
+    tally_cleaner_free(s->dry);
     tally_registry_free(s->registry);
     tally_schema_free(s->schema);
     return status;

@@ -16,57 +16,19 @@
 
 #include "core/arena.h"
 #include "core/pattern.h"
-#include "core/csvtext.h"
 #include "core/emit.h"
 #include "tally/clean.h"
-
-extern const unsigned char tally_embedded_aliases_csv[];
-extern const size_t tally_embedded_aliases_csv_len;
-
-struct alias {
-    char *norm;             /* the alias, normalised like a registry name */
-    char *code;
-};
 
 struct tally_cleaner {
     const struct tally_schema *schema;
     const struct tally_registry *registry;
     struct tally_diag_sink sink;
     struct tally_arena arena;   /* repaired texts of the current record */
-    struct alias *aliases;
-    size_t naliases;
+    struct tally_field *saved;  /* tally_cleaner_count: the record's fields as they were */
     uint64_t repairs;
     struct tally_matcher *matcher; /* for the fields' patterns */
     bool nomem;             /* a pattern had no answer (out of memory): the record fails */
 };
-
-/* ---- aliases ----------------------------------------------------------------------- */
-
-static char *normalised(const char *s, size_t len)
-{
-    size_t n = tally_name_normalise(s, len, NULL, 0);
-    char *out = malloc(n + 1);
-    if (out)
-        tally_name_normalise(s, len, out, n + 1);
-    return out;
-}
-
-static int add_alias(void *ctx, unsigned line, char **fields, const size_t *lens, size_t n)
-{
-    struct tally_cleaner *c = ctx;
-    if (line == 1)
-        return TALLY_OK;
-    if (n < 2)
-        return TALLY_EREGISTRY;
-    struct alias *a = realloc(c->aliases, (c->naliases + 1) * sizeof *a);
-    if (!a)
-        return TALLY_ENOMEM;
-    c->aliases = a;
-    a[c->naliases].norm = normalised(fields[0], lens[0]);
-    a[c->naliases].code = strdup(fields[1]);
-    c->naliases++;
-    return a[c->naliases - 1].norm && a[c->naliases - 1].code ? TALLY_OK : TALLY_ENOMEM;
-}
 
 struct tally_cleaner *tally_cleaner_new(const struct tally_schema *schema,
                                         const struct tally_registry *registry,
@@ -80,16 +42,9 @@ struct tally_cleaner *tally_cleaner_new(const struct tally_schema *schema,
     c->schema = schema;
     c->registry = registry;
     c->sink = sink;
-    if (!(c->matcher = tally_matcher_new())) {
-        free(c);
+    if (!(c->matcher = tally_matcher_new()) ||
+        !(c->saved = calloc(schema->nfields ? schema->nfields : 1, sizeof *c->saved))) {
         tally_error_set(err, TALLY_ENOMEM, "out of memory");
-        return NULL;
-    }
-    int rc = tally_csvtext_rows((const char *)tally_embedded_aliases_csv,
-                                tally_embedded_aliases_csv_len, add_alias, c, err);
-    if (rc != TALLY_OK) {
-        if (rc == TALLY_EREGISTRY)
-            tally_error_set(err, rc, "aliases.csv: a row needs an alias and a code");
         tally_cleaner_free(c);
         return NULL;
     }
@@ -100,11 +55,7 @@ void tally_cleaner_free(struct tally_cleaner *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < c->naliases; i++) {
-        free(c->aliases[i].norm);
-        free(c->aliases[i].code);
-    }
-    free(c->aliases);
+    free(c->saved);
     tally_arena_fini(&c->arena);
     tally_matcher_free(c->matcher);
     free(c);
@@ -238,8 +189,16 @@ static bool repair_number(const char *s, size_t len, char *buf, size_t size, con
     return true;
 }
 
-/* "30/09/2015", "1/10/2014" (also with - or .), the UK's day-first order; and
- * "2015-09-30T00:00:00" or "2015-09-30 10:00" → the date. */
+/* Does s[0..len) read "hh:mm" or "hh:mm:ss" (a spreadsheet's time of day)? */
+static bool is_time(const char *s, size_t len)
+{
+    return (len == 5 || (len == 8 && s[5] == ':' && is_digit(s[6]) && is_digit(s[7]))) &&
+           is_digit(s[0]) && is_digit(s[1]) && s[2] == ':' && is_digit(s[3]) && is_digit(s[4]);
+}
+
+/* "30/09/2015", "1/10/2014" (also with - or .), the UK's day-first order;
+ * "2015-09-30T00:00:00" or "2015-09-30 10:00" → the date; and a day-first
+ * date with a time, as spreadsheets export dates ("30/09/2015 00:00"). */
 static bool repair_date(const char *s, size_t len, char *buf, size_t size, const char **why)
 {
     int64_t days;
@@ -247,6 +206,13 @@ static bool repair_date(const char *s, size_t len, char *buf, size_t size, const
         is_digit(s[12]) && s[13] == ':' && tally_parse_date(s, 10, &days)) {
         snprintf(buf, size, "%.10s", s);
         *why = "time part dropped";
+        return true;
+    }
+    const char *sp = memchr(s, ' ', len);
+    if (sp && sp > s && is_time(sp + 1, len - (size_t)(sp + 1 - s))) {
+        if (!repair_date(s, (size_t)(sp - s), buf, size, why) || strcmp(*why, "day-first date") != 0)
+            return false;
+        *why = "day-first date, time part dropped";
         return true;
     }
     unsigned part[3] = {0, 0, 0};
@@ -373,62 +339,101 @@ static int repair_field(struct tally_cleaner *c, struct tally_record *rec, size_
     return set_text(c, f, buf);
 }
 
-/* A missing authority code from an unambiguous name in force on period_end. */
+/* period_end's day, as the record now holds it; false when it is not a date. */
+static bool period_end_of(const struct tally_cleaner *c, const struct tally_record *rec, int64_t *day)
+{
+    int ei = c->schema->role[TALLY_ROLE_PERIOD_END];
+    if (ei < 0)
+        return false;
+    const struct tally_field *end = &rec->fields[ei];
+    return end->text && !end->bad && tally_parse_date(end->text, end->len, day);
+}
+
+/* A missing authority code from a name (or a known alias) that stands for
+ * exactly one authority in force on period_end. */
 static int fill_code(struct tally_cleaner *c, struct tally_record *rec)
 {
     const struct tally_schema *s = c->schema;
     int ci = s->role[TALLY_ROLE_AUTHORITY_CODE], ni = s->role[TALLY_ROLE_AUTHORITY_NAME];
-    int ei = s->role[TALLY_ROLE_PERIOD_END];
-    if (!c->registry || ci < 0 || ni < 0 || ei < 0)
+    int64_t day;
+    if (!c->registry || ci < 0 || ni < 0 || !period_end_of(c, rec, &day))
         return TALLY_OK;
-    struct tally_field *code = &rec->fields[ci], *name = &rec->fields[ni], *end = &rec->fields[ei];
+    struct tally_field *code = &rec->fields[ci], *name = &rec->fields[ni];
     const char *t = code->text;
     size_t len = code->len;
     if (t)
         trim(&t, &len);
-    if ((t && len) || !name->text || !end->text)
+    if ((t && len) || code->bad || !name->text || name->bad)
         return TALLY_OK;
-    int64_t day;
     const char *nt = name->text;
     size_t nlen = name->len;
     trim(&nt, &nlen);
-    if (!nlen || !tally_parse_date(end->text, end->len, &day))
-        return TALLY_OK;
-    const struct tally_authority *found = NULL;
-    bool ambiguous = false;
-    for (size_t i = 0; i < tally_registry_count(c->registry) && !ambiguous; i++) {
-        const struct tally_authority *a = tally_registry_at(c->registry, i);
-        if (!tally_authority_in_force(a, day) || !tally_names_match(nt, nlen, a->name, strlen(a->name)))
-            continue;
-        ambiguous = found && found != a;
-        found = a;
-    }
-    char *norm = normalised(nt, nlen);
-    if (!norm)
-        return TALLY_ENOMEM;
-    for (size_t i = 0; i < c->naliases && !ambiguous; i++) {
-        if (strcmp(c->aliases[i].norm, norm) != 0)
-            continue;
-        const struct tally_authority *a = tally_registry_find(c->registry, c->aliases[i].code,
-                                                              strlen(c->aliases[i].code));
-        if (!a || !tally_authority_in_force(a, day))
-            continue;
-        ambiguous = found && found != a;
-        found = a;
-    }
-    free(norm);
-    if (!found || ambiguous)
-        return TALLY_OK;    /* unknown or ambiguous: stays a `required` error */
+    const struct tally_authority *found[2];
+    if (!nlen || tally_registry_resolve_name(c->registry, nt, nlen, day, found, 2) != 1)
+        return TALLY_OK;    /* unknown or ambiguous: stays a `required` error that says so */
+    int ei = s->role[TALLY_ROLE_PERIOD_END];
     code->loc = name->loc;
     if (!code->path)
         code->path = name->path;
-    if (set_text(c, code, found->code) != TALLY_OK)
+    if (set_text(c, code, found[0]->code) != TALLY_OK)
         return TALLY_ENOMEM;
     tally_emit_field(&c->sink, s, rec, (size_t)ci, TALLY_SEV_INFO, TALLY_CODE_REPAIRED,
                      "%s filled in as %s from %s \"%.*s\" (%s, in force on %.*s)",
-                     s->fields[ci].name, found->code, s->fields[ni].name, (int)nlen, nt,
-                     found->name, (int)end->len, end->text);
+                     s->fields[ci].name, found[0]->code, s->fields[ni].name, (int)nlen, nt,
+                     found[0]->name, (int)rec->fields[ei].len, rec->fields[ei].text);
     return TALLY_OK;
+}
+
+static bool all_digits(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!is_digit(s[i]))
+            return false;
+    return len > 0;
+}
+
+/*
+ * The authority code in force on period_end for a code that is not one: a
+ * DfE local authority number ("886") that only one authority in force had,
+ * or a code that ended before period_end and has exactly one successor in
+ * force on it (Gateshead's E08000020 became E08000037 on 2013-04-01).
+ * Several successors (Northamptonshire's two) are left for the validator.
+ */
+static int renew_code(struct tally_cleaner *c, struct tally_record *rec)
+{
+    const struct tally_schema *s = c->schema;
+    int ci = s->role[TALLY_ROLE_AUTHORITY_CODE];
+    int64_t day;
+    if (!c->registry || ci < 0 || !period_end_of(c, rec, &day))
+        return TALLY_OK;
+    struct tally_field *f = &rec->fields[ci];
+    if (!f->text || f->bad)
+        return TALLY_OK;
+    const char *t = f->text;
+    size_t len = f->len;
+    trim(&t, &len);
+    const struct tally_authority *to[2], *a = NULL;
+    char why[256], end[11], ended[11];
+    tally_format_date(day, end);
+    if (all_digits(t, len) && !valid(c, &s->fields[ci], t, len)) {
+        if (tally_registry_find_dfe(c->registry, t, len, day, to, 2) != 1)
+            return TALLY_OK;
+        snprintf(why, sizeof why, "DfE's local authority number %.*s is %s, in force on %s",
+                 (int)len, t, to[0]->name, end);
+    } else {
+        a = tally_registry_find(c->registry, t, len);
+        if (!a || a->valid_to >= day || tally_registry_heirs(c->registry, a, day, to, 2) != 1)
+            return TALLY_OK;
+        tally_format_date(a->valid_to, ended);
+        snprintf(why, sizeof why, "%s, %s, ended on %s; its successor in force on %s is %s, %s",
+                 a->code, a->name, ended, end, to[0]->code, to[0]->name);
+    }
+    char before[160];
+    snprintf(before, sizeof before, "%.*s", (int)(f->len < 120 ? f->len : 120), f->text);
+    tally_emit_field(&c->sink, s, rec, (size_t)ci, TALLY_SEV_INFO, TALLY_CODE_REPAIRED,
+                     "%s \"%s\" repaired to \"%s\" (%s)", s->fields[ci].name, before,
+                     to[0]->code, why);
+    return set_text(c, f, to[0]->code);
 }
 
 static bool count_of(struct tally_cleaner *c, const struct tally_schema *s,
@@ -436,7 +441,8 @@ static bool count_of(struct tally_cleaner *c, const struct tally_schema *s,
 {
     const struct tally_field *fld = &rec->fields[f];
     char sym;
-    return fld->text && tally_parse_count(fld->text, fld->len, NULL, n, &sym) == TALLY_COUNT_OK &&
+    return fld->text && !fld->bad &&
+           tally_parse_count(fld->text, fld->len, NULL, n, &sym) == TALLY_COUNT_OK &&
            valid(c, &s->fields[f], fld->text, fld->len);
 }
 
@@ -452,9 +458,8 @@ static int derive(struct tally_cleaner *c, struct tally_record *rec)
         if (t)
             trim(&t, &len);
         int64_t total, minus;
-        if ((t && len) || !count_of(c, s, rec, d->total, &total) ||
-            !count_of(c, s, rec, d->minus, &minus) ||
-            total < minus)
+        if ((t && len) || f->bad || !count_of(c, s, rec, d->total, &total) ||
+            !count_of(c, s, rec, d->minus, &minus) || total < minus)
             continue;
         char buf[32];
         snprintf(buf, sizeof buf, "%lld", (long long)(total - minus));
@@ -472,10 +477,32 @@ int tally_cleaner_clean(struct tally_cleaner *c, struct tally_record *rec, struc
 {
     tally_arena_reset(&c->arena);
     c->nomem = false;
+    if (rec->inherited && strcmp(rec->inherited, TALLY_CODE_CSV_RAGGED_ROW) == 0)
+        return TALLY_OK;    /* its values are in the wrong columns: nothing to repair */
     for (size_t i = 0; i < c->schema->nfields; i++)
         if (repair_field(c, rec, i) != TALLY_OK)
             return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-    if (fill_code(c, rec) != TALLY_OK || derive(c, rec) != TALLY_OK || c->nomem)
+    if (renew_code(c, rec) != TALLY_OK || fill_code(c, rec) != TALLY_OK ||
+        derive(c, rec) != TALLY_OK || c->nomem)
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
     return TALLY_OK;
+}
+
+int tally_cleaner_count(struct tally_cleaner *c, struct tally_record *rec, uint64_t *n,
+                        struct tally_error *err)
+{
+    size_t nf = c->schema->nfields;
+    memcpy(c->saved, rec->fields, nf * sizeof *rec->fields);
+    unsigned errors = rec->errors, warnings = rec->warnings;
+    struct tally_diag_sink sink = c->sink;
+    uint64_t before = c->repairs;
+    c->sink = (struct tally_diag_sink){NULL, NULL};     /* nothing is said */
+    int rc = tally_cleaner_clean(c, rec, err);
+    c->sink = sink;
+    *n = c->repairs - before;
+    c->repairs = before;
+    memcpy(rec->fields, c->saved, nf * sizeof *rec->fields);
+    rec->errors = errors;
+    rec->warnings = warnings;
+    return rc;
 }

@@ -5,7 +5,8 @@
  *   Table Schema   the fields, types, constraints and primary key, without
  *                  tally's additions (rules, nested paths); the statistical
  *                  symbols are listed in missingValues, so Table Schema tools
- *                  accept them where tally does
+ *                  accept them where tally does; each field's aliases and
+ *                  default as extra properties (which Table Schema allows)
  *   JSON Schema    (2020-12) the nested JSON shape of SPEC §3 — a submission,
  *                  an array of them, or flat records — built from each field's
  *                  "json" path
@@ -114,25 +115,34 @@ int tally_schema_export_table_schema(const struct tally_schema *s, FILE *out,
         if (f->title)
             add_string(&t, o, "title", f->title);
         add_string(&t, o, "type", tally_type_name(f->type));
-        if (!(f->required || f->has_minimum || f->has_maximum || f->max_length || f->pattern ||
-              f->n_enum))
-            continue;
-        cJSON *c = add_object(&t, o, "constraints");
-        if (f->required)
-            attach(&t, c, "required", cJSON_CreateBool(true));
-        if (f->has_minimum)
-            add_number(&t, c, "minimum", (double)f->minimum);
-        if (f->has_maximum)
-            add_number(&t, c, "maximum", (double)f->maximum);
-        if (f->max_length)
-            add_number(&t, c, "maxLength", (double)f->max_length);
-        if (f->pattern)
-            add_string(&t, c, "pattern", f->pattern);
-        if (f->n_enum) {
-            cJSON *e = add_array(&t, c, "enum");
-            for (size_t k = 0; k < f->n_enum; k++)
-                add_string(&t, e, NULL, f->enum_values[k]);
+        if (f->required || f->has_minimum || f->has_maximum || f->max_length || f->pattern ||
+            f->n_enum) {
+            cJSON *c = add_object(&t, o, "constraints");
+            if (f->required)
+                attach(&t, c, "required", cJSON_CreateBool(true));
+            if (f->has_minimum)
+                add_number(&t, c, "minimum", (double)f->minimum);
+            if (f->has_maximum)
+                add_number(&t, c, "maximum", (double)f->maximum);
+            if (f->max_length)
+                add_number(&t, c, "maxLength", (double)f->max_length);
+            if (f->pattern)
+                add_string(&t, c, "pattern", f->pattern);
+            if (f->n_enum) {
+                cJSON *e = add_array(&t, c, "enum");
+                for (size_t k = 0; k < f->n_enum; k++)
+                    add_string(&t, e, NULL, f->enum_values[k]);
+            }
         }
+        /* Not Table Schema words, but properties it allows: what a table's
+         * header may call the field, and its value when the table has no column. */
+        if (f->naliases) {
+            cJSON *a = add_array(&t, o, "aliases");
+            for (size_t k = 0; k < f->naliases; k++)
+                add_string(&t, a, NULL, f->aliases[k]);
+        }
+        if (f->default_value)
+            add_string(&t, o, "default", f->default_value);
     }
     cJSON *pk = add_array(&t, root, "primaryKey");
     for (size_t k = 0; k < s->npk; k++)

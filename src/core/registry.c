@@ -47,12 +47,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/csvtext.h"
 #include "tally/registry.h"
 #include "tally/value.h"
 
 /* The default registry, schemas/authorities.csv, written by tools/embed.sh. */
 extern const unsigned char tally_embedded_authorities_csv[];
 extern const size_t tally_embedded_authorities_csv_len;
+/* Other names of authorities, schemas/aliases.csv (alias,code). */
+extern const unsigned char tally_embedded_aliases_csv[];
+extern const size_t tally_embedded_aliases_csv_len;
 
 /* ---------------------------------------------------------------- arena */
 
@@ -119,7 +123,14 @@ static char *arena_strndup(struct arena_chunk **head, const char *s, size_t len)
 
 /* ------------------------------------------------------------- registry */
 
+struct alias {
+    const char *norm;               /* the alias, normalised like a name (arena) */
+    const struct tally_authority *a;/* the authority it names */
+};
+
 struct tally_registry {
+    struct alias *aliases;          /* schemas/aliases.csv, those whose code is here */
+    size_t naliases;
     struct tally_authority *auths;  /* in file order; count of them */
     unsigned *lines;                /* lines[i]: the CSV line auths[i] came from */
     size_t count;                   /* authorities loaded */
@@ -134,6 +145,7 @@ void tally_registry_free(struct tally_registry *reg)
     if (!reg)
         return;
     arena_free(reg->arena);
+    free(reg->aliases);
     free(reg->auths);
     free(reg->lines);
     free(reg->slots);
@@ -713,6 +725,30 @@ static void check_successors(struct loader *ld)
     }
 }
 
+/* One row of aliases.csv: an alias of an authority of this registry is kept. */
+static int add_alias(void *ctx, unsigned line, char **fields, const size_t *lens, size_t n)
+{
+    struct tally_registry *reg = ctx;
+    if (line == 1)
+        return TALLY_OK;
+    if (n < 2)
+        return TALLY_EREGISTRY;
+    const struct tally_authority *a = tally_registry_find(reg, fields[1], lens[1]);
+    if (!a)
+        return TALLY_OK;    /* a registry of its own (--registry) may not hold it */
+    struct alias *al = realloc(reg->aliases, (reg->naliases + 1) * sizeof *al);
+    if (!al)
+        return TALLY_ENOMEM;
+    reg->aliases = al;
+    size_t nl = tally_name_normalise(fields[0], lens[0], NULL, 0);
+    char *norm = arena_alloc(&reg->arena, nl + 1);
+    if (!norm)
+        return TALLY_ENOMEM;
+    tally_name_normalise(fields[0], lens[0], norm, nl + 1);
+    al[reg->naliases++] = (struct alias){norm, a};
+    return TALLY_OK;
+}
+
 struct tally_registry *tally_registry_load(const char *csv, size_t len, struct tally_error *err)
 {
     struct tally_registry *reg = calloc(1, sizeof *reg);
@@ -771,6 +807,15 @@ struct tally_registry *tally_registry_load(const char *csv, size_t len, struct t
     }
     if (!ld.failed)
         check_successors(&ld);
+    if (!ld.failed) {
+        int rc = tally_csvtext_rows((const char *)tally_embedded_aliases_csv,
+                                    tally_embedded_aliases_csv_len, add_alias, reg, err);
+        if (rc == TALLY_EREGISTRY)
+            tally_error_set(err, rc, "aliases.csv: a row needs an alias and a code");
+        else if (rc == TALLY_ENOMEM)
+            tally_error_set(err, rc, "out of memory");
+        ld.failed = rc != TALLY_OK;
+    }
     if (ld.failed) {
         tally_registry_free(reg);
         return NULL;
@@ -782,4 +827,116 @@ struct tally_registry *tally_registry_load_default(struct tally_error *err)
 {
     return tally_registry_load((const char *)tally_embedded_authorities_csv,
                                tally_embedded_authorities_csv_len, err);
+}
+
+/* ------------------------------------------------------- successors, DfE numbers, names */
+
+#define HEIR_DEPTH 16   /* successors followed at most this deep (the registry has 3) */
+
+static void heirs_of(const struct tally_registry *reg, const struct tally_authority *a,
+                     int64_t day, unsigned depth, const struct tally_authority **out, size_t max,
+                     size_t *n)
+{
+    for (size_t k = 0; k < a->nsuccessors && depth < HEIR_DEPTH; k++) {
+        const struct tally_authority *s = tally_registry_find(reg, a->successors[k],
+                                                              strlen(a->successors[k]));
+        if (!s)
+            continue;
+        if (tally_authority_in_force(s, day)) {
+            size_t i = 0;
+            while (i < *n && i < max && out[i] != s)
+                i++;
+            if (i < *n && i < max)
+                continue;       /* reached twice (two paths to one successor) */
+            if (*n < max)
+                out[*n] = s;
+            (*n)++;
+        } else if (s->valid_to < day) {
+            heirs_of(reg, s, day, depth + 1, out, max, n);
+        }
+    }
+}
+
+size_t tally_registry_heirs(const struct tally_registry *reg, const struct tally_authority *a,
+                            int64_t day, const struct tally_authority **out, size_t max)
+{
+    const struct tally_authority *found[64];
+    size_t n = 0;
+    if (!reg || !a)
+        return 0;
+    heirs_of(reg, a, day, 0, found, 64, &n);
+    for (size_t i = 0; i < n && i < max && i < 64; i++)
+        out[i] = found[i];
+    return n;
+}
+
+size_t tally_registry_find_dfe(const struct tally_registry *reg, const char *text, size_t len,
+                               int64_t day, const struct tally_authority **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; reg && len && i < reg->count; i++) {
+        const struct tally_authority *a = &reg->auths[i];
+        if (strlen(a->dfe_code) != len || memcmp(a->dfe_code, text, len) != 0 ||
+            (day != INT64_MIN && !tally_authority_in_force(a, day)))
+            continue;
+        if (n < max)
+            out[n] = a;
+        n++;
+    }
+    return n;
+}
+
+/* Does the normalised alias equal the name, normalised as it is read? */
+static bool alias_is(const char *norm, const char *name, size_t len)
+{
+    struct norm_reader r = {.s = name, .len = len};
+    for (size_t i = 0;; i++) {
+        int c = norm_getc(&r);
+        if (c < 0)
+            return norm[i] == '\0';
+        if ((unsigned char)norm[i] != c)
+            return false;
+    }
+}
+
+bool tally_registry_is_alias(const struct tally_registry *reg, const char *name, size_t len,
+                             const struct tally_authority *a)
+{
+    for (size_t i = 0; reg && i < reg->naliases; i++)
+        if (reg->aliases[i].a == a && alias_is(reg->aliases[i].norm, name, len))
+            return true;
+    return false;
+}
+
+static void add_found(const struct tally_authority *a, const struct tally_authority **out,
+                      size_t max, size_t *n)
+{
+    for (size_t i = 0; i < *n && i < max; i++)
+        if (out[i] == a)
+            return;
+    if (*n >= max) {
+        (*n)++;         /* counted, not kept; may count one twice past max: "more than max" */
+        return;
+    }
+    out[(*n)++] = a;
+}
+
+size_t tally_registry_resolve_name(const struct tally_registry *reg, const char *name,
+                                   size_t len, int64_t day, const struct tally_authority **out,
+                                   size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; reg && i < reg->count; i++) {
+        const struct tally_authority *a = &reg->auths[i];
+        if ((day == INT64_MIN || tally_authority_in_force(a, day)) &&
+            tally_names_match(name, len, a->name, strlen(a->name)))
+            add_found(a, out, max, &n);
+    }
+    for (size_t i = 0; reg && i < reg->naliases; i++) {
+        const struct tally_authority *a = reg->aliases[i].a;
+        if ((day == INT64_MIN || tally_authority_in_force(a, day)) &&
+            alias_is(reg->aliases[i].norm, name, len))
+            add_found(a, out, max, &n);
+    }
+    return n;
 }

@@ -4,8 +4,10 @@
  * The file is JSON in the shape of schemas/missing-from-care.schema.json:
  *
  *   {"name": ..., "version": ..., "missingValues": [""],
- *    "fields": [{"name", "type", "symbols", "constraints": {...}, "json", "xml"}, ...],
- *    "primaryKey": [...], "roles": {...}, "rules": [{"id", "severity", "assert", "message"}]}
+ *    "fields": [{"name", "type", "symbols", "constraints": {...}, "json", "xml",
+ *                "aliases": [...], "default": ...}, ...],
+ *    "primaryKey": [...], "roles": {...}, "rules": [{"id", "severity", "assert", "message"}],
+ *    "rows": {"totals": [...], "aggregates": {"field", "values": [...]}}}
  *
  * Every problem is reported with where it is ("fields[3] (\"in_care\"): ...")
  * so that whoever writes a schema can fix it without reading C. Unknown keys
@@ -232,10 +234,35 @@ static void free_path(struct tally_path *p)
     free(p->segs);
 }
 
+/* "default": a string the field's type accepts, used when a table has no column for it. */
+static int load_default(struct tally_field_def *f, const cJSON *item, const char *where,
+                        struct tally_error *err)
+{
+    const char *v = cJSON_GetStringValue(item);
+    int64_t n;
+    char sym;
+    bool ok = v && *v;
+    if (ok && f->type == TALLY_TYPE_DATE)
+        ok = tally_parse_date(v, strlen(v), &n);
+    else if (ok && f->type == TALLY_TYPE_DATETIME)
+        ok = tally_parse_datetime(v, strlen(v), &n);
+    else if (ok && f->type == TALLY_TYPE_INTEGER)
+        ok = tally_parse_count(v, strlen(v), f->symbols, &n, &sym) != TALLY_COUNT_BAD;
+    for (size_t k = 0; ok && k < f->n_enum && strcmp(f->enum_values[k], v) != 0; k++)
+        ok = k + 1 < f->n_enum;
+    if (!ok)
+        return tally_error_set(err, TALLY_ESCHEMA, "%s: default must be a string holding a "
+                               "valid value of the field", where);
+    if (!(f->default_value = strdup(v)))
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    return TALLY_OK;
+}
+
 static int load_field(struct tally_schema *s, size_t i, const cJSON *obj, struct tally_error *err)
 {
     static const char *const keys[] = {"name", "title", "description", "type", "format", "example",
-                                       "constraints", "symbols", "json", "xml", "rdfType", NULL};
+                                       "constraints", "symbols", "json", "xml", "rdfType",
+                                       "aliases", "default", NULL};
     struct tally_field_def *f = &s->fields[i];
     char where[128];
     snprintf(where, sizeof where, "fields[%zu]", i);
@@ -294,6 +321,17 @@ static int load_field(struct tally_schema *s, size_t i, const cJSON *obj, struct
     item = cJSON_GetObjectItemCaseSensitive(obj, "constraints");
     if (item && (rc = load_constraints(f, item, where, err)))
         return rc;
+    if ((item = cJSON_GetObjectItemCaseSensitive(obj, "aliases"))) {
+        snprintf(w, sizeof w, "%s: aliases", where);
+        if ((rc = string_list(item, &f->aliases, &f->naliases, w, err)))
+            return rc;
+        for (size_t k = 0; k < f->naliases; k++)
+            if (tally_header_normalise(f->aliases[k], strlen(f->aliases[k]), NULL, 0) == 0)
+                return tally_error_set(err, TALLY_ESCHEMA, "%s: an alias needs a letter or "
+                                       "digit", w);
+    }
+    if ((item = cJSON_GetObjectItemCaseSensitive(obj, "default")))
+        return load_default(f, item, where, err);
     return TALLY_OK;
 }
 
@@ -579,11 +617,67 @@ static int load_cleaning(struct tally_schema *s, const cJSON *c, struct tally_er
     return rc;
 }
 
+/* "rows": {"totals": ["Total", ...], "aggregates": {"field": "level", "values": [...]}} */
+static int load_rows(struct tally_schema *s, const cJSON *rows, struct tally_error *err)
+{
+    static const char *const keys[] = {"totals", "aggregates", NULL};
+    static const char *const akeys[] = {"field", "values", NULL};
+    if (!rows)
+        return TALLY_OK;
+    if (!cJSON_IsObject(rows))
+        return tally_error_set(err, TALLY_ESCHEMA, "rows: expected an object");
+    int rc = check_keys(rows, keys, "rows", err);
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(rows, "totals");
+    if (!rc && item)
+        rc = string_list(item, &s->totals_labels, &s->ntotals_labels, "rows: totals", err);
+    item = cJSON_GetObjectItemCaseSensitive(rows, "aggregates");
+    if (rc || !item)
+        return rc;
+    if (!cJSON_IsObject(item))
+        return tally_error_set(err, TALLY_ESCHEMA, "rows: aggregates: expected an object");
+    if ((rc = check_keys(item, akeys, "rows: aggregates", err)))
+        return rc;
+    const char *f = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "field"));
+    s->aggregate_field = f ? tally_schema_field_index(s, f, strlen(f)) : -1;
+    if (s->aggregate_field < 0 || s->fields[s->aggregate_field].type != TALLY_TYPE_STRING)
+        return tally_error_set(err, TALLY_ESCHEMA, "rows: aggregates: field must name a string field");
+    const cJSON *values = cJSON_GetObjectItemCaseSensitive(item, "values");
+    if (!values)
+        return tally_error_set(err, TALLY_ESCHEMA, "rows: aggregates: needs \"values\"");
+    return string_list(values, &s->aggregate_values, &s->naggregate_values,
+                       "rows: aggregates: values", err);
+}
+
+static bool headers_alike(const char *a, size_t alen, const char *b, size_t blen);
+
+/* Name k of field f: 0 its name, then its aliases. */
+static const char *header_name(const struct tally_field_def *f, size_t k)
+{
+    return k ? f->aliases[k - 1] : f->name;
+}
+
+/* One header may name at most one field: no two fields' names or aliases read alike. */
+static int check_headers(const struct tally_schema *s, struct tally_error *err)
+{
+    for (size_t i = 0; i < s->nfields; i++)
+        for (size_t a = 0; a <= s->fields[i].naliases; a++)
+            for (size_t j = i + 1; j < s->nfields; j++)
+                for (size_t b = 0; b <= s->fields[j].naliases; b++) {
+                    const char *x = header_name(&s->fields[i], a), *y = header_name(&s->fields[j], b);
+                    if (headers_alike(x, strlen(x), y, strlen(y)))
+                        return tally_error_set(err, TALLY_ESCHEMA, "fields[%zu] (\"%.60s\"): "
+                                               "\"%.60s\" and \"%.60s\" of field \"%.60s\" would "
+                                               "name the same column", i, s->fields[i].name, x, y,
+                                               s->fields[j].name);
+                }
+    return TALLY_OK;
+}
+
 static int load(struct tally_schema *s, const cJSON *root, struct tally_error *err)
 {
     static const char *const keys[] = {"$schema", "profile", "name", "title", "version",
                                        "description", "missingValues", "fields", "primaryKey",
-                                       "roles", "rules", "xml", "dataset", "cleaning", NULL};
+                                       "roles", "rules", "xml", "dataset", "cleaning", "rows", NULL};
     if (!cJSON_IsObject(root))
         return tally_error_set(err, TALLY_ESCHEMA, "the schema must be a JSON object");
     int rc = check_keys(root, keys, "schema", err);
@@ -647,6 +741,11 @@ static int load(struct tally_schema *s, const cJSON *root, struct tally_error *e
     if ((rc = load_dataset(s, cJSON_GetObjectItemCaseSensitive(root, "dataset"), err)))
         return rc;
     if ((rc = load_cleaning(s, cJSON_GetObjectItemCaseSensitive(root, "cleaning"), err)))
+        return rc;
+    s->aggregate_field = -1;
+    if ((rc = load_rows(s, cJSON_GetObjectItemCaseSensitive(root, "rows"), err)))
+        return rc;
+    if ((rc = check_headers(s, err)))
         return rc;
 
     const cJSON *rules = cJSON_GetObjectItemCaseSensitive(root, "rules");
@@ -729,6 +828,8 @@ void tally_schema_free(struct tally_schema *s)
         free(f->xml_path);
         free_path(&f->json);
         free_path(&f->xml);
+        free_list(f->aliases, f->naliases);
+        free(f->default_value);
     }
     for (size_t i = 0; i < s->nrules; i++) {
         struct tally_rule *r = &s->rules[i];
@@ -757,6 +858,8 @@ void tally_schema_free(struct tally_schema *s)
     }
     free(s->spellings);
     free(s->derivations);
+    free_list(s->totals_labels, s->ntotals_labels);
+    free_list(s->aggregate_values, s->naggregate_values);
     free(s);
 }
 
@@ -777,5 +880,73 @@ int tally_schema_match_column(const struct tally_schema *s, const char *name, si
     for (size_t i = 0; i < s->nfields; i++)
         if (strlen(s->fields[i].name) == len && strncasecmp(s->fields[i].name, name, len) == 0)
             return (int)i;
+    return -1;
+}
+
+/* Is byte i of s a character headers are compared without (*w: its bytes)? */
+static bool header_ignored(const char *s, size_t len, size_t i, size_t *w)
+{
+    *w = 1;
+    if (s[i] == ' ' || s[i] == '\t' || s[i] == '_' || s[i] == '-')
+        return true;
+    *w = 2;
+    return i + 1 < len && (unsigned char)s[i] == 0xC2 && (unsigned char)s[i + 1] == 0xA0;
+}
+
+size_t tally_header_normalise(const char *name, size_t len, char *out, size_t outlen)
+{
+    size_t n = 0, w;
+    for (size_t i = 0; i < len; i += w) {
+        if (header_ignored(name, len, i, &w))
+            continue;
+        w = 1;
+        char c = name[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (n + 1 < outlen)
+            out[n] = c;
+        n++;
+    }
+    if (outlen)
+        out[n < outlen ? n : outlen - 1] = '\0';
+    return n;
+}
+
+/* Do a and b read alike once normalised? Compared as they are read: no copy. */
+static bool headers_alike(const char *a, size_t alen, const char *b, size_t blen)
+{
+    size_t i = 0, j = 0, w;
+    for (;;) {
+        while (i < alen && header_ignored(a, alen, i, &w))
+            i += w;
+        while (j < blen && header_ignored(b, blen, j, &w))
+            j += w;
+        if (i == alen || j == blen)
+            return i == alen && j == blen;
+        char ca = a[i++], cb = b[j++];
+        if (ca >= 'A' && ca <= 'Z')
+            ca = (char)(ca - 'A' + 'a');
+        if (cb >= 'A' && cb <= 'Z')
+            cb = (char)(cb - 'A' + 'a');
+        if (ca != cb)
+            return false;
+    }
+}
+
+int tally_schema_match_header(const struct tally_schema *s, const char *name, size_t len,
+                              bool *exact)
+{
+    int f = tally_schema_match_column(s, name, len);
+    *exact = f >= 0;
+    if (f >= 0 || tally_header_normalise(name, len, NULL, 0) == 0)
+        return f;
+    for (size_t i = 0; i < s->nfields; i++) {
+        const struct tally_field_def *d = &s->fields[i];
+        if (headers_alike(name, len, d->name, strlen(d->name)))
+            return (int)i;
+        for (size_t k = 0; k < d->naliases; k++)
+            if (headers_alike(name, len, d->aliases[k], strlen(d->aliases[k])))
+                return (int)i;
+    }
     return -1;
 }

@@ -52,3 +52,26 @@ int tally_utf8_seq(const unsigned char *s, size_t avail, const char **why)
     }
     return n;
 }
+
+int tally_cp1252_utf8(unsigned char b, char out[3])
+{
+    /* 0x80 to 0x9F: the characters windows-1252 puts where ISO-8859-1 has controls. */
+    static const unsigned short c1[32] = {
+        0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+        0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
+        0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+        0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+    };
+    unsigned cp = b < 0x80 ? 0 : b < 0xA0 ? c1[b - 0x80] : b;
+    if (cp == 0)
+        return 0;
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | cp >> 6);
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    out[0] = (char)(0xE0 | cp >> 12);
+    out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+    out[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+}

@@ -16,4 +16,12 @@
  */
 int tally_utf8_seq(const unsigned char *s, size_t avail, const char **why);
 
+/*
+ * The UTF-8 bytes of the windows-1252 character b (0x80 to 0xFF; its
+ * printable part from 0xA0 is ISO-8859-1's) into out; returns how many (2 or
+ * 3), or 0 for the five bytes windows-1252 leaves undefined (0x81, 0x8D,
+ * 0x8F, 0x90, 0x9D).
+ */
+int tally_cp1252_utf8(unsigned char b, char out[3]);
+
 #endif

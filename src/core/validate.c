@@ -115,6 +115,87 @@ static void symbol_list(const char *symbols, char *buf, size_t size)
                               symbols[i]);
 }
 
+/* The day period_end's text names, read directly (its own check may not
+ * have run yet); false when it is not a date. */
+static bool period_end_day(const struct tally_validator *v, const struct tally_record *rec,
+                           int64_t *day)
+{
+    int ei = v->schema->role[TALLY_ROLE_PERIOD_END];
+    if (ei < 0 || !rec->fields[ei].text || rec->fields[ei].bad)
+        return false;
+    const char *t = rec->fields[ei].text;
+    size_t n = rec->fields[ei].len;
+    tally_trim(&t, &n);
+    return tally_parse_date(t, n, day);
+}
+
+/* "Kent (E10000016)", "Kent (E10000016), Kent (E99999999)" for up to n authorities. */
+static void list_authorities(const struct tally_authority *const *a, size_t n, char *buf,
+                             size_t size)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < n && o < size - 1; k++)
+        o += (size_t)snprintf(buf + o, size - o, "%s%s (%s)", k ? ", " : "", a[k]->name,
+                              a[k]->code);
+}
+
+/*
+ * For an authority code that fails its pattern but is all digits: "; it is
+ * DfE's local authority number for Kent (E10000016) ..." — or "" when no
+ * authority has that number.
+ */
+/* The hints below run only for a value in error: kept out of line (cold), so
+ * the checks of valid values stay as small as they were. */
+#if defined(__GNUC__)
+#define COLD __attribute__((noinline, cold))
+#else
+#define COLD
+#endif
+
+static COLD void dfe_hint(const struct tally_validator *v, const struct tally_record *rec,
+                          const char *s, size_t n, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return;
+    const struct tally_authority *a[4];
+    int64_t day;
+    size_t k = period_end_day(v, rec, &day)
+                   ? tally_registry_find_dfe(v->registry, s, n, day, a, 4) : 0;
+    if (k == 0)
+        k = tally_registry_find_dfe(v->registry, s, n, INT64_MIN, a, 4);
+    if (k == 0 || n == 0)
+        return;
+    char list[400];
+    list_authorities(a, k < 4 ? k : 4, list, sizeof list);
+    if (k == 1)
+        snprintf(buf, size, ": it is DfE's local authority number for %s; write %s, or let "
+                 "--clean replace it", list, a[0]->code);
+    else
+        snprintf(buf, size, ": it is DfE's local authority number of %s", list);
+}
+
+/* A value that fails its field's pattern: a constraint error, which names
+ * the authority a DfE number stands for. */
+static COLD void report_pattern(struct tally_validator *v, struct tally_record *rec, size_t i,
+                                const char *s, size_t n)
+{
+    const struct tally_field_def *def = &v->schema->fields[i];
+    const struct tally_field *f = &rec->fields[i];
+    char hint[512] = "";
+    if ((int)i == v->schema->role[TALLY_ROLE_AUTHORITY_CODE] && v->registry)
+        dfe_hint(v, rec, s, n, hint, sizeof hint);
+    if (*hint)
+        tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_CONSTRAINT,
+                         "%s \"%s\" is not a GSS code%s", def->name, f->text, hint);
+    else
+        tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_CONSTRAINT,
+                         "%s \"%s\" does not match the pattern %s", def->name, f->text,
+                         def->pattern);
+}
+
 static void check_string(struct tally_validator *v, struct tally_record *rec, size_t i)
 {
     const struct tally_field_def *def = &v->schema->fields[i];
@@ -149,9 +230,7 @@ static void check_string(struct tally_validator *v, struct tally_record *rec, si
     }
     if (match == 0) {
         f->error = true;
-        tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_CONSTRAINT,
-                         "%s \"%s\" does not match the pattern %s", def->name, f->text,
-                         def->pattern);
+        report_pattern(v, rec, i, s, n);
         return;
     }
     if (def->n_enum) {
@@ -226,6 +305,105 @@ static void check_integer(struct tally_validator *v, struct tally_record *rec, s
     }
 }
 
+static const char *const month_names[12] = {
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+};
+
+/* Why a text that is not a date is not one, when a data officer would be
+ * puzzled: written YYYY-MM-DD but no such day, or a spreadsheet's serial
+ * number. "" otherwise. */
+static COLD void date_hint(const char *s, size_t n, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    bool digits = n > 0 && n <= 6;
+    for (size_t i = 0; i < n && digits; i++)
+        digits = s[i] >= '0' && s[i] <= '9';
+    if (digits) {
+        long serial = strtol(s, NULL, 10);
+        if (serial < 61 || serial > 2958465)
+            return;
+        char d1900[11], d1904[11];
+        tally_format_date(serial - 25569, d1900);       /* 1899-12-30 + serial */
+        tally_format_date(serial - 24107, d1904);       /* 1904-01-01 + serial */
+        snprintf(buf, size, ": it may be a spreadsheet's serial number for a day (%.*s is %s "
+                 "counted from 1900, as Excel for Windows counts, or %s counted from 1904, as old "
+                 "Excel for Mac did); tally cannot tell which, so format the column as dates "
+                 "before saving", (int)n, s, d1900, d1904);
+        return;
+    }
+    if (n != 10 || s[4] != '-' || s[7] != '-')
+        return;
+    for (size_t i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return;
+    int year = atoi(s), month = atoi(s + 5), day = atoi(s + 8);
+    if (month < 1 || month > 12) {
+        snprintf(buf, size, ": there is no month %d", month);
+        return;
+    }
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    int in_month = days[month - 1] + (month == 2 && leap);
+    if (day < 1 || day > in_month)
+        snprintf(buf, size, ": there is no such day (%s %d has %d days)", month_names[month - 1],
+                 year, in_month);
+}
+
+/* For a missing authority code beside a name: what the name stands for. */
+static COLD void name_hint(const struct tally_validator *v, const struct tally_record *rec,
+                           char *buf, size_t size)
+{
+    buf[0] = '\0';
+    int ni = v->schema->role[TALLY_ROLE_AUTHORITY_NAME];
+    int64_t day;
+    if (!v->registry || ni < 0 || !rec->fields[ni].text || rec->fields[ni].bad ||
+        !period_end_day(v, rec, &day))
+        return;
+    const char *t = rec->fields[ni].text;
+    size_t n = rec->fields[ni].len;
+    tally_trim(&t, &n);
+    if (!n)
+        return;
+    const struct tally_authority *a[4];
+    size_t k = tally_registry_resolve_name(v->registry, t, n, day, a, 4);
+    char when[11], list[400];
+    tally_format_date(day, when);
+    list_authorities(a, k < 4 ? k : 4, list, sizeof list);
+    if (k == 0)
+        snprintf(buf, size, "; %s \"%.*s\" names no authority in force on %s",
+                 v->schema->fields[ni].name, (int)n, t, when);
+    else if (k == 1)
+        snprintf(buf, size, "; %s \"%.*s\" is %s, which --clean fills in",
+                 v->schema->fields[ni].name, (int)n, t, list);
+    else
+        snprintf(buf, size, "; %s \"%.*s\" names %zu authorities in force on %s: %s%s",
+                 v->schema->fields[ni].name, (int)n, t, k, when, list, k > 4 ? ", ..." : "");
+}
+
+/* A required value missing: said with what the name beside a missing code stands for. */
+static COLD void report_required(struct tally_validator *v, struct tally_record *rec, size_t i)
+{
+    const struct tally_field_def *def = &v->schema->fields[i];
+    char hint[512] = "";
+    if ((int)i == v->schema->role[TALLY_ROLE_AUTHORITY_CODE])
+        name_hint(v, rec, hint, sizeof hint);
+    tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_REQUIRED,
+                     "%s is required but %s%s", def->name, rec->fields[i].text ? "empty" : "absent",
+                     hint);
+}
+
+/* A value that is not a date: said with why, when a data officer would wonder. */
+static COLD void report_date(struct tally_validator *v, struct tally_record *rec, size_t i)
+{
+    const struct tally_field *f = &rec->fields[i];
+    char hint[400];
+    date_hint(f->text, f->len, hint, sizeof hint);
+    tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_TYPE,
+                     "%s must be a date written YYYY-MM-DD, not \"%s\"%s",
+                     v->schema->fields[i].name, f->text, hint);
+}
+
 static void check_field(struct tally_validator *v, struct tally_record *rec, size_t i)
 {
     const struct tally_field_def *def = &v->schema->fields[i];
@@ -244,8 +422,7 @@ static void check_field(struct tally_validator *v, struct tally_record *rec, siz
         val->kind = TALLY_MISSING;
         if (def->required && !rec->inherited) {
             f->error = true;
-            tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_REQUIRED,
-                             "%s is required but %s", def->name, f->text ? "empty" : "absent");
+            report_required(v, rec, i);
         }
         return;
     }
@@ -262,8 +439,7 @@ static void check_field(struct tally_validator *v, struct tally_record *rec, siz
         } else {
             val->kind = TALLY_INVALID;
             f->error = true;
-            tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_TYPE,
-                             "%s must be a date written YYYY-MM-DD, not \"%s\"", def->name, f->text);
+            report_date(v, rec, i);
         }
         break;
     case TALLY_TYPE_DATETIME:
@@ -336,21 +512,40 @@ static void check_registry(struct tally_validator *v, struct tally_record *rec)
         } else {
             tally_format_date(a->valid_to, when);
             describe_successors(v->registry, a, succ, sizeof succ);
+            const struct tally_authority *heir[2];
+            bool one = tally_registry_heirs(v->registry, a, end->number, heir, 2) == 1;
             tally_emit_field(&v->sink, v->schema, rec, ci, TALLY_SEV_ERROR,
                              TALLY_CODE_AUTHORITY_NOT_VALID,
-                             "%s (%s) was no longer in force on %s: it ended on %s%s%s", a->code,
-                             a->name, day, when, *succ ? "; succeeded by " : "", succ);
+                             "%s (%s) was no longer in force on %s: it ended on %s%s%s%s%s%s",
+                             a->code, a->name, day, when, *succ ? "; succeeded by " : "", succ,
+                             one ? "; --clean replaces it with " : "", one ? heir[0]->code : "",
+                             one ? ", in force on that day" : "");
         }
     }
     int ni = v->schema->role[TALLY_ROLE_AUTHORITY_NAME];
     if (ni < 0 || rec->fields[ni].error)
         return;
     struct tally_value *name = &rec->fields[ni].value;
-    if (name->kind == TALLY_TEXT && !tally_names_match(name->text, name->len, a->name, strlen(a->name)))
+    if (name->kind == TALLY_TEXT && !tally_names_match(name->text, name->len, a->name, strlen(a->name)) &&
+        !tally_registry_is_alias(v->registry, name->text, name->len, a)) {
+        /* Say what the name stands for instead, if anything. */
+        const struct tally_authority *other[4];
+        size_t k = tally_registry_resolve_name(v->registry, name->text, name->len,
+                                               end ? end->number : INT64_MIN, other, 4);
+        char what[512];
+        if (k == 0) {
+            snprintf(what, sizeof what, ", and names no authority");
+        } else {
+            char list[400];
+            list_authorities(other, k < 4 ? k : 4, list, sizeof list);
+            snprintf(what, sizeof what, ", and is the name of %s%s", list, k > 4 ? ", ..." : "");
+        }
         tally_emit_field(&v->sink, v->schema, rec, (size_t)ni, TALLY_SEV_WARNING,
                          TALLY_CODE_AUTHORITY_NAME,
-                         "authority_name \"%.*s\" differs from the registry's \"%s\" for %s; "
-                         "the registry's name is used", (int)name->len, name->text, a->name, a->code);
+                         "authority_name \"%.*s\" differs from the registry's \"%s\" for %s%s; "
+                         "the registry's name is used", (int)name->len, name->text, a->name,
+                         a->code, what);
+    }
     /* Outputs carry the registry's name. */
     name->kind = TALLY_TEXT;
     name->text = a->name;

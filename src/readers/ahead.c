@@ -122,7 +122,6 @@ static void capture(void *ctx, const struct tally_diag *d)
             return;
         }
         b = &a->batch[a->fill];
-        a->pending_from = 0;
     }
     if (tally_grow((void **)&b->diags, &b->diags_cap, b->ndiags, sizeof *b->diags, 16) !=
         TALLY_OK) {
@@ -132,10 +131,11 @@ static void capture(void *ctx, const struct tally_diag *d)
     struct tally_diag *c = &b->diags[b->ndiags];
     *c = *d;
     c->code = c->message = c->file = c->field = c->value = c->pointer = c->xpath = NULL;
+    c->cell = NULL;
     if (!copy_into(b, &c->code, d->code) || !copy_into(b, &c->message, d->message) ||
         !copy_into(b, &c->file, d->file) || !copy_into(b, &c->field, d->field) ||
         !copy_into(b, &c->value, d->value) || !copy_into(b, &c->pointer, d->pointer) ||
-        !copy_into(b, &c->xpath, d->xpath)) {
+        !copy_into(b, &c->xpath, d->xpath) || !copy_into(b, &c->cell, d->cell)) {
         a->nomem = true;
         return;
     }
@@ -260,6 +260,7 @@ static bool hand_over(struct ahead *a, bool last)
         return false;
     a->fill = (a->fill + 1) % NBATCH;
     reset_batch(&a->batch[a->fill]);
+    a->pending_from = 0;    /* the new batch's diagnostics start at 0 */
     return true;
 }
 

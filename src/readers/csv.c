@@ -32,29 +32,16 @@
 #include "core/utf8.h"
 #include "tally/reader.h"
 #include "readers/readers.h"
-
-struct cell {
-    const char *text;       /* in the row arena, NUL-terminated */
-    size_t len;
-    struct tally_loc loc;
-    bool bad;               /* holds bytes that are not UTF-8 text (already reported) */
-};
+#include "readers/tabular.h"
 
 struct csv_reader {
     struct tally_reader base;
     struct csv_parser parser;
     struct tally_arena arena;       /* cell texts of the current row */
-    struct tally_record rec;
-    struct tally_field *fields;     /* rec.fields: schema->nfields slots */
-
-    /* The header. */
-    bool header_done;
-    int *colmap;                    /* column → schema field index, or -1 */
-    size_t ncols;
-    const char *file_error;         /* code of a header error every record inherits */
+    struct tab tab;                 /* the header, and rows into records (tabular.h) */
 
     /* The row being assembled. */
-    struct cell *cells;
+    struct tab_cell *cells;
     size_t ncells, cells_cap;
     size_t nfields_seen;            /* cells in the row, stored or not */
     struct tally_loc extra_loc;     /* first cell beyond the header's width */
@@ -77,12 +64,17 @@ struct csv_reader {
     bool plain_row;                 /* libcsv has a whole plain row (see plain_row) */
     struct tally_loc next_field;    /* then: where its next field starts */
 
+    enum {
+        ENC_ASCII = 0,              /* no byte above 0x7F yet */
+        ENC_UTF8,                   /* the first one began valid UTF-8 */
+        ENC_1252,                   /* it was not UTF-8 but windows-1252 text */
+    } enc;                          /* decided at the first non-ASCII byte */
+    bool convert;                   /* ENC_1252 under --clean: cells converted to UTF-8 */
+    bool delimiter_given;           /* --delimiter: no detection */
     bool started;                   /* BOM checked */
     bool finished;                  /* csv_fini done */
-    bool nonempty;                  /* the file held any row at all */
     bool fatal;                     /* stop: nothing more can be read */
     bool delivered;                 /* the last call returned a record made of cells */
-    bool trailing_reported;         /* --clean: a trailing empty cell was reported */
     unsigned char cls[256];         /* 0: a plain ASCII byte; else special, NUL, or non-ASCII */
 };
 
@@ -103,6 +95,27 @@ static int parser_init(struct csv_reader *cr)
 
 /* ---- libcsv callbacks ---------------------------------------------------- */
 
+/* A copy of windows-1252 text s[0..len) as UTF-8, in the arena; *out_len its length. */
+static char *from_1252(struct tally_arena *a, const void *data, size_t len, size_t *out_len)
+{
+    const unsigned char *s = data;
+    size_t n = 0;
+    char tmp[3];
+    for (size_t i = 0; i < len; i++)
+        n += s[i] < 0x80 ? 1 : (size_t)tally_cp1252_utf8(s[i], tmp);
+    char *out = tally_arena_alloc(a, n + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < 0x80)
+            *o++ = (char)s[i];
+        else
+            o += tally_cp1252_utf8(s[i], o);
+    *o = '\0';
+    *out_len = n;
+    return out;
+}
+
 static void on_field(void *data, size_t len, void *ctx)
 {
     struct csv_reader *cr = ctx;
@@ -112,11 +125,12 @@ static void on_field(void *data, size_t len, void *ctx)
         cr->next_field.offset += len + 1;
     }
     cr->at_field_start = true;
-    size_t limit = cr->header_done ? cr->ncols + 1 : TALLY_MAX_COLUMNS + 1;
+    size_t width = tab_width(&cr->tab);
+    size_t limit = cr->tab.header_done ? width + 1 : TALLY_MAX_COLUMNS + 1;
     size_t n = cr->nfields_seen++;
     bool bad = cr->cell_bad;
     cr->cell_bad = false;
-    if (cr->header_done && n == cr->ncols)
+    if (cr->tab.header_done && n == width)
         cr->extra_loc = cr->field_loc;
     if (n >= limit)
         return;     /* counted, not kept: the row is ragged or too wide */
@@ -124,12 +138,13 @@ static void on_field(void *data, size_t len, void *ctx)
         cr->fatal = true;
         return;
     }
-    char *text = tally_arena_strndup(&cr->arena, data ? data : "", data ? len : 0);
+    char *text = cr->convert && !bad ? from_1252(&cr->arena, data, data ? len : 0, &len)
+                                     : tally_arena_strndup(&cr->arena, data ? data : "", data ? len : 0);
     if (!text) {
         cr->fatal = true;
         return;
     }
-    cr->cells[cr->ncells++] = (struct cell){text, data ? len : 0, cr->field_loc, bad};
+    cr->cells[cr->ncells++] = (struct tab_cell){text, data ? len : 0, cr->field_loc, bad};
 }
 
 static void on_row(int c, void *ctx)
@@ -171,7 +186,7 @@ static void row_error(struct csv_reader *cr, const struct tally_loc *loc, const 
 static void row_error(struct csv_reader *cr, const struct tally_loc *loc, const char *code,
                       const char *fmt, ...)
 {
-    uint64_t record = cr->header_done ? cr->base.records + 1 : 0;
+    uint64_t record = cr->tab.header_done ? cr->base.records + 1 : 0;
     va_list ap;
     va_start(ap, fmt);
     tally_emit_atv(&cr->base.cfg.sink, NULL, cr->base.in->name, loc, record, NULL, NULL,
@@ -187,12 +202,73 @@ static void encoding_error(struct csv_reader *cr, const char *why, unsigned char
     if (cr->row_encoding_reported)
         return;
     cr->row_encoding_reported = true;
+    char as1252[4];
+    int n = tally_cp1252_utf8(byte, as1252);
+    as1252[n > 0 ? n : 0] = '\0';
     if (byte == 0)
         row_error(cr, &cr->pos, TALLY_CODE_ENCODING, "NUL byte at byte offset %llu",
                   (unsigned long long)cr->pos.offset);
+    else if (cr->enc == ENC_1252 && n > 0)
+        row_error(cr, &cr->pos, TALLY_CODE_ENCODING, "invalid UTF-8 (%s, byte 0x%02X) at byte "
+                  "offset %llu: the file looks like windows-1252 text (the encoding of Excel's "
+                  "plain \"CSV\"), where the byte is %s%s%s; save it as \"CSV UTF-8\", or let "
+                  "--clean convert it", why ? why : "truncated sequence", byte,
+                  (unsigned long long)cr->pos.offset,
+                  byte == 0xA0 ? "a no-break space" : byte == 0xAD ? "a soft hyphen" : "\"",
+                  byte == 0xA0 || byte == 0xAD ? "" : as1252,
+                  byte == 0xA0 || byte == 0xAD ? "" : "\"");
     else
         row_error(cr, &cr->pos, TALLY_CODE_ENCODING, "invalid UTF-8 (%s, byte 0x%02X) at byte "
                   "offset %llu", why, byte, (unsigned long long)cr->pos.offset);
+}
+
+/*
+ * A non-ASCII character starting at p (avail bytes): how many bytes it takes,
+ * or 0 when more input is needed first. The first non-ASCII byte of the file
+ * decides its encoding: UTF-8 when it begins valid UTF-8, else windows-1252
+ * when it is a character there (then, under --clean, the file's text is
+ * converted; without it, each row holding such bytes is an `encoding` error
+ * that says so). In a windows-1252 file, bytes that read as UTF-8 mean the
+ * file mixes the two: an error, never a guess.
+ */
+static size_t non_ascii(struct csv_reader *cr, const unsigned char *p, size_t avail, bool eof)
+{
+    const char *why = NULL;
+    char out[3];
+    int n = tally_utf8_seq(p, avail, &why);
+    if (n < 0 && !eof)
+        return 0;                   /* finish the character after the next read */
+    if (cr->enc == ENC_ASCII) {
+        cr->enc = n > 0 || tally_cp1252_utf8(p[0], out) == 0 ? ENC_UTF8 : ENC_1252;
+        if (cr->enc == ENC_1252 && cr->base.cfg.clean) {
+            int k = tally_cp1252_utf8(p[0], out);
+            cr->convert = true;
+            tally_emit_at(&cr->base.cfg.sink, NULL, cr->base.in->name, &cr->pos, 0, NULL, NULL,
+                          TALLY_PATH_NONE, NULL, TALLY_SEV_INFO, TALLY_CODE_REPAIRED,
+                          "the file is not UTF-8 but windows-1252 text (its first such byte, "
+                          "0x%02X, is \"%.*s\"); it is read converted to UTF-8", p[0], k, out);
+        }
+    }
+    if (cr->convert) {
+        if (n > 1) {
+            cr->cell_bad = true;
+            if (!cr->row_encoding_reported)
+                row_error(cr, &cr->pos, TALLY_CODE_ENCODING, "the file mixes windows-1252 and "
+                          "UTF-8 text: the bytes at byte offset %llu read as \"%.*s\" in UTF-8 "
+                          "but as other characters in windows-1252, and tally does not guess "
+                          "which is meant", (unsigned long long)cr->pos.offset, n, (const char *)p);
+            cr->row_encoding_reported = true;
+            return (size_t)n;
+        }
+        if (tally_cp1252_utf8(p[0], out) == 0)
+            encoding_error(cr, "a byte windows-1252 does not define", p[0]);
+        return 1;
+    }
+    if (n <= 0) {
+        encoding_error(cr, why ? why : "truncated sequence", p[0]);
+        return 1;
+    }
+    return (size_t)n;
 }
 
 static bool is_special(const struct csv_reader *cr, unsigned char c)
@@ -233,24 +309,20 @@ static size_t scan_segment(struct csv_reader *cr, const unsigned char *p, size_t
                 break;      /* a delimiter, quote or line end */
             continue;
         }
-        const char *why = NULL;
-        int n = tally_utf8_seq(p + i, avail - i, &why);
-        if (n < 0 && !eof)
-            return i;               /* finish the character after the next read */
-        if (n <= 0) {
-            encoding_error(cr, why ? why : "truncated sequence", c);
-            n = 1;
-        }
+        size_t n = non_ascii(cr, p + i, avail - i, eof);
+        if (n == 0)
+            return i;
         cr->seg_loc = cr->pos;
-        step(cr, c, (size_t)n);
-        i += (size_t)n;
+        step(cr, c, n);
+        i += n;
     }
     return i;
 }
 
-/* Recompute where byte k of a segment starting at `from` is. */
+/* Recompute where byte k of a segment starting at `from` is (bytes_are_chars:
+ * a windows-1252 file, where every byte is a character). */
 static struct tally_loc loc_within(struct tally_loc from, bool prev_cr, const unsigned char *p,
-                                   size_t k)
+                                   size_t k, bool bytes_are_chars)
 {
     for (size_t i = 0; i < k; i++) {
         unsigned char b = p[i];
@@ -259,7 +331,7 @@ static struct tally_loc loc_within(struct tally_loc from, bool prev_cr, const un
             from.line++, from.column = 1;
         else if (b == '\r')
             from.line++, from.column = 1;
-        else if (b != '\n' && (b & 0xC0) != 0x80)
+        else if (b != '\n' && (bytes_are_chars || (b & 0xC0) != 0x80))
             from.column++;
         prev_cr = b == '\r';
     }
@@ -284,7 +356,7 @@ static void skip_line(struct csv_reader *cr)
     const unsigned char *lf = memchr(p, '\n', avail);
     size_t n = lf ? (size_t)(lf - p) + 1 : avail;
     for (size_t i = 0; i < n; i++)
-        if ((p[i] & 0xC0) != 0x80 || p[i] == '\n')
+        if ((p[i] & 0xC0) != 0x80 || p[i] == '\n' || cr->enc == ENC_1252)
             step(cr, p[i], 1);
         else
             cr->pos.offset++;
@@ -335,10 +407,8 @@ static int feed(struct csv_reader *cr, struct tally_error *err)
             /* A line end outside any row: the LF of a CRLF, or a blank line. */
             if (!(c == '\n' && cr->prev_cr)) {
                 struct tally_loc loc = {cr->pos.line, 1, cr->pos.offset};
-                tally_emit_at(&cr->base.cfg.sink, NULL, in->name, &loc, 0, NULL, NULL,
-                              TALLY_PATH_NONE, NULL, TALLY_SEV_WARNING, TALLY_CODE_CSV_BLANK_ROW,
-                              "blank row ignored");
-                cr->nonempty = true;
+                if (tab_blank(&cr->tab, &loc, 1) != TALLY_OK)
+                    return tally_error_set(err, TALLY_ENOMEM, "out of memory");
             }
             step(cr, c, 1);
             in->pos++;
@@ -348,7 +418,6 @@ static int feed(struct csv_reader *cr, struct tally_error *err)
         cr->at_field_start = false;
         if (!cr->row_begun) {
             cr->row_begun = true;
-            cr->nonempty = true;
             cr->row_loc = cr->pos;
             size_t n = plain_row(cr, p, avail);
             if (n) {
@@ -391,7 +460,7 @@ static int feed(struct csv_reader *cr, struct tally_error *err)
     if (done < n) {
         if (csv_error(&cr->parser) != CSV_EPARSE)
             return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-        struct tally_loc at = loc_within(start, start_cr, p, done);
+        struct tally_loc at = loc_within(start, start_cr, p, done, cr->enc == ENC_1252);
         unsigned char bad = p[done];
         if (bad == '"')
             row_error(cr, &at, TALLY_CODE_CSV_SYNTAX, "quote inside an unquoted value (quote "
@@ -413,14 +482,6 @@ static int feed(struct csv_reader *cr, struct tally_error *err)
 
 /* ---- rows ----------------------------------------------------------------- */
 
-static bool blank_cell(const struct cell *c)
-{
-    for (size_t i = 0; i < c->len; i++)
-        if (c->text[i] != ' ' && c->text[i] != '\t')
-            return false;
-    return true;
-}
-
 static void reset_row(struct csv_reader *cr)
 {
     tally_arena_reset(&cr->arena);
@@ -432,136 +493,185 @@ static void reset_row(struct csv_reader *cr)
     cr->row_broken = NULL;
 }
 
-static void header_diag(struct csv_reader *cr, const struct tally_loc *loc,
-                        enum tally_severity sev, const char *code, const char *fmt, ...)
-    TALLY_PRINTF(5, 6);
-
-/* A problem with the header; an error is inherited by every record. */
-static void header_diag(struct csv_reader *cr, const struct tally_loc *loc,
-                        enum tally_severity sev, const char *code, const char *fmt, ...)
+/* Hand the row libcsv ended to the tabular core. */
+static int take_row(struct csv_reader *cr, struct tally_record **out, struct tally_error *err)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    tally_emit_atv(&cr->base.cfg.sink, NULL, cr->base.in->name, loc, 0, NULL, NULL,
-                   TALLY_PATH_NONE, NULL, sev, code, fmt, ap);
-    va_end(ap);
-    if (sev == TALLY_SEV_ERROR && !cr->file_error)
-        cr->file_error = code;
+    struct tab_row row = {
+        .cells = cr->cells, .ncells = cr->ncells, .nseen = cr->nfields_seen,
+        .loc = cr->row_loc, .end = cr->end_loc, .extra = cr->extra_loc,
+        .errors = cr->row_errors, .broken = cr->row_broken,
+    };
+    return tab_row(&cr->tab, &row, out, err);
 }
 
-/* Map the header's columns to the schema's fields (SPEC §3). */
-static int read_header(struct csv_reader *cr, struct tally_error *err)
+/* ---- the delimiter --------------------------------------------------------- */
+
+/*
+ * When no --delimiter is given, the first lines of the file (at most
+ * TAB_MAX_TITLE_ROWS + 1 of them, within the first read) are parsed by libcsv
+ * once per candidate delimiter, and each row is asked whether it is a header
+ * (tab_is_header). A comma that finds one wins, silently. Otherwise, when
+ * exactly one of ';', tab and '|' finds one, the file is read with it and an
+ * info says so. When none does but a candidate splits the first row into
+ * more cells (three or more) than a comma does, a warning suggests it, and
+ * the file is read with commas, as it always was. Only the choice of
+ * delimiter comes from this trial: every value and position still comes
+ * from the one parse that reads the file.
+ */
+struct trial {
+    const struct tally_schema *schema;
+    struct tally_arena arena;       /* the row's cell texts */
+    struct tab_cell *cells;
+    size_t ncells, cap;
+    size_t rows;                    /* rows ended so far */
+    size_t first_width;             /* cells of the first row that was not blank */
+    long header_row;                /* index of the first header row, or -1 */
+    uint32_t line, row_line, header_line;
+    bool nomem;
+};
+
+static void trial_field(void *data, size_t len, void *ctx)
 {
-    const struct tally_schema *s = cr->base.cfg.schema;
-    if (cr->nfields_seen > TALLY_MAX_COLUMNS) {
-        header_diag(cr, &cr->row_loc, TALLY_SEV_ERROR, TALLY_CODE_LIMIT,
-                    "the header has more than %d columns; the file is not read", TALLY_MAX_COLUMNS);
-        cr->fatal = true;
-        return TALLY_OK;
+    struct trial *t = ctx;
+    if (t->ncells == 0)
+        t->row_line = t->line;
+    if (t->ncells >= TALLY_MAX_COLUMNS || t->nomem)
+        return;
+    char *text = tally_arena_strndup(&t->arena, data ? data : "", data ? len : 0);
+    if (!text || tally_grow((void **)&t->cells, &t->cap, t->ncells, sizeof *t->cells, 16)) {
+        t->nomem = true;
+        return;
     }
-    if (cr->row_broken) {
-        header_diag(cr, &cr->row_loc, TALLY_SEV_ERROR, TALLY_CODE_FORMAT,
-                    "the header row cannot be read; the file is not read");
-        cr->fatal = true;
-        return TALLY_OK;
-    }
-    cr->ncols = cr->ncells;
-    cr->colmap = malloc((cr->ncols ? cr->ncols : 1) * sizeof *cr->colmap);
-    if (!cr->colmap)
-        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-    for (size_t i = 0; i < cr->ncols; i++) {
-        const struct cell *c = &cr->cells[i];
-        int f = tally_schema_match_column(s, c->text, c->len);
-        cr->colmap[i] = -1;
-        if (f < 0) {
-            if (blank_cell(c) && cr->base.cfg.clean && i + 1 == cr->ncols && i > 0)
-                header_diag(cr, &c->loc, TALLY_SEV_INFO, TALLY_CODE_REPAIRED,
-                            "an empty last column is ignored (a trailing delimiter)");
-            else if (blank_cell(c))
-                header_diag(cr, &c->loc, TALLY_SEV_WARNING, TALLY_CODE_CSV_HEADER_UNKNOWN,
-                            "column without a name is ignored");
-            else
-                header_diag(cr, &c->loc, TALLY_SEV_WARNING, TALLY_CODE_CSV_HEADER_UNKNOWN,
-                            "unknown column \"%s\" is ignored", c->text);
-            continue;
-        }
-        size_t j = 0;
-        while (j < i && cr->colmap[j] != f)
-            j++;
-        if (j < i) {
-            header_diag(cr, &c->loc, TALLY_SEV_ERROR, TALLY_CODE_CSV_HEADER_DUPLICATE,
-                        "column \"%s\" appears twice (first at column %u); the file's records "
-                        "cannot be accepted", s->fields[f].name, (unsigned)cr->cells[j].loc.column);
-            continue;
-        }
-        cr->colmap[i] = f;
-    }
-    for (size_t f = 0; f < s->nfields; f++) {
-        if (!s->fields[f].required)
-            continue;
-        size_t i = 0;
-        while (i < cr->ncols && cr->colmap[i] != (int)f)
-            i++;
-        if (i == cr->ncols)
-            header_diag(cr, &cr->row_loc, TALLY_SEV_ERROR, TALLY_CODE_CSV_HEADER_MISSING,
-                        "required column \"%s\" is missing from the header; the file's records "
-                        "cannot be accepted", s->fields[f].name);
-    }
-    cr->header_done = true;
-    return TALLY_OK;
+    t->cells[t->ncells++] = (struct tab_cell){text, data ? len : 0, {0, 0, 0}, false};
 }
 
-/* Turn the assembled row into the record. Returns false for a blank row. */
-static bool make_record(struct csv_reader *cr)
+static void trial_row(int c, void *ctx)
 {
-    if (!cr->row_broken && cr->row_errors == 0) {
-        size_t i = 0;
-        while (i < cr->ncells && blank_cell(&cr->cells[i]))
-            i++;
-        if (i == cr->ncells && cr->nfields_seen == cr->ncells) {
-            struct tally_loc loc = {cr->row_loc.line, 1, cr->row_loc.offset};
-            tally_emit_at(&cr->base.cfg.sink, NULL, cr->base.in->name, &loc, 0, NULL, NULL,
-                          TALLY_PATH_NONE, NULL, TALLY_SEV_WARNING, TALLY_CODE_CSV_BLANK_ROW,
-                          "blank row ignored");
-            return false;
-        }
+    struct trial *t = ctx;
+    (void)c;
+    bool blank = true;
+    for (size_t i = 0; i < t->ncells && blank; i++)
+        blank = t->cells[i].len == 0;
+    if (!blank && !t->first_width)
+        t->first_width = t->ncells;
+    if (!blank && t->header_row < 0 && tab_is_header(t->schema, t->cells, t->ncells)) {
+        t->header_row = (long)t->rows;
+        t->header_line = t->row_line;
     }
-    struct tally_record *rec = &cr->rec;
-    memset(cr->fields, 0, cr->base.cfg.schema->nfields * sizeof *cr->fields);
-    rec->index = ++cr->base.records;
-    rec->loc = cr->row_loc;
-    rec->errors = cr->row_errors;
-    rec->warnings = 0;
-    rec->inherited = cr->row_broken ? cr->row_broken : cr->file_error;
-    if (cr->file_error)
-        rec->errors++;
-    for (size_t i = 0; i < cr->ncells && i < cr->ncols; i++) {
-        int f = cr->colmap[i];
-        if (f < 0)
-            continue;
-        cr->fields[f] = (struct tally_field){
-            .text = cr->cells[i].text, .len = cr->cells[i].len, .loc = cr->cells[i].loc,
-            .bad = cr->cells[i].bad,
-        };
+    t->rows++;
+    t->ncells = 0;
+    tally_arena_reset(&t->arena);
+}
+
+/* Parse p[0..n) (whole lines, or the whole file when eof) with delimiter d into t. */
+static void trial_parse(struct trial *t, const unsigned char *p, size_t n, char d, bool eof)
+{
+    struct csv_parser parser;
+    if (csv_init(&parser, CSV_APPEND_NULL) != 0) {
+        t->nomem = true;
+        return;
     }
-    if (cr->base.cfg.clean && !cr->row_broken && cr->nfields_seen == cr->ncols + 1 &&
-        cr->ncells > cr->ncols && blank_cell(&cr->cells[cr->ncols])) {
-        /* One empty cell more than the header: a trailing delimiter. */
-        if (!cr->trailing_reported)
-            tally_emit_at(&cr->base.cfg.sink, rec, rec->file, &cr->extra_loc, rec->index, NULL,
-                          NULL, TALLY_PATH_NONE, NULL, TALLY_SEV_INFO, TALLY_CODE_REPAIRED,
-                          "an empty cell after the last column is ignored (a trailing "
-                          "delimiter; not reported again for this file)");
-        cr->trailing_reported = true;
-    } else if (!cr->row_broken && cr->nfields_seen != cr->ncols) {
-        const struct tally_loc *loc = cr->nfields_seen > cr->ncols ? &cr->extra_loc : &cr->end_loc;
-        tally_emit_at(&cr->base.cfg.sink, rec, rec->file, loc, rec->index, NULL, NULL,
-                      TALLY_PATH_NONE, NULL, TALLY_SEV_ERROR, TALLY_CODE_CSV_RAGGED_ROW,
-                      "the row has %zu fields but the header has %zu", cr->nfields_seen, cr->ncols);
-        if (cr->nfields_seen < cr->ncols)
-            rec->inherited = TALLY_CODE_CSV_RAGGED_ROW;
+    csv_set_delim(&parser, (unsigned char)d);
+    csv_set_space_func(&parser, no_space);
+    t->line = 1;
+    for (size_t i = 0; i < n && !t->nomem;) {
+        const unsigned char *lf = memchr(p + i, '\n', n - i);
+        size_t k = lf ? (size_t)(lf - (p + i)) + 1 : n - i;
+        csv_parse(&parser, p + i, k, trial_field, trial_row, t);
+        t->line++;
+        i += k;
     }
-    return true;
+    if (eof && !t->nomem)
+        csv_fini(&parser, trial_field, trial_row, t);
+    csv_free(&parser);
+}
+
+static const char *delimiter_name(char d)
+{
+    return d == '\t' ? "tabs" : d == ';' ? "semicolons (;)" : d == '|' ? "bars (|)" : "commas";
+}
+
+static const char *delimiter_option(char d)
+{
+    return d == '\t' ? "--delimiter tab" : d == ';' ? "--delimiter ';'" : "--delimiter '|'";
+}
+
+/* What a row with too many fields most likely holds, for its error. */
+static const char *ragged_hint(char delimiter)
+{
+    switch (delimiter) {
+    case ',':
+        return "is there a comma in a value? A value that holds one must be in double quotes";
+    case ';':
+        return "is there a semicolon in a value? A value that holds one must be in double quotes";
+    case '\t':
+        return "is there a tab in a value? A value that holds one must be in double quotes";
+    default:
+        return "is there a delimiter in a value? A value that holds one must be in double quotes";
+    }
+}
+
+/* Choose the delimiter from the first lines (see above); before any is parsed. */
+static int detect_delimiter(struct csv_reader *cr, struct tally_error *err)
+{
+    struct tally_input *in = cr->base.in;
+    int rc = tally_input_want(in, TALLY_INPUT_CHUNK, err);
+    if (rc)
+        return rc;
+    const unsigned char *p = in->buf + in->pos;
+    size_t n = in->len - in->pos, lines = 0, cut = 0;
+    for (size_t i = 0; i < n && lines <= TAB_MAX_TITLE_ROWS; i++)
+        if (p[i] == '\n')
+            lines++, cut = i + 1;
+    bool whole = in->eof && lines <= TAB_MAX_TITLE_ROWS;
+    if (whole)
+        cut = n;
+    static const char candidates[] = {',', ';', '\t', '|'};
+    struct trial t[4];
+    bool nomem = false;
+    int found = -1, nfound = 0, wider = -1;
+    for (int k = 0; k < 4; k++) {
+        t[k] = (struct trial){.schema = cr->base.cfg.schema, .header_row = -1};
+        trial_parse(&t[k], p, cut, candidates[k], whole);
+        nomem |= t[k].nomem;
+        if (k > 0 && t[k].header_row >= 0)
+            found = k, nfound++;
+        if (k > 0 && t[k].first_width >= 3 && t[k].first_width > t[0].first_width &&
+            (wider < 0 || t[k].first_width > t[wider].first_width))
+            wider = k;
+    }
+    struct tally_loc at = {1, 1, 0};
+    if (nomem) {
+        rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    } else if (t[0].header_row >= 0) {
+        /* commas, as the format says */
+    } else if (nfound == 1) {
+        char d = candidates[found];
+        at.line = t[found].header_line;
+        tally_emit_at(&cr->base.cfg.sink, NULL, in->name, &at, 0, NULL, NULL, TALLY_PATH_NONE,
+                      NULL, TALLY_SEV_INFO, TALLY_CODE_CSV_DELIMITER,
+                      "the values are separated by %s, not commas (its header on line %u reads "
+                      "so); the file is read that way, as %s would say", delimiter_name(d),
+                      at.line, delimiter_option(d));
+        cr->base.cfg.delimiter = d;
+        cr->cls[','] = 0;
+        cr->cls[(unsigned char)d] = 1;
+        csv_set_delim(&cr->parser, (unsigned char)d);
+        cr->tab.opt.ragged_hint = ragged_hint(d);
+    } else if (nfound > 1 || wider >= 0) {
+        int k = nfound > 1 ? found : wider;
+        char d = candidates[k];
+        tally_emit_at(&cr->base.cfg.sink, NULL, in->name, &at, 0, NULL, NULL, TALLY_PATH_NONE,
+                      NULL, TALLY_SEV_WARNING, TALLY_CODE_CSV_DELIMITER,
+                      "the first row has %zu cells when split at %s, and %zu at commas: if its "
+                      "values are separated by %s, try `%s`", t[k].first_width,
+                      delimiter_name(d), t[0].first_width, delimiter_name(d), delimiter_option(d));
+    }
+    for (int k = 0; k < 4; k++) {
+        tally_arena_fini(&t[k].arena);
+        free(t[k].cells);
+    }
+    return rc;
 }
 
 static int csv_next(struct tally_reader *r, struct tally_record **out, struct tally_error *err)
@@ -587,6 +697,8 @@ static int csv_next(struct tally_reader *r, struct tally_record **out, struct ta
                           "save it as UTF-8", p[0], p[1]);
             cr->fatal = true;
         }
+        if (!cr->fatal && !cr->delimiter_given && (rc = detect_delimiter(cr, err)))
+            return rc;
     }
 
     if (cr->delivered) {            /* the record handed out last time is done with */
@@ -594,21 +706,19 @@ static int csv_next(struct tally_reader *r, struct tally_record **out, struct ta
         reset_row(cr);
     }
     for (;;) {
-        if (cr->fatal)
+        if ((rc = tab_held(&cr->tab, out, err)) != TALLY_DONE)
+            return rc;
+        if (cr->fatal || cr->tab.fatal)
             return TALLY_DONE;
         if (cr->row_ready) {
-            if (!cr->header_done) {
-                if ((rc = read_header(cr, err)))
-                    return rc;
-                reset_row(cr);
-                continue;
-            }
-            if (make_record(cr)) {
+            rc = take_row(cr, out, err);
+            if (rc == TALLY_RECORD) {
                 cr->row_ready = false;
                 cr->delivered = true;
-                *out = &cr->rec;
                 return TALLY_RECORD;
             }
+            if (rc != TALLY_OK)
+                return rc;
             reset_row(cr);
             continue;
         }
@@ -641,17 +751,14 @@ static int csv_next(struct tally_reader *r, struct tally_record **out, struct ta
             return rc;
     }
 
-    /* End of file. */
-    if (!cr->header_done) {
-        tally_emit_at(&r->cfg.sink, NULL, in->name, NULL, 0, NULL, NULL, TALLY_PATH_NONE, NULL,
-                      TALLY_SEV_ERROR, TALLY_CODE_FORMAT, "%s",
-                      cr->nonempty ? "the file has no header row, only blank lines"
-                                   : "the file is empty: a CSV return needs a header row");
-    } else if (cr->header_done && r->records == 0 && !cr->file_error) {
-        struct tally_loc loc = {1, 1, 0};
-        tally_emit_at(&r->cfg.sink, NULL, in->name, &loc, 0, NULL, NULL, TALLY_PATH_NONE, NULL,
-                      TALLY_SEV_WARNING, TALLY_CODE_FORMAT, "the file has a header but no records");
+    /* End of file: a header still looked for is settled, its rows given out. */
+    if (!cr->tab.ended) {
+        if ((rc = tab_end(&cr->tab, err)))
+            return rc;
+        if ((rc = tab_held(&cr->tab, out, err)) != TALLY_DONE)
+            return rc;
     }
+    tab_finish(&cr->tab);
     cr->fatal = true;
     return TALLY_DONE;
 }
@@ -665,18 +772,24 @@ static int csv_open(struct tally_reader **out, struct tally_input *in,
     cr->base.ops = &tally_csv_reader;
     cr->base.in = in;
     cr->base.cfg = *cfg;
+    cr->delimiter_given = cr->base.cfg.delimiter != 0;
     if (!cr->base.cfg.delimiter)
         cr->base.cfg.delimiter = ',';
-    cr->fields = calloc(cfg->schema->nfields, sizeof *cr->fields);
-    if (!cr->fields || parser_init(cr) != TALLY_OK) {
-        free(cr->fields);
+    struct tab_options opts = {
+        .row_word = "line",
+        .msg_empty = "the file is empty: a CSV return needs a header row",
+        .msg_only_blank = "the file has no header row, only blank lines",
+        .ragged_hint = ragged_hint(cr->base.cfg.delimiter),
+    };
+    if (tab_init(&cr->tab, &cr->base, &opts, err) != TALLY_OK) {
+        free(cr);
+        return err->status;
+    }
+    if (parser_init(cr) != TALLY_OK) {
+        tab_fini(&cr->tab);
         free(cr);
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
     }
-    cr->rec.file = in->name;
-    cr->rec.nfields = cfg->schema->nfields;
-    cr->rec.fields = cr->fields;
-    cr->rec.path_kind = TALLY_PATH_NONE;
     cr->pos = (struct tally_loc){1, 1, 0};
     cr->at_field_start = true;
     cr->cls[(unsigned char)cr->base.cfg.delimiter] = 1;
@@ -695,9 +808,8 @@ static void csv_close(struct tally_reader *r)
         return;
     csv_free(&cr->parser);
     tally_arena_fini(&cr->arena);
+    tab_fini(&cr->tab);
     free(cr->cells);
-    free(cr->colmap);
-    free(cr->fields);
     free(cr);
 }
 

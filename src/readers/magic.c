@@ -127,3 +127,11 @@ size_t tally_file_kind_bytes(const unsigned char *buf, size_t len)
 {
     return has_magic(ZIP, buf, len) ? TALLY_FILE_KIND_ZIP_BYTES : TALLY_FILE_KIND_BYTES;
 }
+
+bool tally_file_kind_reader(const char *reader)
+{
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+        if (rules[i].kind.reader && strcmp(rules[i].kind.reader, reader) == 0)
+            return true;
+    return false;
+}

@@ -11,5 +11,7 @@ extern const struct tally_reader_ops tally_csv_reader;
 extern const struct tally_reader_ops tally_json_reader;
 extern const struct tally_reader_ops tally_ndjson_reader;
 extern const struct tally_reader_ops tally_xml_reader;
+extern const struct tally_reader_ops tally_xlsx_reader;
+extern const struct tally_reader_ops tally_ods_reader;
 
 #endif

@@ -15,6 +15,8 @@ static const struct tally_reader_ops *const readers[] = {
     &tally_json_reader,
     &tally_ndjson_reader,
     &tally_xml_reader,
+    &tally_xlsx_reader,
+    &tally_ods_reader,
     NULL,
 };
 
@@ -79,17 +81,21 @@ int tally_reader_choose(struct tally_input *in, const char *path, const char *fo
     if (rc)
         return rc;
     const struct tally_file_kind *k = tally_file_kind(in->buf + in->pos, in->len - in->pos, path);
+    const struct tally_reader_ops *named = format ? tally_reader_find(format)
+                                                  : tally_reader_for_path(path);
+    if (format && !named)
+        return tally_error_set(err, TALLY_EFORMAT, "unknown format \"%s\"", format);
     if (k) {
-        if (!k->reader || !(*ops = tally_reader_find(k->reader)))
+        /* The kind's reader; else a workbook reader the name (or --format)
+         * asks for, which tells a damaged or locked workbook best; never a
+         * reader of text. */
+        if (!(k->reader && (*ops = tally_reader_find(k->reader))) &&
+            !(named && tally_file_kind_reader(named->name) && (*ops = named)))
             *kind = k;
         return TALLY_OK;
     }
-    if (format)
-        *ops = tally_reader_find(format);
-    else if (!(*ops = tally_reader_for_path(path)))
+    if (!(*ops = named))
         return tally_reader_sniff(in, ops, err);
-    if (!*ops)
-        return tally_error_set(err, TALLY_EFORMAT, "unknown format \"%s\"", format);
     return TALLY_OK;
 }
 

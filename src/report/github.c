@@ -57,6 +57,10 @@ static int github_diag(struct tally_report *r, const struct tally_diag *d)
     fputs("title=", o);
     escape(o, d->code, true);
     fputs("::", o);
+    if (d->cell) {
+        escape(o, d->cell, false);
+        fputs(": ", o);
+    }
     escape(o, d->message, false);
     putc('\n', o);
     return TALLY_OK;

@@ -449,7 +449,7 @@ static int html_diag(struct tally_report *tr, const struct tally_diag *d)
     fputs("</td><td class=\"msg\">", o);
     tally_html_cstring(o, d->message);
     fputs("</td><td class=\"loc\">", o);
-    put_path(o, d->pointer ? d->pointer : d->xpath);
+    put_path(o, d->pointer ? d->pointer : d->xpath ? d->xpath : d->cell);
     fputs("</td></tr>\n", o);
     return ferror(o) ? TALLY_EIO : TALLY_OK;
 }

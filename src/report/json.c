@@ -8,7 +8,7 @@
  *    "files": [{"path", "format", "sha256", "records", "errors", "warnings"}],
  *    "skipped": [{"path", "reason"}],      files under input directories not read
  *    "diagnostics": [{"severity", "code", "message", "file", "line", "column",
- *                     "record", "field", "value", "pointer", "xpath"}]}
+ *                     "record", "field", "value", "pointer", "xpath", "cell"}]}
  *
  * The totals come first but are known last, so diagnostics are streamed to a
  * temporary file as they arrive and copied in at the end: memory stays flat
@@ -67,6 +67,8 @@ static int json_diag(struct tally_report *tr, const struct tally_diag *d)
     tally_json_cstring(o, d->pointer);
     fputs(", \"xpath\": ", o);
     tally_json_cstring(o, d->xpath);
+    fputs(", \"cell\": ", o);
+    tally_json_cstring(o, d->cell);
     putc('}', o);
     return ferror(o) ? TALLY_EIO : TALLY_OK;
 }

@@ -145,9 +145,9 @@ static int add_entry(struct junit_report *r, const struct tally_diag *d, enum en
         location(o, d);
         fputs(": ", o);
         xml(o, d->message);
-        if (d->pointer || d->xpath) {
+        if (d->pointer || d->xpath || d->cell) {
             fputs(" (", o);
-            xml(o, d->pointer ? d->pointer : d->xpath);
+            xml(o, d->pointer ? d->pointer : d->xpath ? d->xpath : d->cell);
             fputs(")", o);
         }
         fputs("</failure>", o);

@@ -11,6 +11,9 @@
  *                               "region": {"startLine": 3, "startColumn": 35}}}]}],
  *              "properties": {... the counts, and whether details were truncated}}]}
  *
+ * A spreadsheet's cell reference ("Sheet1!C7") is the result's logical
+ * location (fullyQualifiedName) and also "cell" in its property bag.
+ *
  * One rule per code: every built-in code and every rule of the schema, in a
  * fixed order, so ruleIds and rule indexes are stable. Levels: error → error,
  * warning → warning, info → note. Results are streamed to a temporary file.
@@ -87,20 +90,24 @@ static int sarif_diag(struct tally_report *tr, const struct tally_diag *d)
             fputs("}", o);
         }
         fputs("}", o);
-        if (d->pointer || d->xpath) {
+        if (d->pointer || d->xpath || d->cell) {
             fputs(", \"logicalLocations\": [{\"fullyQualifiedName\": ", o);
-            tally_json_cstring(o, d->pointer ? d->pointer : d->xpath);
+            tally_json_cstring(o, d->pointer ? d->pointer : d->xpath ? d->xpath : d->cell);
             fputs("}]", o);
         }
         fputs("}]", o);
     }
-    if (d->record || d->field || d->value) {
+    if (d->record || d->field || d->value || d->cell) {
         fputs(", \"properties\": {\"record\": ", o);
         tally_json_uint(o, d->record, d->record != 0);
         fputs(", \"field\": ", o);
         tally_json_cstring(o, d->field);
         fputs(", \"value\": ", o);
         tally_json_cstring(o, d->value);
+        if (d->cell) {
+            fputs(", \"cell\": ", o);
+            tally_json_cstring(o, d->cell);
+        }
         fputs("}", o);
     }
     putc('}', o);

@@ -3,6 +3,7 @@
  * compilers use, so editors and CI logs can jump to it,
  *
  *   returns/northants.csv:3:35: error[found-le-went-missing]: found (16) exceeds ...
+ *   returns/kent.xlsx:7:3: error[type]: Sheet1!C7: in_care must be a whole number ...
  *
  * then the files skipped under input directories, and one summary line
  * (neither with --quiet):
@@ -10,10 +11,15 @@
  *   2 files skipped: README.md (not a return: ...), medway.xlsx (an Excel workbook: ...)
  *   2 files, 40 records: 1 error, 2 warnings, 0 infos
  *
+ * and, in a run without --clean that --clean would change, one line more:
+ *
+ *   12 values could be repaired with --clean
+ *
  * A diagnostic is always one line: in file names and messages, a line break
- * is written \n, a carriage return \r, a tab \t, a backslash \\, any other
- * control character (C0, DEL, C1) or line separator as \xHH or \uHHHH, and
- * a byte that is not UTF-8 as \xHH.
+ * is written \n, a carriage return \r, a tab \t, any other control character
+ * (C0, DEL, C1) or line separator as \xHH or \uHHHH, and a byte that is not
+ * UTF-8 as \xHH. A backslash stays as it is (messages about JSON escapes
+ * quote them); the JSON report holds every text exactly.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +36,6 @@ static void one_line(FILE *out, const char *s)
         const char *why;
         int n;
         switch (c) {
-        case '\\': fputs("\\\\", out); continue;
         case '\n': fputs("\\n", out); continue;
         case '\r': fputs("\\r", out); continue;
         case '\t': fputs("\\t", out); continue;
@@ -78,6 +83,10 @@ static int text_diag(struct tally_report *r, const struct tally_diag *d)
     fprintf(out, ": %s[", tally_severity_name(d->severity));
     one_line(out, d->code);
     fputs("]: ", out);
+    if (d->cell) {
+        one_line(out, d->cell);
+        fputs(": ", out);
+    }
     one_line(out, d->message);
     putc('\n', out);
     return TALLY_OK;
@@ -124,6 +133,9 @@ static int text_finish(struct tally_report *r, const struct tally_report_summary
                 (unsigned long long)s->errors, plural(s->errors, "error", "errors"),
                 (unsigned long long)s->warnings, plural(s->warnings, "warning", "warnings"),
                 (unsigned long long)s->infos, plural(s->infos, "info", "infos"));
+    if (!s->quiet && s->repairable)
+        fprintf(r->out, "%llu %s could be repaired with --clean\n",
+                (unsigned long long)s->repairable, plural(s->repairable, "value", "values"));
     return TALLY_OK;
 }
 

@@ -63,6 +63,7 @@ validate-github|validate --report github kent.csv wales.json valid.xml
 validate-sarif|validate --report sarif kent.csv wales.json valid.xml
 validate-html|validate --report html --report-file REPORTFILE kent.csv wales.json valid.xml
 validate-clean|validate --clean messy.csv
+validate-workbooks|validate --clean kent.xlsx errors.xlsx kent.ods
 convert-csv|convert wales.json --to csv
 convert-json|convert kent.csv --to json
 convert-ndjson|convert valid.xml --to ndjson
@@ -74,6 +75,8 @@ schema-table-schema|schema --export table-schema
 build|build -o OUTDIR/national build'
 [ -n "${FAULT_SCENARIOS:-}" ] || FAULT_SCENARIOS=$(printf '%s\n' "$scenarios" | cut -d'|' -f1)
 cp "$root/fixtures/messy/messy.csv" "$work/in/"
+cp "$root/fixtures/workbooks/kent.xlsx" "$root/fixtures/workbooks/errors.xlsx" \
+   "$root/fixtures/workbooks/libreoffice/kent.ods" "$work/in/"
 
 # command_of SCENARIO WORKER: its command line, with OUTFILE and OUTDIR for WORKER.
 command_of() {

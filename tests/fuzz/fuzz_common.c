@@ -63,6 +63,7 @@ static void on_diag(void *ctx, const struct tally_diag *d)
     touch(d->value);
     touch(d->pointer);
     touch(d->xpath);
+    touch(d->cell);
 }
 
 static void touch_record(const struct tally_record *rec)
@@ -113,7 +114,8 @@ static void run(const char *reader, const char *path, bool clean)
     struct tally_input in;
     if (tally_input_open(&in, path, &err) != TALLY_OK)
         die("open", &err);
-    struct tally_reader_config cfg = {.schema = schema, .sink = sink, .clean = clean};
+    struct tally_reader_config cfg = {.schema = schema, .registry = registry, .sink = sink,
+                                      .clean = clean};
     struct tally_reader *r;
     if (ops->open(&r, &in, &cfg, &err) == TALLY_OK) {
         struct tally_record *rec;

@@ -36,8 +36,10 @@
  * of severity error broken (a warning rule broken is a valid record's lot), an unknown authority code, a code of the wrong shape, a missing
  * required field, a cohort not in the list, an impossible date, invalid UTF-8,
  * a NUL byte, a ragged CSV row, a stray quote, an unterminated quote (last
- * row of a CSV file), a JSON syntax error (the element becomes one broken
- * record), an encoding error inside a nested submission (every cohort of it
+ * row of a CSV file), a JSON syntax error (a missing colon: the NDJSON line,
+ * or the last element of a JSON array, is one broken record; elsewhere an
+ * invalid escape, which rejects the record and reading goes on), an encoding
+ * error or an invalid escape inside a nested submission (every cohort of it
  * is rejected). Keys are never shared between scenarios, so each record's
  * fate follows from its own scenario alone.
  */
@@ -170,7 +172,8 @@ enum defect {
     D_RAGGED,           /* CSV: one field too many */
     D_QUOTE,            /* CSV: a quote inside an unquoted value */
     D_UNTERMINATED,     /* CSV: an unterminated quote (last row only) */
-    D_SYNTAX,           /* JSON: a missing colon */
+    D_SYNTAX,           /* JSON: a missing colon (NDJSON, or the last element of a
+                           JSON array: the rest is not read), else a bad escape */
     D_JSON_BOOL,        /* JSON: a count that is true */
     ND
 };
@@ -440,36 +443,43 @@ static void json_value(FILE *f, const struct rec *r, int i)
     fputc('"', f);
 }
 
-/* One flat record object on one line. */
-static void json_flat(FILE *f, const struct rec *r)
+/* One flat record object on one line. A D_SYNTAX defect is a missing colon
+ * when structural (a syntax error that rejects the NDJSON line, or ends a JSON
+ * file), else an invalid escape \q in its cohort (an error in that value:
+ * the record is rejected and reading goes on). */
+static void json_flat(FILE *f, const struct rec *r, bool structural)
 {
     fputc('{', f);
     bool first = true;
     for (int i = 0; i < NF; i++) {
         if (!r->v[i][0] && (i != F_NAME || r->defect != D_NUL))
             continue;   /* absent */
-        fprintf(f, "%s\"%s\"%s", first ? "" : ",", names[i],
-                r->defect == D_SYNTAX && i == F_COHORT ? " " : ":");
-        json_value(f, r, i);
+        bool syntax = r->defect == D_SYNTAX && i == F_COHORT;
+        fprintf(f, "%s\"%s\"%s", first ? "" : ",", names[i], syntax && structural ? " " : ":");
+        if (syntax && !structural)
+            fprintf(f, "\"\\q%s\"", r->v[i]);
+        else
+            json_value(f, r, i);
         first = false;
     }
     fputc('}', f);
 }
 
 /* A nested submission of the records rs (same authority and period), one
- * cohort a line. An element-level defect (encoding in the name, a syntax
- * error) makes every cohort rejected, or the element one broken record. */
+ * cohort a line. An element-level defect (invalid UTF-8 in the name, or an
+ * invalid escape \q in it) makes every cohort rejected. */
 static void json_nested(struct out *o, struct rec **rs, size_t n, int element_defect)
 {
     struct rec *a = rs[0];
-    unsigned start = o->line;
     fprintf(o->f, "{\"authority\":{\"code\":\"%s\"", a->v[F_CODE]);
     if (element_defect == D_UTF8)
         fputs(",\"name\":\"Bad\xff name\"", o->f);
+    else if (element_defect == D_SYNTAX)
+        fputs(",\"name\":\"Bad\\q name\"", o->f);
     else if (a->v[F_NAME][0])
         fprintf(o->f, ",\"name\":\"%s\"", a->v[F_NAME]);
-    fprintf(o->f, "},\"period\":{\"start\":\"%s\",\"end\":\"%s\"}%s\"cohorts\":[\n",
-            a->v[F_START], a->v[F_END], element_defect == D_SYNTAX ? " " : ",");
+    fprintf(o->f, "},\"period\":{\"start\":\"%s\",\"end\":\"%s\"},\"cohorts\":[\n",
+            a->v[F_START], a->v[F_END]);
     o->line++;
     for (size_t k = 0; k < n; k++) {
         struct rec *r = rs[k];
@@ -479,15 +489,13 @@ static void json_nested(struct out *o, struct rec **rs, size_t n, int element_de
             json_value(o->f, r, i);
         }
         fprintf(o->f, "}%s\n", k + 1 < n ? "," : "");
-        if (element_defect == D_UTF8)
+        if (element_defect)
             truth(o, o->line, "rejected", r);
         else if (!element_defect)
             truth(o, o->line, r->expect, r);
         o->line++;
     }
     fputs("]}", o->f);
-    if (element_defect == D_SYNTAX)
-        truth(o, start, "rejected", NULL);
 }
 
 /* JSON: an array, one element a line or a nested submission over several. */
@@ -511,7 +519,7 @@ static void write_json(struct out *o, struct rec **rs, size_t n)
         if (solo && (m > 1 || chance(30))) {
             json_nested(o, rs + k, m, chance(15) ? (pick(2) ? D_UTF8 : D_SYNTAX) : 0);
         } else {
-            json_flat(o->f, rs[k]);
+            json_flat(o->f, rs[k], k + 1 == n);
             truth(o, o->line, rs[k]->defect == D_SYNTAX ? "rejected" : rs[k]->expect, rs[k]);
         }
         k += m;
@@ -523,7 +531,7 @@ static void write_ndjson(struct out *o, struct rec **rs, size_t n)
 {
     o->line = 1;
     for (size_t k = 0; k < n; k++) {
-        json_flat(o->f, rs[k]);
+        json_flat(o->f, rs[k], true);
         fputs("\n", o->f);
         truth(o, o->line, rs[k]->defect == D_SYNTAX ? "rejected" : rs[k]->expect, rs[k]);
         o->line++;

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include "readers/readers.h"
 #include "suites.h"
 #include "tally/status.h"
 #include "testutil.h"
@@ -115,13 +118,16 @@ END_TEST
 START_TEST(test_syntax_and_shape_errors)
 {
     struct collected c;
-    /* A missing comma inside the second element: that element is one rejected
-     * record; reading goes on with the third. */
+    /* A missing comma inside the second element: a structural error. That
+     * element is one rejected record, and the rest of the file is not read
+     * (the third element is never guessed at). */
     collect_str("json", "[" SUB("E10000021", COHORT) ",\n"
                 "{\"authority\": {\"code\": \"E10000016\"} \"period\": 1},\n"
                 SUB("E10000016", COHORT) "]", true, &c);
-    ck_assert_uint_eq(c.nrecords, 3);
-    ck_assert_str_eq(c.diags[0], "2:37 error[json-syntax] invalid JSON at \"\"\" @/1");
+    ck_assert_uint_eq(c.nrecords, 2);
+    ck_assert_uint_eq(c.ndiags, 1);
+    ck_assert_str_eq(c.diags[0], "2:37 error[json-syntax] expected \",\" or \"}\" after a member, "
+                     "found a string; the rest of the file is not read @/1");
     collected_free(&c);
 
     collect_str("json", "{\"authority\": {\"code\": \"E10000021\"}, \"cohorts\": {}}", true, &c);
@@ -132,13 +138,19 @@ START_TEST(test_syntax_and_shape_errors)
 
     collect_str("json", "{\"authority\": \"Kent\", \"cohorts\": [3]}", true, &c);
     ck_assert_uint_eq(c.nrecords, 1);
-    ck_assert_str_eq(c.diags[0], "1:35 error[json-shape] each element of \"cohorts\" must be an "
+    ck_assert_uint_eq(c.ndiags, 2);
+    ck_assert_str_eq(c.diags[0], "1:15 error[json-shape] expected an object at /authority "
+                     "@/authority");
+    ck_assert_str_eq(c.diags[1], "1:35 error[json-shape] each element of \"cohorts\" must be an "
                      "object, not a number @/cohorts/0");
     collected_free(&c);
 
-    collect_str("json", "[1]", true, &c);
-    ck_assert_uint_eq(c.nrecords, 0);
-    ck_assert_str_eq(c.diags[0], "1:2 error[json-syntax] expected a JSON object or array, found \"1\"");
+    /* Valid JSON of the wrong shape: json-shape for that element alone. */
+    collect_str("json", "[1, " SUB("E10000016", COHORT) "]", true, &c);
+    ck_assert_uint_eq(c.nrecords, 2);
+    ck_assert_uint_eq(c.ndiags, 1);
+    ck_assert_str_eq(c.diags[0], "1:2 error[json-shape] expected a submission object or a flat "
+                     "record object, found a number @/0");
     collected_free(&c);
 
     collect_str("json", "{\"found\": 1, \"found\": 2}", true, &c);
@@ -208,9 +220,9 @@ START_TEST(test_files_that_are_not_returns)
                      "end of the file");
     collected_free(&c);
     collect_str("json", "[" SUB("E10000021", COHORT) ",\n {\"found\": [1,", true, &c);
-    ck_assert_uint_eq(c.nrecords, 1);
+    ck_assert_uint_eq(c.nrecords, 2);   /* the element cut short is one rejected record */
     ck_assert_str_eq(c.diags[0], "2:2 error[json-syntax] the object starting here is not closed "
-                     "before the end of the file");
+                     "before the end of the file @/1");
     collected_free(&c);
 }
 END_TEST
@@ -221,7 +233,7 @@ START_TEST(test_encoding)
     collect_str("json", "[{\"authority_name\": \"Ynys M\xF4n\"}]", false, &c);
     ck_assert_uint_eq(c.nrecords, 1);
     ck_assert_str_eq(c.diags[0], "1:28 error[encoding] invalid UTF-8 (truncated sequence, byte "
-                     "0xF4) at byte offset 27 @/0");
+                     "0xF4) at byte offset 27 @/0/authority_name");
     collected_free(&c);
     collect_str("json", "[{\"authority_name\": \"A\\u0000B\"}]", false, &c);
     ck_assert_str_eq(c.diags[0], "1:21 error[encoding] authority_name holds a NUL character "
@@ -234,7 +246,152 @@ START_TEST(test_encoding)
                 "]", true, &c);
     ck_assert_uint_eq(c.ndiags, 1);
     ck_assert_str_eq(c.diags[0], "1:123 error[encoding] invalid UTF-8 (invalid byte, byte 0xFF) "
-                     "at byte offset 122 @/0");
+                     "at byte offset 122 @/0/cohorts/0/cohort");
+    collected_free(&c);
+}
+END_TEST
+
+/* NDJSON: a break in the structure rejects its line only; reading resumes at
+ * the next line. */
+START_TEST(test_ndjson_recovery)
+{
+    struct collected c;
+    collect_str("ndjson", "{\"cohort\": \"uasc\"}\n"
+                "{\"cohort\" \"uasc\"}\n"
+                "{\"cohort\": \"trafficked\", \"in_care\": 4}\n", false, &c);
+    ck_assert_int_eq(c.status, TALLY_DONE);
+    ck_assert_uint_eq(c.nrecords, 3);
+    ck_assert_uint_eq(c.ndiags, 1);
+    ck_assert_str_eq(c.diags[0], "2:11 error[json-syntax] expected \":\" after the key, found a "
+                     "string; the rest of the line is skipped");
+    ck_assert_str_eq(c.records[1], "2:1");     /* one rejected record, no fields */
+    ck_assert_str_eq(c.records[2], "3:1|cohort=trafficked@3:12 /cohort|in_care=4@3:37 /in_care");
+    collected_free(&c);
+}
+END_TEST
+
+/* An error inside a value rejects every record of its submission, the value
+ * kept as written; reading goes on with the next element. */
+START_TEST(test_value_error_rejects_the_element)
+{
+    struct collected c;
+    collect_str("json", "[" SUB("E1000001\\q6", COHORT "," COHORT) ", " SUB("E10000016", COHORT) "]",
+                false, &c);
+    ck_assert_int_eq(c.status, TALLY_DONE);
+    ck_assert_uint_eq(c.nrecords, 3);
+    ck_assert_uint_eq(c.ndiags, 1);
+    ck_assert_str_eq(c.diags[0], "1:34 error[json-syntax] invalid escape \\q in a string (JSON has "
+                     "\\\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX) @/0/authority/code");
+    ck_assert_ptr_nonnull(strstr(c.records[0], "|authority_code=E1000001\\q6@1:25 /0/authority/code|"));
+    collected_free(&c);
+    /* inherited by both cohorts of the first submission: they come out rejected */
+    collect_str("json", "[" SUB("E1000001\\q6", COHORT "," COHORT) ", " SUB("E10000016", COHORT) "]",
+                true, &c);
+    ck_assert_uint_eq(c.nrecords, 3);
+    ck_assert_uint_eq(c.ndiags, 1);     /* nothing else: the validator leaves the bad value alone */
+    collected_free(&c);
+}
+END_TEST
+
+/* The pointer of every diagnostic, kept whole (the collected lines of
+ * testutil stop at 1 KiB). */
+struct pointers {
+    char *last;
+    size_t n;
+};
+
+static void keep_pointer(void *ctx, const struct tally_diag *d)
+{
+    struct pointers *p = ctx;
+    free(p->last);
+    p->last = d->pointer ? strdup(d->pointer) : NULL;
+    p->n++;
+}
+
+/* Keys are decoded before they are matched; JSON Pointers escape ~ and / and
+ * are never cut short (they were, at 511 bytes). */
+START_TEST(test_keys_and_pointers)
+{
+    struct collected c;
+    collect_str("json", "{\"in\\u005fcare\": 3, \"a/b~c\": 1}", false, &c);
+    ck_assert_uint_eq(c.nrecords, 1);
+    ck_assert_str_eq(c.records[0], "1:1|in_care=3@1:18 /in_care");
+    ck_assert_uint_eq(c.ndiags, 1);
+    ck_assert_str_eq(c.diags[0], "1:21 warning[json-shape] unknown key \"a/b~c\" is ignored @/a~1b~0c");
+    collected_free(&c);
+
+    char text[3100], path[] = "/tmp/tally-unit-XXXXXX";
+    size_t o = (size_t)snprintf(text, sizeof text, "[{\"authority\": {\"");
+    for (int i = 0; i < 1500; i++)
+        text[o++] = i % 2 ? '/' : 'k';
+    o += (size_t)snprintf(text + o, sizeof text - o, "\": 1}, \"cohorts\": [{}]}]");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq((long)write(fd, text, o), (long)o);
+    close(fd);
+    struct tally_error err;
+    struct tally_schema *schema = tally_schema_load_default(&err);
+    ck_assert_ptr_nonnull(schema);
+    struct pointers p = {0};
+    struct tally_reader_config cfg = {.schema = schema, .sink = {keep_pointer, &p}};
+    struct tally_input in;
+    struct tally_reader *r;
+    struct tally_record *rec;
+    ck_assert_int_eq(tally_input_open(&in, path, &err), TALLY_OK);
+    ck_assert_int_eq(tally_json_reader.open(&r, &in, &cfg, &err), TALLY_OK);
+    ck_assert_int_eq(tally_json_reader.next(r, &rec, &err), TALLY_RECORD);
+    ck_assert_uint_eq(p.n, 1);
+    ck_assert_uint_eq(strlen(p.last), strlen("/0/authority/") + 750 + 750 * 2);
+    ck_assert(strncmp(p.last, "/0/authority/k~1k~1", 19) == 0);
+    tally_json_reader.close(r);
+    tally_input_close(&in);
+    tally_schema_free(schema);
+    free(p.last);
+    unlink(path);
+}
+END_TEST
+
+/* Lines end at LF, CRLF or a lone CR; a column is a character; a UTF-8 byte
+ * order mark takes no column. */
+START_TEST(test_lines_and_columns)
+{
+    struct collected c;
+    collect_str("json", "\xEF\xBB\xBF{\"authority_name\": \"Ynys M\xC3\xB4n\", \"cohort\":\r"
+                "\"uasc\",\r\n\"in_care\": \"\xF0\x9F\x98\x80\",\n\t\"found\": \"x\"}", false, &c);
+    ck_assert_uint_eq(c.nrecords, 1);
+    ck_assert_str_eq(c.records[0], "1:1|authority_name=Ynys M\xC3\xB4n@1:20 /authority_name"
+                     "|cohort=uasc@2:1 /cohort|in_care=\xF0\x9F\x98\x80@3:12 /in_care"
+                     "|found=x@4:11 /found");
+    collected_free(&c);
+}
+END_TEST
+
+/* Past json-depth the element is still read to its end, strictly; the next
+ * element is read as usual. */
+START_TEST(test_depth_then_next_element)
+{
+    char text[400];
+    size_t o = 0;
+    text[o++] = '[';
+    for (int i = 0; i < 70; i++)
+        text[o++] = '[';
+    for (int i = 0; i < 70; i++)
+        text[o++] = ']';
+    o += (size_t)snprintf(text + o, sizeof text - o, ", {\"cohort\": \"uasc\"}]");
+    struct collected c;
+    collect_str("json", text, false, &c);
+    ck_assert_uint_eq(c.nrecords, 2);
+    ck_assert_uint_eq(c.ndiags, 1);
+    ck_assert_str_eq(c.diags[0], "1:65 error[json-depth] JSON nested deeper than 64 levels @/0");
+    ck_assert_str_eq(c.records[1], "1:144|cohort=uasc@1:155 /1/cohort");
+    collected_free(&c);
+    /* a mismatched bracket past the limit is still a break in the structure */
+    text[100] = '}';
+    collect_str("json", text, false, &c);
+    ck_assert_uint_eq(c.nrecords, 1);
+    ck_assert_uint_eq(c.ndiags, 2);
+    ck_assert_str_eq(c.diags[1], "1:101 error[json-syntax] expected \",\" or \"]\" after an "
+                     "element, found \"}\"; the rest of the file is not read @/0");
     collected_free(&c);
 }
 END_TEST
@@ -251,6 +408,11 @@ Suite *json_suite(void)
     tcase_add_test(tc, test_depth);
     tcase_add_test(tc, test_files_that_are_not_returns);
     tcase_add_test(tc, test_encoding);
+    tcase_add_test(tc, test_ndjson_recovery);
+    tcase_add_test(tc, test_value_error_rejects_the_element);
+    tcase_add_test(tc, test_keys_and_pointers);
+    tcase_add_test(tc, test_lines_and_columns);
+    tcase_add_test(tc, test_depth_then_next_element);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -595,6 +595,40 @@ START_TEST(test_mangled)
 }
 END_TEST
 
+START_TEST(test_heirs_dfe_names)
+{
+    struct tally_error err;
+    struct tally_registry *reg = tally_registry_load_default(&err);
+    int64_t d2015, d2012, d2024;
+    ck_assert(tally_parse_date("2015-03-31", 10, &d2015));
+    ck_assert(tally_parse_date("2012-03-31", 10, &d2012));
+    ck_assert(tally_parse_date("2024-03-31", 10, &d2024));
+    const struct tally_authority *out[4];
+    /* Northumberland county ended in 2009; its successor in 2013: followed through. */
+    const struct tally_authority *a = tally_registry_find(reg, "E10000022", 9);
+    ck_assert_uint_eq(tally_registry_heirs(reg, a, d2015, out, 4), 1);
+    ck_assert_str_eq(out[0]->code, "E06000057");
+    a = tally_registry_find(reg, "E10000006", 9);      /* Cumbria: two */
+    ck_assert_uint_eq(tally_registry_heirs(reg, a, d2024, out, 4), 2);
+    ck_assert_uint_eq(tally_registry_heirs(reg, a, d2015, out, 4), 0);  /* still in force */
+    /* DfE's 390 is Gateshead's under both of its codes: the day chooses. */
+    ck_assert_uint_eq(tally_registry_find_dfe(reg, "390", 3, d2015, out, 4), 1);
+    ck_assert_str_eq(out[0]->code, "E08000037");
+    ck_assert_uint_eq(tally_registry_find_dfe(reg, "390", 3, d2012, out, 4), 1);
+    ck_assert_str_eq(out[0]->code, "E08000020");
+    ck_assert_uint_eq(tally_registry_find_dfe(reg, "390", 3, INT64_MIN, out, 4), 2);
+    ck_assert_uint_eq(tally_registry_find_dfe(reg, "99", 2, INT64_MIN, out, 4), 0);
+    /* Names and aliases. */
+    ck_assert_uint_eq(tally_registry_resolve_name(reg, "caerdydd", 8, d2015, out, 4), 1);
+    ck_assert_str_eq(out[0]->code, "W06000015");
+    ck_assert(tally_registry_is_alias(reg, "Northants", 9, tally_registry_find(reg, "E10000021", 9)));
+    ck_assert(!tally_registry_is_alias(reg, "Northants", 9, tally_registry_find(reg, "E10000016", 9)));
+    ck_assert_uint_eq(tally_registry_resolve_name(reg, "Gateshead Council", 17, INT64_MIN, out, 4), 2);
+    ck_assert_uint_eq(tally_registry_resolve_name(reg, "Narnia", 6, d2015, out, 4), 0);
+    tally_registry_free(reg);
+}
+END_TEST
+
 Suite *registry_suite(void)
 {
     Suite *s = suite_create("registry");
@@ -607,6 +641,7 @@ Suite *registry_suite(void)
     tcase_add_test(real, test_find_unknown);
     tcase_add_test(real, test_default_is_the_file);
     tcase_add_test(real, test_real_norm_names);
+    tcase_add_test(real, test_heirs_dfe_names);
     suite_add_tcase(s, real);
 
     TCase *load = tcase_create("load");

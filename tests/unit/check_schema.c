@@ -153,6 +153,45 @@ START_TEST(test_export_with_clashing_paths)
 }
 END_TEST
 
+START_TEST(test_headers_and_aliases)
+{
+    struct tally_error err;
+    struct tally_schema *s = tally_schema_load_default(&err);
+    bool exact;
+    ck_assert_int_eq(tally_schema_match_header(s, " In_Care ", 9, &exact), 6);
+    ck_assert(exact);
+    ck_assert_int_eq(tally_schema_match_header(s, "In Care", 7, &exact), 6);
+    ck_assert(!exact);
+    ck_assert_int_eq(tally_schema_match_header(s, "AUTHORITY-CODE", 14, &exact), 0);
+    ck_assert_int_eq(tally_schema_match_header(s, "la\xc2\xa0" "code", 8, &exact), 0);   /* a no-break space */
+    ck_assert_int_eq(tally_schema_match_header(s, "Number of children looked after", 31, &exact), 6);
+    ck_assert_int_eq(tally_schema_match_header(s, "in_car", 6, &exact), -1);
+    ck_assert_int_eq(tally_schema_match_header(s, " - _ ", 5, &exact), -1);
+    char norm[32];
+    ck_assert_uint_eq(tally_header_normalise("LA Code-2", 9, norm, sizeof norm), 7);
+    ck_assert_str_eq(norm, "lacode2");
+    tally_schema_free(s);
+}
+END_TEST
+
+START_TEST(test_broken_aliases_defaults_rows)
+{
+    broken("{\"fields\": [{\"name\": \"a\", \"aliases\": [\"B c\"]}, {\"name\": \"b_c\"}]}",
+           "fields[0] (\"a\"): \"B c\" and \"b_c\" of field \"b_c\" would name the same column");
+    broken("{\"fields\": [{\"name\": \"a\", \"aliases\": [\" - \"]}]}",
+           "fields[0] (\"a\"): aliases: an alias needs a letter or digit");
+    broken("{\"fields\": [{\"name\": \"d\", \"type\": \"date\", \"default\": \"2015-09-31\"}]}",
+           "fields[0] (\"d\"): default must be a string holding a valid value of the field");
+    broken("{\"fields\": [{\"name\": \"c\", \"constraints\": {\"enum\": [\"x\"]}, \"default\": \"y\"}]}",
+           "fields[0] (\"c\"): default must be a string holding a valid value of the field");
+    broken("{\"fields\": [{\"name\": \"n\", \"type\": \"integer\"}], \"rows\": {\"aggregates\": "
+           "{\"field\": \"n\", \"values\": [\"x\"]}}}",
+           "rows: aggregates: field must name a string field");
+    broken("{\"fields\": [{\"name\": \"a\"}], \"rows\": {\"subtotals\": []}}",
+           "rows: unknown key \"subtotals\"");
+}
+END_TEST
+
 Suite *schema_suite(void)
 {
     Suite *s = suite_create("schema");
@@ -161,6 +200,8 @@ Suite *schema_suite(void)
     tcase_add_test(tc, test_broken_schemas);
     tcase_add_test(tc, test_extra_rule_from_file);
     tcase_add_test(tc, test_export_with_clashing_paths);
+    tcase_add_test(tc, test_headers_and_aliases);
+    tcase_add_test(tc, test_broken_aliases_defaults_rows);
     suite_add_tcase(s, tc);
     return s;
 }

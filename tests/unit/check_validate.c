@@ -46,7 +46,8 @@ END_TEST
 START_TEST(test_required_type_constraint)
 {
     CHECK(",Northamptonshire,2014-10-01,2015-09-30,,trafficked,,15,41,12,3",
-          "2:1 error[required] authority_code is required but empty",
+          "2:1 error[required] authority_code is required but empty; authority_name "
+          "\"Northamptonshire\" is Northamptonshire (E10000021), which --clean fills in",
           "2:53 error[required] in_care is required but empty");
     CHECK("E10000021,,2014-10-01,2015-09-30,,trafficked,42.0,+15,-1,forty,3",
           "2:46 error[type] in_care must be a whole number or one of x, c or z, not \"42.0\"",
@@ -80,9 +81,12 @@ START_TEST(test_registry)
     /* In force on its last day, and its successors from the next. */
     CLEAN("E10000021,,2020-04-01,2021-03-31,,uasc,1,0,0,0,0");
     CLEAN("E06000062,,2021-04-01,2022-03-31,,uasc,1,0,0,0,0");
-    CHECK("E10000021,Northants,2014-10-01,2015-09-30,,uasc,1,0,0,0,0",
-          "2:11 warning[authority-name] authority_name \"Northants\" differs from the registry's "
-          "\"Northamptonshire\" for E10000021; the registry's name is used");
+    /* A name in schemas/aliases.csv is the authority's. */
+    CLEAN("E10000021,Northants,2014-10-01,2015-09-30,,uasc,1,0,0,0,0");
+    CHECK("E10000021,Medway,2014-10-01,2015-09-30,,uasc,1,0,0,0,0",
+          "2:11 warning[authority-name] authority_name \"Medway\" differs from the registry's "
+          "\"Northamptonshire\" for E10000021, and is the name of Medway (E06000035); the "
+          "registry's name is used");
 }
 END_TEST
 

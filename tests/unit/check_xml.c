@@ -465,7 +465,7 @@ START_TEST(test_one_diagnostic_per_mistake)
                  "1:26 error[constraint] authority_code \"E1000002\" does not match the pattern "
                  "^[ENSW][0-9]{8}$ @/return/authority/code",
                  "1:91 error[type] period_end must be a date written YYYY-MM-DD, not "
-                 "\"2015-02-30\" @/return/period/end",
+                 "\"2015-02-30\": there is no such day (February 2015 has 28 days) @/return/period/end",
                  "1:127 error[type] submitted must be a date and time written YYYY-MM-DDThh:mm:ssZ "
                  "(or with an offset such as +01:00), not \"noon\" @/return/submitted",
                  "1:156 error[constraint] cohort \"Uasc\" is not one of trafficked or uasc "

@@ -16,5 +16,7 @@ Suite *validate_suite(void);
 Suite *settle_suite(void);
 Suite *build_suite(void);
 Suite *html_suite(void);
+Suite *tabular_suite(void);
+Suite *workbook_suite(void);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tally/clean.h"
 #include "tally/reader.h"
 #include "tally/registry.h"
 #include "tally/settle.h"
@@ -19,7 +20,7 @@ static void on_diag(void *ctx, const struct tally_diag *d)
     if (c->ndiags == COLLECT_MAX)
         return;
     char buf[2048], msg[1024];
-    const char *path = d->pointer ? d->pointer : d->xpath;
+    const char *path = d->pointer ? d->pointer : d->xpath ? d->xpath : d->cell;
     /* The temporary file's name, where a message names it, reads FILE. */
     size_t o = 0, n = strlen(c->path);
     for (const char *m = d->message; *m && o + 5 < sizeof msg;)
@@ -40,6 +41,35 @@ static void on_diag(void *ctx, const struct tally_diag *d)
 void collect(const char *reader, const char *text, size_t len, bool validate,
              struct collected *c)
 {
+    struct collect_options o = {.validate = validate};
+    collect_with(reader, text, len, &o, c);
+}
+
+char *read_whole(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    char *buf = NULL;
+    size_t cap = 0, n = 0, k;
+    do {
+        if (n + 65536 > cap) {
+            cap = cap ? cap * 2 : 65536;
+            buf = realloc(buf, cap);
+            ck_assert_ptr_nonnull(buf);
+        }
+        k = fread(buf + n, 1, cap - n, f);
+        n += k;
+    } while (k > 0);
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+void collect_with(const char *reader, const char *text, size_t len,
+                  const struct collect_options *opt, struct collected *c)
+{
+    const struct collect_options *o = opt;
+    bool validate = o->validate;
     memset(c, 0, sizeof *c);
     char path[] = "/tmp/tally-unit-XXXXXX";
     int fd = mkstemp(path);
@@ -49,7 +79,9 @@ void collect(const char *reader, const char *text, size_t len, bool validate,
     close(fd);
 
     struct tally_error err;
-    struct tally_schema *schema = tally_schema_load_default(&err);
+    struct tally_schema *schema = o->schema_json ? tally_schema_load(o->schema_json,
+                                                                     strlen(o->schema_json), &err)
+                                                 : tally_schema_load_default(&err);
     struct tally_registry *reg = tally_registry_load_default(&err);
     ck_assert_ptr_nonnull(schema);
     ck_assert_ptr_nonnull(reg);
@@ -63,16 +95,20 @@ void collect(const char *reader, const char *text, size_t len, bool validate,
     ck_assert_int_eq(tally_input_open(&in, path, &err), TALLY_OK);
     const struct tally_reader_ops *ops = tally_reader_find(reader);
     ck_assert_ptr_nonnull(ops);
-    struct tally_reader_config cfg = {.schema = schema, .sink = sink};
+    struct tally_reader_config cfg = {.schema = schema, .sink = sink, .clean = o->clean,
+                                      .registry = o->registry ? reg : NULL, .sheet = o->sheet};
+    struct tally_cleaner *cleaner = o->clean ? tally_cleaner_new(schema, reg, sink, &err) : NULL;
     struct tally_reader *r;
     ck_assert_int_eq(ops->open(&r, &in, &cfg, &err), TALLY_OK);
     struct tally_record *rec;
     while ((c->status = ops->next(r, &rec, &err)) == TALLY_RECORD) {
+        if (cleaner)
+            ck_assert_int_eq(tally_cleaner_clean(cleaner, rec, &err), TALLY_OK);
         char buf[2048];
-        size_t o = (size_t)snprintf(buf, sizeof buf, "%u:%u", rec->loc.line, rec->loc.column);
-        for (size_t i = 0; i < rec->nfields && o < sizeof buf; i++)
+        size_t at = (size_t)snprintf(buf, sizeof buf, "%u:%u", rec->loc.line, rec->loc.column);
+        for (size_t i = 0; i < rec->nfields && at < sizeof buf; i++)
             if (rec->fields[i].text)
-                o += (size_t)snprintf(buf + o, sizeof buf - o, "|%s=%s@%u:%u%s%s",
+                at += (size_t)snprintf(buf + at, sizeof buf - at, "|%s=%s@%u:%u%s%s",
                                       schema->fields[i].name, rec->fields[i].text,
                                       rec->fields[i].loc.line, rec->fields[i].loc.column,
                                       rec->fields[i].path ? " " : "",
@@ -89,6 +125,7 @@ void collect(const char *reader, const char *text, size_t len, bool validate,
         ck_assert_int_eq(tally_settler_finish(settler, &err), TALLY_OK);
     tally_settler_free(settler);
     ops->close(r);
+    tally_cleaner_free(cleaner);
     tally_input_close(&in);
     tally_validator_free(v);
     tally_registry_free(reg);
@@ -107,4 +144,10 @@ void collected_free(struct collected *c)
         free(c->diags[i]);
     for (size_t i = 0; i < c->nrecords; i++)
         free(c->records[i]);
+}
+
+void collect_sink(struct collected *c, struct tally_diag_sink *sink)
+{
+    sink->emit = on_diag;
+    sink->ctx = c;
 }

@@ -12,8 +12,8 @@
 #define COLLECT_MAX 64
 
 struct collected {
-    char *diags[COLLECT_MAX];   /* "LINE:COL severity[code] message" + " @PATH" if any;
-                                   the temporary file's name reads FILE */
+    char *diags[COLLECT_MAX];   /* "LINE:COL severity[code] message" + " @PATH" or
+                                   " @CELL" if any; the temporary file's name reads FILE */
     size_t ndiags;
     char *records[COLLECT_MAX]; /* "LINE:COL|field=text@L:C PATH|..." for fields present */
     size_t nrecords;
@@ -29,9 +29,29 @@ struct collected {
 void collect(const char *reader, const char *text, size_t len, bool validate,
              struct collected *c);
 
+/* How collect_with reads: all optional. */
+struct collect_options {
+    bool validate;              /* records also through the validator */
+    bool clean;                 /* reader config .clean (and the cleaner before the validator) */
+    bool registry;              /* reader config .registry: the default registry */
+    const char *sheet;          /* reader config .sheet */
+    const char *schema_json;    /* a schema instead of the default one */
+};
+
+void collect_with(const char *reader, const char *text, size_t len,
+                  const struct collect_options *o, struct collected *c);
+
+/* Read the whole file at path into a malloc'd buffer; *len its size. */
+char *read_whole(const char *path, size_t *len);
+
 /* Same, for a NUL-terminated string. */
 void collect_str(const char *reader, const char *text, bool validate, struct collected *c);
 
 void collected_free(struct collected *c);
+
+struct tally_diag_sink;
+
+/* A sink that collects diagnostics into c as collect does. */
+void collect_sink(struct collected *c, struct tally_diag_sink *sink);
 
 #endif
