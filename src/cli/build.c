@@ -358,6 +358,10 @@ static int run_build(struct cli_options *o, struct outdir *od, struct cli_paths 
             goto done;
         }
         session_run_file(&s, inputs->v[i], keep_record, &run);
+        /* Out of memory before the session could even note the file: its list
+         * and the build's would no longer match (the outputs index both). */
+        if (s.nfiles != i + 1)
+            goto done;
     }
     if (tally_build_finish(run.build, &err) != TALLY_OK) {
         cli_error("%s", err.message);
