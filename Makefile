@@ -232,8 +232,12 @@ $(BENCH_BIN)/floor-xml: bench/floor_xml.c
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(WARN) -O2 $(XML_CFLAGS) -o $@ $< $(XML_LIBS)
 
+$(BENCH_BIN)/floor-sax: bench/floor_sax.c
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) -O2 $(XML_CFLAGS) -o $@ $< $(XML_LIBS)
+
 .PHONY: bench
-bench: $(BUILD)/tally $(BENCH_BIN)/bench-gen $(BENCH_BIN)/floor-csv $(BENCH_BIN)/floor-xml
+bench: $(BUILD)/tally $(BENCH_BIN)/bench-gen $(BENCH_BIN)/floor-csv $(BENCH_BIN)/floor-xml $(BENCH_BIN)/floor-sax
 	TALLY=$(BUILD)/tally BENCH_BIN=$(BENCH_BIN) sh bench/run.sh
 
 # The main job: the national dataset from the bundled returns (some of which are

@@ -29,7 +29,7 @@ static const struct tally_code_info codes[] = {
     {TALLY_CODE_JSON_DEPTH, TALLY_SEV_ERROR, "JSON nested deeper than 64 levels."},
     {TALLY_CODE_XML_SYNTAX, TALLY_SEV_ERROR, "Text that is not well-formed XML."},
     {TALLY_CODE_XML_DTD, TALLY_SEV_ERROR, "An XML document with a DOCTYPE; DTDs and entities are never processed."},
-    {TALLY_CODE_XML_SCHEMA, TALLY_SEV_ERROR, "XML that does not follow the return's XSD."},
+    {TALLY_CODE_XML_SCHEMA, TALLY_SEV_ERROR, "XML that does not follow the return's XSD (unknown elements and attributes are warnings)."},
     {TALLY_CODE_REQUIRED, TALLY_SEV_ERROR, "A required field is missing or empty."},
     {TALLY_CODE_TYPE, TALLY_SEV_ERROR, "A value that is not of the field's type (a count, a date, ...)."},
     {TALLY_CODE_CONSTRAINT, TALLY_SEV_ERROR, "A value outside the field's constraints (range, pattern, list)."},

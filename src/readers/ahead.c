@@ -30,6 +30,7 @@
 
 #include "core/arena.h"
 #include "core/grow.h"
+#include "readers/copy.h"
 #include "readers/readers.h"
 
 #define NBATCH 4
@@ -87,21 +88,6 @@ struct ahead {
 
 /* ---- copying (producer) ------------------------------------------------------- */
 
-static const char *copy_str(struct batch *b, const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s);
-    b->bytes += n + 1;
-    return tally_arena_strndup(&b->arena, s, n);
-}
-
-/* Copy s into b; false when out of memory. */
-static bool copy_into(struct batch *b, const char **dst, const char *s)
-{
-    return !s || (*dst = copy_str(b, s)) != NULL;
-}
-
 static bool hand_over(struct ahead *a, bool last);
 static struct item *new_item(struct batch *b, size_t diag_from);
 
@@ -128,69 +114,11 @@ static void capture(void *ctx, const struct tally_diag *d)
         a->nomem = true;
         return;
     }
-    struct tally_diag *c = &b->diags[b->ndiags];
-    *c = *d;
-    c->code = c->message = c->file = c->field = c->value = c->pointer = c->xpath = NULL;
-    c->cell = NULL;
-    if (!copy_into(b, &c->code, d->code) || !copy_into(b, &c->message, d->message) ||
-        !copy_into(b, &c->file, d->file) || !copy_into(b, &c->field, d->field) ||
-        !copy_into(b, &c->value, d->value) || !copy_into(b, &c->pointer, d->pointer) ||
-        !copy_into(b, &c->xpath, d->xpath) || !copy_into(b, &c->cell, d->cell)) {
+    if (!tally_copy_diag(&b->arena, &b->diags[b->ndiags], d, &b->bytes)) {
         a->nomem = true;
         return;
     }
     b->ndiags++;
-}
-
-/* Copy the n bytes of s and a NUL to p; the byte after the NUL. */
-static char *put_str(char *p, const char *s, size_t n)
-{
-    memcpy(p, s, n);
-    p[n] = '\0';
-    return p + n + 1;
-}
-
-#define PATH_LENS 64    /* fields whose path lengths copy_record remembers */
-
-/* A copy of rec in b, valid until the batch is refilled: its fields, then
- * their texts and paths, in one block. */
-static bool copy_record(struct batch *b, struct tally_record *dst, const struct tally_record *rec)
-{
-    size_t n = rec->nfields, need = n * sizeof *rec->fields, lens[PATH_LENS];
-    size_t rec_path = rec->path ? strlen(rec->path) : 0;
-    need += rec->path ? rec_path + 1 : 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct tally_field *f = &rec->fields[i];
-        size_t len = f->path ? strlen(f->path) : 0;
-        if (i < PATH_LENS)
-            lens[i] = len;
-        need += (f->text ? f->len + 1 : 0) + (f->path ? len + 1 : 0);
-    }
-    char *block = tally_arena_alloc(&b->arena, need + 1);
-    if (!block)
-        return false;
-    b->bytes += need;
-    *dst = *rec;
-    dst->fields = (struct tally_field *)block;
-    memcpy(dst->fields, rec->fields, n * sizeof *rec->fields);
-    char *p = block + n * sizeof *rec->fields;
-    if (rec->path) {
-        dst->path = p;
-        p = put_str(p, rec->path, rec_path);
-    }
-    for (size_t i = 0; i < n; i++) {
-        const struct tally_field *f = &rec->fields[i];
-        struct tally_field *g = &dst->fields[i];
-        if (f->text) {
-            g->text = p;
-            p = put_str(p, f->text, f->len);
-        }
-        if (f->path) {
-            g->path = p;
-            p = put_str(p, f->path, i < PATH_LENS ? lens[i] : strlen(f->path));
-        }
-    }
-    return true;
 }
 
 /* A batch holds at most BATCH_RECORDS items: records, then perhaps diagnostics
@@ -219,7 +147,7 @@ static enum fill fill_batch(struct ahead *a)
         struct batch *b = &a->batch[a->fill];   /* capture may have moved on to another */
         struct item *it = new_item(b, a->pending_from);
         if ((rc == TALLY_RECORD || rc == TALLY_DONE) &&
-            (a->nomem || (rc == TALLY_RECORD && !copy_record(b, &it->rec, rec))))
+            (a->nomem || (rc == TALLY_RECORD && !tally_copy_record(&b->arena, &it->rec, rec, &b->bytes))))
             rc = tally_error_set(&err, TALLY_ENOMEM, "out of memory");
         it->diag_to = a->pending_from = b->ndiags;
         if (rc != TALLY_RECORD) {

@@ -420,7 +420,7 @@ static int ods_open(struct tally_reader **out, struct tally_input *in,
     or->base.ops = &tally_ods_reader;
     or->base.in = in;
     or->base.cfg = *cfg;
-    xmlInitParser();
+    tally_libxml2_init();
     int rc = wb_open(&or->wb, &or->base, "OpenDocument spreadsheet", NULL, err);
     if (rc == TALLY_OK && !or->wb.failed) {
         char mime[128];

@@ -792,7 +792,7 @@ static int xlsx_open(struct tally_reader **out, struct tally_input *in,
     xr->base.ops = &tally_xlsx_reader;
     xr->base.in = in;
     xr->base.cfg = *cfg;
-    xmlInitParser();
+    tally_libxml2_init();
     int rc = wb_open(&xr->wb, &xr->base, "Excel workbook", NULL, err);
     if (rc == TALLY_OK && !xr->wb.failed)
         rc = prepare(xr, err);

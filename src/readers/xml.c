@@ -1,6 +1,5 @@
 /*
- * readers/xml.c — the XML reader, on libxml2's xmlTextReader, checked against
- * schemas/missing-from-care.xsd while it streams.
+ * readers/xml.c — the XML reader, on libxml2's SAX2 push parser.
  *
  *   <returns>                                  or a single <return> root
  *     <return>                                 a submission
@@ -8,84 +7,102 @@
  *       <cohort type="uasc">...</cohort>       one record each
  *
  * The element names come from the schema (its "xml" root and submission
- * names, and each field's parsed "xml" path), not from this file. Each record
+ * names, and each field's "xml" path), not from this file. Each record
  * element is one record; it inherits the submission's fields. Paths are
  * XPaths: /returns/return[3]/cohort[1]/found, /returns/return[3]/authority/code.
  *
- * Two readers look at every byte, one after the other:
+ * One parser decides everything. The file's bytes go through xmlenc.c, which
+ * decodes them from the encoding the file declares (or its byte order mark)
+ * into UTF-8 and stops at bytes that are not valid in it; the UTF-8 text goes
+ * to libxml2's push parser (xmlParseChunk) in pieces of PIECE bytes, whatever
+ * the markup; libxml2 calls back for each start tag, end tag and run of text.
+ * Values are the text libxml2 hands over, read as the XSD reads them
+ * (xs:token: white space collapsed). Nothing else looks at the bytes.
  *
- * 1. A small scanner in the libxml2 input callback (feed) hands libxml2 the
- *    file piece by piece. It checks UTF-8 and NUL bytes, stops at a DOCTYPE
- *    before libxml2 sees it (so no DTD is parsed, no entity declared, nothing
- *    fetched), stops at a value or markup longer than 64 KiB and at elements
- *    nested deeper than 64, and notes where every start tag, end tag and text
- *    starts: libxml2 keeps no columns, and its line numbers are those of its
- *    parser, which runs ahead of the reader.
- * 2. libxml2 parses what it is given, validates it against the XSD as it goes
- *    (the XSD is compiled from the copy embedded in the library), and the
- *    reader walks the nodes. The k-th element the reader meets is the k-th
- *    start tag the scanner saw, which gives each value its line and column.
+ * Positions are libxml2's: the line and column of its parser when it calls
+ * back. At a start tag libxml2 stands on the tag's closing '>' (or "/>");
+ * the element's own position, its '<', is found by looking back in libxml2's
+ * decoded input to that '<' (a start tag holds no other '<') and counting the
+ * characters between; an attribute's position is the first character of its
+ * name, found the same way. When the tag spans lines, the column comes from
+ * the last line break before it, or from the last place libxml2's locator was
+ * read (an "anchor": every tag callback and the end of every piece), which
+ * libxml2 keeps in its buffer (it discards only text more than 80 bytes
+ * before where it stood when a piece arrived). Two things libxml2 2.9 counts
+ * in bytes rather than characters are corrected: the text of a CDATA section
+ * and the name in an end tag. Whether this libxml2 does so is tested at
+ * open, on a short document. Columns count characters of the decoded text.
+ * tests/unit/check_xmlgen.c proves these positions on generated documents in
+ * every encoding, split into pieces of every size, and tests/fuzz/fuzz_xml.c
+ * that pieces of any size give the same records, values and positions.
  *
- * Pieces are shorter than xmlTextReader's 512-byte parse chunk and end after
- * every record's start and end tags, so each piece is parsed in one go and
- * the reader has met a record's start (and finished the record) before
- * libxml2 sees a byte after it: a fatal syntax error never takes a record
- * with it; the record it falls in comes out as far as it was read.
+ * A value is located at its element's '<' (an attribute's value: at its
+ * name), a record at its record element's '<'.
  *
- * Diagnostics: libxml2's parser errors are `xml-syntax` (with line and
- * column); the first fatal one ends the file. XSD errors are `xml-schema`,
- * located at the tag or text they concern (found from libxml2's byte count
- * when it raises the error), and attributed to the innermost record or
- * submission that holds what they concern: a record's error counts on that
- * record; a submission's (an <authority> missing, an unknown element between
- * its parts) on each of its records read after it; others on no record. Such
- * a record carries `inherited` = "xml-schema", so the validator does not add
- * `required` errors for what the XSD already reported missing. XSD errors
- * about a value (a count "12.5", an empty count, a code that fails its
- * pattern) are not reported: the validator reports the same value as `type`,
- * `constraint` or `required`, once, at the value.
+ * The structure check (xmlshape.c) follows the shape made from the schema,
+ * which for the built-in schema is schemas/missing-from-care.xsd's content
+ * model: elements in their order, each as often as allowed, attributes, no
+ * text between elements. An element the schema does not know is an
+ * `xml-schema` warning and is skipped with everything in it, as an unknown
+ * CSV column or JSON key is: its record is kept. An element out of order or
+ * repeated, text where only elements belong, an element inside a value, a
+ * submission without records, are `xml-schema` errors. A required element
+ * that is absent is reported once, by the validator, as `required`; a bad
+ * value too (`type`, `constraint`). A document in a namespace is one error
+ * that says to remove it. A check inside a record counts on that record; one
+ * about a submission's own part on each of its records read after it.
  *
- * Values are read as the XSD reads them (xs:token): white space collapsed.
- * A value's column is that of its first non-blank character (an attribute's:
- * its opening quote); an empty value is located at its element's '<'.
+ * Safety: no DTD is read. The SAX internalSubset callback stops the parser
+ * when a DOCTYPE's name has been read, before any declaration in it, so no
+ * entity is declared or expanded and no external subset or entity fetched
+ * (XML_PARSE_NONET besides; no NOENT, DTDLOAD or DTDATTR). Errors come
+ * through this parser's own handler (the SAX serror): nothing process-wide
+ * is set (but libxml2's own start-up, once, as it requires), and two threads
+ * may read two files at once.
  *
- * libxml2 2.9 crashes when an xmlTextReader error handler relays a parser
- * error while an XSD is plugged in (it passes the plug's data as the parser
- * context), so no reader-level handler is set: XSD errors come through our
- * own validation context, and parser errors through libxml2's thread-local
- * structured error handler, which is set for the duration of each call to
- * open, next and close, and then put back. libxml2 never prints.
+ * libxml2 calls back while it parses a piece, and a piece may hold many
+ * records; the caller pulls them one at a time. So records and diagnostics
+ * wait, copied into an arena (readers/copy.c), until next() hands them over
+ * in the order they came: the caller sees each record's diagnostics just
+ * before the record, as if the parser had stopped there. Memory stays
+ * bounded by what one piece can hold.
  *
- * With a schema other than missing-from-care (--schema), the XSD does not
- * describe the document, so it is not used; the reader then reports elements
- * the schema's paths do not place as `xml-schema` errors itself.
+ * A syntax error (`xml-syntax`), an encoding error, an element nested deeper
+ * than 64 or markup longer than 64 KiB ends the file: the records before it
+ * count; the record it falls in comes out with the values read whole before
+ * it, rejected. A value longer than 64 KiB is a `limit` error on its field,
+ * and reading goes on.
+ *
+ * Two habits of libxml2's push parser are allowed for, so that how the text
+ * is cut into pieces changes nothing: it reads an open CDATA section a few
+ * hundred bytes per call (parse() calls again until it stops moving), and
+ * it holds back what it has not seen the end of (at bad bytes, it is made to
+ * read that first, and an error it finds there comes before them).
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/globals.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/xmlerror.h>
-#include <libxml/xmlreader.h>
-#include <libxml/xmlschemas.h>
 
-#include "core/grow.h"
 #include "core/arena.h"
 #include "core/emit.h"
-#include "core/utf8.h"
+#include "core/grow.h"
+#include "readers/copy.h"
 #include "readers/readers.h"
+#include "readers/xml.h"
+#include "readers/xmlenc.h"
+#include "readers/xmlshape.h"
 
-extern const unsigned char tally_embedded_missing_from_care_xsd[];
-extern const size_t tally_embedded_missing_from_care_xsd_len;
-
-#define XSD_SCHEMA_NAME "missing-from-care"     /* the schema the embedded XSD describes */
-
+#define PIECE      32768    /* bytes of UTF-8 given to libxml2 at a time */
 #define MAX_DEPTH  64       /* deeper nesting is a `limit` error */
-#define PIECE      511      /* bytes per piece: below xmlTextReader's 512-byte chunk */
-#define LOOKAHEAD  16       /* bytes kept beyond a piece, for "<!DOCTYPE" and UTF-8 */
-#define MAX_ATTRS  4        /* attribute positions kept per start tag */
+#define NAME_SHOWN 80       /* an element name longer than this is cut short in messages */
+
+static const char xsi_ns[] = "http://www.w3.org/2001/XMLSchema-instance";
 
 #if LIBXML_VERSION >= 21200
 typedef const xmlError *xml_error_ptr;
@@ -93,860 +110,394 @@ typedef const xmlError *xml_error_ptr;
 typedef xmlErrorPtr xml_error_ptr;
 #endif
 
-/* ---- small queues ----------------------------------------------------------- */
-
-/* A FIFO of fixed-size items, grown by doubling. */
-struct queue {
-    unsigned char *items;
-    size_t size;            /* bytes per item */
-    size_t cap, head, count;
+/* An element tally knows, open. */
+struct frame {
+    const struct tally_xs_node *node;
+    size_t path_len;            /* its XPath is xr->xpath[0..path_len) */
+    size_t last;                /* 1 + the index of the latest child seen in order; 0: none */
+    uint32_t *counts;           /* per child of node: how many have come */
+    struct tally_loc loc;       /* its '<' */
+    bool text_said;             /* text in it has been reported */
 };
 
-static void *queue_at(const struct queue *q, size_t i)
-{
-    return q->items + ((q->head + i) & (q->cap - 1)) * q->size;
-}
-
-/* A new item at the back (zeroed), or NULL when out of memory. */
-static void *queue_push(struct queue *q)
-{
-    if (q->count == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 64;
-        unsigned char *items = malloc(cap * q->size);
-        if (!items)
-            return NULL;
-        for (size_t i = 0; i < q->count; i++)
-            memcpy(items + i * q->size, queue_at(q, i), q->size);
-        free(q->items);
-        q->items = items;
-        q->cap = cap;
-        q->head = 0;
-    }
-    void *p = queue_at(q, q->count++);
-    memset(p, 0, q->size);
-    return p;
-}
-
-static void queue_drop(struct queue *q, size_t n)
-{
-    q->head = (q->head + n) & (q->cap - 1);
-    q->count -= n;
-}
-
-/* ---- what the scanner notes ------------------------------------------------- */
-
-/* One start tag. The k-th one is the k-th element the reader meets. */
-struct elem_pos {
-    uint64_t seq;                   /* 1-based start-tag number */
-    struct tally_loc tag;           /* its '<' */
-    struct tally_loc content;       /* first non-blank character of its text; line 0: none */
-    unsigned nattrs;
-    struct {
-        uint32_t hash;              /* of the attribute's name */
-        struct tally_loc loc;       /* its value's opening quote */
-    } attrs[MAX_ATTRS];
-};
-
-enum mark_kind { MARK_START, MARK_END, MARK_TEXT };
-
-/* A construct an XSD error can be raised at, kept until libxml2 is past it. */
-struct mark {
-    uint64_t start, end;            /* bytes [start, end) of the file */
-    struct tally_loc loc;           /* where a diagnostic about it points */
-    uint64_t seq;                   /* the element it opens or closes; text: the element it is in */
-    uint64_t parent;                /* the element that element is in; 0: none */
-    enum mark_kind kind;
-};
-
-/* A diagnostic waiting to be attributed to a record, a submission or the file. */
-struct pending {
-    uint64_t seq;                   /* the element it concerns; 0: the document */
-    enum tally_severity sev;
-    const char *code;
-    struct tally_loc loc;
-    char msg[400];
-};
-
-enum scan_state {
-    S_TEXT,                         /* character data (or space outside the root) */
-    S_TAG,                          /* inside a start or end tag */
-    S_ATTVAL,                       /* inside a quoted attribute value */
-    S_COMMENT,                      /* <!-- ... --> */
-    S_PI,                           /* <? ... ?> */
-    S_CDATA,                        /* <![CDATA[ ... ]]> */
-    S_DECL                          /* another <! ... > (an error for libxml2) */
-};
-
-struct scan {
-    enum scan_state st;
-    struct tally_loc pos;           /* position of the next byte */
-    bool prev_cr;                   /* the byte before pos was CR */
-    bool any_markup;                /* a '<' has been seen */
-    unsigned skip;                  /* bytes of a construct's opening still to pass over */
-
-    uint64_t start;                 /* offset of the current construct (or text run) */
-    struct tally_loc loc;           /* and its position */
-    bool blank;                     /* the text run (or CDATA) is blank so far */
-    struct tally_loc text_loc;      /* its first non-blank character */
-
-    bool end_tag;                   /* the tag is an end tag */
-    bool have_name;                 /* the element name has been read */
-    bool in_token;                  /* inside a name */
-    bool slash;                     /* the last non-blank byte in the tag was '/' */
-    uint32_t hash;                  /* of the name being read */
-    uint32_t name_hash;             /* of the element name */
-    size_t name_len, tok_len;
-    unsigned char quote;            /* the attribute value's quote */
-    uint64_t attval_start;
-    struct elem_pos cur;            /* the start tag being read */
-    unsigned run;                   /* '-' or ']' in a row; PI: the last byte was '?' */
-
-    unsigned depth;                 /* open elements */
-    uint64_t stack[MAX_DEPTH + 1];  /* their start-tag numbers */
-    struct {
-        char name[40];              /* its name (cut short if longer) */
-        struct tally_loc loc;       /* its '<' */
-    } open[MAX_DEPTH + 1];
-    char name[40];                  /* the name of the tag being read */
-    uint64_t seq;                   /* start tags so far */
-    bool content_pending;           /* the newest element awaits its first text */
-
-    const char *stop_code;          /* why the scanner stopped: the rest is not read */
-    struct tally_loc stop_loc;
-    char stop_msg[256];
-    bool eof_sent;                  /* feed has told libxml2 the input ended */
-};
-
-/* ---- the reader's view -------------------------------------------------------- */
-
-enum level_kind {
-    L_OTHER,                        /* nothing of the schema's in or under it */
-    L_ROOT,                         /* <returns> */
-    L_SUBMISSION,                   /* <return> */
-    L_RECORD,                       /* <cohort> */
-    L_CONTAINER,                    /* on the way to fields: <authority> */
-    L_LEAF                          /* a field's element: <code> */
-};
-
-struct level {
-    enum level_kind kind;
-    uint64_t seq;
-    unsigned rel;                   /* depth below the submission or record element */
-    bool in_record;                 /* fields here are record fields */
-    uint64_t *mask;                 /* fields whose path runs through here */
+/* What waits for next(): a record and the diagnostics before it; or
+ * diagnostics alone (those of one piece, after its last record); or, last,
+ * the end. */
+struct item {
+    size_t from, to;            /* in diags */
+    enum { ITEM_RECORD, ITEM_DIAGS, ITEM_END } kind;
+    struct tally_record rec;
 };
 
 struct xml_reader {
     struct tally_reader base;
-    xmlTextReaderPtr xml;
-    xmlSchemaPtr xsd;               /* NULL: the schema is not the XSD's */
-    xmlSchemaValidCtxtPtr vctxt;
+    struct tally_xs xs;
+    const xmlChar **names;      /* per shape node: its name in the parser's dictionary */
+    size_t *name_len;           /* per shape node: its name's length */
+    bool *name_ascii;           /* per shape node: its name is ASCII */
+    char **suffix;              /* per field: its XPath below its scope ("/authority/code") */
+    size_t *suffix_len;
+    xmlParserCtxtPtr ctxt;
+    struct tally_xmlenc enc;
+    char *piece;
+    size_t piece_max;           /* bytes per piece */
+    unsigned piece_seed;        /* nonzero: pieces of random sizes up to piece_max (tests) */
+    uint64_t text_bytes;        /* decoded bytes given to libxml2 */
 
-    struct scan scan;
-    struct queue elems;             /* struct elem_pos, seen by the scanner, not yet by the reader */
-    struct queue marks;             /* struct mark */
-    struct pending *pend;           /* waiting diagnostics, in the order raised */
-    size_t npend, pend_cap;
-    uint32_t records_hash;          /* of the record element's name */
-    size_t records_len;
+    /* Positions (see the top of this file). */
+    uint64_t anchor_at;         /* offset in the decoded text of the anchor */
+    uint32_t anchor_line, anchor_col;
+    int corr_line;              /* on libxml2's line corr_line, its column is corr too large */
+    uint32_t corr;
+    bool fix_cdata, fix_end_tag;
+    uint64_t fallbacks;         /* positions not found by looking back (never, say the tests) */
 
-    struct level levels[MAX_DEPTH + 1];
-    uint64_t *masks;                /* (MAX_DEPTH + 1) * mask_words */
-    size_t mask_words;
-    uint64_t seen;                  /* elements the reader has met */
-    bool root_known;                /* the root is the schema's root or submission */
+    /* Open elements. */
+    struct frame frames[MAX_DEPTH + 1];
+    uint32_t *counts;           /* (MAX_DEPTH + 1) * xs.max_kids */
+    unsigned nframes;           /* frames in use: the known elements open */
+    unsigned depth;             /* every element open */
+    unsigned skip;              /* > 0: this many elements deep in one being skipped */
+    char *xpath;
+    size_t xpath_len, xpath_cap;
+    bool root_known;
 
     /* The open submission. */
+    uint64_t nsub;
     bool in_sub;
-    uint64_t sub_seq;
-    uint64_t sub_count;             /* submissions so far */
-    uint64_t sub_records;           /* records in the open submission so far */
-    const char *sub_inherited;      /* code of an error every later record in it inherits */
-    char *sub_path;                 /* its XPath, in sub_arena */
-    struct tally_arena sub_arena;   /* the submission's field texts and paths */
-    struct tally_field *sub_fields; /* the submission's fields, by schema index */
+    bool sub_has_record;
+    const char *sub_inherited;  /* an error in its own part: its later records inherit it */
+    struct tally_arena sub_arena;
+    struct tally_field *sub_fields;
+    char *sub_path;
+    size_t sub_path_len;
 
     /* The open record. */
     bool in_rec;
-    uint64_t rec_seq;
-    struct tally_arena arena;       /* the record's field texts and paths */
+    uint64_t rec_in_sub;        /* records in the open submission so far */
+    struct tally_arena rec_arena;
     struct tally_record rec;
-    struct tally_field *fields;     /* rec.fields */
-    bool ready;                     /* rec is complete: return it */
-    bool delivered;                 /* rec was returned; reset before reading on */
+    size_t rec_path_len;
+    struct tally_field *fields;
 
-    /* The open field element. */
-    int leaf_field;                 /* schema index, or -1 */
+    /* The open value (a field's element). */
+    int leaf;                   /* its field, or -1 */
     bool leaf_in_rec;
-    unsigned leaf_depth;
-    uint64_t leaf_seq;
-    bool leaf_loc_known;
-    struct tally_loc leaf_content, leaf_tag;
-    char *val;                      /* its text so far */
+    struct tally_loc leaf_loc;
+    char *val;
     size_t val_len, val_cap;
-    bool val_too_long;
+    bool val_long;
 
-    /* How the file ended. */
-    bool fatal_seen;                /* libxml2 reported a fatal error */
-    bool fatal_real;                /* ... that is not a consequence of the scanner stopping */
-    bool fatal_incomplete;          /* ... that the file ends inside an element */
+    /* What waits for next(). */
+    struct tally_diag_sink capture;
+    struct tally_arena out;
+    size_t out_bytes;
+    struct tally_diag *diags;
+    size_t ndiags, diags_cap, pending_from;
+    struct item *items;
+    size_t nitems, items_cap, taken;
+
+    /* How it ends. */
+    bool stopped;               /* the reader stopped libxml2 (stop_code says why) */
+    const char *stop_code;
+    struct tally_loc stop_loc;
+    char stop_msg[600];
+    bool fatal;                 /* libxml2 reported a fatal error */
+    int fatal_code;
+    bool fatal_rest_markup;     /* ... when what was left unparsed holds a '<' */
+    bool fatal_doctype;         /* ... inside a DOCTYPE, which starts here: */
+    struct tally_loc doctype_loc;
     struct tally_loc fatal_loc;
-    char fatal_msg[400];
-    bool io_failed, oom;
-    struct tally_error io_err;
-    bool complained;                /* an XML error has been reported */
-    bool finished;                  /* libxml2 is done: deliver what is left, then DONE */
-    bool done;
+    char fatal_msg[600];
+    bool terminating;           /* the end of the input has been given to libxml2 */
+    struct tally_loc text_end;  /* ... which is here */
+    bool complained;            /* an error has been reported */
+    bool finished;              /* the END item has been queued */
+    bool oom;
 };
 
-/* FNV-1a, for names. */
-static uint32_t hash_bytes(uint32_t h, const unsigned char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ s[i]) * 16777619u;
-    return h;
-}
-
-#define HASH_INIT 2166136261u
+static void stop_parser(struct xml_reader *xr, const char *code, const struct tally_loc *loc,
+                        const char *fmt, ...) TALLY_PRINTF(4, 5);
+static void say(struct xml_reader *xr, struct tally_record *rec, const struct tally_loc *loc,
+                const char *path, enum tally_severity sev, const char *code, const char *fmt, ...)
+    TALLY_PRINTF(7, 8);
 
 static bool is_blank(unsigned char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* ---- libxml2 error handling --------------------------------------------------- */
-
-static void on_xml_error(void *ctx, xml_error_ptr e);
-
-static void ignore_generic(void *ctx, const char *msg, ...)
+/* Characters (not continuation bytes) in p[0..n). */
+static uint32_t chars(const xmlChar *p, size_t n)
 {
-    (void)ctx;
-    (void)msg;
+    uint32_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += (p[i] & 0xC0) != 0x80;
+    return k;
 }
 
-/* libxml2's thread-local error handlers, replaced while this reader runs
- * (one call to open, next or close) and then put back. */
-struct guard {
-    xmlStructuredErrorFunc serror;
-    void *sctx;
-    xmlGenericErrorFunc gerror;
-    void *gctx;
-};
+/* ---- what waits for next() ------------------------------------------------------- */
 
-static void guard_on(struct xml_reader *xr, struct guard *g)
+/* The sink the reader emits into: a copy of each diagnostic waits in out. */
+static void capture(void *ctx, const struct tally_diag *d)
 {
-    g->serror = xmlStructuredError;
-    g->sctx = xmlStructuredErrorContext;
-    g->gerror = xmlGenericError;
-    g->gctx = xmlGenericErrorContext;
-    xmlSetStructuredErrorFunc(xr, (xmlStructuredErrorFunc)on_xml_error);
-    xmlSetGenericErrorFunc(xr, ignore_generic);
-}
-
-static void guard_off(const struct guard *g)
-{
-    xmlSetStructuredErrorFunc(g->sctx, g->serror);
-    xmlSetGenericErrorFunc(g->gctx, g->gerror);
-}
-
-/* An XSD error about a value rather than the shape: the validator reports it. */
-static bool is_value_error(int code)
-{
-    switch (code) {
-    case XML_SCHEMAV_VALUE:
-    case XML_SCHEMAV_FACET:
-    case XML_SCHEMAV_CVC_DATATYPE_VALID_1_2_1:
-    case XML_SCHEMAV_CVC_DATATYPE_VALID_1_2_2:
-    case XML_SCHEMAV_CVC_DATATYPE_VALID_1_2_3:
-    case XML_SCHEMAV_CVC_FACET_VALID:
-    case XML_SCHEMAV_CVC_LENGTH_VALID:
-    case XML_SCHEMAV_CVC_MINLENGTH_VALID:
-    case XML_SCHEMAV_CVC_MAXLENGTH_VALID:
-    case XML_SCHEMAV_CVC_MININCLUSIVE_VALID:
-    case XML_SCHEMAV_CVC_MAXINCLUSIVE_VALID:
-    case XML_SCHEMAV_CVC_MINEXCLUSIVE_VALID:
-    case XML_SCHEMAV_CVC_MAXEXCLUSIVE_VALID:
-    case XML_SCHEMAV_CVC_TOTALDIGITS_VALID:
-    case XML_SCHEMAV_CVC_FRACTIONDIGITS_VALID:
-    case XML_SCHEMAV_CVC_PATTERN_VALID:
-    case XML_SCHEMAV_CVC_ENUMERATION_VALID:
-    case XML_SCHEMAV_CVC_ATTRIBUTE_3:
-        return true;
-    default:
-        return false;
+    struct xml_reader *xr = ctx;
+    if (xr->oom)
+        return;
+    if (d->severity == TALLY_SEV_ERROR)
+        xr->complained = true;
+    if (tally_grow((void **)&xr->diags, &xr->diags_cap, xr->ndiags, sizeof *xr->diags, 32) !=
+            TALLY_OK ||
+        !tally_copy_diag(&xr->out, &xr->diags[xr->ndiags], d, &xr->out_bytes)) {
+        xr->oom = true;
+        return;
     }
+    xr->ndiags++;
 }
 
-/* libxml2's message without its trailing newline. */
-static void copy_message(char *dst, size_t size, const char *msg)
+static struct item *push_item(struct xml_reader *xr)
 {
-    snprintf(dst, size, "%s", msg ? msg : "XML error");
-    size_t n = strlen(dst);
-    while (n && (dst[n - 1] == '\n' || dst[n - 1] == ' '))
-        dst[--n] = '\0';
-}
-
-static struct pending *pend_push(struct xml_reader *xr)
-{
-    if (tally_grow((void **)&xr->pend, &xr->pend_cap, xr->npend, sizeof *xr->pend, 8) != TALLY_OK) {
+    if (tally_grow((void **)&xr->items, &xr->items_cap, xr->nitems, sizeof *xr->items, 64) !=
+        TALLY_OK) {
         xr->oom = true;
         return NULL;
     }
-    struct pending *p = &xr->pend[xr->npend++];
-    memset(p, 0, sizeof *p);
-    return p;
+    struct item *it = &xr->items[xr->nitems++];
+    memset(it, 0, sizeof *it);
+    it->from = xr->pending_from;
+    it->to = xr->pending_from = xr->ndiags;
+    return it;
+}
+
+static void say(struct xml_reader *xr, struct tally_record *rec, const struct tally_loc *loc,
+                const char *path, enum tally_severity sev, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tally_emit_atv(&xr->capture, rec, xr->base.in->name, loc && loc->line ? loc : NULL,
+                   rec ? rec->index : 0, NULL, NULL, TALLY_PATH_XPATH, path, sev, code, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- positions ----------------------------------------------------------------- */
+
+/* libxml2's locator now, in characters. */
+static void here(const struct xml_reader *xr, uint32_t *line, uint32_t *col)
+{
+    const xmlParserInput *in = xr->ctxt->input;
+    *line = in->line > 0 ? (uint32_t)in->line : 0;
+    *col = in->col > 0 ? (uint32_t)in->col : 0;
+    if (in->line == xr->corr_line && *col > xr->corr)
+        *col -= xr->corr;
+}
+
+/* The offset in the decoded text of p, a pointer into libxml2's buffer. */
+static uint64_t text_offset(const struct xml_reader *xr, const xmlChar *p)
+{
+    const xmlParserInput *in = xr->ctxt->input;
+    return (uint64_t)in->consumed + (uint64_t)(p - in->base);
+}
+
+/* Remember where libxml2's locator is: a place later positions can count from. */
+static void set_anchor(struct xml_reader *xr)
+{
+    xr->anchor_at = text_offset(xr, xr->ctxt->input->cur);
+    here(xr, &xr->anchor_line, &xr->anchor_col);
+}
+
+/* The anchor in libxml2's buffer, or NULL when the buffer no longer holds it. */
+static const xmlChar *anchor_ptr(const struct xml_reader *xr)
+{
+    const xmlParserInput *in = xr->ctxt->input;
+    uint64_t first = in->consumed;
+    if (xr->anchor_at < first || xr->anchor_at > text_offset(xr, in->cur))
+        return NULL;
+    return in->base + (xr->anchor_at - first);
 }
 
 /*
- * The construct libxml2 is at when it raises an error, from its byte count d:
- * a tag containing d (d is at its '>' or just after it) or, for an error
- * about character content, the text starting at d. NULL when none is known.
+ * The position of p, a character in libxml2's buffer at or before where its
+ * locator stands and after the anchor: from the locator when no line break
+ * is between them, else from the line break before p, else from the anchor.
  */
-static const struct mark *find_mark(const struct xml_reader *xr, uint64_t d, bool text)
+static struct tally_loc pos_of(struct xml_reader *xr, const xmlChar *p)
 {
-    for (size_t i = xr->marks.count; i-- > 0;) {
-        const struct mark *m = queue_at(&xr->marks, i);
-        if (text ? (m->kind == MARK_TEXT && m->start <= d && d <= m->end)
-                 : (m->kind != MARK_TEXT && m->start < d && d <= m->end))
-            return m;
-        if (m->end < d)
-            break;
+    const xmlParserInput *in = xr->ctxt->input;
+    const xmlChar *cur = in->cur;
+    uint32_t line, col;
+    here(xr, &line, &col);
+    struct tally_loc loc = {line, col, 0};
+    uint32_t breaks = 0;
+    for (const xmlChar *q = p; q < cur; q++)
+        breaks += *q == '\n';
+    if (breaks == 0) {
+        loc.column = col - chars(p, (size_t)(cur - p));
+        return loc;
     }
-    return NULL;
+    loc.line = line - breaks;
+    const xmlChar *floor = anchor_ptr(xr);
+    const xmlChar *q = p;
+    while (q > in->base && q[-1] != '\n' && q != floor)
+        q--;
+    if (q > in->base && q[-1] == '\n') {
+        loc.column = 1 + chars(q, (size_t)(p - q));
+    } else if (q == floor && xr->anchor_line == loc.line) {
+        loc.column = xr->anchor_col + chars(q, (size_t)(p - q));
+    } else {
+        xr->fallbacks++;    /* never, say the tests: the locator's own place then */
+        loc = (struct tally_loc){line, col, 0};
+    }
+    return loc;
 }
 
-static void on_xml_error(void *ctx, xml_error_ptr e)
+/* The '<' of the start tag libxml2 has just read (it stands at its end). */
+static const xmlChar *tag_start(struct xml_reader *xr)
 {
-    struct xml_reader *xr = ctx;
-    if (!e || e->level == XML_ERR_NONE || xr->io_failed || xr->fatal_seen)
-        return;
-    uint64_t d = 0;
-    if (xr->xml) {
-        long c = xmlTextReaderByteConsumed(xr->xml);
-        d = c > 0 ? (uint64_t)c : 0;
-    }
+    const xmlParserInput *in = xr->ctxt->input;
+    const xmlChar *floor = anchor_ptr(xr);
+    const xmlChar *p = in->cur;
+    while (p > in->base && *p != '<' && p != floor)
+        p--;
+    return *p == '<' ? p : NULL;
+}
 
-    if (e->domain == XML_FROM_SCHEMASV) {
-        if (is_value_error(e->code))
-            return;
-        struct pending *p = pend_push(xr);
-        if (!p)
-            return;
-        p->sev = TALLY_SEV_ERROR;
-        p->code = TALLY_CODE_XML_SCHEMA;
-        copy_message(p->msg, sizeof p->msg, e->message);
-        const struct mark *m = find_mark(xr, d, e->code == XML_SCHEMAV_CVC_COMPLEX_TYPE_2_3);
-        if (m) {
-            p->loc = m->loc;
-            /* "This element is not expected" at a start tag is about the
-             * content of the element it is in. */
-            p->seq = m->kind == MARK_START && e->code == XML_SCHEMAV_ELEMENT_CONTENT ? m->parent
-                                                                                   : m->seq;
-        } else {
-            p->loc = (struct tally_loc){(uint32_t)(e->line > 0 ? e->line : 0), 0, 0};
-            p->seq = xr->scan.depth ? xr->scan.stack[xr->scan.depth - 1] : 0;
+static struct tally_loc tag_pos(struct xml_reader *xr, const xmlChar *lt)
+{
+    if (lt) {
+        /* Most tags are on one line: the column from the locator's, at once. */
+        const xmlChar *cur = xr->ctxt->input->cur;
+        size_t bytes = (size_t)(cur - lt), cont = 0;
+        bool one_line = true;
+        for (const xmlChar *q = lt; q < cur; q++) {
+            one_line &= *q != '\n';
+            cont += (*q & 0xC0) == 0x80;
         }
-        return;
-    }
-
-    if (e->level == XML_ERR_FATAL) {
-        xr->fatal_seen = true;
-        /* After the scanner stopped, libxml2 only complains that the input
-         * ended early: the scanner's diagnostic says why. */
-        xr->fatal_real = !xr->scan.eof_sent;
-        xr->fatal_loc = (struct tally_loc){(uint32_t)(e->line > 0 ? e->line : 0),
-                                           (uint32_t)(e->int2 > 0 ? e->int2 : 0), d};
-        copy_message(xr->fatal_msg, sizeof xr->fatal_msg, e->message);
-        const struct scan *s = &xr->scan;
-        if (e->code == XML_ERR_DOCUMENT_END && s->eof_sent && !s->stop_code && s->depth &&
-            d >= s->pos.offset) {
-            /* libxml2's push parser calls a file that stops inside an
-             * element "Extra content at the end of the document". */
-            const char *name = s->open[s->depth - 1].name;
-            const struct tally_loc *at = &s->open[s->depth - 1].loc;
-            snprintf(xr->fatal_msg, sizeof xr->fatal_msg, "the file ends before <%s> (line %u, "
-                     "column %u) is closed: it is incomplete", name, at->line, at->column);
-            xr->fatal_incomplete = true;
+        if (one_line) {
+            struct tally_loc loc = {0, 0, 0};
+            here(xr, &loc.line, &loc.column);
+            loc.column -= (uint32_t)(bytes - cont);
+            return loc;
         }
-        return;
+        return pos_of(xr, lt);
     }
-
-    /* A parser error libxml2 recovers from (a namespace error), or a warning. */
-    struct pending *p = pend_push(xr);
-    if (!p)
-        return;
-    p->sev = e->level == XML_ERR_WARNING ? TALLY_SEV_WARNING : TALLY_SEV_ERROR;
-    p->code = TALLY_CODE_XML_SYNTAX;
-    copy_message(p->msg, sizeof p->msg, e->message);
-    p->loc = (struct tally_loc){(uint32_t)(e->line > 0 ? e->line : 0),
-                                (uint32_t)(e->int2 > 0 ? e->int2 : 0), d};
-    const struct mark *m = find_mark(xr, d, false);
-    p->seq = m ? m->seq : xr->scan.depth ? xr->scan.stack[xr->scan.depth - 1] : 0;
+    xr->fallbacks++;
+    struct tally_loc loc = {0, 0, 0};
+    here(xr, &loc.line, &loc.column);
+    return loc;
 }
 
-/* ---- the scanner ------------------------------------------------------------ */
-
-static void scan_stop(struct xml_reader *xr, const char *code, const struct tally_loc *loc,
-                      const char *fmt, ...) TALLY_PRINTF(4, 5);
-
-/* Stop handing bytes to libxml2 before the current one. */
-static void scan_stop(struct xml_reader *xr, const char *code, const struct tally_loc *loc,
-                      const char *fmt, ...)
+/* The first character of attribute prefix:local (prefix NULL: local alone)
+ * in the start tag at lt, which libxml2 has read whole (so it is
+ * well-formed), or NULL. */
+static const xmlChar *attr_start(const xmlChar *lt, const xmlChar *end, const xmlChar *prefix,
+                                 const xmlChar *local)
 {
-    struct scan *s = &xr->scan;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(s->stop_msg, sizeof s->stop_msg, fmt, ap);
-    va_end(ap);
-    s->stop_code = code;
-    s->stop_loc = *loc;
-}
-
-static void push_mark(struct xml_reader *xr, enum mark_kind kind, uint64_t start, uint64_t end,
-                      const struct tally_loc *loc, uint64_t seq, uint64_t parent)
-{
-    struct mark *m = queue_push(&xr->marks);
-    if (!m) {
-        xr->oom = true;
-        return;
+    size_t p = prefix ? strlen((const char *)prefix) : 0, l = strlen((const char *)local);
+    size_t n = prefix ? p + 1 + l : l;
+    const xmlChar *q = lt + 1;
+    while (q < end && !is_blank(*q) && *q != '/' && *q != '>')
+        q++;
+    for (;;) {
+        while (q < end && is_blank(*q))
+            q++;
+        if (q >= end || *q == '/' || *q == '>')
+            return NULL;
+        const xmlChar *at = q;
+        while (q < end && !is_blank(*q) && *q != '=')
+            q++;
+        size_t len = (size_t)(q - at);
+        while (q < end && *q != '"' && *q != '\'')
+            q++;
+        if (q >= end)
+            return NULL;
+        const xmlChar *close = memchr(q + 1, *q, (size_t)(end - q - 1));
+        if (!close)
+            return NULL;
+        q = close + 1;
+        if (len == n && (!prefix || (memcmp(at, prefix, p) == 0 && at[p] == ':')) &&
+            memcmp(at + n - l, local, l) == 0)
+            return at;
     }
-    *m = (struct mark){start, end, *loc, seq, parent, kind};
 }
 
-/* The text run (or CDATA section) that ends here. */
-static void end_text(struct xml_reader *xr)
+/* libxml2 counted the bytes of text[0..n), not its characters, into its
+ * column on line `line` (after the last line break in it). */
+static void counted_bytes(struct xml_reader *xr, int line, const xmlChar *text, size_t n)
 {
-    struct scan *s = &xr->scan;
-    if (!s->blank)
-        push_mark(xr, MARK_TEXT, s->start, s->pos.offset, &s->text_loc,
-                  s->depth ? s->stack[s->depth - 1] : 0, 0);
-    s->blank = true;
-}
-
-/* A character of text: note where an element's value starts. */
-static void text_char(struct xml_reader *xr, unsigned char c)
-{
-    struct scan *s = &xr->scan;
-    if (s->blank && !is_blank(c)) {
-        s->blank = false;
-        s->text_loc = s->pos;
-        if (s->content_pending && xr->elems.count) {
-            struct elem_pos *e = queue_at(&xr->elems, xr->elems.count - 1);
-            e->content = s->pos;
-            s->content_pending = false;
+    size_t from = 0;
+    int breaks = 0;
+    for (size_t i = 0; i < n; i++)
+        if (text[i] == '\n') {
+            breaks++;
+            from = i + 1;
         }
+    uint32_t extra = (uint32_t)(n - from) - chars(text + from, n - from);
+    if (extra == 0)
+        return;     /* nothing miscounted (and a line break ends what was) */
+    line += breaks;
+    if (breaks || xr->corr_line != line) {
+        xr->corr_line = line;
+        xr->corr = 0;
     }
+    xr->corr += extra;
 }
 
-/* The '>' of a tag: record the element. Returns false to stop before it. */
-static bool end_of_tag(struct xml_reader *xr)
+/* ---- XPaths ---------------------------------------------------------------------- */
+
+static bool xpath_add(struct xml_reader *xr, const char *name, size_t n, uint64_t index)
 {
-    struct scan *s = &xr->scan;
-    uint64_t end = s->pos.offset + 1;
-    if (s->end_tag) {
-        uint64_t seq = s->depth ? s->stack[s->depth - 1] : 0;
-        uint64_t parent = s->depth > 1 ? s->stack[s->depth - 2] : 0;
-        push_mark(xr, MARK_END, s->start, end, &s->loc, seq, parent);
-        if (s->depth)
-            s->depth--;
-        s->content_pending = false;
-        return true;
+    char num[32];
+    size_t k = 0;
+    if (index) {    /* "[index]", without printf: once per record */
+        char digits[24];
+        size_t d = 0;
+        for (uint64_t v = index; v; v /= 10)
+            digits[d++] = (char)('0' + v % 10);
+        num[k++] = '[';
+        while (d)
+            num[k++] = digits[--d];
+        num[k++] = ']';
     }
-    bool empty = s->slash;
-    if (!empty && s->depth == MAX_DEPTH) {
-        scan_stop(xr, TALLY_CODE_LIMIT, &s->loc, "elements nested deeper than %d levels; the "
-                  "rest of the file is not read", MAX_DEPTH);
-        return false;
+    num[k] = '\0';
+    size_t need = xr->xpath_len + 1 + n + k + 1;
+    if (need > xr->xpath_cap) {
+        size_t cap = xr->xpath_cap ? xr->xpath_cap : 256;
+        while (cap < need)
+            cap *= 2;
+        char *p = realloc(xr->xpath, cap);
+        if (!p) {
+            xr->oom = true;
+            return false;
+        }
+        xr->xpath = p;
+        xr->xpath_cap = cap;
     }
-    struct elem_pos *e = queue_push(&xr->elems);
-    if (!e) {
-        xr->oom = true;
-        return false;
-    }
-    *e = s->cur;
-    e->seq = ++s->seq;
-    e->tag = s->loc;
-    push_mark(xr, MARK_START, s->start, end, &s->loc, e->seq, s->depth ? s->stack[s->depth - 1] : 0);
-    s->content_pending = !empty;
-    if (!empty) {
-        memcpy(s->open[s->depth].name, s->name, sizeof s->name);
-        s->open[s->depth].loc = s->loc;
-        s->stack[s->depth++] = e->seq;
-    }
+    xr->xpath[xr->xpath_len++] = '/';
+    memcpy(xr->xpath + xr->xpath_len, name, n);
+    memcpy(xr->xpath + xr->xpath_len + n, num, k + 1);
+    xr->xpath_len += n + k;
     return true;
 }
 
-/*
- * One character (n bytes, first byte c, at p with avail bytes held) moves the
- * scanner. Returns 0 to go on, 1 when the piece must end after this
- * character, -1 to stop before it.
- */
-static int scan_char(struct xml_reader *xr, const unsigned char *p, size_t avail, size_t n)
+/* The XPath of the element open at the top, then sep and name, in a copy
+ * the caller frees (NULL when out of memory). */
+static char *xpath_plus(struct xml_reader *xr, const char *sep, const char *name)
 {
-    struct scan *s = &xr->scan;
-    unsigned char c = p[0];
-
-    if (s->skip) {                  /* "!--", "![CDATA[", "?" or "/" after '<' */
-        s->skip--;
-        return 0;
+    size_t a = xr->xpath_len, b = strlen(sep), c = strlen(name);
+    char *p = malloc(a + b + c + 1);
+    if (!p) {
+        xr->oom = true;
+        return NULL;
     }
-    if (s->st != S_TEXT && s->st != S_CDATA && s->st != S_ATTVAL &&
-        s->pos.offset - s->start >= TALLY_MAX_VALUE_BYTES) {
-        scan_stop(xr, TALLY_CODE_LIMIT, &s->loc, "markup longer than %d bytes; the rest of the "
-                  "file is not read", TALLY_MAX_VALUE_BYTES);
-        return -1;
-    }
-
-    switch (s->st) {
-    case S_TEXT:
-        if (c != '<') {
-            if (s->pos.offset - s->start >= TALLY_MAX_VALUE_BYTES) {
-                scan_stop(xr, TALLY_CODE_LIMIT, s->blank ? &s->loc : &s->text_loc, "value longer "
-                          "than %d bytes; the rest of the file is not read", TALLY_MAX_VALUE_BYTES);
-                return -1;
-            }
-            text_char(xr, c);
-            return 0;
-        }
-        if (avail >= 9 && memcmp(p, "<!DOCTYPE", 9) == 0) {
-            scan_stop(xr, TALLY_CODE_XML_DTD, &s->pos, "the document has a DOCTYPE: tally reads no DTD "
-                      "and expands no entity, so the file is not read (remove the DOCTYPE)");
-            return -1;
-        }
-        end_text(xr);
-        s->any_markup = true;
-        s->start = s->pos.offset;
-        s->loc = s->pos;
-        s->run = 0;
-        if (avail >= 4 && memcmp(p, "<!--", 4) == 0) {
-            s->st = S_COMMENT;
-            s->skip = 3;
-        } else if (avail >= 9 && memcmp(p, "<![CDATA[", 9) == 0) {
-            s->st = S_CDATA;
-            s->skip = 8;
-            s->start = s->pos.offset + 9;
-            s->blank = true;
-        } else if (avail >= 2 && p[1] == '!') {
-            s->st = S_DECL;
-        } else if (avail >= 2 && p[1] == '?') {
-            s->st = S_PI;
-            s->skip = 1;
-        } else {
-            s->st = S_TAG;
-            s->end_tag = avail >= 2 && p[1] == '/';
-            s->skip = s->end_tag;
-            s->have_name = s->in_token = s->slash = false;
-            s->name_len = 0;
-            s->name[0] = '\0';
-            memset(&s->cur, 0, sizeof s->cur);
-        }
-        return 0;
-
-    case S_TAG:
-        if (c == '>' || c == '"' || c == '\'' || c == '=' || c == '/' || is_blank(c)) {
-            if (s->in_token && !s->have_name) {     /* the first name is the element's */
-                s->have_name = true;
-                s->name_hash = s->hash;
-                s->name_len = s->tok_len;
-            }
-            s->in_token = false;
-        }
-        if (c == '>') {
-            if (!end_of_tag(xr))
-                return -1;
-            /* A record's start and end tags end a piece: the reader meets
-             * them before libxml2 parses anything after them. */
-            bool record_tag = s->name_len == xr->records_len && s->name_hash == xr->records_hash;
-            s->st = S_TEXT;
-            s->start = s->pos.offset + 1;
-            s->loc = s->pos;
-            s->loc.column++;
-            s->loc.offset++;
-            s->blank = true;
-            return record_tag ? 1 : 0;
-        }
-        if (c == '"' || c == '\'') {
-            if (s->have_name && s->cur.nattrs < MAX_ATTRS) {   /* hash: the attribute's name */
-                s->cur.attrs[s->cur.nattrs].hash = s->hash;
-                s->cur.attrs[s->cur.nattrs++].loc = s->pos;
-            }
-            s->slash = false;
-            s->quote = c;
-            s->attval_start = s->pos.offset;
-            s->st = S_ATTVAL;
-            return 0;
-        }
-        if (is_blank(c) || c == '=' || c == '/') {
-            if (!is_blank(c))
-                s->slash = c == '/';
-            return 0;
-        }
-        s->slash = false;
-        if (!s->in_token) {
-            s->in_token = true;
-            s->hash = HASH_INIT;
-            s->tok_len = 0;
-        }
-        if (!s->have_name && s->tok_len + n < sizeof s->name) {
-            memcpy(s->name + s->tok_len, p, n);
-            s->name[s->tok_len + n] = '\0';
-        }
-        s->hash = hash_bytes(s->hash, p, n);
-        s->tok_len += n;
-        return 0;
-
-    case S_ATTVAL:
-        if (c == s->quote) {
-            s->st = S_TAG;
-            return 0;
-        }
-        if (s->pos.offset - s->attval_start > TALLY_MAX_VALUE_BYTES) {
-            struct tally_loc at = s->cur.nattrs ? s->cur.attrs[s->cur.nattrs - 1].loc : s->loc;
-            scan_stop(xr, TALLY_CODE_LIMIT, &at, "value longer than %d bytes; the rest of the file "
-                      "is not read", TALLY_MAX_VALUE_BYTES);
-            return -1;
-        }
-        return 0;
-
-    case S_COMMENT:
-        if (c == '>' && s->run >= 2) {
-            s->st = S_TEXT;
-            s->start = s->pos.offset + 1;
-            s->blank = true;
-            return 0;
-        }
-        s->run = c == '-' ? s->run + 1 : 0;
-        return 0;
-
-    case S_PI:
-        if (c == '>' && s->run) {
-            s->st = S_TEXT;
-            s->start = s->pos.offset + 1;
-            s->blank = true;
-            return 0;
-        }
-        s->run = c == '?';
-        return 0;
-
-    case S_CDATA:
-        if (c == '>' && s->run >= 2) {
-            end_text(xr);
-            s->st = S_TEXT;
-            s->start = s->pos.offset + 1;
-            return 0;
-        }
-        if (s->pos.offset - s->start >= TALLY_MAX_VALUE_BYTES) {
-            scan_stop(xr, TALLY_CODE_LIMIT, &s->loc, "value longer than %d bytes; the rest of the "
-                      "file is not read", TALLY_MAX_VALUE_BYTES);
-            return -1;
-        }
-        s->run = c == ']' ? s->run + 1 : 0;
-        if (c != ']')
-            text_char(xr, c);
-        return 0;
-
-    case S_DECL:
-        if (c == '>') {
-            s->st = S_TEXT;
-            s->start = s->pos.offset + 1;
-            s->blank = true;
-        }
-        return 0;
-    }
-    return 0;
+    memcpy(p, xr->xpath ? xr->xpath : "", a);
+    memcpy(p + a, sep, b);
+    memcpy(p + a + b, name, c + 1);
+    return p;
 }
 
-/* Move pos over one character of n bytes whose first byte is b. */
-static void step(struct scan *s, unsigned char b, size_t n)
-{
-    s->pos.offset += n;
-    if (b == '\n') {
-        if (!s->prev_cr) {
-            s->pos.line++;
-            s->pos.column = 1;
-        }
-        s->prev_cr = false;
-    } else if (b == '\r') {
-        s->pos.line++;
-        s->pos.column = 1;
-        s->prev_cr = true;
-    } else {
-        s->pos.column++;
-        s->prev_cr = false;
-    }
-}
+/* ---- records and fields ------------------------------------------------------------ */
 
-/*
- * libxml2's input callback: up to len bytes of the file into out, checked
- * and noted by the scanner. Returns the count, 0 at the end (or after the
- * scanner stopped), -1 on an I/O failure (kept in io_err).
- */
-static int feed(void *ctx, char *out, int len)
-{
-    struct xml_reader *xr = ctx;
-    struct scan *s = &xr->scan;
-    struct tally_input *in = xr->base.in;
-    if (xr->io_failed || xr->oom)
-        return -1;
-    if (s->stop_code || len <= 0) {
-        s->eof_sent = true;
-        return 0;
-    }
-    if (tally_input_want(in, PIECE + LOOKAHEAD, &xr->io_err) != TALLY_OK) {
-        xr->io_failed = true;
-        return -1;
-    }
-    size_t max = (size_t)len < PIECE ? (size_t)len : PIECE;
-    size_t n = 0;
-    const unsigned char *from = in->buf + in->pos;   /* what is handed over, contiguous */
-    while (n < max) {
-        const unsigned char *p = in->buf + in->pos;
-        size_t avail = in->len - in->pos;
-        if (avail == 0)
-            break;
-        if (s->st == S_TEXT && !s->skip && s->pos.offset > 3) {
-            /* The common case, fast: ASCII text up to the next '<'. */
-            size_t lim = avail < max - n ? avail : max - n;
-            uint64_t run = s->pos.offset - s->start;
-            if (run + lim > TALLY_MAX_VALUE_BYTES)
-                lim = run < TALLY_MAX_VALUE_BYTES ? (size_t)(TALLY_MAX_VALUE_BYTES - run) : 0;
-            size_t i = 0;
-            for (; i < lim; i++) {
-                unsigned char b = p[i];
-                if (b == '<' || b >= 0x80 || (b < 0x20 && b != '\t' && b != '\n'))
-                    break;
-                if (b == '\n') {
-                    if (!s->prev_cr) {
-                        s->pos.line++;
-                        s->pos.column = 1;
-                    }
-                    s->prev_cr = false;
-                } else {
-                    if (s->blank && b != ' ' && b != '\t')
-                        text_char(xr, b);
-                    s->pos.column++;
-                    s->prev_cr = false;
-                }
-                s->pos.offset++;
-            }
-            n += i;
-            in->pos += i;
-            if (i)
-                continue;
-        }
-        if (s->st == S_TAG && s->in_token && !s->skip) {
-            /* Fast too: the rest of a name in a tag. */
-            size_t lim = avail < max - n ? avail : max - n;
-            size_t i = 0;
-            while (i < lim && ((unsigned)((p[i] | 0x20) - 'a') < 26u ||
-                               (unsigned)(p[i] - '0') < 10u || p[i] == '_' || p[i] == '-' ||
-                               p[i] == '.' || p[i] == ':'))
-                i++;
-            if (!s->have_name && s->tok_len + i < sizeof s->name) {
-                memcpy(s->name + s->tok_len, p, i);
-                s->name[s->tok_len + i] = '\0';
-            }
-            s->hash = hash_bytes(s->hash, p, i);
-            s->tok_len += i;
-            s->pos.column += (uint32_t)i;
-            s->pos.offset += i;
-            n += i;
-            in->pos += i;
-            if (i)
-                continue;
-        }
-        unsigned char c = p[0];
-        size_t k = 1;
-        if (s->pos.offset == 0 && avail >= 2 &&
-            ((c == 0xFF && p[1] == 0xFE) || (c == 0xFE && p[1] == 0xFF))) {
-            scan_stop(xr, TALLY_CODE_ENCODING, &s->pos, "the file is UTF-16 (byte order mark "
-                      "0x%02X%02X at byte offset 0); save it as UTF-8", c, p[1]);
-            break;
-        }
-        if (c == 0) {
-            scan_stop(xr, TALLY_CODE_ENCODING, &s->pos, "NUL byte at byte offset %llu; the rest "
-                      "of the file is not read", (unsigned long long)s->pos.offset);
-            break;
-        }
-        if (c >= 0x80) {
-            const char *why = NULL;
-            int m = tally_utf8_seq(p, avail, &why);
-            if (m <= 0) {
-                scan_stop(xr, TALLY_CODE_ENCODING, &s->pos, "invalid UTF-8 (%s, byte 0x%02X) at "
-                          "byte offset %llu; the rest of the file is not read",
-                          why ? why : "truncated sequence", c, (unsigned long long)s->pos.offset);
-                break;
-            }
-            k = (size_t)m;
-        }
-        if (n + k > max)
-            break;
-        if (s->pos.offset == 0 && avail >= 3 && c == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
-            n += 3;                     /* a UTF-8 BOM: passed on, but not a column */
-            in->pos += 3;
-            s->pos.offset = 3;
-            s->start = 3;
-            continue;
-        }
-        int r = scan_char(xr, p, avail, k);
-        if (r < 0 || xr->oom)
-            break;
-        n += k;
-        in->pos += k;
-        step(s, c, k);
-        if (r > 0)
-            break;
-    }
-    if (xr->oom)
-        return -1;
-    memcpy(out, from, n);
-    if (n == 0)
-        s->eof_sent = true;
-    return (int)n;
-}
-
-/* ---- the reader's state machine ------------------------------------------------ */
-
-static const struct elem_pos no_pos;
-
-/* What the scanner noted about element seq (the reader has just met it). */
-static const struct elem_pos *elem_at(const struct xml_reader *xr, uint64_t seq)
-{
-    if (xr->elems.count == 0)
-        return &no_pos;
-    const struct elem_pos *first = queue_at(&xr->elems, 0);
-    if (seq < first->seq || seq - first->seq >= xr->elems.count)
-        return &no_pos;
-    return queue_at(&xr->elems, (size_t)(seq - first->seq));
-}
-
-/* Forget the scanner's notes the reader no longer needs: elements before
- * seq, and constructs libxml2 has parsed past. */
-static void forget(struct xml_reader *xr, uint64_t seq)
-{
-    size_t n = 0;
-    while (n < xr->elems.count && ((const struct elem_pos *)queue_at(&xr->elems, n))->seq < seq)
-        n++;
-    queue_drop(&xr->elems, n);
-    long c = xmlTextReaderByteConsumed(xr->xml);
-    uint64_t d = c > 0 ? (uint64_t)c : 0;
-    n = 0;
-    while (n < xr->marks.count && ((const struct mark *)queue_at(&xr->marks, n))->end < d)
-        n++;
-    queue_drop(&xr->marks, n);
-}
-
-static uint64_t *mask_of(struct xml_reader *xr, unsigned depth)
-{
-    return xr->masks + (size_t)depth * xr->mask_words;
-}
-
-static bool mask_has(const uint64_t *m, size_t f)
-{
-    return m[f / 64] >> (f % 64) & 1;
-}
-
-/* The text of a value as the XSD reads it: white space collapsed. */
+/* The text of a value as the XSD reads it (xs:token): white space collapsed. */
 static size_t collapse(char *s, size_t n)
 {
     size_t o = 0;
@@ -964,247 +515,83 @@ static size_t collapse(char *s, size_t n)
     return o;
 }
 
-/* scope_path + "/" + segs[0..nsegs), in arena. */
-static char *field_path(struct tally_arena *arena, const char *scope_path,
-                        const struct tally_path *path)
+/* Store a field's value (text, n bytes; NULL: too long) where its scope keeps
+ * it; a second element for the same field is an error already, and ignored. */
+static struct tally_field *set_field(struct xml_reader *xr, size_t f, bool in_record,
+                                     const char *text, size_t n, const struct tally_loc *loc)
 {
-    size_t n = strlen(scope_path);
-    for (size_t i = 0; i < path->nsegs; i++)
-        n += 1 + strlen(path->segs[i]);
-    char *p = tally_arena_alloc(arena, n + 1);
-    if (!p)
+    struct tally_arena *arena = in_record ? &xr->rec_arena : &xr->sub_arena;
+    struct tally_field *field = in_record ? &xr->fields[f] : &xr->sub_fields[f];
+    if (field->text || field->path || field->bad)
         return NULL;
-    size_t o = strlen(scope_path);
-    memcpy(p, scope_path, o);
-    for (size_t i = 0; i < path->nsegs; i++) {
-        size_t k = strlen(path->segs[i]);
-        p[o++] = '/';
-        memcpy(p + o, path->segs[i], k);
-        o += k;
+    const char *scope = in_record ? xr->rec.path : xr->sub_path;
+    if (!scope) {
+        xr->oom = true;
+        return NULL;
     }
-    p[o] = '\0';
-    return p;
-}
-
-/* Emit one pending diagnostic, against rec when given. */
-static void emit_pending(struct xml_reader *xr, const struct pending *p, struct tally_record *rec,
-                         const char *path)
-{
-    if (p->sev == TALLY_SEV_ERROR)
-        xr->complained = true;
-    tally_emit_at(&xr->base.cfg.sink, rec, xr->base.in->name, &p->loc, rec ? rec->index : 0, NULL,
-                  NULL, TALLY_PATH_XPATH, path, p->sev, p->code, "%s", p->msg);
-}
-
-/*
- * Emit and drop the pending diagnostics about elements before `before`. One
- * inside the open submission concerns it: its later records inherit an
- * error. One before it concerns the document.
- */
-static void settle_before(struct xml_reader *xr, uint64_t before)
-{
-    size_t kept = 0;
-    for (size_t i = 0; i < xr->npend; i++) {
-        struct pending *p = &xr->pend[i];
-        if (p->seq >= before) {
-            xr->pend[kept++] = *p;
-            continue;
-        }
-        if (xr->in_sub && p->seq >= xr->sub_seq) {
-            emit_pending(xr, p, NULL, xr->sub_path);
-            if (p->sev == TALLY_SEV_ERROR && !xr->sub_inherited)
-                xr->sub_inherited = p->code;
-        } else {
-            emit_pending(xr, p, NULL, NULL);
-        }
+    size_t a = in_record ? xr->rec_path_len : xr->sub_path_len, b = xr->suffix_len[f];
+    char *path = tally_arena_alloc(arena, a + b + 1);
+    if (!path) {
+        xr->oom = true;
+        return NULL;
     }
-    xr->npend = kept;
+    memcpy(path, scope, a);
+    memcpy(path + a, xr->suffix[f], b + 1);
+    field->path = path;
+    field->loc = *loc;
+    if (!text) {
+        field->bad = true;
+        return field;
+    }
+    char *copy = tally_arena_strndup(arena, text, n);
+    if (!copy) {
+        xr->oom = true;
+        return NULL;
+    }
+    field->len = collapse(copy, n);
+    copy[field->len] = '\0';
+    field->text = copy;
+    return field;
 }
 
-/* The record field whose element is name[0..n), or -1. */
-static int record_field_named(const struct xml_reader *xr, const char *name, size_t n)
+static void begin_submission(struct xml_reader *xr)
 {
     const struct tally_schema *s = xr->base.cfg.schema;
-    for (size_t f = 0; f < s->nfields; f++) {
-        const struct tally_path *path = &s->fields[f].xml;
-        if (path->in_record && path->nsegs && strlen(path->segs[path->nsegs - 1]) == n &&
-            memcmp(path->segs[path->nsegs - 1], name, n) == 0)
-            return (int)f;
-    }
-    return -1;
-}
-
-/*
- * An XSD error that only says a record's field is absent — "Missing child
- * element(s). Expected is ( went_missing )." or, when later fields follow,
- * "This element is not expected. Expected is ( went_missing )." — where the
- * record indeed has no such field. The validator reports it as `required`,
- * as it does for an empty CSV cell, so the XSD's error is not repeated.
- */
-static bool only_absent_field(const struct xml_reader *xr, const struct pending *p)
-{
-    static const char marker[] = "Expected is ( ";
-    const char *name = strcmp(p->code, TALLY_CODE_XML_SCHEMA) == 0 ? strstr(p->msg, marker) : NULL;
-    if (!name || (!strstr(p->msg, "Missing child element(s).") &&
-                  !strstr(p->msg, "This element is not expected.")))
-        return false;
-    name += sizeof marker - 1;
-    size_t n = strcspn(name, " ,)");
-    if (strcmp(name + n, " ).") != 0)
-        return false;   /* several alternatives: not simply one absent field */
-    int f = record_field_named(xr, name, n);
-    if (f < 0 || xr->rec.fields[f].text != NULL)
-        return false;
-    if (strstr(p->msg, "This element is not expected.")) {
-        /* Only when what came instead is itself one of the record's fields:
-         * an unknown element is a real shape error. */
-        const char *el = strncmp(p->msg, "Element '", 9) == 0 ? p->msg + 9 : NULL;
-        if (!el || record_field_named(xr, el, strcspn(el, "'")) < 0)
-            return false;
-    }
-    return true;
-}
-
-/* Emit and drop those about elements lo..hi (a record's) against the record. */
-static void settle_record(struct xml_reader *xr, uint64_t lo, uint64_t hi)
-{
-    size_t kept = 0;
-    for (size_t i = 0; i < xr->npend; i++) {
-        struct pending *p = &xr->pend[i];
-        if (p->seq < lo || p->seq > hi) {
-            xr->pend[kept++] = *p;
-            continue;
-        }
-        if (only_absent_field(xr, p))
-            continue;
-        emit_pending(xr, p, &xr->rec, xr->rec.path);
-        if (p->sev == TALLY_SEV_ERROR && !xr->rec.inherited)
-            xr->rec.inherited = p->code;
-    }
-    xr->npend = kept;
-}
-
-/* A structural error the reader finds itself (no XSD in use). */
-static void own_schema_error(struct xml_reader *xr, uint64_t seq, const struct tally_loc *loc,
-                             const char *fmt, const char *name)
-{
-    struct pending *p = pend_push(xr);
-    if (!p)
-        return;
-    p->seq = seq;
-    p->sev = TALLY_SEV_ERROR;
-    p->code = TALLY_CODE_XML_SCHEMA;
-    p->loc = *loc;
-    snprintf(p->msg, sizeof p->msg, fmt, name);
-}
-
-static void begin_submission(struct xml_reader *xr, uint64_t seq, const char *root)
-{
-    const struct tally_schema *s = xr->base.cfg.schema;
-    settle_before(xr, seq);
     tally_arena_reset(&xr->sub_arena);
     memset(xr->sub_fields, 0, s->nfields * sizeof *xr->sub_fields);
     xr->in_sub = true;
-    xr->sub_seq = seq;
-    xr->sub_count++;
-    xr->sub_records = 0;
+    xr->sub_has_record = false;
     xr->sub_inherited = NULL;
-    char buf[512];
-    if (root)
-        snprintf(buf, sizeof buf, "/%s/%s[%llu]", root, s->xml_submission,
-                 (unsigned long long)xr->sub_count);
-    else
-        snprintf(buf, sizeof buf, "/%s", s->xml_submission);
-    xr->sub_path = tally_arena_strndup(&xr->sub_arena, buf, strlen(buf));
+    xr->rec_in_sub = 0;
+    xr->sub_path = tally_arena_strndup(&xr->sub_arena, xr->xpath, xr->xpath_len);
+    xr->sub_path_len = xr->xpath_len;
     if (!xr->sub_path)
         xr->oom = true;
 }
 
-/* Store a field's value (text, n bytes) where its scope keeps it. */
-static void set_field(struct xml_reader *xr, size_t f, bool in_record, const char *text, size_t n,
-                      const struct tally_loc *loc)
-{
-    struct tally_arena *arena = in_record ? &xr->arena : &xr->sub_arena;
-    struct tally_field *field = in_record ? &xr->fields[f] : &xr->sub_fields[f];
-    if (field->text || field->path)
-        return;         /* a second element for the same field: the XSD reports it */
-    const struct tally_field_def *def = &xr->base.cfg.schema->fields[f];
-    field->path = field_path(arena, in_record ? xr->rec.path : xr->sub_path, &def->xml);
-    if (!field->path) {
-        xr->oom = true;
-        return;
-    }
-    if (!text)
-        return;
-    char *copy = tally_arena_strndup(arena, text, n);
-    if (!copy) {
-        xr->oom = true;
-        return;
-    }
-    field->text = copy;
-    field->len = collapse(copy, n);
-    copy[field->len] = '\0';
-    field->loc = *loc;
-}
-
-/* Read the attribute fields placed on the element just met (mask: the fields
- * whose path runs through it, rel: its depth below the scope element). */
-static void read_attributes(struct xml_reader *xr, const uint64_t *mask, unsigned rel,
-                            bool in_record, const struct elem_pos *ep)
+static void begin_record(struct xml_reader *xr, const struct tally_loc *loc)
 {
     const struct tally_schema *s = xr->base.cfg.schema;
-    for (size_t f = 0; f < s->nfields; f++) {
-        const struct tally_path *path = &s->fields[f].xml;
-        if (!mask_has(mask, f) || path->nsegs != rel + 1 || path->segs[rel][0] != '@')
-            continue;
-        const char *name = path->segs[rel] + 1;
-        xmlChar *v = xmlTextReaderGetAttribute(xr->xml, (const xmlChar *)name);
-        if (!v)
-            continue;
-        struct tally_loc loc = ep->tag;
-        uint32_t h = hash_bytes(HASH_INIT, (const unsigned char *)name, strlen(name));
-        for (unsigned i = 0; i < ep->nattrs; i++)
-            if (ep->attrs[i].hash == h)
-                loc = ep->attrs[i].loc;
-        set_field(xr, f, in_record, (const char *)v, strlen((const char *)v), &loc);
-        xmlFree(v);
-    }
-}
-
-static void begin_record(struct xml_reader *xr, uint64_t seq, const struct elem_pos *ep,
-                         const uint64_t *mask)
-{
-    const struct tally_schema *s = xr->base.cfg.schema;
-    settle_before(xr, seq);
-    tally_arena_reset(&xr->arena);
+    tally_arena_reset(&xr->rec_arena);
     memset(xr->fields, 0, s->nfields * sizeof *xr->fields);
     xr->in_rec = true;
-    xr->rec_seq = seq;
-    xr->sub_records++;
+    xr->sub_has_record = true;
     struct tally_record *rec = &xr->rec;
     rec->index = xr->base.records + 1;
-    rec->loc = ep->tag;
+    rec->loc = *loc;
     rec->errors = rec->warnings = 0;
     rec->inherited = NULL;
-    char buf[600];
-    snprintf(buf, sizeof buf, "%s/%s[%llu]", xr->sub_path ? xr->sub_path : "", s->xml_records,
-             (unsigned long long)xr->sub_records);
-    rec->path = tally_arena_strndup(&xr->arena, buf, strlen(buf));
-    if (!rec->path) {
+    rec->path = tally_arena_strndup(&xr->rec_arena, xr->xpath, xr->xpath_len);
+    xr->rec_path_len = xr->xpath_len;
+    if (!rec->path)
         xr->oom = true;
-        return;
-    }
-    read_attributes(xr, mask, 0, true, ep);
 }
 
-/* The record element ended (or the file did): make rec whole. Diagnostics
- * about elements rec_seq..last are the record's. */
-static void finish_record(struct xml_reader *xr, uint64_t last)
+/* The record element ended (or the file did): it waits for next(). */
+static void finish_record(struct xml_reader *xr)
 {
     const struct tally_schema *s = xr->base.cfg.schema;
     struct tally_record *rec = &xr->rec;
-    settle_before(xr, xr->rec_seq);
-    settle_record(xr, xr->rec_seq, last);
     for (size_t f = 0; f < s->nfields; f++)
         if (!s->fields[f].xml.in_record)
             xr->fields[f] = xr->sub_fields[f];
@@ -1213,412 +600,870 @@ static void finish_record(struct xml_reader *xr, uint64_t last)
         if (!rec->inherited)
             rec->inherited = xr->sub_inherited;
     }
-    xr->base.records++;
     xr->in_rec = false;
-    xr->ready = true;
+    xr->base.records++;
+    struct item *it = push_item(xr);
+    if (it && !tally_copy_record(&xr->out, &it->rec, rec, &xr->out_bytes))
+        xr->oom = true;
 }
 
-/* The fields whose paths run through an element named name at depth rel
- * below its scope element, given those through its parent. */
-static void narrow(const struct tally_schema *s, const uint64_t *parent, uint64_t *out,
-                   size_t words, unsigned rel, const char *name, bool *leaf, int *leaf_field,
-                   bool *container)
+/* The record a check inside the element at the top counts on, or NULL. */
+static struct tally_record *scope_rec(struct xml_reader *xr)
 {
-    memset(out, 0, words * sizeof *out);
-    *leaf = *container = false;
-    *leaf_field = -1;
-    for (size_t f = 0; f < s->nfields; f++) {
-        const struct tally_path *path = &s->fields[f].xml;
-        if (!mask_has(parent, f) || path->nsegs < rel || strcmp(path->segs[rel - 1], name) != 0)
+    return xr->in_rec ? &xr->rec : NULL;
+}
+
+/* An error in the open submission's own part (not in a record): its later
+ * records inherit it. */
+static void sub_error(struct xml_reader *xr, const char *code)
+{
+    if (xr->in_sub && !xr->in_rec && !xr->sub_inherited)
+        xr->sub_inherited = code;
+}
+
+/* ---- stopping ------------------------------------------------------------------- */
+
+/* Stop libxml2 now; finish() says why. */
+static void stop_parser(struct xml_reader *xr, const char *code, const struct tally_loc *loc,
+                        const char *fmt, ...)
+{
+    if (xr->stopped)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(xr->stop_msg, sizeof xr->stop_msg, fmt, ap);
+    va_end(ap);
+    xr->stopped = true;
+    xr->stop_code = code;
+    xr->stop_loc = loc ? *loc : (struct tally_loc){0, 0, 0};
+    xmlStopParser(xr->ctxt);
+}
+
+/* ---- the SAX callbacks ------------------------------------------------------------- */
+
+/* A name for a message: cut short past NAME_SHOWN bytes. */
+#define SHOWN(s) (int)(strlen((const char *)(s)) > NAME_SHOWN ? NAME_SHOWN : strlen((const char *)(s))), \
+                 (const char *)(s), (strlen((const char *)(s)) > NAME_SHOWN ? "..." : "")
+
+/* Read the attributes of a known element (attrs: libxml2's 5-tuples). */
+static void read_attributes(struct xml_reader *xr, const struct tally_xs_node *node,
+                            const xmlChar *lt, int nattrs, const xmlChar **attrs)
+{
+    const xmlChar *end = xr->ctxt->input->cur;
+    for (int i = 0; i < nattrs; i++) {
+        const xmlChar *local = attrs[5 * i], *prefix = attrs[5 * i + 1], *uri = attrs[5 * i + 2];
+        const xmlChar *value = attrs[5 * i + 3], *vend = attrs[5 * i + 4];
+        if (uri && strcmp((const char *)uri, xsi_ns) == 0 &&
+            (strcmp((const char *)local, "noNamespaceSchemaLocation") == 0 ||
+             strcmp((const char *)local, "schemaLocation") == 0))
+            continue;   /* where the XSD is: the XSD allows it on any element */
+        const struct tally_xs_attr *a = NULL;
+        for (size_t k = 0; !uri && !prefix && k < node->nattrs; k++)
+            if (strcmp(node->attrs[k].name, (const char *)local) == 0)
+                a = &node->attrs[k];
+        const xmlChar *at = lt ? attr_start(lt, end, prefix, local) : NULL;
+        struct tally_loc loc = at ? pos_of(xr, at) : tag_pos(xr, at);
+        if (!a) {
+            char *name = xpath_plus(xr, "/@", prefix ? (const char *)prefix : "");
+            char *path = name ? malloc(strlen(name) + strlen((const char *)local) + 2) : NULL;
+            if (path)
+                sprintf(path, "%s%s%s", name, prefix ? ":" : "", (const char *)local);
+            say(xr, scope_rec(xr), &loc, path, TALLY_SEV_WARNING, TALLY_CODE_XML_SCHEMA,
+                "unknown attribute %s%s%.*s%s on <%s> is ignored", prefix ? (const char *)prefix : "",
+                prefix ? ":" : "", SHOWN(local), node->name);
+            free(name);
+            free(path);
             continue;
-        out[f / 64] |= (uint64_t)1 << (f % 64);
-        if (path->nsegs == rel && *leaf_field < 0) {
-            *leaf = true;
-            *leaf_field = (int)f;
-        } else if (path->nsegs > rel) {
-            *container = true;
         }
+        set_field(xr, a->field, node->in_record, (const char *)value, (size_t)(vend - value), &loc);
     }
 }
 
-/* The fields of a scope (submission or record): all that have an XML path. */
-static void scope_mask(const struct tally_schema *s, uint64_t *out, size_t words, bool in_record)
+/* Skip the element just started, and everything in it. */
+static void skip_element(struct xml_reader *xr)
 {
-    memset(out, 0, words * sizeof *out);
-    for (size_t f = 0; f < s->nfields; f++)
-        if (s->fields[f].xml.segs && s->fields[f].xml.nsegs && s->fields[f].xml.in_record == in_record)
-            out[f / 64] |= (uint64_t)1 << (f % 64);
+    xr->skip = 1;
 }
 
-static void end_element(struct xml_reader *xr, unsigned depth);
-
-static void start_element(struct xml_reader *xr, unsigned depth)
+static void begin_value(struct xml_reader *xr, const struct tally_xs_node *node,
+                        const struct tally_loc *loc, bool first)
 {
+    xr->leaf = first ? node->field : -1;
+    xr->leaf_in_rec = node->in_record;
+    xr->leaf_loc = *loc;
+    xr->val_len = 0;
+    xr->val_long = false;
+}
+
+static void end_value(struct xml_reader *xr)
+{
+    if (xr->leaf < 0)
+        return;
+    size_t f = (size_t)xr->leaf;
+    xr->leaf = -1;
     const struct tally_schema *s = xr->base.cfg.schema;
-    uint64_t seq = ++xr->seen;
-    const struct elem_pos *ep = elem_at(xr, seq);
-    if (xr->leaf_field >= 0 && !xr->leaf_loc_known) {
-        xr->leaf_content = elem_at(xr, xr->leaf_seq)->content;
-        xr->leaf_loc_known = true;
-    }
-    struct elem_pos here = *ep;
-    forget(xr, seq);
-    ep = &here;
-
-    const char *name = (const char *)xmlTextReaderConstLocalName(xr->xml);
-    bool plain = xmlTextReaderConstNamespaceUri(xr->xml) == NULL && name;
-    struct level *l = &xr->levels[depth];
-    const struct level *up = depth ? &xr->levels[depth - 1] : NULL;
-    *l = (struct level){L_OTHER, seq, 0, false, mask_of(xr, depth)};
-
-    if (!up) {
-        if (plain && s->xml_root && strcmp(name, s->xml_root) == 0) {
-            l->kind = L_ROOT;
-            xr->root_known = true;
-        } else if (plain && strcmp(name, s->xml_submission) == 0) {
-            l->kind = L_SUBMISSION;
-            xr->root_known = true;
-            begin_submission(xr, seq, NULL);
-            scope_mask(s, l->mask, xr->mask_words, false);
-            read_attributes(xr, l->mask, 0, false, ep);
-        } else if (!xr->xsd) {
-            own_schema_error(xr, seq, &ep->tag, "Element '%s': No matching global declaration "
-                             "available for the validation root.", name ? name : "");
-        }
-    } else if (up->kind == L_ROOT) {
-        if (plain && strcmp(name, s->xml_submission) == 0) {
-            l->kind = L_SUBMISSION;
-            begin_submission(xr, seq, s->xml_root);
-            scope_mask(s, l->mask, xr->mask_words, false);
-            read_attributes(xr, l->mask, 0, false, ep);
-        }
-    } else if (up->kind == L_SUBMISSION && plain && s->xml_records &&
-               strcmp(name, s->xml_records) == 0) {
-        l->kind = L_RECORD;
-        l->in_record = true;
-        scope_mask(s, l->mask, xr->mask_words, true);
-        begin_record(xr, seq, ep, l->mask);
-    } else if (plain && (up->kind == L_SUBMISSION || up->kind == L_RECORD ||
-                         up->kind == L_CONTAINER)) {
-        l->in_record = up->in_record;
-        l->rel = up->kind == L_CONTAINER ? up->rel + 1 : 1;
-        bool leaf, container;
-        int f;
-        narrow(s, up->mask, l->mask, xr->mask_words, l->rel, name, &leaf, &f, &container);
-        if (leaf) {
-            l->kind = L_LEAF;
-            xr->leaf_field = f;
-            xr->leaf_in_rec = l->in_record;
-            xr->leaf_depth = depth;
-            xr->leaf_seq = seq;
-            xr->leaf_loc_known = false;
-            xr->leaf_tag = ep->tag;
-            xr->val_len = 0;
-            xr->val_too_long = false;
-        } else if (container) {
-            l->kind = L_CONTAINER;
-        }
-        if (leaf || container)
-            read_attributes(xr, l->mask, l->rel, l->in_record, ep);
-    }
-    if (l->kind == L_OTHER && up && !xr->xsd && up->kind != L_OTHER && up->kind != L_LEAF)
-        own_schema_error(xr, up->seq, &ep->tag, "Element '%s': This element is not expected.",
-                         name ? name : "");
-    if (xmlTextReaderIsEmptyElement(xr->xml))
-        end_element(xr, depth);
-}
-
-/* A field's element ended: its text becomes the field's value. */
-static void end_leaf(struct xml_reader *xr)
-{
-    const struct tally_schema *s = xr->base.cfg.schema;
-    size_t f = (size_t)xr->leaf_field;
-    xr->leaf_field = -1;
-    if (!xr->leaf_loc_known)
-        xr->leaf_content = elem_at(xr, xr->leaf_seq)->content;
-    if (xr->val_too_long) {
-        set_field(xr, f, xr->leaf_in_rec, NULL, 0, &xr->leaf_tag);
-        struct tally_field *field = xr->leaf_in_rec ? &xr->fields[f] : &xr->sub_fields[f];
-        struct tally_loc loc = xr->leaf_content.line ? xr->leaf_content : xr->leaf_tag;
-        struct tally_record *rec = xr->leaf_in_rec ? &xr->rec : NULL;
-        tally_emit_at(&xr->base.cfg.sink, rec, xr->base.in->name, &loc, rec ? rec->index : 0,
-                      s->fields[f].name, NULL, TALLY_PATH_XPATH, field->path, TALLY_SEV_ERROR,
-                      TALLY_CODE_LIMIT, "%s is longer than %d bytes", s->fields[f].name,
-                      TALLY_MAX_VALUE_BYTES);
-        if (rec && !rec->inherited)
-            rec->inherited = TALLY_CODE_LIMIT;
-        else if (!rec && !xr->sub_inherited)
-            xr->sub_inherited = TALLY_CODE_LIMIT;
+    if (!xr->val_long) {
+        set_field(xr, f, xr->leaf_in_rec, xr->val ? xr->val : "", xr->val_len, &xr->leaf_loc);
         return;
     }
-    char *v = xr->val ? xr->val : (char *)"";
-    size_t n = collapse(v, xr->val_len);
-    const struct tally_loc *loc = n && xr->leaf_content.line ? &xr->leaf_content : &xr->leaf_tag;
-    set_field(xr, f, xr->leaf_in_rec, v, n, loc);
+    struct tally_field *field = set_field(xr, f, xr->leaf_in_rec, NULL, 0, &xr->leaf_loc);
+    struct tally_record *rec = xr->leaf_in_rec ? &xr->rec : NULL;
+    say(xr, rec, &xr->leaf_loc, field ? field->path : NULL, TALLY_SEV_ERROR, TALLY_CODE_LIMIT,
+        "%s is longer than %d bytes", s->fields[f].name, TALLY_MAX_VALUE_BYTES);
+    if (!rec)
+        sub_error(xr, TALLY_CODE_LIMIT);
 }
 
-static void end_element(struct xml_reader *xr, unsigned depth)
+static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
+                     int nns, const xmlChar **ns, int nattrs, int ndefaulted,
+                     const xmlChar **attrs)
 {
-    struct level *l = &xr->levels[depth];
-    switch (l->kind) {
-    case L_LEAF:
-        if (xr->leaf_field >= 0 && xr->leaf_depth == depth)
-            end_leaf(xr);
-        break;
-    case L_RECORD:
-        finish_record(xr, xr->seen);
-        break;
-    case L_SUBMISSION:
-        settle_before(xr, xr->seen + 1);   /* later elements' wait: libxml2 runs ahead */
-        xr->in_sub = false;
-        break;
-    case L_ROOT:
-        settle_before(xr, xr->seen + 1);
-        break;
-    default:
-        break;
-    }
-    l->kind = L_OTHER;
-}
-
-static void append_text(struct xml_reader *xr, const char *t)
-{
-    if (!t || xr->val_too_long)
+    (void)nns;
+    (void)ns;
+    (void)ndefaulted;
+    struct xml_reader *xr = ctx;
+    if (xr->stopped || xr->oom)
         return;
-    size_t n = strlen(t);
-    if (xr->val_len + n > TALLY_MAX_VALUE_BYTES) {
-        xr->val_too_long = true;
-        return;
-    }
-    if (xr->val_len + n + 1 > xr->val_cap) {
-        size_t cap = xr->val_cap ? xr->val_cap : 256;
-        while (cap < xr->val_len + n + 1)
-            cap *= 2;
-        char *v = realloc(xr->val, cap);
-        if (!v) {
-            xr->oom = true;
+    if (xr->skip) {
+        if (xr->depth == MAX_DEPTH) {
+            struct tally_loc loc = tag_pos(xr, tag_start(xr));
+            stop_parser(xr, TALLY_CODE_LIMIT, &loc, "elements nested deeper than %d levels; the "
+                        "rest of the file is not read", MAX_DEPTH);
             return;
         }
-        xr->val = v;
-        xr->val_cap = cap;
-    }
-    memcpy(xr->val + xr->val_len, t, n + 1);
-    xr->val_len += n;
-}
-
-static void on_node(struct xml_reader *xr)
-{
-    int depth = xmlTextReaderDepth(xr->xml);
-    if (depth < 0 || depth > MAX_DEPTH)
+        xr->depth++;
+        xr->skip++;
+        set_anchor(xr);
         return;
-    switch (xmlTextReaderNodeType(xr->xml)) {
-    case XML_READER_TYPE_ELEMENT:
-        start_element(xr, (unsigned)depth);
+    }
+    const xmlChar *lt = tag_start(xr);
+    struct tally_loc loc = tag_pos(xr, lt);
+    if (xr->depth == MAX_DEPTH) {
+        stop_parser(xr, TALLY_CODE_LIMIT, &loc, "elements nested deeper than %d levels; the rest "
+                    "of the file is not read", MAX_DEPTH);
+        return;
+    }
+    xr->depth++;
+    const char *name = (const char *)local;
+    struct frame *up = xr->nframes ? &xr->frames[xr->nframes - 1] : NULL;
+    const struct tally_xs_node *node = NULL;
+    uint64_t index = 0;
+
+    if (!up) {
+        const struct tally_xs_node *want = NULL;
+        if (xr->xs.root && local == xr->names[xr->xs.root->id])
+            want = xr->xs.root;
+        else if (local == xr->names[xr->xs.submission->id])
+            want = xr->xs.submission;
+        char roots[200];
+        if (xr->xs.root)
+            snprintf(roots, sizeof roots, "<%s> or <%s>", xr->xs.root->name, xr->xs.submission->name);
+        else
+            snprintf(roots, sizeof roots, "<%s>", xr->xs.submission->name);
+        if (want && (uri || prefix)) {
+            if (prefix)
+                stop_parser(xr, TALLY_CODE_XML_SCHEMA, &loc, "the root element <%s:%s> is in the "
+                            "namespace \"%s\": tally's returns have no namespace (write <%s> "
+                            "without the prefix %s: and remove xmlns:%s=\"%s\"); the file is not read",
+                            prefix, name, uri ? (const char *)uri : "", name, prefix, prefix,
+                            uri ? (const char *)uri : "");
+            else
+                stop_parser(xr, TALLY_CODE_XML_SCHEMA, &loc, "the root element <%s> is in the "
+                            "namespace \"%s\": tally's returns have no namespace (remove "
+                            "xmlns=\"%s\"); the file is not read", name, uri, uri);
+            return;
+        }
+        if (!want) {
+            stop_parser(xr, TALLY_CODE_XML_SCHEMA, &loc, "the root element is <%s%s%.*s%s>, not %s; "
+                        "the file is not read", prefix ? (const char *)prefix : "",
+                        prefix ? ":" : "", SHOWN(local), roots);
+            return;
+        }
+        node = want;
+        xr->root_known = true;
+    } else if (up->node->field >= 0) {
+        /* Inside a value: nothing but text belongs there. */
+        char *path = xpath_plus(xr, "/", name);
+        say(xr, scope_rec(xr), &loc, path, TALLY_SEV_ERROR, TALLY_CODE_XML_SCHEMA,
+            "<%s> holds an element <%s%s%.*s%s>: it must hold only its value", up->node->name,
+            prefix ? (const char *)prefix : "", prefix ? ":" : "", SHOWN(local));
+        free(path);
+        sub_error(xr, TALLY_CODE_XML_SCHEMA);
+        skip_element(xr);
+        set_anchor(xr);
+        return;
+    } else {
+        const struct tally_xs_node *p = up->node;
+        for (size_t k = 0; k < p->nkids; k++)
+            if (local == xr->names[p->kids[k]->id])
+                node = p->kids[k];
+        if (node && (uri || prefix)) {
+            char *path = xpath_plus(xr, "/", name);
+            say(xr, scope_rec(xr), &loc, path, TALLY_SEV_ERROR, TALLY_CODE_XML_SCHEMA,
+                "<%s%s%s> is in the namespace \"%s\": tally's returns have no namespace (write "
+                "<%s>%s%s%s)", prefix ? (const char *)prefix : "", prefix ? ":" : "", name,
+                uri ? (const char *)uri : "", name, prefix ? " without the prefix " : "",
+                prefix ? (const char *)prefix : "", prefix ? ":" : "");
+            free(path);
+            sub_error(xr, TALLY_CODE_XML_SCHEMA);
+            skip_element(xr);
+            set_anchor(xr);
+            return;
+        }
+        if (!node) {
+            char *path = xpath_plus(xr, "/", name);
+            say(xr, scope_rec(xr), &loc, path, TALLY_SEV_WARNING, TALLY_CODE_XML_SCHEMA,
+                "unknown element <%s%s%.*s%s> in <%s> is ignored", prefix ? (const char *)prefix : "",
+                prefix ? ":" : "", SHOWN(local), p->name);
+            free(path);
+            skip_element(xr);
+            set_anchor(xr);
+            return;
+        }
+        size_t i = node->index;
+        uint32_t seen = ++up->counts[i];
+        if (up->last > i + 1) {
+            char *path = xpath_plus(xr, "/", name);
+            say(xr, scope_rec(xr), &loc, path, TALLY_SEV_ERROR, TALLY_CODE_XML_SCHEMA,
+                "<%s> is out of order: in <%s> it comes before <%s>", name, p->name,
+                p->kids[up->last - 1]->name);
+            free(path);
+            sub_error(xr, TALLY_CODE_XML_SCHEMA);
+        } else if (up->last == i + 1 && !node->repeats) {
+            char *path = xpath_plus(xr, "/", name);
+            say(xr, scope_rec(xr), &loc, path, TALLY_SEV_ERROR, TALLY_CODE_XML_SCHEMA,
+                "<%s> appears more than once in <%s>; the first is read", name, p->name);
+            free(path);
+            sub_error(xr, TALLY_CODE_XML_SCHEMA);
+        } else {
+            up->last = i + 1;
+        }
+        index = node->repeats || seen > 1 ? seen : 0;
+    }
+
+    /* A known element: open its frame. */
+    struct frame *f = &xr->frames[xr->nframes++];
+    f->node = node;
+    f->last = 0;
+    f->text_said = false;
+    f->loc = loc;
+    f->counts = xr->counts + (size_t)(xr->nframes - 1) * (xr->xs.max_kids ? xr->xs.max_kids : 1);
+    memset(f->counts, 0, node->nkids * sizeof *f->counts);
+    if (node->kind == TALLY_XS_SUBMISSION && !up)
+        index = 0;      /* a single <return> root: "/return" */
+    if (!xpath_add(xr, node->name, xr->name_len[node->id], index))
+        return;
+    f->path_len = xr->xpath_len;
+
+    switch (node->kind) {
+    case TALLY_XS_SUBMISSION:
+        xr->nsub++;
+        begin_submission(xr);
         break;
-    case XML_READER_TYPE_END_ELEMENT:
-        end_element(xr, (unsigned)depth);
-        break;
-    case XML_READER_TYPE_TEXT:
-    case XML_READER_TYPE_CDATA:
-    case XML_READER_TYPE_WHITESPACE:
-    case XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
-        if (xr->leaf_field >= 0 && (unsigned)depth == xr->leaf_depth + 1)
-            append_text(xr, (const char *)xmlTextReaderConstValue(xr->xml));
+    case TALLY_XS_RECORD:
+        begin_record(xr, &loc);
         break;
     default:
         break;
     }
+    if (xr->oom)
+        return;     /* a path could not be kept: nothing more is read */
+    if (nattrs)
+        read_attributes(xr, node, lt, nattrs, attrs);
+    if (node->field >= 0)
+        begin_value(xr, node, &loc, index <= 1);
+    set_anchor(xr);
 }
 
-/* ---- the end of the file ------------------------------------------------------ */
-
-/* libxml2 has stopped: say why (once), deliver an open record as it is, and
- * settle every waiting diagnostic. */
-static void finish_file(struct xml_reader *xr)
+static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
 {
-    struct scan *s = &xr->scan;
-    const char *code = NULL;
-    struct tally_loc loc = {0, 0, 0};
-    char msg[512];
-    if (!s->any_markup && !s->stop_code) {
-        code = TALLY_CODE_FORMAT;
-        snprintf(msg, sizeof msg, "%s", s->pos.offset == 0
-                 ? "the file is empty: an XML return needs a root element"
-                 : "the file holds no XML element");
-    } else if (xr->fatal_seen && (xr->fatal_real || !s->stop_code)) {
-        code = TALLY_CODE_XML_SYNTAX;
-        loc = xr->fatal_loc;
-        snprintf(msg, sizeof msg, "%s%s", xr->fatal_msg,
-                 xr->fatal_incomplete ? "" : "; the rest of the file is not read");
-    } else if (s->stop_code) {
-        code = s->stop_code;
-        loc = s->stop_loc;
-        snprintf(msg, sizeof msg, "%s", s->stop_msg);
+    (void)uri;
+    struct xml_reader *xr = ctx;
+    if (xr->stopped || xr->oom)
+        return;
+    const xmlParserInput *in = xr->ctxt->input;
+    bool ascii = !xr->skip && xr->nframes && xr->name_ascii[xr->frames[xr->nframes - 1].node->id];
+    if (xr->fix_end_tag && !ascii && in->cur - in->base >= 2 &&
+        !(in->cur[-1] == '>' && in->cur[-2] == '/')) {
+        /* An end tag: libxml2 counted its name in bytes, unless a line break
+         * came between the name and the '>'. */
+        size_t n = strlen((const char *)local) + (prefix ? strlen((const char *)prefix) + 1 : 0);
+        const xmlChar *q = in->cur - 1;
+        bool broke = false;
+        while (q > in->base && is_blank(q[-1]))
+            broke |= *--q == '\n';
+        if (!broke && q - in->base >= (ptrdiff_t)n)
+            counted_bytes(xr, in->line, q - n, n);
     }
+    if (xr->depth)
+        xr->depth--;
+    if (xr->skip) {
+        xr->skip--;
+        set_anchor(xr);
+        return;
+    }
+    if (!xr->nframes)
+        return;
+    struct frame *f = &xr->frames[--xr->nframes];
+    const struct tally_xs_node *node = f->node;
+    if (node->field >= 0) {
+        end_value(xr);
+    } else if (node->kind == TALLY_XS_RECORD) {
+        finish_record(xr);
+    } else if (node->kind == TALLY_XS_SUBMISSION) {
+        if (!xr->sub_has_record)
+            say(xr, NULL, &f->loc, xr->sub_path, TALLY_SEV_ERROR, TALLY_CODE_XML_SCHEMA,
+                "<%s> holds no <%s>: a return needs at least one", node->name, xr->xs.record->name);
+        xr->in_sub = false;
+    }
+    xr->xpath_len = xr->nframes ? xr->frames[xr->nframes - 1].path_len : 0;
+    if (xr->xpath)
+        xr->xpath[xr->xpath_len] = '\0';
+    set_anchor(xr);
+}
 
-    if (xr->in_rec) {
-        /* The file ended inside a record: it comes out as far as it was read. */
-        if (xr->leaf_field >= 0 && xr->leaf_in_rec)
-            end_leaf(xr);
-        finish_record(xr, UINT64_MAX);
-        if (code) {
-            tally_emit_at(&xr->base.cfg.sink, &xr->rec, xr->base.in->name, &loc, xr->rec.index,
-                          NULL, NULL, TALLY_PATH_XPATH, xr->rec.path, TALLY_SEV_ERROR, code, "%s",
-                          msg);
-            xr->rec.inherited = code;
+static void on_text(struct xml_reader *xr, const xmlChar *text, int len, bool cdata)
+{
+    if (xr->stopped || xr->oom || xr->skip || !xr->nframes)
+        return;
+    struct frame *f = &xr->frames[xr->nframes - 1];
+    size_t n = (size_t)len;
+    if (f->node->field >= 0) {
+        if (xr->leaf < 0 || xr->val_long || n == 0)
+            return;
+        if (xr->val_len + n > TALLY_MAX_VALUE_BYTES) {
+            xr->val_long = true;
+            return;
         }
-        code = NULL;
+        if (xr->val_len + n > xr->val_cap) {
+            size_t cap = xr->val_cap ? xr->val_cap : 256;
+            while (cap < xr->val_len + n)
+                cap *= 2;
+            char *v = realloc(xr->val, cap);
+            if (!v) {
+                xr->oom = true;
+                return;
+            }
+            xr->val = v;
+            xr->val_cap = cap;
+        }
+        memcpy(xr->val + xr->val_len, text, n);
+        xr->val_len += n;
+        return;
     }
-    settle_before(xr, UINT64_MAX);
-    if (code)
-        tally_emit_at(&xr->base.cfg.sink, NULL, xr->base.in->name, loc.line ? &loc : NULL, 0, NULL,
-                      NULL, TALLY_PATH_NONE, NULL, TALLY_SEV_ERROR, code, "%s", msg);
-    else if (xr->base.records == 0 && !xr->ready && xr->root_known && !xr->fatal_seen &&
-             !xr->complained)
-        tally_emit_at(&xr->base.cfg.sink, NULL, xr->base.in->name, &(struct tally_loc){1, 1, 0},
-                      0, NULL, NULL, TALLY_PATH_NONE, NULL, TALLY_SEV_WARNING, TALLY_CODE_FORMAT,
-                      "the file holds no records");
+    if (f->text_said)
+        return;
+    size_t i = 0;
+    while (!cdata && i < n && is_blank(text[i]))
+        i++;
+    if (!cdata && i == n)
+        return;
+    /* Text between elements: libxml2's XSD validator rejects it (a CDATA
+     * section too, even blank), and so does tally. */
+    f->text_said = true;
+    struct tally_loc loc = f->loc;
+    say(xr, scope_rec(xr), &loc, xr->xpath, TALLY_SEV_ERROR, TALLY_CODE_XML_SCHEMA,
+        "<%s> holds text (\"%.*s%s\"): only elements belong in it", f->node->name,
+        (int)(n - i > 40 ? 40 : n - i), (const char *)text + i, n - i > 40 ? "..." : "");
+    sub_error(xr, TALLY_CODE_XML_SCHEMA);
+}
+
+static void on_characters(void *ctx, const xmlChar *text, int len)
+{
+    on_text(ctx, text, len, false);
+}
+
+static void on_cdata(void *ctx, const xmlChar *text, int len)
+{
+    struct xml_reader *xr = ctx;
+    if (xr->fix_cdata && !xr->stopped)
+        counted_bytes(xr, xr->ctxt->input->line, text, (size_t)len);
+    on_text(xr, text, len, true);
+}
+
+/* The '<' of the DOCTYPE libxml2 is reading: the last "<!DOCTYPE" before
+ * where it stands (followed by name, when known; with blanks between, or
+ * none: libxml2 allows that too), or NULL. */
+static const xmlChar *doctype_start(const struct xml_reader *xr, const xmlChar *name)
+{
+    const xmlParserInput *in = xr->ctxt->input;
+    size_t n = name ? strlen((const char *)name) : 0;
+    for (const xmlChar *p = in->cur; p >= in->base; p--) {
+        if (in->cur - p < 9 || memcmp(p, "<!DOCTYPE", 9) != 0)
+            continue;
+        const xmlChar *q = p + 9;
+        while (q < in->cur && is_blank(*q))
+            q++;
+        if (in->cur - q >= (ptrdiff_t)n && (!n || memcmp(q, name, n) == 0))
+            return p;
+    }
+    return NULL;
+}
+
+/* Where the DOCTYPE starts, as well as can be told: libxml2 may have let go
+ * of its start while reading a long literal in it, and its own place is
+ * then the place. Not a value's position: no fallback is counted. */
+static struct tally_loc doctype_pos(struct xml_reader *xr, const xmlChar *name)
+{
+    uint64_t fallbacks = xr->fallbacks;
+    struct tally_loc loc = tag_pos(xr, doctype_start(xr, name));
+    xr->fallbacks = fallbacks;
+    return loc;
+}
+
+static const char doctype_msg[] = "the document has a DOCTYPE: tally reads no DTD and expands no "
+                                  "entity, so the file is not read (remove the DOCTYPE)";
+
+static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *public_id,
+                       const xmlChar *system_id)
+{
+    (void)public_id;
+    (void)system_id;
+    struct xml_reader *xr = ctx;
+    struct tally_loc loc = doctype_pos(xr, name);
+    stop_parser(xr, TALLY_CODE_XML_DTD, &loc, "%s", doctype_msg);
+}
+
+static void on_error(void *ctx, xml_error_ptr e)
+{
+    struct xml_reader *xr = ctx;
+    if (!e || e->level == XML_ERR_NONE || xr->stopped || xr->fatal || xr->oom)
+        return;
+    struct tally_loc loc = {(uint32_t)(e->line > 0 ? e->line : 0),
+                            (uint32_t)(e->int2 > 0 ? e->int2 : 0), 0};
+    if (e->line == xr->corr_line && loc.column > xr->corr)
+        loc.column -= xr->corr;
+    char msg[sizeof xr->fatal_msg];
+    snprintf(msg, sizeof msg, "%s", e->message ? e->message : "XML error");
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+        msg[--n] = '\0';
+    if (e->level == XML_ERR_FATAL) {
+        /* Broken inside a DOCTYPE (a literal never closed): a DOCTYPE all
+         * the same (and whether libxml2 gets as far as its name depends on
+         * how much text it holds). */
+        xr->fatal_doctype = xr->ctxt->inSubset == 1;
+        if (xr->fatal_doctype)
+            xr->doctype_loc = doctype_pos(xr, NULL);
+        const xmlParserInput *in = xr->ctxt->input;
+        xr->fatal_rest_markup = in && in->cur && in->end > in->cur &&
+                                memchr(in->cur, '<', (size_t)(in->end - in->cur));
+        xr->fatal = true;
+        xr->fatal_code = e->code;
+        xr->fatal_loc = loc;
+        memcpy(xr->fatal_msg, msg, n + 1);
+        return;
+    }
+    /* An error libxml2 reads on after (a namespace not declared), or a warning. */
+    bool warning = e->level == XML_ERR_WARNING;
+    say(xr, scope_rec(xr), &loc, xr->xpath_len ? xr->xpath : NULL,
+        warning ? TALLY_SEV_WARNING : TALLY_SEV_ERROR, TALLY_CODE_XML_SYNTAX, "%s", msg);
+    if (!warning)
+        sub_error(xr, TALLY_CODE_XML_SYNTAX);
+}
+
+/* ---- the end of the file ------------------------------------------------------------ */
+
+/* Say why the file ended (code NULL: it ended well), deliver an open record
+ * as it is, and queue the end. */
+static void finish(struct xml_reader *xr, const char *code, const struct tally_loc *loc,
+                   const char *msg)
+{
+    if (xr->finished)
+        return;
+    xr->leaf = -1;      /* a value not closed is not read */
+    if (code && xr->in_rec) {
+        struct tally_record *rec = &xr->rec;
+        say(xr, rec, loc, rec->path, TALLY_SEV_ERROR, code, "%s", msg);
+        if (!rec->inherited)
+            rec->inherited = code;
+        finish_record(xr);
+    } else if (code) {
+        say(xr, NULL, loc, NULL, TALLY_SEV_ERROR, code, "%s", msg);
+    } else if (xr->base.records == 0 && xr->root_known && !xr->complained) {
+        say(xr, NULL, &(struct tally_loc){1, 1, 0}, NULL, TALLY_SEV_WARNING, TALLY_CODE_FORMAT,
+            "the file holds no records");
+    }
+    struct item *it = push_item(xr);
+    if (it)
+        it->kind = ITEM_END;
     xr->finished = true;
+}
+
+/* The position of the end of the text libxml2 holds: where bad bytes began. */
+static struct tally_loc end_of_text(struct xml_reader *xr)
+{
+    const xmlParserInput *in = xr->ctxt->input;
+    uint32_t line, col;
+    here(xr, &line, &col);
+    for (const xmlChar *p = in->cur; p < in->end; p++) {
+        if (*p == '\n') {
+            line++;
+            col = 1;
+        } else if ((*p & 0xC0) != 0x80) {
+            col++;
+        }
+    }
+    return (struct tally_loc){line, col, 0};
+}
+
+/* libxml2 stopped, or was stopped: why, for finish(). */
+static void end_of_parse(struct xml_reader *xr)
+{
+    char msg[1024];
+    if (xr->stopped) {
+        finish(xr, xr->stop_code, &xr->stop_loc, xr->stop_msg);
+        return;
+    }
+    if (xr->fatal && xr->fatal_doctype) {
+        finish(xr, TALLY_CODE_XML_DTD, &xr->doctype_loc, doctype_msg);
+        return;
+    }
+    if (xr->fatal) {
+        bool at_end = xr->terminating && xr->fatal_code == XML_ERR_DOCUMENT_END;
+        if (!xr->root_known && (xr->fatal_code == XML_ERR_DOCUMENT_EMPTY ||
+                                (at_end && !xr->fatal_rest_markup))) {
+            finish(xr, TALLY_CODE_FORMAT, NULL, "the file holds no XML element");
+            return;
+        }
+        /* Where libxml2 stands when it says so depends on how the text came
+         * in pieces: the end of the text is the place. */
+        if (!xr->root_known && at_end) {
+            finish(xr, TALLY_CODE_XML_SYNTAX, &xr->text_end, "the file ends before its first "
+                   "element is complete: it is incomplete");
+            return;
+        }
+        if (at_end && xr->nframes) {
+            /* libxml2's "Extra content at the end of the document": elements
+             * are still open when the file ends. */
+            const struct frame *f = &xr->frames[xr->nframes - 1];
+            snprintf(msg, sizeof msg, "the file ends before <%s> (line %u, column %u) is closed: "
+                     "it is incomplete", f->node->name, f->loc.line, f->loc.column);
+            finish(xr, TALLY_CODE_XML_SYNTAX, &xr->text_end, msg);
+            return;
+        }
+        snprintf(msg, sizeof msg, "%s; the rest of the file is not read", xr->fatal_msg);
+        finish(xr, TALLY_CODE_XML_SYNTAX, &xr->fatal_loc, msg);
+        return;
+    }
+    finish(xr, NULL, NULL, NULL);
+}
+
+/* Give libxml2 n bytes of text, and let it read all it can of what it
+ * holds: it reads a CDATA section whose end it has not seen yet a few
+ * hundred bytes per call, so what it has checked would otherwise depend on
+ * how the text came in pieces. */
+static void parse(struct xml_reader *xr, const char *text, size_t n)
+{
+    xmlParseChunk(xr->ctxt, text, (int)n, 0);
+    for (;;) {
+        if (xr->stopped || xr->fatal || xr->oom)
+            return;
+        uint64_t at = text_offset(xr, xr->ctxt->input->cur);
+        xmlParseChunk(xr->ctxt, NULL, 0, 0);
+        if (xr->stopped || xr->fatal || text_offset(xr, xr->ctxt->input->cur) == at)
+            return;
+    }
+}
+
+/* Give libxml2 the next piece of text; at the end of the text, the end. */
+static int step(struct xml_reader *xr, struct tally_error *err)
+{
+    size_t max = xr->piece_max;
+    if (xr->piece_seed) {
+        xr->piece_seed = xr->piece_seed * 1103515245u + 12345u;
+        max = 1 + (xr->piece_seed >> 8) % xr->piece_max;
+    }
+    size_t n;
+    int rc = tally_xmlenc_read(&xr->enc, xr->base.in, xr->piece, max < 64 ? 64 : max, &n, err);
+    if (rc != TALLY_OK)
+        return rc;
+    if (n > 0 && max < n) {
+        /* Tests ask for pieces shorter than the decoder's least: give them
+         * one by one, each ending after a whole character, as the decoder's
+         * do (libxml2 2.9 takes a character cut in two for bad UTF-8). */
+        for (size_t o = 0, k; o < n && !xr->stopped && !xr->fatal; o += k) {
+            k = n - o < max ? n - o : max;
+            while (o + k < n && ((unsigned char)xr->piece[o + k] & 0xC0) == 0x80)
+                k++;
+            parse(xr, xr->piece + o, k);
+        }
+    } else if (n > 0) {
+        parse(xr, xr->piece, n);
+    }
+    xr->text_bytes += n;
+    if (xr->oom)
+        return TALLY_ENOMEM;
+    if (xr->stopped || xr->fatal) {
+        end_of_parse(xr);
+        return TALLY_OK;
+    }
+    set_anchor(xr);
+    const xmlParserInput *in = xr->ctxt->input;
+    if (in->end - in->cur > TALLY_MAX_VALUE_BYTES) {
+        /* libxml2 waits for the end of something longer than any value. */
+        struct tally_loc loc = {0, 0, 0};
+        here(xr, &loc.line, &loc.column);
+        stop_parser(xr, TALLY_CODE_LIMIT, &loc, "markup longer than %d bytes; the rest of the file "
+                    "is not read", TALLY_MAX_VALUE_BYTES);
+        end_of_parse(xr);
+        return TALLY_OK;
+    }
+    if (n > 0)
+        return TALLY_OK;
+    if (xr->enc.stop) {
+        /* Bad bytes: where libxml2's text ends, which is where they begin.
+         * libxml2 may hold back what it has not seen the end of (a tag, a
+         * few hundred bytes of text) until more comes: it reads it now, so
+         * an error in it is found as it would have been had the text come in
+         * other pieces. An error it finds before the bad bytes comes first in
+         * the file; one at them is about the text being cut short there. */
+        struct tally_loc loc = xr->text_bytes ? end_of_text(xr) : (struct tally_loc){1, 1, 0};
+        loc.offset = xr->enc.stop_offset;
+        if (xr->text_bytes) {
+            xmlParseChunk(xr->ctxt, NULL, 0, 1);
+            if (xr->oom)
+                return TALLY_ENOMEM;
+            const struct tally_loc *f = &xr->fatal_loc;
+            if (xr->stopped || (xr->fatal && (xr->fatal_doctype ||
+                                              (xr->fatal_code != XML_ERR_DOCUMENT_END &&
+                                               (f->line < loc.line || (f->line == loc.line &&
+                                                                       f->column < loc.column)))))) {
+                end_of_parse(xr);
+                return TALLY_OK;
+            }
+            xr->fatal = false;
+        }
+        stop_parser(xr, xr->enc.stop, &loc, "%s", xr->enc.stop_msg);
+        end_of_parse(xr);
+        return TALLY_OK;
+    }
+    /* The end of the file. */
+    if (xr->text_bytes == 0) {
+        finish(xr, TALLY_CODE_FORMAT, NULL, "the file is empty: an XML return needs a root element");
+        return TALLY_OK;
+    }
+    xr->terminating = true;
+    xr->text_end = end_of_text(xr);
+    xmlParseChunk(xr->ctxt, NULL, 0, 1);
+    if (xr->oom)
+        return TALLY_ENOMEM;
+    end_of_parse(xr);
+    return TALLY_OK;
 }
 
 static int xml_next(struct tally_reader *r, struct tally_record **out, struct tally_error *err)
 {
     struct xml_reader *xr = (struct xml_reader *)r;
-    if (xr->delivered) {
-        xr->delivered = false;
-        xr->ready = false;
+    const struct tally_diag_sink *sink = &xr->base.cfg.sink;
+    for (;;) {
+        if (xr->taken < xr->nitems) {
+            struct item *it = &xr->items[xr->taken++];
+            for (size_t i = it->from; i < it->to; i++)
+                sink->emit(sink->ctx, &xr->diags[i]);
+            if (it->kind == ITEM_DIAGS)
+                continue;
+            if (it->kind == ITEM_END) {
+                xr->taken--;    /* the end stays the end */
+                return TALLY_DONE;
+            }
+            *out = &it->rec;
+            return TALLY_RECORD;
+        }
+        /* Everything handed over: start again with an empty queue. */
+        tally_arena_reset(&xr->out);
+        xr->out_bytes = 0;
+        xr->ndiags = xr->pending_from = xr->nitems = xr->taken = 0;
+        if (xr->finished)
+            return tally_error_set(err, TALLY_EINVAL, "read past the end");
+        int rc = step(xr, err);
+        if (rc == TALLY_OK && xr->oom)
+            rc = TALLY_ENOMEM;
+        if (rc == TALLY_OK && xr->pending_from < xr->ndiags) {
+            /* Said after the piece's last record: before whatever comes next. */
+            struct item *it = push_item(xr);
+            if (it)
+                it->kind = ITEM_DIAGS;
+        }
+        if (rc != TALLY_OK) {
+            /* What was said before the failure is still said. */
+            for (size_t i = 0; i < xr->ndiags; i++)
+                sink->emit(sink->ctx, &xr->diags[i]);
+            xr->ndiags = 0;
+            xr->finished = true;
+            if (rc == TALLY_ENOMEM)
+                tally_error_set(err, TALLY_ENOMEM, "out of memory");
+            return rc;
+        }
     }
-    struct guard g;
-    guard_on(xr, &g);       /* once per call: libxml2's globals are slow to reach */
-    int status = TALLY_RECORD;
-    while (!xr->ready) {
-        if (xr->finished || xr->done) {
-            xr->done = true;
-            status = TALLY_DONE;
-            break;
-        }
-        int rc = xmlTextReaderRead(xr->xml);
-        if (xr->io_failed) {
-            *err = xr->io_err;
-            status = err->status ? (int)err->status : TALLY_EIO;
-            break;
-        }
-        if (!xr->oom) {
-            if (rc == 1)
-                on_node(xr);
-            else
-                finish_file(xr);
-        }
-        if (xr->oom) {
-            status = tally_error_set(err, TALLY_ENOMEM, "out of memory");
-            break;
-        }
-    }
-    guard_off(&g);
-    if (status != TALLY_RECORD) {
-        xr->done = true;
-        return status;
-    }
-    xr->delivered = true;
-    *out = &xr->rec;
-    return TALLY_RECORD;
 }
 
-/* ---- open and close ------------------------------------------------------------ */
+/* ---- open and close -------------------------------------------------------------- */
+
+static pthread_once_t libxml2_once = PTHREAD_ONCE_INIT;
+
+static void init_libxml2(void)
+{
+    xmlInitParser();
+}
+
+void tally_libxml2_init(void)
+{
+    pthread_once(&libxml2_once, init_libxml2);
+}
+
+static xmlSAXHandler sax_handler(void)
+{
+    xmlSAXHandler h;
+    memset(&h, 0, sizeof h);
+    h.initialized = XML_SAX2_MAGIC;
+    h.startElementNs = on_start;
+    h.endElementNs = on_end;
+    h.characters = on_characters;
+    h.ignorableWhitespace = on_characters;
+    h.cdataBlock = on_cdata;
+    h.internalSubset = on_doctype;
+    h.externalSubset = on_doctype;
+    h.serror = (xmlStructuredErrorFunc)on_error;
+    return h;
+}
+
+/* ---- the probe: does this libxml2 count some text in bytes? ---- */
+
+struct probe {
+    xmlParserCtxtPtr ctxt;
+    int cols[2];
+};
+
+static void probe_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
+                        int nns, const xmlChar **ns, int nattrs, int ndefaulted,
+                        const xmlChar **attrs)
+{
+    (void)prefix, (void)uri, (void)nns, (void)ns, (void)nattrs, (void)ndefaulted, (void)attrs;
+    struct probe *p = ctx;
+    if (strcmp((const char *)local, "a") == 0)
+        p->cols[0] = p->ctxt->input->col;
+    else if (strcmp((const char *)local, "b") == 0)
+        p->cols[1] = p->ctxt->input->col;
+}
+
+static void probe_error(void *ctx, xml_error_ptr e)
+{
+    (void)ctx;
+    (void)e;
+}
+
+/* In <r><![CDATA[é]]><a/><é></é><b/></r>, libxml2 stands on the '/' of <a/>
+ * at column 19 and of <b/> at column 30, counting characters. */
+static void probe_libxml2(struct xml_reader *xr)
+{
+    static const char doc[] = "<r><![CDATA[\xC3\xA9]]><a/><\xC3\xA9></\xC3\xA9><b/></r>";
+    struct probe p = {0};
+    xmlSAXHandler h;
+    memset(&h, 0, sizeof h);
+    h.initialized = XML_SAX2_MAGIC;
+    h.startElementNs = probe_start;
+    h.serror = (xmlStructuredErrorFunc)probe_error;
+    p.ctxt = xmlCreatePushParserCtxt(&h, &p, NULL, 0, NULL);
+    if (!p.ctxt)
+        return;
+    xmlCtxtUseOptions(p.ctxt, XML_PARSE_NONET);
+    xmlParseChunk(p.ctxt, doc, (int)sizeof doc - 1, 1);
+    xmlFreeParserCtxt(p.ctxt);
+    xr->fix_cdata = p.cols[0] == 20;
+    xr->fix_end_tag = p.cols[1] - p.cols[0] == 12;
+}
 
 static void xml_close(struct tally_reader *r);
 
-/* XSD compile errors: the embedded XSD is broken, which a unit test rules out. */
-static void on_xsd_error(void *ctx, xml_error_ptr e)
-{
-    struct xml_reader *xr = ctx;
-    if (e && e->level >= XML_ERR_ERROR && !xr->io_err.message[0])
-        copy_message(xr->io_err.message, sizeof xr->io_err.message, e->message);
-}
-
-static int compile_xsd(struct xml_reader *xr, struct tally_error *err)
-{
-    xmlSchemaParserCtxtPtr pc = xmlSchemaNewMemParserCtxt(
-        (const char *)tally_embedded_missing_from_care_xsd,
-        (int)tally_embedded_missing_from_care_xsd_len);
-    if (!pc)
-        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-    xmlSchemaSetParserStructuredErrors(pc, (xmlStructuredErrorFunc)on_xsd_error, xr);
-    xr->xsd = xmlSchemaParse(pc);
-    xmlSchemaFreeParserCtxt(pc);
-    if (!xr->xsd)
-        return tally_error_set(err, TALLY_ESCHEMA, "the built-in XSD cannot be compiled: %s",
-                               xr->io_err.message[0] ? xr->io_err.message : "out of memory");
-    xr->vctxt = xmlSchemaNewValidCtxt(xr->xsd);
-    if (!xr->vctxt)
-        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-    xmlSchemaSetValidStructuredErrors(xr->vctxt, (xmlStructuredErrorFunc)on_xml_error, xr);
-    return TALLY_OK;
-}
-
-static int xml_open(struct tally_reader **out, struct tally_input *in,
-                    const struct tally_reader_config *cfg, struct tally_error *err)
+int tally_xml_open_with(struct tally_reader **out, struct tally_input *in,
+                        const struct tally_reader_config *cfg, size_t piece, unsigned seed,
+                        struct tally_error *err)
 {
     const struct tally_schema *s = cfg->schema;
-    if (!s->xml_submission || !s->xml_records)
-        return tally_error_set(err, TALLY_EFORMAT, "the schema \"%s\" gives no XML shape "
-                               "(\"xml\" paths), so XML returns cannot be read", s->name);
-    xmlInitParser();
+    tally_libxml2_init();
     struct xml_reader *xr = calloc(1, sizeof *xr);
     if (!xr)
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
     xr->base.ops = &tally_xml_reader;
     xr->base.in = in;
     xr->base.cfg = *cfg;
-    xr->elems.size = sizeof(struct elem_pos);
-    xr->marks.size = sizeof(struct mark);
-    xr->leaf_field = -1;
-    xr->mask_words = (s->nfields + 63) / 64;
-    xr->records_len = strlen(s->xml_records);
-    xr->records_hash = hash_bytes(HASH_INIT, (const unsigned char *)s->xml_records, xr->records_len);
-    xr->scan.pos = (struct tally_loc){1, 1, 0};
-    xr->scan.blank = true;
-    xr->scan.loc = xr->scan.pos;
-    xr->fields = calloc(s->nfields ? s->nfields : 1, sizeof *xr->fields);
-    xr->sub_fields = calloc(s->nfields ? s->nfields : 1, sizeof *xr->sub_fields);
-    xr->masks = calloc((MAX_DEPTH + 1) * (xr->mask_words ? xr->mask_words : 1), sizeof *xr->masks);
-    if (!xr->fields || !xr->sub_fields || !xr->masks || xr->mask_words > 8) {
-        int rc = xr->mask_words > 8
-                     ? tally_error_set(err, TALLY_EFORMAT, "the XML reader handles at most 512 fields")
-                     : tally_error_set(err, TALLY_ENOMEM, "out of memory");
-        xml_close(&xr->base);
+    xr->capture = (struct tally_diag_sink){capture, xr};
+    xr->leaf = -1;
+    xr->piece_max = piece ? piece : PIECE;
+    xr->piece_seed = seed;
+    xr->corr_line = -1;
+    xr->anchor_line = xr->anchor_col = 1;   /* the start of the text: libxml2's first place */
+    tally_xmlenc_init(&xr->enc);
+    int rc = tally_xs_build(&xr->xs, s, err);
+    if (rc != TALLY_OK) {
+        free(xr);
         return rc;
+    }
+    size_t nf = s->nfields ? s->nfields : 1;
+    xr->names = calloc(xr->xs.nnodes, sizeof *xr->names);
+    xr->name_len = calloc(xr->xs.nnodes, sizeof *xr->name_len);
+    xr->name_ascii = calloc(xr->xs.nnodes, sizeof *xr->name_ascii);
+    xr->suffix = calloc(nf, sizeof *xr->suffix);
+    xr->suffix_len = calloc(nf, sizeof *xr->suffix_len);
+    xr->fields = calloc(nf, sizeof *xr->fields);
+    xr->sub_fields = calloc(nf, sizeof *xr->sub_fields);
+    xr->counts = calloc((MAX_DEPTH + 1) * (xr->xs.max_kids ? xr->xs.max_kids : 1), sizeof *xr->counts);
+    xr->piece = malloc(xr->piece_max < 64 ? 64 : xr->piece_max);
+    if (!xr->names || !xr->name_len || !xr->name_ascii || !xr->suffix || !xr->suffix_len || !xr->fields || !xr->sub_fields || !xr->counts || !xr->piece)
+        goto nomem;
+    for (size_t f = 0; f < s->nfields; f++) {
+        const struct tally_path *p = &s->fields[f].xml;
+        size_t n = 1;
+        for (size_t i = 0; p->segs && i < p->nsegs; i++)
+            n += 1 + strlen(p->segs[i]);
+        if (!(xr->suffix[f] = malloc(n)))
+            goto nomem;
+        size_t o = 0;
+        for (size_t i = 0; p->segs && i < p->nsegs; i++)
+            o += (size_t)sprintf(xr->suffix[f] + o, "/%s", p->segs[i]);
+        xr->suffix[f][o] = '\0';
+        xr->suffix_len[f] = o;
+    }
+    for (size_t i = 0; i < xr->xs.nnodes; i++) {
+        const char *name = xr->xs.nodes[i]->name;
+        xr->name_len[i] = strlen(name);
+        xr->name_ascii[i] = true;
+        for (const char *c = name; *c; c++)
+            xr->name_ascii[i] &= (unsigned char)*c < 0x80;
     }
     xr->rec.file = in->name;
     xr->rec.nfields = s->nfields;
     xr->rec.fields = xr->fields;
     xr->rec.path_kind = TALLY_PATH_XPATH;
 
-    struct guard g;
-    guard_on(xr, &g);
-    int rc = TALLY_OK;
-    if (s->name && strcmp(s->name, XSD_SCHEMA_NAME) == 0)
-        rc = compile_xsd(xr, err);
-    if (rc == TALLY_OK) {
-        /* No DTD loading, no entity substitution, no network; the encoding
-         * is UTF-8 whatever the declaration says (the scanner checks it).
-         * Not XML_PARSE_NOCDATA: with an XSD plugged in, libxml2 2.9 then
-         * drops CDATA sections instead of passing them on as text. */
-        xr->xml = xmlReaderForIO(feed, NULL, xr, NULL, NULL,
-                                 XML_PARSE_NONET | XML_PARSE_IGNORE_ENC | XML_PARSE_COMPACT);
-        if (!xr->xml)
-            rc = xr->io_failed ? (*err = xr->io_err, TALLY_EIO)
-                               : tally_error_set(err, TALLY_ENOMEM, "out of memory");
-    }
-    if (rc == TALLY_OK && xr->vctxt && xmlTextReaderSchemaValidateCtxt(xr->xml, xr->vctxt, 0) != 0)
-        rc = tally_error_set(err, TALLY_ENOMEM, "cannot start XSD validation");
-    guard_off(&g);
-    if (rc != TALLY_OK) {
-        xml_close(&xr->base);
-        return rc;
-    }
+    probe_libxml2(xr);
+    xmlSAXHandler h = sax_handler();
+    xr->ctxt = xmlCreatePushParserCtxt(&h, xr, NULL, 0, NULL);
+    if (!xr->ctxt)
+        goto nomem;
+    /* No network, no DTD loaded, no entity substituted; the text is UTF-8
+     * whatever the declaration says (xmlenc.c decoded it). */
+    xmlCtxtUseOptions(xr->ctxt, XML_PARSE_NONET | XML_PARSE_IGNORE_ENC);
+    for (size_t i = 0; i < xr->xs.nnodes; i++)
+        if (!(xr->names[i] = xmlDictLookup(xr->ctxt->dict, (const xmlChar *)xr->xs.nodes[i]->name, -1)))
+            goto nomem;
     *out = &xr->base;
     return TALLY_OK;
+nomem:
+    xml_close(&xr->base);
+    return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+}
+
+uint64_t tally_xml_position_fallbacks(const struct tally_reader *r)
+{
+    return ((const struct xml_reader *)r)->fallbacks;
+}
+
+static int xml_open(struct tally_reader **out, struct tally_input *in,
+                    const struct tally_reader_config *cfg, struct tally_error *err)
+{
+    return tally_xml_open_with(out, in, cfg, 0, 0, err);
 }
 
 static void xml_close(struct tally_reader *r)
@@ -1626,22 +1471,27 @@ static void xml_close(struct tally_reader *r)
     struct xml_reader *xr = (struct xml_reader *)r;
     if (!xr)
         return;
-    struct guard g;
-    guard_on(xr, &g);
-    if (xr->xml)
-        xmlFreeTextReader(xr->xml);     /* before the validation context it uses */
-    if (xr->vctxt)
-        xmlSchemaFreeValidCtxt(xr->vctxt);
-    if (xr->xsd)
-        xmlSchemaFree(xr->xsd);
-    guard_off(&g);
-    tally_arena_fini(&xr->arena);
+    if (xr->ctxt)
+        xmlFreeParserCtxt(xr->ctxt);
+    tally_xmlenc_fini(&xr->enc);
+    const struct tally_schema *s = xr->base.cfg.schema;
+    for (size_t f = 0; xr->suffix && f < s->nfields; f++)
+        free(xr->suffix[f]);
+    free(xr->suffix);
+    free(xr->suffix_len);
+    free(xr->names);
+    free(xr->name_len);
+    free(xr->name_ascii);
+    tally_xs_free(&xr->xs);
+    tally_arena_fini(&xr->rec_arena);
     tally_arena_fini(&xr->sub_arena);
-    free(xr->elems.items);
-    free(xr->marks.items);
-    free(xr->pend);
+    tally_arena_fini(&xr->out);
+    free(xr->diags);
+    free(xr->items);
     free(xr->val);
-    free(xr->masks);
+    free(xr->xpath);
+    free(xr->counts);
+    free(xr->piece);
     free(xr->fields);
     free(xr->sub_fields);
     free(xr);

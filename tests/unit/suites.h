@@ -12,6 +12,7 @@ Suite *schema_suite(void);
 Suite *csv_suite(void);
 Suite *json_suite(void);
 Suite *xml_suite(void);
+Suite *xmlgen_suite(void);
 Suite *validate_suite(void);
 Suite *settle_suite(void);
 Suite *build_suite(void);
