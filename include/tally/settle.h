@@ -19,22 +19,21 @@
  * The rule, for the records of one key (a record with an error in a key
  * field takes no part: it cannot say which key it is for):
  *
- *   1. every record has the same values (apart from `submitted`): the first
- *      record without errors is accepted, the others without errors are
- *      `duplicate` (info);
- *   2. otherwise, when every record has a submitted time, the latest time
- *      decides: every record without errors submitted earlier is
- *      `superseded` (warning) — even when what replaced it was rejected, for
- *      figures an authority has replaced are never published. Of those
+ *   0. a record with errors is rejected, and keeps its own errors; it counts
+ *      only as a later submission: when every record without errors has a
+ *      submitted time and one with errors was submitted after all of them,
+ *      they are all `superseded` (warning) by it — figures an authority has
+ *      replaced are never published — and nothing is accepted;
+ *   otherwise the records without errors are settled among themselves:
+ *   1. the same values (apart from `submitted`): the first is accepted, the
+ *      others are `duplicate` (info);
+ *   2. otherwise, when every one has a submitted time, the latest time
+ *      decides: those submitted earlier are `superseded` (warning); of those
  *      submitted at the latest time, if they all have the same values, the
- *      first without errors is accepted and the others `duplicate`; if not,
- *      each without errors is a `conflict` (error);
+ *      first is accepted and the others `duplicate`; if not, each is a
+ *      `conflict` (error);
  *   3. otherwise (some record has no submitted time, or an invalid one, so
- *      nothing says which came last): each record without errors is a
- *      `conflict` (error).
- *
- * A record with errors is always rejected; it keeps its own errors and gets
- * no further diagnostic, but it counts in its key's group as a submission.
+ *      nothing says which came last): each is a `conflict` (error).
  */
 #ifndef TALLY_SETTLE_H
 #define TALLY_SETTLE_H

@@ -586,96 +586,89 @@ static void diag(struct tally_settler *s, size_t i, enum tally_severity sev, con
     free(buf);
 }
 
-/* The member of c[0..n) other than c[me] to name in a conflict: the first
- * without errors, else the first. */
-static uint32_t partner(const struct tally_settler *s, const uint32_t *c, size_t n, size_t me)
-{
-    size_t pick = SIZE_MAX;
-    for (size_t k = 0; k < n; k++) {
-        if (k == me)
-            continue;
-        if (!has_errors(&s->entries[c[k]]))
-            return c[k];
-        if (pick == SIZE_MAX)
-            pick = k;
-    }
-    return c[pick];
-}
-
 /*
  * What happens to each member of one group, m[0..n) in the order added
- * (settle.h gives the rule). Diagnostics go out member by member.
+ * (settle.h gives the rule). Only the records without errors (E) can be
+ * accepted, duplicate, superseded or in conflict; a record with errors keeps
+ * its own errors, and counts only as a later submission: when every record
+ * of E has a submitted time and a rejected one was submitted after all of
+ * them, it replaced them all. Diagnostics go out member by member.
+ * ok[] has room for n.
  */
 static void settle_group(struct tally_settler *s, const char *key, const uint32_t *m, size_t n,
-                         uint32_t *latest)
+                         uint32_t *ok)
 {
     struct entry *E = s->entries;
     char w[4200], t[24] = "";
+    size_t ne = 0;
     bool same = true, timed = true;
-    for (size_t k = 1; k < n; k++)
-        same &= same_values(&E[m[0]], &E[m[k]]);
-    for (size_t k = 0; k < n; k++)
-        timed &= time_of(&E[m[k]]) != NO_TIME;
-    bool by_time = !same && timed;      /* rule 2 */
-
-    /* Those that decide: every member (rules 1 and 3), or the latest (rule 2). */
-    size_t nl = 0;
-    int64_t last = NO_TIME;
-    if (by_time) {
-        for (size_t k = 0; k < n; k++)
-            if (time_of(&E[m[k]]) > last)
-                last = time_of(&E[m[k]]);
-        for (size_t k = 0; k < n; k++)
-            if (time_of(&E[m[k]]) == last)
-                latest[nl++] = m[k];
-    } else {
-        memcpy(latest, m, n * sizeof *m);
-        nl = n;
-    }
-    bool agree = true;
-    for (size_t k = 1; k < nl; k++)
-        agree &= same_values(&E[latest[0]], &E[latest[k]]);
-    /* The one accepted, if any: the first without errors among those that decide. */
-    uint32_t winner = UINT32_MAX;
-    for (size_t k = 0; agree && k < nl && winner == UINT32_MAX; k++)
-        if (!has_errors(&E[latest[k]]))
-            winner = latest[k];
-    /* What replaced the earlier ones (rule 2): the winner, else one of the latest
-     * that was rejected, else the first of them. */
-    uint32_t replacer = winner;
-    for (size_t k = 0; replacer == UINT32_MAX && k < nl; k++)
-        if (has_errors(&E[latest[k]]))
-            replacer = latest[k];
-    if (replacer == UINT32_MAX)
-        replacer = latest[0];
-    if (by_time)
-        format_time(last, t);
-
-    size_t li = 0;
+    int64_t last = NO_TIME, last_rejected = NO_TIME;
+    uint32_t rejected = UINT32_MAX;     /* the latest submission with errors, and a time */
     for (size_t k = 0; k < n; k++) {
-        uint32_t i = m[k];
-        struct entry *e = &E[i];
-        bool decides = li < nl && latest[li] == i;
-        size_t me = li;
-        li += decides;
+        struct entry *e = &E[m[k]];
+        int64_t time = time_of(e);
         if (has_errors(e)) {
             set_fate(e, TALLY_FATE_REJECTED);   /* its own errors say why */
+            if (time != NO_TIME && time > last_rejected)
+                last_rejected = time, rejected = m[k];
             continue;
         }
+        if (ne)
+            same &= same_values(&E[ok[0]], e);
+        ok[ne++] = m[k];
+        timed &= time != NO_TIME;
+        if (time > last)
+            last = time;
+    }
+    if (ne == 0)
+        return;
+
+    /* A rejected submission after every one of them: they were replaced. */
+    if (timed && rejected != UINT32_MAX && last_rejected > last) {
+        where(s, &E[rejected], w, sizeof w);
+        format_time(last_rejected, t);
+        for (size_t k = 0; k < ne; k++) {
+            set_fate(&E[ok[k]], TALLY_FATE_SUPERSEDED);
+            diag(s, ok[k], TALLY_SEV_WARNING, TALLY_CODE_SUPERSEDED,
+                 "the record for %s is superseded by the one at %s, submitted %s, which was "
+                 "rejected: no record for this key is accepted", key, w, t);
+        }
+        return;
+    }
+
+    /* Among themselves: identical (rule 1), by time (2), or in conflict (3). */
+    bool by_time = !same && timed;
+    uint32_t winner = UINT32_MAX, first_latest = UINT32_MAX;
+    bool agree = true;
+    for (size_t k = 0; k < ne; k++) {
+        if (by_time && time_of(&E[ok[k]]) != last)
+            continue;
+        if (first_latest == UINT32_MAX)
+            first_latest = ok[k];
+        else
+            agree &= same_values(&E[first_latest], &E[ok[k]]);
+    }
+    if (same || (by_time && agree))
+        winner = first_latest;
+    if (by_time)
+        format_time(last, t);
+    size_t nconflict = 0;
+    for (size_t k = 0; k < ne; k++)
+        nconflict += winner == UINT32_MAX && (!by_time || time_of(&E[ok[k]]) == last);
+    for (size_t k = 0; k < ne; k++) {
+        uint32_t i = ok[k];
+        struct entry *e = &E[i];
         if (i == winner) {
             set_fate(e, TALLY_FATE_ACCEPTED);
             continue;
         }
-        if (!decides) {             /* rule 2: submitted before the latest */
+        if (by_time && time_of(e) != last) {    /* rule 2: submitted before the latest */
             set_fate(e, TALLY_FATE_SUPERSEDED);
-            where(s, &E[replacer], w, sizeof w);
+            where(s, &E[first_latest], w, sizeof w);
             diag(s, i, TALLY_SEV_WARNING, TALLY_CODE_SUPERSEDED,
                  "the record for %s is superseded by the one at %s, submitted %s%s", key, w, t,
-                 replacer == winner ? ""
-                 : has_errors(&E[replacer]) ? ", which was rejected: no record for this key is "
-                                              "accepted"
-                 : ", which conflicts with another submitted then: no record for this key is "
-                   "accepted");
+                 winner != UINT32_MAX ? "" : ", which conflicts with another submitted then: no "
+                                             "record for this key is accepted");
             continue;
         }
         if (winner != UINT32_MAX) {     /* the same values as the one accepted */
@@ -685,20 +678,24 @@ static void settle_group(struct tally_settler *s, const char *key, const uint32_
                  "the record for %s is identical to the one at %s; it is kept once", key, w);
             continue;
         }
+        /* A conflict; named: the first other record in conflict. */
         set_fate(e, TALLY_FATE_REJECTED);   /* without errors of its own: a conflict */
-        const struct entry *p = &E[partner(s, latest, nl, me)];
-        where(s, p, w, sizeof w);
-        const char *others = nl > 2 ? " and others" : "", *rej = has_errors(p) ? " (rejected)" : "";
+        uint32_t other = UINT32_MAX;
+        for (size_t j = 0; j < ne && other == UINT32_MAX; j++)
+            if (ok[j] != i && (!by_time || time_of(&E[ok[j]]) == last))
+                other = ok[j];
+        where(s, &E[other], w, sizeof w);
+        const char *others = nconflict > 2 ? " and others" : "";
         if (by_time)
             diag(s, i, TALLY_SEV_ERROR, TALLY_CODE_CONFLICT,
-                 "the record for %s conflicts with the one at %s%s%s, submitted at the same time "
-                 "(%s) with different values; no record for this key is accepted", key, w, rej,
+                 "the record for %s conflicts with the one at %s%s, submitted at the same time "
+                 "(%s) with different values; no record for this key is accepted", key, w,
                  others, t);
         else
             diag(s, i, TALLY_SEV_ERROR, TALLY_CODE_CONFLICT,
-                 "the record for %s conflicts with the one at %s%s%s: different values and no "
+                 "the record for %s conflicts with the one at %s%s: different values and no "
                  "later submitted time to choose between them; all %zu are rejected", key, w,
-                 rej, others, n);
+                 others, nconflict);
     }
 }
 

@@ -23,11 +23,12 @@
  *
  * Keys repeat across files in every way the rule of src/core/settle.h
  * tells apart: resubmissions (the latest wins), resubmissions whose latest
- * is itself rejected (the earlier ones are still superseded), a rejected
- * submission followed by a valid one, a record without a submitted time
- * beside a rejected one (a conflict), two submissions at the same latest
- * time with different values (the earlier superseded, the latest in
- * conflict), identical records, and different ones with no time (conflict).
+ * is itself rejected (the earlier ones are still superseded, identical or
+ * not), a rejected submission followed by a valid one, a record without a
+ * submitted time beside a rejected one (accepted), two submissions at the
+ * same latest time with different values (the earlier superseded, the latest
+ * in conflict), identical records, and different ones with no time
+ * (conflict).
  * A rejected record in such a group has a defect that leaves its key and
  * submitted time readable (a bad count, a broken rule), so it takes part.
  *
@@ -594,14 +595,23 @@ int main(int argc, char **argv)
                 r->group = groups;
             }
         } else if (s < 78 && nfiles > 1) {      /* the latest resubmission is rejected: it still
-                                                   supersedes, and nothing is accepted */
+                                                   supersedes, and nothing is accepted (the
+                                                   earlier ones identical or not) */
             unsigned k = 2 + pick(2), day = pick(100);
+            bool identical = chance(40);
+            struct rec proto;
+            memset(&proto, 0, sizeof proto);
+            fill(&proto, a, p, c);
             groups++;
             for (unsigned i = 0; i < k; i++) {
                 struct rec *r = new_rec();
-                fill(r, a, p, c);
+                if (identical && i + 1 < k)
+                    *r = proto;
+                else
+                    fill(r, a, p, c);
                 set_submitted(r, day + 10 * i, pick(24));
-                snprintf(r->v[F_IN_CARE], sizeof r->v[0], "%u", 3001 + i);
+                if (!identical || i + 1 == k)
+                    snprintf(r->v[F_IN_CARE], sizeof r->v[0], "%u", 3001 + i);
                 r->expect = i + 1 < k ? "superseded" : "rejected";
                 r->keep_key = i + 1 == k;
                 r->group = groups;
@@ -619,7 +629,7 @@ int main(int argc, char **argv)
                 r->group = groups;
             }
         } else if (s < 86 && nfiles > 1) {      /* no time says which came last: beside a rejected
-                                                   submission, a valid one is a conflict */
+                                                   submission, a valid one is accepted */
             groups++;
             for (unsigned i = 0; i < 2; i++) {
                 struct rec *r = new_rec();
@@ -627,7 +637,7 @@ int main(int argc, char **argv)
                 if (i == 1 && chance(50))
                     set_submitted(r, pick(200), pick(24));
                 snprintf(r->v[F_IN_CARE], sizeof r->v[0], "%u", 3001 + i);
-                r->expect = i == 0 ? "conflict" : "rejected";
+                r->expect = i == 0 ? "accepted" : "rejected";
                 r->keep_key = i == 1;
                 r->group = groups;
             }

@@ -113,6 +113,23 @@ START_TEST(test_rejected_supersedes)
            "(190) for cohort uasc",
            "2:1 warning[superseded] " K_UASC " is superseded by the one at FILE:3, submitted "
            "2015-10-28T09:30:00Z, which was rejected: no record for this key is accepted");
+    /* Identical figures, both replaced by a later rejected submission. */
+    SETTLE(KENT "2015-10-01T00:00:00Z,uasc,10,1,1,1,0\n"
+           KENT "2015-10-02T00:00:00Z,uasc,10,1,1,1,0\n"
+           KENT "2015-10-03T00:00:00Z,uasc,10,2,2,1,0\n",
+           "4:67 error[found-plus-not-found] found (1) + not_found (0) is not went_missing (2) "
+           "for cohort uasc",
+           "2:1 warning[superseded] " K_UASC " is superseded by the one at FILE:4, submitted "
+           "2015-10-03T00:00:00Z, which was rejected: no record for this key is accepted",
+           "3:1 warning[superseded] " K_UASC " is superseded by the one at FILE:4, submitted "
+           "2015-10-03T00:00:00Z, which was rejected: no record for this key is accepted");
+    /* The figures sent again after the rejected one stand. */
+    SETTLE(KENT "2015-10-01T00:00:00Z,uasc,10,1,1,1,0\n"
+           KENT "2015-10-03T00:00:00Z,uasc,10,2,2,1,0\n"
+           KENT "2015-10-05T00:00:00Z,uasc,10,1,1,1,0\n",
+           "3:67 error[found-plus-not-found] found (1) + not_found (0) is not went_missing (2) "
+           "for cohort uasc",
+           "4:1 info[duplicate] " K_UASC " is identical to the one at FILE:2; it is kept once");
     /* An earlier rejected one changes nothing. */
     SETTLE(KENT "2015-10-01T09:00:00+01:00,uasc,980,188,410,135,54\n"
            KENT "2015-10-28T09:30:00Z,uasc,985,190,412,137,53\n",
@@ -122,7 +139,7 @@ START_TEST(test_rejected_supersedes)
 END_TEST
 
 /* Rule 3: no submitted time to order them: every record without errors is a
- * conflict — A, B, A too, and a record beside a rejected one. */
+ * conflict — A, B, A too. */
 START_TEST(test_no_order)
 {
     SETTLE(KENT ",uasc,10,1,1,1,0\n"
@@ -134,12 +151,16 @@ START_TEST(test_no_order)
            "values and no later submitted time to choose between them; all 3 are rejected",
            "4:1 error[conflict] " K_UASC " conflicts with the one at FILE:2 and others: different "
            "values and no later submitted time to choose between them; all 3 are rejected");
+    /* A rejected record never makes another a conflict: nothing orders them,
+     * and the valid one is accepted. */
     SETTLE(KENT ",uasc,10,1,1,1,0\n"
            KENT ",uasc,10,2,2,1,0\n",
            "3:47 error[found-plus-not-found] found (1) + not_found (0) is not went_missing (2) "
-           "for cohort uasc",
-           "2:1 error[conflict] " K_UASC " conflicts with the one at FILE:3 (rejected): different "
-           "values and no later submitted time to choose between them; all 2 are rejected");
+           "for cohort uasc");
+    SETTLE(KENT ",uasc,10,1,1,1,0\n"
+           KENT "2015-11-01T00:00:00Z,uasc,10,2,2,1,0\n",
+           "3:67 error[found-plus-not-found] found (1) + not_found (0) is not went_missing (2) "
+           "for cohort uasc");
     /* One of two timed is not enough. */
     SETTLE(KENT ",uasc,10,1,1,1,0\n"
            KENT "2015-11-01T00:00:00Z,uasc,12,2,2,2,0\n",
