@@ -4,8 +4,9 @@
  * Feed every validated record of every return to tally_build_add, in a fixed
  * order (the CLI sorts its inputs), then call tally_build_finish. It decides
  * each record's fate — accepted, rejected, superseded or duplicate, exactly
- * one each — and aggregates the accepted records through the registry as it
- * stood on each period's last day: authority → English region → nation → UK.
+ * one each, by the rule of settle.h (the one validate applies too) — and
+ * aggregates the accepted records through the registry as it stood on each
+ * period's last day: authority → English region → nation → UK.
  *
  *   b = tally_build_new(schema, registry, &opts, sink, &err);
  *   for each record: tally_validator_check(v, rec); tally_build_add(b, rec, file, codes);
@@ -23,17 +24,8 @@
 #include "tally/record.h"
 #include "tally/registry.h"
 #include "tally/schema.h"
+#include "tally/settle.h"
 #include "tally/status.h"
-
-enum tally_fate {
-    TALLY_FATE_ACCEPTED = 0,
-    TALLY_FATE_REJECTED,    /* an error in the record, or a conflict */
-    TALLY_FATE_SUPERSEDED,  /* a later submission of the same key replaced it */
-    TALLY_FATE_DUPLICATE,   /* an identical record was kept instead */
-    TALLY_FATE_COUNT
-};
-
-const char *tally_fate_name(enum tally_fate fate);
 
 struct tally_build_options {
     double outlier_factor;  /* --outlier-factor: warn when a count changes by more than this */

@@ -87,4 +87,49 @@ uint64_t tally_read_ahead_offset(const struct tally_reader *r);
 /* All readers, NULL-terminated, for --help. */
 const struct tally_reader_ops *const *tally_readers(void);
 
+/*
+ * A kind of file people send instead of a return — a workbook, a Word
+ * document, a PDF, an archive — known by its first bytes (readers/magic.c).
+ */
+struct tally_file_kind {
+    const char *name;       /* "xlsx", "ods", "docx", "xls", "pdf", "zip", ... */
+    const char *reader;     /* the --format name of the reader that reads it, or NULL */
+    const char *what;       /* "an Excel workbook" */
+    const char *advice;     /* what to do: "save it as CSV UTF-8 and give tally the .csv file" */
+};
+
+#define TALLY_FILE_KIND_BYTES 8             /* enough to tell most kinds ... */
+#define TALLY_FILE_KIND_ZIP_BYTES 65536     /* ... and this much of a zip archive */
+
+/* How many of a file's first bytes tally_file_kind needs, given the first
+ * TALLY_FILE_KIND_BYTES (or fewer, in a shorter file) in buf[0..len). */
+size_t tally_file_kind_bytes(const unsigned char *buf, size_t len);
+
+/* The kind of the file whose first bytes are buf[0..len), or NULL when it is
+ * none of them (it may be a return). path (may be NULL) only tells a Word
+ * 97-2003 .doc from an Excel .xls. The result is static. */
+const struct tally_file_kind *tally_file_kind(const unsigned char *buf, size_t len,
+                                              const char *path);
+
+/* Is reader (a --format name) the reader of one of the kinds above (xlsx, ods)? */
+bool tally_file_kind_reader(const char *reader);
+
+/*
+ * Choose the reader for in, whose path is path: by its first bytes when they
+ * say what it is (a file of a kind above is never read as text, whatever its
+ * name or --format says: it is read by the kind's reader when tally has one,
+ * or by a workbook reader that its name or --format asks for, which tells a
+ * damaged or locked workbook from others), then by format (the --format name,
+ * or NULL), then by path's ending, then by content (tally_reader_sniff). Reads (and keeps) the first bytes of in. On TALLY_OK,
+ * *ops is the reader — or NULL, with *kind set, for a file that is not a
+ * return tally can read. Fails only with TALLY_EIO (reading) or TALLY_EFORMAT.
+ */
+int tally_reader_choose(struct tally_input *in, const char *path, const char *format,
+                        const struct tally_reader_ops **ops, const struct tally_file_kind **kind,
+                        struct tally_error *err);
+
+/* The endings of the files a directory walk reads, from every reader:
+ * ".csv, .json, .ndjson, .jsonl and .xml" into buf (truncated to size). */
+void tally_reader_endings(char *buf, size_t size);
+
 #endif

@@ -2,9 +2,11 @@
  * report.h — the report interface: one implementation per report format
  * (text, json, ...), each registered in src/report/registry.c.
  *
- * The caller counts diagnostics and decides which are detailed (--max-errors);
- * a report only renders what it is given: each detailed diagnostic as it is
- * found, each file when it is done, and the totals at the end.
+ * The caller counts diagnostics and decides which are detailed (--max-errors,
+ * --quiet); a report only renders what it is given: each detailed diagnostic
+ * as it is found, each record that cannot be accepted although no detailed
+ * error is about it (for reports with a test case per record), and the
+ * totals, the files read and the files skipped at the end.
  */
 #ifndef TALLY_REPORT_H
 #define TALLY_REPORT_H
@@ -36,6 +38,12 @@ struct tally_report_file {
     uint64_t records, errors, warnings;
 };
 
+/* A file under an input directory that was not read, and why. */
+struct tally_report_skipped {
+    const char *path;       /* as found in the walk */
+    const char *reason;     /* "not a return: tally reads .csv, ..." */
+};
+
 struct tally_report_summary {
     const char *schema_name, *schema_version;
     const struct tally_schema *schema;  /* borrowed; its rules name rule codes */
@@ -44,7 +52,10 @@ struct tally_report_summary {
     uint64_t repairable;    /* without --clean: values --clean would repair */
     bool truncated;         /* some diagnostics were counted but not detailed */
     uint64_t max_errors;    /* the --max-errors limit, when truncated */
-    bool quiet;             /* --quiet: no summary line in human reports */
+    bool quiet;             /* --quiet: only errors were detailed, and no summary
+                               line in the text and GitHub reports */
+    const struct tally_report_skipped *skipped;    /* files not read, in path order */
+    size_t nskipped;
     /* tally build only: records per fate (accepted, rejected, superseded,
      * duplicate, as enum tally_fate) and authorities that sent nothing. */
     bool build;
@@ -67,6 +78,12 @@ struct tally_report_ops {
     int (*open)(struct tally_report **r, FILE *out, struct tally_error *err);
     /* A detailed diagnostic. */
     int (*diag)(struct tally_report *r, const struct tally_diag *d);
+    /* A record that cannot be accepted although no error detailed to this
+     * report is about it: it inherits a file's (or submission's) error, or
+     * its errors were not detailed (--max-errors). d (an error, with file and
+     * record) says which and why; it is not a diagnostic and is not counted.
+     * May be called more than once for a record. NULL: not wanted. */
+    int (*rejected)(struct tally_report *r, const struct tally_diag *d);
     /* Write the totals and everything held back; files[0..nfiles) in input order. */
     int (*finish)(struct tally_report *r, const struct tally_report_summary *s,
                   const struct tally_report_file *files, size_t nfiles, struct tally_error *err);

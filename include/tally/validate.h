@@ -1,13 +1,13 @@
 /*
  * validate.h — the validator: checks one record at a time against the schema
- * and the registry, and remembers primary keys to find repeats in a file.
+ * and the registry.
  *
  * For each record: parse every field's text into a value (type), required,
  * constraints, the registry (authority-unknown, authority-not-valid,
- * authority-name), the period (--period), then the schema's rules, then the
- * primary key against earlier records of the same file (duplicate,
- * superseded, conflict). Diagnostics go to the sink; rec->errors and
- * rec->warnings count them.
+ * authority-name), the period (--period), then the schema's rules.
+ * Diagnostics go to the sink; rec->errors and rec->warnings count them.
+ * Records that share a primary key are settled afterwards, across files, by
+ * settle.h.
  */
 #ifndef TALLY_VALIDATE_H
 #define TALLY_VALIDATE_H
@@ -25,7 +25,6 @@ struct tally_validator_options {
     bool has_period;        /* --period given: every record must cover it */
     int64_t period_start;   /* days since 1970-01-01 */
     int64_t period_end;
-    bool check_keys;        /* look for repeated primary keys within a file */
 };
 
 struct tally_validator_stats {
@@ -46,9 +45,6 @@ struct tally_validator *tally_validator_new(const struct tally_schema *schema,
 /* Check one record (fills its values). Fails only with TALLY_ENOMEM. */
 int tally_validator_check(struct tally_validator *v, struct tally_record *rec,
                           struct tally_error *err);
-
-/* Forget the primary keys seen: call between files. */
-void tally_validator_new_file(struct tally_validator *v);
 
 const struct tally_validator_stats *tally_validator_stats(const struct tally_validator *v);
 

@@ -6,15 +6,15 @@
  * sorted by path, so the order on the command line never changes a byte of
  * the output.
  *
- * Everything is written into a fresh directory beside DIR
- * (".DIR.tally-PID"), and swapped in only at the very end — atomically, with
- * renameat2(RENAME_EXCHANGE) where the kernel has it. A build that fails or
- * is killed leaves DIR exactly as it was.
+ * DIR is tally's (cli/outdir.c): a build refuses a DIR that is, holds, or
+ * lies inside an input, and one that holds anything but a previous build
+ * (--force builds there all the same, and keeps what tally did not write).
+ * Everything is written into a fresh directory that mkdtemp makes beside DIR
+ * (".DIR.tally-XXXXXX"), and swapped in only at the very end — atomically,
+ * with renameat2(RENAME_EXCHANGE). A build that fails or is killed leaves DIR
+ * exactly as it was.
  */
-#define _GNU_SOURCE     /* renameat2 */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +37,8 @@ static const char usage[] =
     "for .csv, .json, .ndjson, .jsonl and .xml files) and write into DIR:\n"
     "dataset.csv, dataset.json, dataset.xml, dataset.sqlite, rejects.csv,\n"
     "report.json, report.html and manifest.json. DIR is replaced only when the build\n"
-    "is complete.\n"
+    "is complete. DIR must not be, hold or lie inside an input, and must be new,\n"
+    "empty or a previous build: tally never deletes a file it did not write.\n"
     "\n"
     "  -o, --output DIR       where the dataset goes (required)\n"
     "  --period START/END     the period every return must cover\n"
@@ -52,6 +53,8 @@ static const char usage[] =
     "  --publish ees          also write DIR/ees/NAME.csv and NAME.meta.csv in DfE's\n"
     "                         explore-education-statistics format (implies --disclosure)\n"
     "  --no-disclosure        publish without disclosure control (recorded in manifest.json)\n"
+    "  --force                build into DIR even though it holds files tally did not\n"
+    "                         write (they are kept, never deleted)\n"
     "  --clean                repair what can be repaired without guessing\n"
     "  --schema FILE          use this schema instead of the built-in one\n"
     "  --registry FILE        use this authority registry instead of the built-in one\n"
@@ -62,7 +65,8 @@ static const char usage[] =
     "                         on standard error (report.json and report.html are\n"
     "                         always written)\n"
     "  --report-file FILE     write the report named just before to FILE\n"
-    "  --max-errors N         stop detailing after N errors (counts stay exact)\n"
+    "  --max-errors N         stop detailing after N errors (counts stay exact; the\n"
+    "                         report.json and report.html in DIR are complete)\n"
     "  --fail-on LEVEL        error (default) or warning\n"
     "  -q, --quiet            errors only, no summary\n"
     "  --progress, --no-progress   the progress line on standard error\n"
@@ -75,98 +79,6 @@ static const char usage[] =
     "\n"
     "Example:\n"
     "  tally build -o national/2015 --period 2014-10-01/2015-09-30 returns/\n";
-
-/* ---- output directory ---------------------------------------------------------- */
-
-static bool remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return errno == ENOENT;
-    if (!S_ISDIR(st.st_mode))
-        return unlink(path) == 0;
-    DIR *d = opendir(path);
-    if (!d)
-        return false;
-    bool ok = true;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-            char *p = cli_join(path, e->d_name);
-            ok = p && remove_tree(p) && ok;
-            free(p);
-        }
-    closedir(d);
-    return rmdir(path) == 0 && ok;
-}
-
-/* ".DIR.tally-PID" beside DIR. Caller frees. */
-static char *temp_dir_for(const char *dir)
-{
-    char *copy = strdup(dir);
-    if (!copy)
-        return NULL;
-    size_t n = strlen(copy);
-    while (n > 1 && copy[n - 1] == '/')
-        copy[--n] = '\0';
-    char *slash = strrchr(copy, '/');
-    const char *base = slash ? slash + 1 : copy;
-    const char *parent = slash ? (slash == copy ? "/" : copy) : ".";
-    if (slash)
-        *slash = '\0';
-    char name[256];
-    snprintf(name, sizeof name, ".%.200s.tally-%ld", base, (long)getpid());
-    char *tmp = cli_join(parent, name);
-    free(copy);
-    return tmp;
-}
-
-/* Put the finished tmp where dir was, atomically when the kernel can. */
-static bool swap_in(const char *tmp, const char *dir)
-{
-    struct stat st;
-    if (stat(dir, &st) != 0) {
-        if (errno != ENOENT) {
-            cli_error("cannot use \"%s\": %s", dir, strerror(errno));
-            return false;
-        }
-        if (rename(tmp, dir) != 0) {
-            cli_error("cannot create \"%s\": %s", dir, strerror(errno));
-            return false;
-        }
-        return true;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        cli_error("\"%s\" exists and is not a directory", dir);
-        return false;
-    }
-#ifdef RENAME_EXCHANGE
-    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) == 0) {
-        if (!remove_tree(tmp))  /* now the old contents */
-            cli_error("the old contents of \"%s\" are left in \"%s\"", dir, tmp);
-        return true;
-    }
-#endif
-    /* No atomic exchange: move the old one aside, then the new one in. */
-    size_t n = strlen(tmp) + 5;
-    char *old = malloc(n);
-    if (!old) {
-        cli_error("out of memory");
-        return false;
-    }
-    snprintf(old, n, "%s.old", tmp);
-    bool ok = rename(dir, old) == 0;
-    if (ok && rename(tmp, dir) != 0) {
-        rename(old, dir);
-        ok = false;
-    }
-    if (!ok)
-        cli_error("cannot replace \"%s\": %s", dir, strerror(errno));
-    else
-        remove_tree(old);
-    free(old);
-    return ok;
-}
 
 /* ---- writing ------------------------------------------------------------------- */
 
@@ -234,7 +146,7 @@ static const struct {
 /* The files of the finished directory, in manifest order. */
 static const char *const manifest_outputs[] = {"dataset.csv", "dataset.json", "dataset.xml",
                                                "dataset.sqlite", "rejects.csv", "report.json",
-                                               "report.html",
+                                               "report.html", TALLY_BUILD_MARKER,
                                                NULL};
 
 static bool write_file(const char *dir, const char *name, write_fn fn, const struct tally_build *b,
@@ -265,6 +177,8 @@ struct manifest_info {
     bool controlled;                /* the dataset outputs are disclosure-controlled */
     const char *disclosure;         /* the audit as JSON (tally_disclosure_json) */
     const char *const *published;   /* files of --publish, NULL-terminated, or NULL */
+    const struct tally_report_skipped *skipped;     /* files under the inputs not read */
+    size_t nskipped;
 };
 
 /* Which outputs hold only the (disclosure-controlled) dataset: the others
@@ -336,7 +250,15 @@ static bool write_manifest(const char *dir, const struct manifest_info *m)
                     (unsigned long long)tally_build_file_fate_count(m->build, i, k));
         putc('}', o);
     }
-    fputs(m->nfiles ? "\n  ],\n  \"outputs\": [" : "],\n  \"outputs\": [", o);
+    fputs(m->nfiles ? "\n  ],\n  \"skipped\": [" : "],\n  \"skipped\": [", o);
+    for (size_t i = 0; i < m->nskipped; i++) {
+        fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", o);
+        json_str(o, m->skipped[i].path);
+        fputs(", \"reason\": ", o);
+        json_str(o, m->skipped[i].reason);
+        putc('}', o);
+    }
+    fputs(m->nskipped ? "\n  ],\n  \"outputs\": [" : "],\n  \"outputs\": [", o);
     bool ok = true;
     const char *names[sizeof manifest_outputs / sizeof manifest_outputs[0] + 2];
     size_t n = 0;
@@ -467,10 +389,11 @@ static bool write_ees(const char *tmp, const struct tally_build *b, const struct
     return ok;
 }
 
-static int run_build(struct cli_options *o, const char *tmp, struct cli_paths *inputs,
+static int run_build(struct cli_options *o, struct outdir *od, struct cli_paths *inputs,
                      bool *withheld)
 {
-    struct session s = {.check_keys = false};
+    const char *tmp = od->tmp;
+    struct session s = {.settle = false};
     struct build_run run = {.session = &s};
     struct tally_error err;
     char *report = cli_join(tmp, "report.json"), *dbpath = cli_join(tmp, "dataset.sqlite");
@@ -485,13 +408,15 @@ static int run_build(struct cli_options *o, const char *tmp, struct cli_paths *i
     /* The user's reports (text on standard error by default), plus report.json and
      * report.html (cmd_build leaves room for them). */
     if (o->nreports == 0)
-        o->reports[o->nreports++] = (struct cli_report){"text", NULL, false};
+        o->reports[o->nreports++] = (struct cli_report){.format = "text"};
     /* Coverage alone is ~200 infos: a text report lists errors and warnings, and
      * the infos are in report.json and dataset.sqlite. */
     for (size_t i = 0; i < o->nreports; i++)
         o->reports[i].no_infos = strcmp(o->reports[i].format, "text") == 0;
-    o->reports[o->nreports++] = (struct cli_report){"json", report, false};
-    o->reports[o->nreports++] = (struct cli_report){"html", html, false};
+    /* What is archived in DIR is complete: --max-errors and --quiet are for
+     * the listing on the terminal (or --report-file). */
+    o->reports[o->nreports++] = (struct cli_report){.format = "json", .file = report, .complete = true};
+    o->reports[o->nreports++] = (struct cli_report){.format = "html", .file = html, .complete = true};
 
     int status = EXIT_TROUBLE;
     char *schema_name = NULL, *schema_version = NULL;
@@ -502,6 +427,8 @@ static int run_build(struct cli_options *o, const char *tmp, struct cli_paths *i
     char *audit_json = NULL;
     if (!session_open(&s, o, stderr))
         goto done;
+    s.skipped = inputs->skipped;
+    s.nskipped = inputs->nskipped;
     schema_name = strdup(s.schema->name);
     schema_version = strdup(s.schema->version);
     if (!schema_name || !schema_version) {
@@ -526,6 +453,10 @@ static int run_build(struct cli_options *o, const char *tmp, struct cli_paths *i
             goto done;
         }
         session_run_file(&s, inputs->v[i], keep_record, &run);
+        /* Out of memory before the session could even note the file: its list
+         * and the build's would no longer match (the outputs index both). */
+        if (s.nfiles != i + 1)
+            goto done;
     }
     if (tally_build_finish(run.build, &err) != TALLY_OK) {
         cli_error("%s", err.message);
@@ -580,7 +511,7 @@ static int run_build(struct cli_options *o, const char *tmp, struct cli_paths *i
      * process removes it) after the inputs are read, before the outputs are
      * written. The golden case fault-io-workdir-disappears uses it. */
     if (getenv("TALLY_TEST_REMOVE_WORKDIR"))
-        remove_tree(tmp);
+        outdir_remove(tmp);
     bool ok = true;
     for (size_t i = 0; ok && i < sizeof outputs / sizeof outputs[0]; i++)
         ok = write_file(tmp, outputs[i].name, outputs[i].write, run.build, s.schema,
@@ -641,8 +572,10 @@ static int run_build(struct cli_options *o, const char *tmp, struct cli_paths *i
                                   .files = files, .nfiles = nfiles, .build = run.build,
                                   .timestamp = o->timestamp, .controlled = disclose,
                                   .disclosure = audit_json,
-                                  .published = o->publish ? published : NULL};
-        if (!write_manifest(tmp, &m))
+                                  .published = o->publish ? published : NULL,
+                                  .skipped = inputs->skipped, .nskipped = inputs->nskipped};
+        /* The marker lists every file written, and the manifest, written last. */
+        if (!outdir_mark(od) || !write_manifest(tmp, &m))
             status = EXIT_TROUBLE;
     }
     for (size_t i = 0; shas && i < nfiles; i++)
@@ -675,7 +608,7 @@ int cmd_build(int argc, char **argv)
                        OPT_BUILD | OPT_PROGRESS | OPT_CLEAN;
     int status = EXIT_TROUBLE;
     struct cli_paths inputs = {0};
-    char *tmp = NULL;
+    struct outdir od = {0};
     if (!cli_parse(argc, argv, "build", allowed, &o))
         goto out;
     if (o.help) {
@@ -698,27 +631,23 @@ int cmd_build(int argc, char **argv)
         cli_error("build: no returns found in the inputs given");
         goto out;
     }
-    if (!(tmp = temp_dir_for(o.output)) || (mkdir(tmp, 0755) != 0 && errno != EEXIST)) {
-        cli_error("cannot create a working directory beside \"%s\": %s", o.output, strerror(errno));
+    if (!outdir_check(&od, o.output, o.files, o.nfiles, &inputs, o.force) || !outdir_begin(&od))
         goto out;
-    }
     bool withheld = false;
-    status = run_build(&o, tmp, &inputs, &withheld);
+    status = run_build(&o, &od, &inputs, &withheld);
     tally_disclosure_thread_end();
     if (withheld) {
-        remove_tree(tmp);   /* a failed audit, or periods EES cannot name: publish nothing */
+        outdir_abandon(&od);    /* a failed audit, or periods EES cannot name: publish nothing */
     } else if (status != EXIT_TROUBLE) {
         /* A test-only fault hook: die the hard way just before the swap. */
         if (getenv("TALLY_TEST_KILL_BEFORE_SWAP"))
             raise(SIGKILL);
-        if (!swap_in(tmp, o.output))
+        if (!outdir_commit(&od))
             status = EXIT_TROUBLE;
     }
-    if (status == EXIT_TROUBLE)
-        remove_tree(tmp);
 out:
+    outdir_free(&od);      /* a failed build's working directory goes too */
     cli_paths_free(&inputs);
-    free(tmp);
     free(o.files);
     return status;
 }

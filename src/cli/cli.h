@@ -16,6 +16,7 @@
 #include "tally/registry.h"
 #include "tally/report.h"
 #include "tally/schema.h"
+#include "tally/settle.h"
 #include "tally/validate.h"
 #include "tally/writer.h"
 
@@ -40,6 +41,8 @@ struct cli_report {
     const char *format;     /* --report NAME */
     const char *file;       /* the --report-file that follows it, or NULL */
     bool no_infos;          /* leave out info diagnostics (build's text report) */
+    bool complete;          /* every diagnostic, whatever --max-errors and --quiet
+                               say (report.json and report.html in a build's DIR) */
 };
 
 struct cli_options {
@@ -63,6 +66,7 @@ struct cli_options {
     bool timestamp;         /* --timestamp: the manifest records when the build ran */
     int disclosure;         /* --disclosure 1, --no-disclosure 0, default -1 (on with --publish) */
     const char *publish;    /* --publish FORMAT ("ees"), or NULL */
+    bool force;             /* --force: build into a DIR holding what tally did not write */
     int progress;           /* --progress 1, --no-progress 0, default -1: when stderr is a terminal */
     char **files;
     size_t nfiles;
@@ -94,6 +98,8 @@ struct session {
     struct tally_schema *schema;
     struct tally_registry *registry;
     struct tally_validator *validator;
+    struct tally_settler *settler;  /* repeated keys across the files (validate,
+                                       convert); a build settles in its own */
     struct tally_cleaner *cleaner;  /* --clean, else NULL */
     struct tally_cleaner *dry;      /* without --clean: counts what it would repair */
     uint64_t repairable;            /* values --clean would have repaired */
@@ -102,6 +108,11 @@ struct session {
         FILE *fp;
         bool close_fp;
         bool no_infos;
+        bool complete;          /* see struct cli_report */
+        /* The last record of the file being read that an error detailed to
+         * this report was about, and the last told rejected (note_rejected). */
+        uint64_t detailed_record, noted_record;
+        const char *detailed_file, *noted_file;
     } reports[CLI_MAX_REPORTS];
     size_t nreports;
     struct tally_report_file *files;   /* one per file run, in order */
@@ -112,10 +123,13 @@ struct session {
     bool trouble;           /* an unreadable file or an internal failure: exit 2 */
     bool text_to_terminal;  /* a text report goes to standard output or error */
     bool report_failed;     /* a report could not keep a diagnostic (out of memory): exit 2 */
-    bool check_keys;        /* repeated keys within a file (validate, convert) */
+    bool settle;            /* settle repeated keys across the files (validate, convert) */
     /* Error codes of the record being read: its record index, and the codes. */
     uint64_t codes_record;
     char codes[256];
+    /* Files under the input directories that were not read (inputs.c). Borrowed. */
+    const struct tally_report_skipped *skipped;
+    size_t nskipped;
     /* Every diagnostic also goes here when set (build: into dataset.sqlite). */
     void (*tap)(void *ctx, const struct tally_diag *d);
     void *tap_ctx;
@@ -144,6 +158,10 @@ void session_emit(void *session, const struct tally_diag *d);
  * NULL). A failing `each` ends the file as trouble. */
 void session_run_file(struct session *s, const char *path, session_each_fn each, void *ctx);
 
+/* Settle the records that share a key, after the last file (settle.h): its
+ * diagnostics go out through the session. A failure is trouble (exit 2). */
+void session_settle(struct session *s);
+
 /* The error codes raised for rec, space-separated ("" when none). */
 const char *session_codes(const struct session *s, const struct tally_record *rec);
 
@@ -154,16 +172,66 @@ int session_close(struct session *s);
 struct cli_paths {
     char **v;               /* owned */
     size_t n, cap;
+    struct tally_report_skipped *skipped;   /* files under the directories not read,
+                                               in path order; paths and reasons owned */
+    size_t nskipped, skipped_cap;
 };
 
 /* Files as given and directories walked for returns (each directory's in path
- * order), each file once; with sort, all in path order. Prints and returns
- * false on failure. */
+ * order), each file once; with sort, all in path order. What a walk does not
+ * read goes to out->skipped, with the reason. Prints and returns false on
+ * failure. */
 bool cli_collect_inputs(char **args, size_t n, bool sort, struct cli_paths *out);
 void cli_paths_free(struct cli_paths *p);
 
 /* dir + "/" + name, without doubling the slash. Caller frees; NULL when out of memory. */
 char *cli_join(const char *dir, const char *name);
+
+/* ---- a build's output directory (outdir.c) ---- */
+
+/* The marker every build leaves in DIR: it lists the files the build wrote. */
+#define TALLY_BUILD_MARKER ".tally-build"
+
+/* A list of names (owned). */
+struct cli_names {
+    char **v;
+    size_t n, cap;
+};
+
+struct outdir {
+    char *given;            /* -o DIR as given, without trailing slashes; owned */
+    char *real;             /* its real path (where it will be, when absent); owned */
+    char *tmp;              /* the working directory beside it, once begun; owned */
+    bool exists;
+    bool foreign;           /* DIR holds what tally did not write (--force) */
+    bool force;
+    struct cli_names own;   /* the files of the previous build in DIR */
+    struct cli_names wrote; /* the files of this build, as its marker lists them */
+};
+
+/* May DIR be built into (args: the inputs as given; inputs: as collected)?
+ * Prints why not, and what to do, and returns false. Call outdir_free after. */
+bool outdir_check(struct outdir *od, const char *dir, char *const *args, size_t nargs,
+                  const struct cli_paths *inputs, bool force);
+
+/* Create the working directory beside DIR (od->tmp). Prints and returns false. */
+bool outdir_begin(struct outdir *od);
+
+/* Write the marker into the working directory, listing every file in it and
+ * manifest.json (written last). Prints and returns false. */
+bool outdir_mark(struct outdir *od);
+
+/* Put the working directory in DIR's place; of the old contents, delete what
+ * the old build wrote. Prints and returns false (DIR is then as it was). */
+bool outdir_commit(struct outdir *od);
+
+/* Remove the working directory, if any (a failed build). */
+void outdir_abandon(struct outdir *od);
+
+/* Remove a directory of tally's own and everything in it (no link followed). */
+bool outdir_remove(const char *path);
+
+void outdir_free(struct outdir *od);
 
 int cmd_validate(int argc, char **argv);
 int cmd_convert(int argc, char **argv);

@@ -6,10 +6,13 @@
  * names. Every record is written, even one with errors, so nothing is lost;
  * the diagnostics go to standard error and the exit status says whether the
  * data has errors. With -o, the output appears only when complete (written
- * beside OUT, then renamed over it) — unless OUT is a device or a FIFO
- * (/dev/stdout, a pipe), which is written in place and never replaced.
+ * to a file mkstemp makes beside OUT, then renamed over it) — unless OUT is a
+ * device or a FIFO (/dev/stdout, a pipe), which is written in place and never
+ * replaced. A symbolic link at OUT (to anything but a device or FIFO) is
+ * refused: tally writes through no link it did not make.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +51,99 @@ static const char usage[] =
     "  tally convert returns/kent.csv --to json -o kent.json\n"
     "  tally convert returns/cardiff.xml --to csv\n";
 
+static const char link_refused[] =
+    "\"%s\" is a symbolic link: tally writes its output only where there is no file or a "
+    "regular file, and never through a link it did not make; give the file itself, or remove "
+    "the link";
+
+/*
+ * Where convert -o OUT writes. A device or a FIFO (also through a link), and
+ * anything under /dev/ (/dev/stdout), is written in place, never created or
+ * replaced. Otherwise the
+ * output goes to a new file that mkstemp makes beside OUT (".OUT.tally-XXXXXX":
+ * no name anyone can guess and plant a link at), renamed over OUT when
+ * complete (put_in_place); *tmp receives its name (caller frees). OUT itself
+ * may be absent or a regular file: a link to anything else, or a directory,
+ * is refused. Prints and returns NULL on failure.
+ */
+static FILE *open_output(const char *out, char **tmp)
+{
+    struct stat lst, st;
+    bool exists = lstat(out, &lst) == 0;
+    if (!exists && errno != ENOENT) {
+        cli_error("cannot write \"%s\": %s", out, strerror(errno));
+        return NULL;
+    }
+    /* /dev/stdout is a link to whatever standard output is: a file the shell
+     * opened, too. Only the system makes names under /dev/. */
+    bool dev = strncmp(out, "/dev/", 5) == 0;
+    bool device = exists && stat(out, &st) == 0 && (dev || S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode));
+    if (device) {
+        int fd = open(out, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+        FILE *fp = NULL;
+        if (fd >= 0 && (fstat(fd, &st) != 0 || (S_ISREG(st.st_mode) && !dev) ||
+                        !(fp = fdopen(fd, "w")))) {
+            close(fd);
+            errno = EINVAL;
+        }
+        if (!fp)
+            cli_error("cannot write \"%s\": %s", out, strerror(errno));
+        return fp;
+    }
+    if (exists && S_ISLNK(lst.st_mode)) {
+        cli_error(link_refused, out);
+        return NULL;
+    }
+    if (exists && !S_ISREG(lst.st_mode)) {
+        cli_error("cannot write \"%s\": %s", out, S_ISDIR(lst.st_mode) ? "it is a directory"
+                                                                       : "it is not a regular file");
+        return NULL;
+    }
+    const char *slash = strrchr(out, '/'), *base = slash ? slash + 1 : out;
+    size_t dir = slash ? (size_t)(slash - out) + 1 : 0, n = dir + strlen(base) + 16;
+    if (!(*tmp = malloc(n))) {
+        cli_error("out of memory");
+        return NULL;
+    }
+    snprintf(*tmp, n, "%.*s.%s.tally-XXXXXX", (int)dir, out, base);
+    int fd = mkstemp(*tmp);     /* O_CREAT | O_EXCL: never an existing name, never a link */
+    mode_t mask = umask(0);
+    umask(mask);
+    FILE *fp = NULL;
+    if (fd >= 0 && (fchmod(fd, 0666 & ~mask) != 0 || !(fp = fdopen(fd, "w")))) {
+        int e = errno;
+        close(fd);
+        unlink(*tmp);
+        errno = e;
+    }
+    if (!fp) {
+        cli_error("cannot write \"%s\": %s", out, strerror(errno));
+        free(*tmp);
+        *tmp = NULL;
+    }
+    return fp;
+}
+
+/* Rename the finished tmp over out — only when out is still absent or a
+ * regular file (rename never follows a link, but a link is not replaced
+ * either). Prints and returns false. */
+static bool put_in_place(const char *tmp, const char *out)
+{
+    struct stat lst;
+    if (lstat(out, &lst) == 0 && !S_ISREG(lst.st_mode)) {
+        if (S_ISLNK(lst.st_mode))
+            cli_error(link_refused, out);
+        else
+            cli_error("cannot write \"%s\": it is not a regular file", out);
+        return false;
+    }
+    if (rename(tmp, out) != 0) {
+        cli_error("cannot write \"%s\": %s", out, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
 static int write_record(void *ctx, struct tally_record *rec, struct tally_error *err)
 {
     struct tally_writer *w = ctx;
@@ -72,32 +168,19 @@ int cmd_convert(int argc, char **argv)
         goto out;
     }
 
-    struct session s = {.check_keys = true};
-    if (!session_open(&s, &o, stderr)) {
-        session_close(&s);
-        goto out;
-    }
     FILE *fp = stdout;
     char *tmp = NULL;
-    struct stat st;
-    bool in_place = o.output && stat(o.output, &st) == 0 && !S_ISREG(st.st_mode) &&
-                    !S_ISDIR(st.st_mode);
-    if (in_place && !(fp = fopen(o.output, "w"))) {
-        cli_error("cannot write \"%s\": %s", o.output, strerror(errno));
-        session_close(&s);
+    if (o.output && !(fp = open_output(o.output, &tmp)))
         goto out;
-    }
-    if (o.output && !in_place) {
-        size_t n = strlen(o.output) + 32;
-        tmp = malloc(n);
+    struct session s = {.settle = true};
+    if (!session_open(&s, &o, stderr)) {
+        session_close(&s);
+        if (o.output)
+            fclose(fp);
         if (tmp)
-            snprintf(tmp, n, "%s.tally-%ld.tmp", o.output, (long)getpid());
-        if (!tmp || !(fp = fopen(tmp, "w"))) {
-            cli_error("cannot write \"%s\": %s", o.output, tmp ? strerror(errno) : "out of memory");
-            free(tmp);
-            session_close(&s);
-            goto out;
-        }
+            unlink(tmp);
+        free(tmp);
+        goto out;
     }
     /* One thread writes: no lock per call. A bigger buffer: fewer writes. */
     __fsetlocking(fp, FSETLOCKING_BYCALLER);
@@ -130,14 +213,13 @@ int cmd_convert(int argc, char **argv)
             cli_error("cannot write \"%s\": %s", o.output, strerror(errno));
             ok = false;
         }
-        if (tmp && ok && !s.trouble && rename(tmp, o.output) != 0) {
-            cli_error("cannot write \"%s\": %s", o.output, strerror(errno));
+        if (tmp && ok && !s.trouble && !put_in_place(tmp, o.output))
             ok = false;
-        }
         if (tmp && (!ok || s.trouble))
-            remove(tmp);
+            unlink(tmp);
         free(tmp);
     }
+    session_settle(&s);
     status = session_close(&s);
     if (!ok)
         status = EXIT_TROUBLE;

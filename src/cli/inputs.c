@@ -1,16 +1,21 @@
 /*
  * cli/inputs.c — the input files of a run: files as given, and directories
- * walked for returns (the extensions of the reader table: .csv, .json,
- * .ndjson, .jsonl, .xml, .xlsx, .xlsm, .ods), sorted by path so the order on
- * the command line never changes a result.
+ * walked for returns (the endings of the reader table: .csv, .json, .ndjson,
+ * .jsonl, .xml, .xlsx, .xlsm, .ods), sorted by path so the order on the
+ * command line never changes a result. Every other entry under a directory is
+ * listed as skipped, with the reason, for the reports and the manifest:
+ * nothing is left out without a trace.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/grow.h"
 #include "cli/cli.h"
@@ -29,10 +34,66 @@ static bool push_path(struct cli_paths *p, char *path)
     return true;
 }
 
-/* A file some reader takes by its name's ending. */
+/* A return, by its name: a reader takes files with that ending. */
 static bool wanted(const char *name)
 {
     return tally_reader_for_path(name) != NULL;
+}
+
+/* Note path as skipped, for reason (printf-style). Takes path. */
+static bool skip(struct cli_paths *p, char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static bool skip(struct cli_paths *p, char *path, const char *fmt, ...)
+{
+    char reason[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    char *copy = strdup(reason);
+    if (!copy || tally_grow((void **)&p->skipped, &p->skipped_cap, p->nskipped,
+                            sizeof *p->skipped, 16) != TALLY_OK) {
+        free(copy);
+        free(path);
+        return false;
+    }
+    p->skipped[p->nskipped++] = (struct tally_report_skipped){path, copy};
+    return true;
+}
+
+/* Why a regular file that is not named like a return is not read: what it
+ * is, when its first bytes say (a workbook, a document, an archive). */
+static bool skip_file(struct cli_paths *p, char *path)
+{
+    unsigned char buf[TALLY_FILE_KIND_ZIP_BYTES];
+    size_t n = 0;
+    int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        ssize_t got;
+        while (n < sizeof buf && (got = read(fd, buf + n, sizeof buf - n)) > 0)
+            n += (size_t)got;
+    }
+    if (fd >= 0)
+        close(fd);
+    const struct tally_file_kind *k = tally_file_kind(buf, n, path);
+    const struct tally_reader_ops *r = k && k->reader ? tally_reader_find(k->reader) : NULL;
+    if (r)      /* tally reads it, but a walk goes by the name */
+        return skip(p, path, "%s, but not named like one: name it %s to have it read", k->what,
+                    r->extensions[0]);
+    if (k)
+        return skip(p, path, "%s: %s", k->what, k->advice);
+    char endings[256];
+    tally_reader_endings(endings, sizeof endings);
+    return skip(p, path, "not a return: tally reads %s files", endings);
+}
+
+/* What a special file is, for the reason it is skipped. */
+static const char *special(const struct stat *st)
+{
+    return S_ISFIFO(st->st_mode) ? "a FIFO" : S_ISSOCK(st->st_mode) ? "a socket"
+           : S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode) ? "a device" : "not a regular file";
 }
 
 char *cli_join(const char *dir, const char *name)
@@ -56,9 +117,10 @@ static bool is_file(const char *path, const struct stat *lst)
     return S_ISLNK(lst->st_mode) && (stat(path, &st) != 0 || S_ISREG(st.st_mode));
 }
 
-/* Add the returns under dir (recursively; hidden entries, symlinked
- * directories, FIFOs and devices are skipped). Prints and returns false on
- * failure. */
+/* Add the returns under dir (recursively); note every other entry as skipped:
+ * hidden entries (not searched), links to directories (not followed), FIFOs,
+ * sockets and devices (never opened: their open could block forever), and
+ * files not named like a return. Prints and returns false on failure. */
 static bool walk(const char *dir, struct cli_paths *out)
 {
     DIR *d = opendir(dir);
@@ -69,26 +131,46 @@ static bool walk(const char *dir, struct cli_paths *out)
     bool ok = true;
     struct dirent *e;
     while (ok && (e = readdir(d))) {
-        if (e->d_name[0] == '.')
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         char *path = cli_join(dir, e->d_name);
-        struct stat st;
+        struct stat st, target;
         if (!path || lstat(path, &st) != 0) {
             cli_error("cannot read \"%s\": %s", path ? path : e->d_name, strerror(errno));
             free(path);
             ok = false;
-        } else if (S_ISDIR(st.st_mode)) {
-            ok = walk(path, out);
-            free(path);
-        } else if (wanted(e->d_name) && is_file(path, &st)) {
-            if (!(ok = push_path(out, path)))
-                cli_error("out of memory");
-        } else {
-            free(path);
+            continue;
         }
+        bool link_to_dir = S_ISLNK(st.st_mode) && stat(path, &target) == 0 && S_ISDIR(target.st_mode);
+        bool walked = false;
+        if (e->d_name[0] == '.')
+            ok = skip(out, path, S_ISDIR(st.st_mode) ? "a hidden directory: not searched"
+                                                     : "a hidden file: not read");
+        else if (S_ISDIR(st.st_mode)) {
+            ok = walk(path, out);   /* prints its own failures */
+            walked = true;
+            free(path);
+        } else if (link_to_dir)
+            ok = skip(out, path, "a link to a directory: not followed");
+        else if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+            ok = skip(out, path, "%s: not read", special(&st));
+        else if (!wanted(e->d_name))
+            ok = skip_file(out, path);
+        else if (is_file(path, &st))
+            ok = push_path(out, path);
+        else
+            ok = skip(out, path, "a link to %s: not read", special(&target));
+        if (!ok && !walked)
+            cli_error("out of memory");
     }
     closedir(d);
     return ok;
+}
+
+static int by_skipped_path(const void *a, const void *b)
+{
+    return strcmp(((const struct tally_report_skipped *)a)->path,
+                  ((const struct tally_report_skipped *)b)->path);
 }
 
 static int by_path(const void *a, const void *b)
@@ -126,6 +208,8 @@ bool cli_collect_inputs(char **args, size_t n, bool sort, struct cli_paths *out)
             out->v[u++] = out->v[i];
     }
     out->n = u;
+    if (out->nskipped > 1)
+        qsort(out->skipped, out->nskipped, sizeof *out->skipped, by_skipped_path);
     return true;
 }
 
@@ -133,7 +217,11 @@ void cli_paths_free(struct cli_paths *p)
 {
     for (size_t i = 0; i < p->n; i++)
         free(p->v[i]);
+    for (size_t i = 0; i < p->nskipped; i++) {
+        free((char *)p->skipped[i].path);
+        free((char *)p->skipped[i].reason);
+    }
     free(p->v);
-    p->v = NULL;
-    p->n = p->cap = 0;
+    free(p->skipped);
+    memset(p, 0, sizeof *p);
 }

@@ -47,6 +47,7 @@ static const struct {
     {"disclosure", 0, OPT_BUILD, false},
     {"no-disclosure", 0, OPT_BUILD, false},
     {"publish", 0, OPT_BUILD, true},
+    {"force", 0, OPT_BUILD, false},
     {"progress", 0, OPT_PROGRESS, false},
     {"clean", 0, OPT_CLEAN, false},
     {"no-progress", 0, OPT_PROGRESS, false},
@@ -105,7 +106,7 @@ static bool set_option(const char *name, const char *v, struct cli_options *o)
             cli_error("at most %d reports", CLI_MAX_REPORTS);
             return false;
         }
-        o->reports[o->nreports++] = (struct cli_report){v, NULL, false};
+        o->reports[o->nreports++] = (struct cli_report){.format = v};
     } else if (strcmp(name, "report-file") == 0) {
         /* Pairs with the --report before it; alone, it is for the text report. */
         if (o->nreports == 0 || o->reports[o->nreports - 1].file) {
@@ -113,7 +114,7 @@ static bool set_option(const char *name, const char *v, struct cli_options *o)
                 cli_error("at most %d reports", CLI_MAX_REPORTS);
                 return false;
             }
-            o->reports[o->nreports++] = (struct cli_report){"text", NULL, false};
+            o->reports[o->nreports++] = (struct cli_report){.format = "text"};
         }
         o->reports[o->nreports - 1].file = v;
     } else if (strcmp(name, "max-errors") == 0) {
@@ -178,6 +179,8 @@ static bool set_option(const char *name, const char *v, struct cli_options *o)
             return false;
         }
         o->publish = v;
+    } else if (strcmp(name, "force") == 0) {
+        o->force = true;
     } else if (strcmp(name, "clean") == 0) {
         o->clean = true;
     } else if (strcmp(name, "progress") == 0) {

@@ -124,7 +124,26 @@ static struct tally_report_file *file_of(struct session *s, const char *path)
     return NULL;
 }
 
-/* The diagnostic sink: count, then detail unless --max-errors says stop. */
+/* Tell report i that record d->record of d->file cannot be accepted although
+ * no error detailed to it is about that record (reports with a test case per
+ * record: JUnit). Once per record in a row. */
+static void note_rejected(struct session *s, size_t i, const struct tally_diag *d)
+{
+    struct tally_report *r = s->reports[i].report;
+    if (!r->ops->rejected || (s->reports[i].noted_record == d->record &&
+                              s->reports[i].noted_file == d->file))
+        return;
+    s->reports[i].noted_record = d->record;
+    s->reports[i].noted_file = d->file;
+    if (r->ops->rejected(r, d) != TALLY_OK)
+        s->report_failed = true;    /* a record that cannot be accepted, not marked so */
+}
+
+/*
+ * The diagnostic sink: count it, then detail it to each report — unless
+ * --max-errors has stopped the listing, or --quiet keeps all but errors out
+ * of it. A report archived in a build's DIR (complete) is given everything.
+ */
 static void emit(void *ctx, const struct tally_diag *d)
 {
     struct session *s = ctx;
@@ -147,21 +166,63 @@ static void emit(void *ctx, const struct tally_diag *d)
         s->infos++;
         break;
     }
-    if (s->truncated)
-        return;
-    if (s->opts->has_max_errors && s->detailed_errors >= s->opts->max_errors &&
-        (d->severity == TALLY_SEV_ERROR || s->opts->max_errors == 0)) {
+    bool error = d->severity == TALLY_SEV_ERROR;
+    if (!s->truncated && s->opts->has_max_errors && s->detailed_errors >= s->opts->max_errors &&
+        (error || s->opts->max_errors == 0))
         s->truncated = true;
-        return;
-    }
-    if (s->opts->quiet && d->severity != TALLY_SEV_ERROR)
-        return;
-    if (d->severity == TALLY_SEV_ERROR)
+    bool listed = !s->truncated && (error || !s->opts->quiet);
+    if (listed && error)
         s->detailed_errors++;
-    for (size_t i = 0; i < s->nreports; i++)
-        if (!(s->reports[i].no_infos && d->severity == TALLY_SEV_INFO) &&
-            s->reports[i].report->ops->diag(s->reports[i].report, d) != TALLY_OK)
+    for (size_t i = 0; i < s->nreports; i++) {
+        bool show = listed || s->reports[i].complete;
+        if (s->reports[i].no_infos && d->severity == TALLY_SEV_INFO)
+            show = false;
+        if (show && s->reports[i].report->ops->diag(s->reports[i].report, d) != TALLY_OK)
             s->report_failed = true;    /* it could not keep this one: incomplete */
+        if (!error || !d->record)
+            continue;
+        if (show) {
+            s->reports[i].detailed_record = d->record;
+            s->reports[i].detailed_file = d->file;
+        } else {
+            struct tally_diag why = *d;
+            char msg[128];
+            snprintf(msg, sizeof msg, "cannot be accepted (%s); not listed: details stopped after "
+                     "%llu %s (--max-errors)", d->code, (unsigned long long)s->opts->max_errors,
+                     s->opts->max_errors == 1 ? "error" : "errors");
+            why.message = msg;
+            note_rejected(s, i, &why);
+        }
+    }
+}
+
+/* After a record: tell the reports that want it when the record cannot be
+ * accepted and no detailed error is about it (it inherits a file's error). */
+static void record_done(struct session *s, const char *path, const struct tally_record *rec)
+{
+    if (!rec->errors && !rec->inherited)
+        return;
+    char code[64], msg[192];
+    struct tally_diag d = {.severity = TALLY_SEV_ERROR, .code = code, .message = msg,
+                           .file = path, .line = rec->loc.line, .column = rec->loc.column,
+                           .record = rec->index};
+    bool made = false;
+    for (size_t i = 0; i < s->nreports; i++) {
+        if (!s->reports[i].report->ops->rejected ||
+            (s->reports[i].detailed_record == rec->index && s->reports[i].detailed_file == path))
+            continue;
+        if (!made) {    /* the record's first error code, else the one it inherits */
+            const char *codes = session_codes(s, rec);
+            size_t n = strcspn(codes, " ");
+            snprintf(code, sizeof code, "%.*s", (int)n, n ? codes : "");
+            if (!n)
+                snprintf(code, sizeof code, "%s", rec->inherited ? rec->inherited : "error");
+            snprintf(msg, sizeof msg, "cannot be accepted: the %s error reported for its file or "
+                     "submission covers it", code);
+            made = true;
+        }
+        note_rejected(s, i, &d);
+    }
 }
 
 void session_emit(void *session, const struct tally_diag *d)
@@ -171,9 +232,9 @@ void session_emit(void *session, const struct tally_diag *d)
 
 bool session_open(struct session *s, const struct cli_options *o, FILE *default_out)
 {
-    bool check_keys = s->check_keys;
+    bool settle = s->settle;
     memset(s, 0, sizeof *s);
-    s->check_keys = check_keys;
+    s->settle = settle;
     s->opts = o;
     s->progress = o->progress == 1 || (o->progress == -1 && isatty(STDERR_FILENO));
     s->progress_start = now();
@@ -184,10 +245,13 @@ bool session_open(struct session *s, const struct cli_options *o, FILE *default_
         .has_period = o->has_period,
         .period_start = o->period_start,
         .period_end = o->period_end,
-        .check_keys = s->check_keys,
     };
     struct tally_diag_sink sink = {emit, s};
     s->validator = tally_validator_new(s->schema, s->registry, &vo, sink, &err);
+    if (s->validator && s->settle && !(s->settler = tally_settler_new(s->schema, sink, &err))) {
+        cli_error("%s", err.message);
+        return false;
+    }
     struct tally_cleaner **c = o->clean ? &s->cleaner : &s->dry;
     if (s->validator && !(*c = tally_cleaner_new(s->schema, s->registry, sink, &err))) {
         cli_error("%s", err.message);
@@ -197,7 +261,7 @@ bool session_open(struct session *s, const struct cli_options *o, FILE *default_
         cli_error("out of memory");
         return false;
     }
-    struct cli_report text = {"text", NULL, false};
+    struct cli_report text = {.format = "text"};
     const struct cli_report *wanted = o->nreports ? o->reports : &text;
     size_t n = o->nreports ? o->nreports : 1;
     for (size_t i = 0; i < n; i++) {
@@ -210,6 +274,7 @@ bool session_open(struct session *s, const struct cli_options *o, FILE *default_
         s->reports[i].close_fp = wanted[i].file != NULL;
         s->text_to_terminal |= !wanted[i].file && strcmp(wanted[i].format, "text") == 0;
         s->reports[i].no_infos = wanted[i].no_infos;
+        s->reports[i].complete = wanted[i].complete;
         s->nreports = i + 1;
         const struct tally_report_ops *ops = tally_report_find(wanted[i].format);
         if (ops->open(&s->reports[i].report, fp, &err) != TALLY_OK) {
@@ -265,6 +330,20 @@ static bool read_ahead(const struct tally_input *in)
     return fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= (1 << 20);
 }
 
+/* A file read to its end: its SHA-256 (reading what is left of it). */
+static void finish_file(struct session *s, struct tally_report_file *f, const char *path,
+                        struct tally_input *in)
+{
+    char hex[65];
+    struct tally_error err;
+    if (tally_input_sha256(in, hex, &err) == TALLY_OK && !(s->sha[s->nfiles - 1] = strdup(hex)))
+        tally_error_set(&err, TALLY_ENOMEM, "out of memory");
+    if (s->sha[s->nfiles - 1])
+        f->sha256 = s->sha[s->nfiles - 1];
+    else
+        file_trouble(s, path, &err);
+}
+
 void session_run_file(struct session *s, const char *path, session_each_fn each, void *ctx)
 {
     if (s->nfiles == s->files_cap) {
@@ -283,6 +362,8 @@ void session_run_file(struct session *s, const char *path, session_each_fn each,
         s->files_cap = cap;
     }
     s->sha[s->nfiles] = NULL;
+    for (size_t i = 0; i < s->nreports; i++)
+        s->reports[i].detailed_record = s->reports[i].noted_record = 0;
     struct tally_report_file *f = &s->files[s->nfiles++];
     *f = (struct tally_report_file){.path = path};
     struct tally_input in;
@@ -291,11 +372,20 @@ void session_run_file(struct session *s, const char *path, session_each_fn each,
         file_trouble(s, path, &err);
         return;
     }
-    const struct tally_reader_ops *ops = NULL;
-    if (s->opts->format)
-        ops = tally_reader_find(s->opts->format);
-    else if (!(ops = tally_reader_for_path(path)) && tally_reader_sniff(&in, &ops, &err) != TALLY_OK) {
+    const struct tally_reader_ops *ops;
+    const struct tally_file_kind *kind;
+    if (tally_reader_choose(&in, path, s->opts->format, &ops, &kind, &err) != TALLY_OK) {
         file_trouble(s, path, &err);
+        tally_input_close(&in);
+        return;
+    }
+    if (!ops) {     /* a workbook, a document, an archive: never read as text */
+        char msg[512];
+        snprintf(msg, sizeof msg, "the file is %s, not a return: %s", kind->what, kind->advice);
+        struct tally_diag d = {.severity = TALLY_SEV_ERROR, .code = TALLY_CODE_FORMAT,
+                               .message = msg, .file = path};
+        emit(s, &d);
+        finish_file(s, f, path, &in);
         tally_input_close(&in);
         return;
     }
@@ -316,7 +406,12 @@ void session_run_file(struct session *s, const char *path, session_each_fn each,
         tally_input_close(&in);
         return;
     }
-    tally_validator_new_file(s->validator);
+    if (s->settler && tally_settler_add_file(s->settler, path, &err) != TALLY_OK) {
+        r->ops->close(r);
+        tally_input_close(&in);
+        file_trouble(s, path, &err);
+        return;
+    }
     struct tally_record *rec;
     int rc;
     while ((rc = r->ops->next(r, &rec, &err)) == TALLY_RECORD) {
@@ -335,24 +430,28 @@ void session_run_file(struct session *s, const char *path, session_each_fn each,
                 break;
             s->repairable += n;
         }
+        if (s->settler && tally_settler_add(s->settler, rec, NULL, &err) != TALLY_OK)
+            break;
+        record_done(s, path, rec);
         if (each && each(ctx, rec, &err) != TALLY_OK)
             break;
     }
     r->ops->close(r);   /* first: a reader ahead gives the input back */
-    if (rc == TALLY_RECORD || rc != TALLY_DONE) {
+    if (rc == TALLY_RECORD || rc != TALLY_DONE)
         file_trouble(s, path, &err);
-    } else {
-        char hex[65];
-        if (tally_input_sha256(&in, hex, &err) == TALLY_OK &&
-            !(s->sha[s->nfiles - 1] = strdup(hex)))
-            tally_error_set(&err, TALLY_ENOMEM, "out of memory");
-        if (s->sha[s->nfiles - 1])
-            f->sha256 = s->sha[s->nfiles - 1];
-        else
-            file_trouble(s, path, &err);
-    }
+    else
+        finish_file(s, f, path, &in);
     s->progress_bytes += tally_input_offset(&in);
     tally_input_close(&in);
+}
+
+void session_settle(struct session *s)
+{
+    struct tally_error err;
+    if (s->settler && tally_settler_finish(s->settler, &err) != TALLY_OK) {
+        cli_error("%s", err.message);
+        s->trouble = true;
+    }
 }
 
 int session_close(struct session *s)
@@ -384,6 +483,8 @@ int session_close(struct session *s)
         .truncated = s->truncated,
         .max_errors = s->opts->max_errors,
         .quiet = s->opts->quiet,
+        .skipped = s->skipped,
+        .nskipped = s->nskipped,
         .build = s->build,
         .authorities_missing = s->authorities_missing,
         .dataset = s->dataset,
@@ -392,6 +493,9 @@ int session_close(struct session *s)
         .publication = s->publication,
     };
     memcpy(sum.fates, s->fates, sizeof sum.fates);
+    /* A report archived in a build's DIR was given everything. */
+    struct tally_report_summary complete = sum;
+    complete.truncated = complete.quiet = false;
     /* In a GitHub Actions job, a --report github run also writes a summary. */
     const char *step_summary = getenv("GITHUB_STEP_SUMMARY");
     bool github = false;
@@ -412,7 +516,8 @@ int session_close(struct session *s)
     for (size_t i = 0; i < s->nreports; i++) {
         struct tally_error err;
         struct tally_report *r = s->reports[i].report;
-        if (r && r->ops->finish(r, &sum, s->files, s->nfiles, &err) != TALLY_OK) {
+        if (r && r->ops->finish(r, s->reports[i].complete ? &complete : &sum, s->files, s->nfiles,
+                                &err) != TALLY_OK) {
             cli_error("%s", err.message);
             status = EXIT_TROUBLE;
         }
@@ -433,6 +538,7 @@ int session_close(struct session *s)
     free(s->sha);
     free(s->files);
     tally_validator_free(s->validator);
+    tally_settler_free(s->settler);
     tally_cleaner_free(s->cleaner);
     tally_cleaner_free(s->dry);
     tally_registry_free(s->registry);

@@ -14,7 +14,9 @@ static const char usage[] =
     "\n"
     "Check returns against the schema and the authority registry, and report\n"
     "every problem with its file, line and column. FILE may be - (standard input);\n"
-    "a DIR is searched for .csv, .json, .ndjson, .jsonl and .xml files.\n"
+    "a DIR is searched for .csv, .json, .ndjson, .jsonl, .xml, .xlsx, .xlsm and .ods\n"
+    "files (the others are listed as skipped). Records that share a key are judged\n"
+    "across all the files exactly as tally build judges them.\n"
     "\n"
     "  --schema FILE        use this schema instead of the built-in one\n"
     "  --registry FILE      use this authority registry instead of the built-in one\n"
@@ -63,15 +65,18 @@ int cmd_validate(int argc, char **argv)
         return EXIT_TROUBLE;
     }
     struct cli_paths inputs = {0};
-    struct session s = {.check_keys = true};
+    struct session s = {.settle = true};
     int status = EXIT_TROUBLE;
-    if (!cli_collect_inputs(o.files, o.nfiles, false, &inputs)) {
+    if (!cli_collect_inputs(o.files, o.nfiles, true, &inputs)) {
         /* printed */
     } else if (inputs.n == 0) {
         cli_error("validate: no returns found in the inputs given");
     } else if (session_open(&s, &o, stdout)) {
+        s.skipped = inputs.skipped;
+        s.nskipped = inputs.nskipped;
         for (size_t i = 0; i < inputs.n; i++)
             session_run_file(&s, inputs.v[i], NULL, NULL);
+        session_settle(&s);     /* repeated keys across every file, as build judges them */
         status = session_close(&s);
     } else {
         session_close(&s);

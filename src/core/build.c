@@ -4,11 +4,10 @@
  * Records are kept compactly (their canonical texts in one arena) as they are
  * added; a record with an error is rejected at once. tally_build_finish then:
  *
- *   1. fates      sorts the candidates by primary key and settles each group
- *                 of repeats: identical values → one kept, the others
- *                 `duplicate`; otherwise, when every record has a submitted
- *                 time and the latest ones agree, the latest is kept and the
- *                 rest are `superseded`; otherwise all are rejected (`conflict`);
+ *   1. fates      every group of records that share a key is settled by
+ *                 core/settle.c (settle.h gives the rule) — the same module,
+ *                 fed the same records, as `tally validate` uses — so the
+ *                 build rejects exactly what validate calls an error;
  *   2. coverage   one `coverage` info per authority in force on a period's
  *                 last day that has no accepted record for that period;
  *   3. outliers   `change-outlier` warnings against --previous;
@@ -54,6 +53,9 @@ struct tally_build {
 
     struct tally_build_record *recs;
     size_t nrecs, recs_cap;
+    struct tally_settler *settler;  /* repeated keys (core/settle.c) */
+    uint32_t *settle_ids;           /* per record: its id in the settler */
+    size_t settle_ids_cap;
 
     struct previous_row *prev;
     size_t nprev, prev_cap;
@@ -71,12 +73,6 @@ struct tally_build {
     struct tally_period_coverage *coverage;     /* per period, in row order */
     size_t ncoverage;
 };
-
-const char *tally_fate_name(enum tally_fate fate)
-{
-    static const char *const names[] = {"accepted", "rejected", "superseded", "duplicate"};
-    return fate < TALLY_FATE_COUNT ? names[fate] : "?";
-}
 
 static char *keep(struct tally_build *b, const char *s)
 {
@@ -115,6 +111,10 @@ struct tally_build *tally_build_new(const struct tally_schema *schema,
             tally_error_set(err, TALLY_ENOMEM, "out of memory");
         return NULL;
     }
+    if (!(b->settler = tally_settler_new(schema, sink, err))) {   /* err says why */
+        tally_build_free(b);
+        return NULL;
+    }
     for (size_t i = 0; i < schema->nfields; i++)
         if (schema->fields[i].type == TALLY_TYPE_INTEGER)
             b->measure_fields[b->nmeasures++] = i;
@@ -151,6 +151,8 @@ void tally_build_free(struct tally_build *b)
     if (!b)
         return;
     tally_areas_free(b->areas);
+    tally_settler_free(b->settler);
+    free(b->settle_ids);
     tally_arena_fini(&b->arena);
     free(b->files);
     free(b->file_fates);
@@ -176,6 +178,8 @@ size_t tally_build_add_file(struct tally_build *b, const char *path)
             return SIZE_MAX;
         b->files_cap = cap;
     }
+    if (tally_settler_add_file(b->settler, path, NULL) != TALLY_OK)
+        return SIZE_MAX;
     b->files[b->nfiles] = path;
     memset(b->file_fates[b->nfiles], 0, sizeof b->file_fates[0]);
     return b->nfiles++;
@@ -185,8 +189,12 @@ int tally_build_add(struct tally_build *b, const struct tally_record *rec, const
                     struct tally_error *err)
 {
     const struct tally_schema *s = b->schema;
-    if (tally_grow((void **)&b->recs, &b->recs_cap, b->nrecs, sizeof *b->recs, 256) != TALLY_OK)
+    if (tally_grow((void **)&b->recs, &b->recs_cap, b->nrecs, sizeof *b->recs, 256) != TALLY_OK ||
+        tally_grow((void **)&b->settle_ids, &b->settle_ids_cap, b->nrecs, sizeof *b->settle_ids,
+                   256) != TALLY_OK)
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    if (tally_settler_add(b->settler, rec, &b->settle_ids[b->nrecs], err) != TALLY_OK)
+        return TALLY_ENOMEM;
     struct tally_build_record *r = &b->recs[b->nrecs];
     *r = (struct tally_build_record){
         .file = b->nfiles - 1,
@@ -219,57 +227,7 @@ int tally_build_add(struct tally_build *b, const struct tally_record *rec, const
     return TALLY_OK;
 }
 
-/* ---- 1: fates ------------------------------------------------------------------ */
-
-static const struct tally_build *sort_build;    /* qsort has no context argument */
-
-static int cmp_key(const struct tally_build *b, const struct tally_build_record *x,
-                   const struct tally_build_record *y)
-{
-    for (size_t k = 0; k < b->schema->npk; k++) {
-        size_t f = b->schema->primary_key[k];
-        const char *a = x->values[f] ? x->values[f] : "", *c = y->values[f] ? y->values[f] : "";
-        int d = strcmp(a, c);
-        if (d)
-            return d;
-    }
-    return 0;
-}
-
-static int cmp_candidates(const void *pa, const void *pb)
-{
-    const struct tally_build_record *x = &sort_build->recs[*(const size_t *)pa];
-    const struct tally_build_record *y = &sort_build->recs[*(const size_t *)pb];
-    int d = cmp_key(sort_build, x, y);
-    if (d)
-        return d;
-    if (x->file != y->file)
-        return x->file < y->file ? -1 : 1;
-    return x->index < y->index ? -1 : x->index > y->index;
-}
-
-/* Same values in every field but `submitted`? */
-static bool same_values(const struct tally_build *b, const struct tally_build_record *x,
-                        const struct tally_build_record *y)
-{
-    for (size_t i = 0; i < b->schema->nfields; i++) {
-        if ((int)i == b->role[TALLY_ROLE_SUBMITTED])
-            continue;
-        const char *a = x->values[i], *c = y->values[i];
-        if ((a == NULL) != (c == NULL) || (a && strcmp(a, c) != 0))
-            return false;
-    }
-    return true;
-}
-
-static void where(const struct tally_build *b, const struct tally_build_record *r, char *buf,
-                  size_t size)
-{
-    if (r->loc.line)
-        snprintf(buf, size, "%s:%u", b->files[r->file], r->loc.line);
-    else
-        snprintf(buf, size, "%s record %llu", b->files[r->file], (unsigned long long)r->index);
-}
+/* ---- 1: fates (core/settle.c) ------------------------------------------------- */
 
 static void record_diag(struct tally_build *b, struct tally_build_record *r,
                         enum tally_severity sev, const char *code, const char *fmt, ...)
@@ -285,175 +243,33 @@ static void record_diag(struct tally_build *b, struct tally_build_record *r,
     va_end(ap);
 }
 
-static void describe_key(const struct tally_build *b, const struct tally_build_record *r,
-                         char *buf, size_t size)
-{
-    size_t o = 0;
-    buf[0] = '\0';
-    for (size_t k = 0; k < b->schema->npk && o < size; k++) {
-        const char *v = r->values[b->schema->primary_key[k]];
-        o += (size_t)snprintf(buf + o, size - o, "%s%s", k ? ", " : "", v ? v : "");
-    }
-}
-
-static int settle_group(struct tally_build *b, const size_t *g, size_t n)
-{
-    struct tally_build_record *first = &b->recs[g[0]];
-    char key[256], w[512];
-    describe_key(b, first, key, sizeof key);
-    bool all_same = true;
-    for (size_t i = 1; i < n && all_same; i++)
-        all_same = same_values(b, first, &b->recs[g[i]]);
-    if (all_same) {
-        where(b, first, w, sizeof w);
-        for (size_t i = 1; i < n; i++) {
-            struct tally_build_record *r = &b->recs[g[i]];
-            r->fate = TALLY_FATE_DUPLICATE;
-            r->codes = "duplicate";
-            record_diag(b, r, TALLY_SEV_INFO, "duplicate", "the record for %s is identical to "
-                        "the one at %s; it is kept once", key, w);
-        }
-        return TALLY_OK;
-    }
-    int sub = b->role[TALLY_ROLE_SUBMITTED];
-    bool all_timed = sub >= 0;
-    int64_t latest = INT64_MIN;
-    for (size_t i = 0; i < n && all_timed; i++) {
-        const struct tally_build_record *r = &b->recs[g[i]];
-        all_timed = r->kinds[sub] == TALLY_DATETIME;
-        if (all_timed && r->numbers[sub] > latest)
-            latest = r->numbers[sub];
-    }
-    struct tally_build_record *winner = NULL;
-    bool agree = all_timed;
-    for (size_t i = 0; i < n && agree; i++) {
-        struct tally_build_record *r = &b->recs[g[i]];
-        if (r->numbers[sub] != latest)
-            continue;
-        if (!winner)
-            winner = r;
-        else
-            agree = same_values(b, winner, r);
-    }
-    if (agree && winner) {
-        where(b, winner, w, sizeof w);
-        for (size_t i = 0; i < n; i++) {
-            struct tally_build_record *r = &b->recs[g[i]];
-            if (r == winner)
-                continue;
-            if (r->numbers[sub] == latest) {
-                r->fate = TALLY_FATE_DUPLICATE;
-                r->codes = "duplicate";
-                record_diag(b, r, TALLY_SEV_INFO, "duplicate", "the record for %s is identical "
-                            "to the one at %s; it is kept once", key, w);
-            } else {
-                r->fate = TALLY_FATE_SUPERSEDED;
-                r->codes = "superseded";
-                record_diag(b, r, TALLY_SEV_WARNING, "superseded", "the record for %s is "
-                            "superseded by the one at %s, submitted %s", key, w,
-                            winner->values[sub]);
-            }
-        }
-        return TALLY_OK;
-    }
-    for (size_t i = 0; i < n; i++) {
-        struct tally_build_record *r = &b->recs[g[i]];
-        r->fate = TALLY_FATE_REJECTED;
-        r->codes = "conflict";
-        where(b, &b->recs[g[i == 0 ? 1 : 0]], w, sizeof w);
-        record_diag(b, r, TALLY_SEV_ERROR, "conflict", "the record for %s conflicts with the one "
-                    "at %s%s: different values and no later submitted time to choose between "
-                    "them; all %zu are rejected", key, w, n > 2 ? " and others" : "", n);
-    }
-    return TALLY_OK;
-}
-
 /* Add a text (NULL: empty) as one piece to a hash (core/hash.h). */
 static void hash_text(struct tally_hasher *hs, const char *text)
 {
     tally_hasher_add(hs, text ? text : "", text ? strlen(text) : 0);
 }
 
-/* A hash of a record's primary key. */
-static uint64_t key_hash(const struct tally_build *b, const struct tally_build_record *r)
-{
-    struct tally_hasher hs;
-    tally_hasher_init(&hs, 0);
-    for (size_t k = 0; k < b->schema->npk; k++)
-        hash_text(&hs, r->values[b->schema->primary_key[k]]);
-    return tally_hasher_finish(&hs).lo;
-}
-
-#define NO_REC SIZE_MAX
-
 /*
- * Settle every group of accepted records that share a key. The groups are
- * found with a hash table in one pass (a sort of every record took n log n,
- * in cache misses); only the groups, usually few, are then sorted by key, so
- * they are settled, and reported, in key order; within a group the records
- * keep their order (by file, then position in it).
+ * Settle every group of records that share a key (core/settle.c, the same
+ * judgement validate makes), then take each record's fate from it.
  */
 static int settle_fates(struct tally_build *b, struct tally_error *err)
 {
-    size_t nslots = 16;
-    while (nslots < 2 * b->nrecs)
-        nslots *= 2;
-    size_t *slot = malloc(nslots * sizeof *slot);
-    size_t *next = malloc((b->nrecs ? b->nrecs : 1) * sizeof *next);   /* in the group */
-    size_t *last = malloc((b->nrecs ? b->nrecs : 1) * sizeof *last);   /* of a group's first */
-    size_t *heads = NULL, nheads = 0, heads_cap = 0;
-    size_t *g = NULL, g_cap = 0;
-    int rc = slot && next && last ? TALLY_OK : TALLY_ENOMEM;
-    for (size_t i = 0; rc == TALLY_OK && i < nslots; i++)
-        slot[i] = NO_REC;
-    for (size_t i = 0; rc == TALLY_OK && i < b->nrecs; i++) {
-        if (b->recs[i].fate != TALLY_FATE_ACCEPTED)
-            continue;
-        size_t j = key_hash(b, &b->recs[i]) & (nslots - 1);
-        while (slot[j] != NO_REC && cmp_key(b, &b->recs[slot[j]], &b->recs[i]) != 0)
-            j = (j + 1) & (nslots - 1);
-        next[i] = NO_REC;
-        last[i] = i;
-        size_t head = slot[j];
-        if (head == NO_REC) {
-            slot[j] = i;
-            continue;
-        }
-        if (next[head] == NO_REC) {     /* a group of two: note its first */
-            if (tally_grow((void **)&heads, &heads_cap, nheads, sizeof *heads, 64) != TALLY_OK) {
-                rc = TALLY_ENOMEM;
-                break;
-            }
-            heads[nheads++] = head;
-        }
-        next[last[head]] = i;
-        last[head] = i;
-    }
-    sort_build = b;
-    if (rc == TALLY_OK && nheads)
-        qsort(heads, nheads, sizeof *heads, cmp_candidates);
-    for (size_t h = 0; rc == TALLY_OK && h < nheads; h++) {
-        size_t n = 0;
-        for (size_t i = heads[h]; i != NO_REC; i = next[i]) {
-            if (tally_grow((void **)&g, &g_cap, n, sizeof *g, 16) != TALLY_OK) {
-                rc = TALLY_ENOMEM;
-                break;
-            }
-            g[n++] = i;
-        }
-        if (rc == TALLY_OK)
-            settle_group(b, g, n);
-    }
-    free(slot);
-    free(next);
-    free(last);
-    free(heads);
-    free(g);
+    int rc = tally_settler_finish(b->settler, err);
     if (rc != TALLY_OK)
-        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        return rc;
     for (size_t i = 0; i < b->nrecs; i++) {
-        b->fates[b->recs[i].fate]++;
-        b->file_fates[b->recs[i].file][b->recs[i].fate]++;
+        struct tally_build_record *r = &b->recs[i];
+        bool conflict;
+        enum tally_fate fate = tally_settler_fate(b->settler, b->settle_ids[i], &conflict);
+        if (r->fate != TALLY_FATE_REJECTED) {   /* rejected at once keeps its codes */
+            r->fate = fate;
+            r->codes = fate == TALLY_FATE_DUPLICATE ? "duplicate"
+                       : fate == TALLY_FATE_SUPERSEDED ? "superseded"
+                       : conflict ? "conflict" : NULL;
+        }
+        b->fates[r->fate]++;
+        b->file_fates[r->file][r->fate]++;
     }
     return TALLY_OK;
 }

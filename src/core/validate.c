@@ -10,16 +10,9 @@
  *   3. registry    authority-unknown, authority-not-valid, authority-name
  *   4. period      period-unexpected, when --period is given
  *   5. rules       the schema's assertions, each evaluated or skipped
- *   6. keys        repeats of a primary key within the file (duplicate,
- *                  superseded, conflict), among records without errors
  *
- * The key index holds, per distinct key, 96 bits of a hash of the key, a
- * 64-bit hash of the record's other values, its submitted time and where it
- * was seen: 36 bytes in a dense array grown by a quarter, plus a 4-byte slot
- * in a hash table at most three-quarters full — under 64 bytes a key at any
- * moment, whatever the record's size. (Two of a million different keys share
- * 96 bits of hash with odds of about 1 in 10^17; and such a pair would show
- * as a conflict or supersession naming both records, not vanish.)
+ * Records that share a primary key are settled afterwards, across every file
+ * of a run, by core/settle.c (settle.h), which validate and build share.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,36 +20,9 @@
 
 #include "core/emit.h"
 #include "core/pattern.h"
-#include "core/hash.h"
 #include "tally/expr.h"
 #include "tally/validate.h"
 #include "tally/writer.h"
-
-#define NO_SUBMITTED INT64_MIN
-
-struct key_entry {              /* 36 bytes: 32-bit words, so no padding */
-    uint32_t key[3];            /* the key's hash: its low 64 bits, then its top 32 */
-    uint32_t values[2];         /* hash of every other field but `submitted` */
-    uint32_t submitted[2];      /* seconds, or NO_SUBMITTED (see get_i64) */
-    uint32_t record;            /* 1-based record index in the file (saturates) */
-    uint32_t line;              /* where that record starts, 0 if unknown */
-};
-
-static void put_i64(uint32_t w[2], int64_t v)
-{
-    uint64_t u;
-    memcpy(&u, &v, sizeof u);
-    w[0] = (uint32_t)u;
-    w[1] = (uint32_t)(u >> 32);
-}
-
-static int64_t get_i64(const uint32_t w[2])
-{
-    uint64_t u = (uint64_t)w[1] << 32 | w[0];
-    int64_t v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
 
 /* The last text a field's pattern matched (a cache; len 0: none). */
 struct last_match {
@@ -71,11 +37,6 @@ struct tally_validator {
     struct tally_diag_sink sink;
     struct tally_validator_stats stats;
     struct last_match *last_match; /* per field */
-    struct key_entry *keys;     /* dense, in order of first sight */
-    size_t nkeys, keys_cap;
-    uint32_t *slots;            /* open addressing, 0 = free; see slot_tag() */
-    size_t nslots;              /* at most 2^slot_bits */
-    unsigned slot_bits;
     struct tally_matcher *matcher; /* for the fields' patterns */
     bool nomem;                 /* a check ran out of memory (a pattern had no answer):
                                    the record's tally_validator_check fails with TALLY_ENOMEM */
@@ -110,21 +71,10 @@ struct tally_validator *tally_validator_new(const struct tally_schema *schema,
 void tally_validator_free(struct tally_validator *v)
 {
     if (v) {
-        free(v->keys);
-        free(v->slots);
         free(v->last_match);
         tally_matcher_free(v->matcher);
         free(v);
     }
-}
-
-void tally_validator_new_file(struct tally_validator *v)
-{
-    free(v->keys);
-    free(v->slots);
-    v->keys = NULL;
-    v->slots = NULL;
-    v->nkeys = v->keys_cap = v->nslots = 0;
 }
 
 const struct tally_validator_stats *tally_validator_stats(const struct tally_validator *v)
@@ -667,213 +617,6 @@ static void check_rules(struct tally_validator *v, struct tally_record *rec)
     }
 }
 
-/* ---- 6: repeated keys ---------------------------------------------------- */
-
-/*
- * Hash fields[which[0..n)] (or, with which NULL, every field but skip) as
- * length-prefixed pieces laid end to end, so ("ab","c") and ("a","bc")
- * differ. One pass of the hash over a stack buffer; long records fall back
- * to hashing piece by piece.
- */
-static struct tally_hash128 hash_pieces(const struct tally_record *rec, const size_t *which,
-                                        size_t n, int skip, uint64_t seed)
-{
-    unsigned char buf[1024];
-    size_t o = 0;
-    bool fits = true;
-    for (size_t k = 0; k < n && fits; k++) {
-        size_t i = which ? which[k] : k, len;
-        if ((int)i == skip)
-            continue;
-        const char *t = tally_field_output(&rec->fields[i], &len);
-        uint32_t l32 = (uint32_t)len;
-        if (o + sizeof l32 + len > sizeof buf) {
-            fits = false;
-            break;
-        }
-        memcpy(buf + o, &l32, sizeof l32);
-        if (len)
-            memcpy(buf + o + sizeof l32, t, len);
-        o += sizeof l32 + len;
-    }
-    if (fits)
-        return tally_hash128(buf, o, seed);
-    struct tally_hasher h;
-    tally_hasher_init(&h, seed);
-    for (size_t k = 0; k < n; k++) {
-        size_t i = which ? which[k] : k, len;
-        if ((int)i == skip)
-            continue;
-        const char *t = tally_field_output(&rec->fields[i], &len);
-        tally_hasher_add(&h, t ? t : "", len);
-    }
-    return tally_hasher_finish(&h);
-}
-
-static void hash_fields(const struct tally_schema *s, const struct tally_record *rec,
-                        struct tally_hash128 *key, uint64_t *values)
-{
-    *key = hash_pieces(rec, s->primary_key, s->npk, -1, 0x7461llu);
-    *values = hash_pieces(rec, NULL, s->nfields, s->role[TALLY_ROLE_SUBMITTED], 0x6c79llu).lo;
-}
-
-/*
- * A slot holds, in its low slot_bits bits, the index into keys plus one, and
- * in the bits above, a tag taken from the key's hash.  The index fits: there
- * are fewer keys than slots, and slot_bits is the width of nslots.  A probe
- * reads an entry only when the tag matches, so a miss rarely leaves the slot
- * array: at a million keys the 11-bit tag spares all but one probe in 2048 a
- * cache miss into keys.
- *
- * The table grows by half (not double) so that it stays between 1/2 and 3/4
- * full; a key's first slot is its hash scaled to nslots (multiply, shift).
- */
-static uint32_t slot_tag(const struct key_entry *e, unsigned bits)
-{
-    return e->key[2] << bits;
-}
-
-static uint32_t slot_index_mask(unsigned bits)
-{
-    return ((uint32_t)1 << bits) - 1;
-}
-
-static size_t home_slot(const struct key_entry *e, size_t nslots)
-{
-    return (size_t)(((uint64_t)e->key[0] * nslots) >> 32);
-}
-
-/* Room for one more key: the dense array by a quarter, the slots by half. */
-static int grow_keys(struct tally_validator *v)
-{
-    if (v->nkeys == v->keys_cap) {
-        size_t cap = v->keys_cap < 1024 ? 1024 : v->keys_cap + v->keys_cap / 4;
-        struct key_entry *k = realloc(v->keys, cap * sizeof *k);
-        if (!k)
-            return TALLY_ENOMEM;
-        v->keys = k;
-        v->keys_cap = cap;
-    }
-    if ((v->nkeys + 1) * 4 <= v->nslots * 3)
-        return TALLY_OK;
-    size_t n = v->nslots ? v->nslots + v->nslots / 2 : 2048;
-    unsigned bits = 11;
-    while (((size_t)1 << bits) < n)
-        bits++;
-    if (bits > 31)
-        return TALLY_ENOMEM;
-    uint32_t *slots = calloc(n, sizeof *slots);
-    if (!slots)
-        return TALLY_ENOMEM;
-    for (size_t i = 0; i < v->nkeys; i++) {
-        size_t j = home_slot(&v->keys[i], n);
-        while (slots[j])
-            j = j + 1 == n ? 0 : j + 1;
-        slots[j] = slot_tag(&v->keys[i], bits) | (uint32_t)(i + 1);
-    }
-    free(v->slots);
-    v->slots = slots;
-    v->nslots = n;
-    v->slot_bits = bits;
-    return TALLY_OK;
-}
-
-static void describe_key(const struct tally_schema *s, const struct tally_record *rec, char *buf,
-                         size_t size)
-{
-    size_t o = 0;
-    buf[0] = '\0';
-    for (size_t k = 0; k < s->npk && o < size - 1; k++) {
-        size_t len;
-        const char *t = tally_field_output(&rec->fields[s->primary_key[k]], &len);
-        o += (size_t)snprintf(buf + o, size - o, "%s%.*s", k ? ", " : "", (int)len, t ? t : "");
-    }
-}
-
-static void where_seen(const struct key_entry *e, char *buf, size_t size)
-{
-    if (e->line)
-        snprintf(buf, size, "record %llu (line %u)", (unsigned long long)e->record, e->line);
-    else
-        snprintf(buf, size, "record %llu", (unsigned long long)e->record);
-}
-
-/* The index entry rec would make, and a prefetch of the slot where its search
- * starts: the rules, checked in between, hide the cache miss. */
-static void key_of(struct tally_validator *v, const struct tally_record *rec,
-                   struct key_entry *entry)
-{
-    const struct tally_schema *s = v->schema;
-    struct key_entry cur = {.record = rec->index > UINT32_MAX ? UINT32_MAX : (uint32_t)rec->index,
-                            .line = rec->loc.line};
-    struct tally_hash128 hash;
-    uint64_t values;
-    hash_fields(s, rec, &hash, &values);
-    cur.key[0] = (uint32_t)hash.lo;
-    cur.key[1] = (uint32_t)(hash.lo >> 32);
-    cur.key[2] = (uint32_t)(hash.hi >> 32);
-    cur.values[0] = (uint32_t)values;
-    cur.values[1] = (uint32_t)(values >> 32);
-    const struct tally_value *sub = role_value(v, rec, TALLY_ROLE_SUBMITTED);
-    put_i64(cur.submitted, sub ? sub->number : NO_SUBMITTED);
-    *entry = cur;
-    if (v->nslots)
-        __builtin_prefetch(&v->slots[home_slot(&cur, v->nslots)]);
-}
-
-static int check_key(struct tally_validator *v, struct tally_record *rec,
-                     const struct key_entry *entry)
-{
-    const struct tally_schema *s = v->schema;
-    if (grow_keys(v) != TALLY_OK)
-        return TALLY_ENOMEM;
-    struct key_entry cur = *entry;
-    int64_t submitted = get_i64(cur.submitted);
-    uint32_t tag = slot_tag(&cur, v->slot_bits), mask = slot_index_mask(v->slot_bits);
-    struct key_entry *e = NULL;
-    for (size_t j = home_slot(&cur, v->nslots);; j = j + 1 == v->nslots ? 0 : j + 1) {
-        uint32_t slot = v->slots[j];
-        if (!slot) {
-            v->keys[v->nkeys] = cur;
-            v->slots[j] = tag | (uint32_t)++v->nkeys;
-            return TALLY_OK;
-        }
-        e = &v->keys[(slot & mask) - 1];
-        if ((slot & ~mask) == tag && memcmp(e->key, cur.key, sizeof cur.key) == 0)
-            break;
-    }
-
-    char key[256], seen[64], here[64];
-    describe_key(s, rec, key, sizeof key);
-    where_seen(e, seen, sizeof seen);
-    where_seen(&cur, here, sizeof here);
-    int64_t first_submitted = get_i64(e->submitted);
-    if (memcmp(e->values, cur.values, sizeof cur.values) == 0) {
-        tally_emit_record(&v->sink, rec, TALLY_SEV_INFO, TALLY_CODE_DUPLICATE,
-                          "the record for %s repeats %s with the same values; it is kept once",
-                          key, seen);
-    } else if (first_submitted != NO_SUBMITTED && submitted != NO_SUBMITTED &&
-               first_submitted != submitted) {
-        if (submitted > first_submitted) {
-            /* A CSV record starts at column 1; elsewhere the line says enough. */
-            struct tally_loc loc = {.line = e->line,
-                                    .column = e->line && rec->path_kind == TALLY_PATH_NONE};
-            tally_emit_at(&v->sink, NULL, rec->file, &loc, e->record, NULL, NULL, TALLY_PATH_NONE,
-                          NULL, TALLY_SEV_WARNING, TALLY_CODE_SUPERSEDED,
-                          "the record for %s is superseded by %s, submitted later", key, here);
-            *e = cur;
-        } else {
-            tally_emit_record(&v->sink, rec, TALLY_SEV_WARNING, TALLY_CODE_SUPERSEDED,
-                              "the record for %s is superseded by %s, submitted later", key, seen);
-        }
-    } else {
-        tally_emit_record(&v->sink, rec, TALLY_SEV_ERROR, TALLY_CODE_CONFLICT,
-                          "the record for %s conflicts with %s: same key, different values, and "
-                          "no later submitted time to choose between them", key, seen);
-    }
-    return TALLY_OK;
-}
-
 int tally_validator_check(struct tally_validator *v, struct tally_record *rec,
                           struct tally_error *err)
 {
@@ -883,14 +626,8 @@ int tally_validator_check(struct tally_validator *v, struct tally_record *rec,
         v->nomem = false;
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
     }
-    check_registry(v, rec);     /* may settle a value the key's hashes read */
+    check_registry(v, rec);
     check_period(v, rec);
-    struct key_entry key;
-    bool keyed = v->opts.check_keys && v->schema->npk > 0 && rec->errors == 0 && !rec->inherited;
-    if (keyed)
-        key_of(v, rec, &key);
     check_rules(v, rec);
-    if (keyed && rec->errors == 0 && check_key(v, rec, &key) != TALLY_OK)
-        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
     return TALLY_OK;
 }

@@ -1,7 +1,10 @@
 /*
  * readers/registry.c — the table of readers, and choosing one for a file:
- * by --format name, by file name ending, or by the first bytes.
+ * by its first bytes when they say it is a workbook, a document or an archive
+ * (readers/magic.c), else by --format name, by file name ending, or by the
+ * first bytes of text.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -63,4 +66,48 @@ int tally_reader_sniff(struct tally_input *in, const struct tally_reader_ops **o
         return tally_error_set(err, TALLY_EFORMAT, "\"%s\" looks like %s, which this build of "
                                "tally cannot read yet", in->name, name);
     return TALLY_OK;
+}
+
+int tally_reader_choose(struct tally_input *in, const char *path, const char *format,
+                        const struct tally_reader_ops **ops, const struct tally_file_kind **kind,
+                        struct tally_error *err)
+{
+    *ops = NULL;
+    *kind = NULL;
+    int rc = tally_input_want(in, TALLY_FILE_KIND_BYTES, err);
+    size_t need = rc ? 0 : tally_file_kind_bytes(in->buf + in->pos, in->len - in->pos);
+    if (!rc && need > TALLY_FILE_KIND_BYTES)
+        rc = tally_input_want(in, need, err);
+    if (rc)
+        return rc;
+    const struct tally_file_kind *k = tally_file_kind(in->buf + in->pos, in->len - in->pos, path);
+    const struct tally_reader_ops *named = format ? tally_reader_find(format)
+                                                  : tally_reader_for_path(path);
+    if (format && !named)
+        return tally_error_set(err, TALLY_EFORMAT, "unknown format \"%s\"", format);
+    if (k) {
+        /* The kind's reader; else a workbook reader the name (or --format)
+         * asks for, which tells a damaged or locked workbook best; never a
+         * reader of text. */
+        if (!(k->reader && (*ops = tally_reader_find(k->reader))) &&
+            !(named && tally_file_kind_reader(named->name) && (*ops = named)))
+            *kind = k;
+        return TALLY_OK;
+    }
+    if (!(*ops = named))
+        return tally_reader_sniff(in, ops, err);
+    return TALLY_OK;
+}
+
+void tally_reader_endings(char *buf, size_t size)
+{
+    size_t n = 0, o = 0, k = 0;
+    for (size_t i = 0; readers[i]; i++)
+        for (const char *const *e = readers[i]->extensions; *e; e++)
+            n++;
+    buf[0] = '\0';
+    for (size_t i = 0; readers[i] && o < size; i++)
+        for (const char *const *e = readers[i]->extensions; *e && o < size; e++, k++)
+            o += (size_t)snprintf(buf + o, size - o, "%s%s", k == 0 ? "" : k + 1 == n ? " and " : ", ",
+                                  *e);
 }

@@ -74,6 +74,20 @@ static int github_finish(struct tally_report *r, const struct tally_report_summa
     if (s->truncated)
         fprintf(r->out, "::warning title=tally::details stopped after %llu errors (--max-errors); "
                 "the counts are complete\n", (unsigned long long)s->max_errors);
+    if (s->quiet)       /* errors only, no summary: as in the text report */
+        return TALLY_OK;
+    if (s->nskipped) {
+        fprintf(r->out, "::notice title=tally::%zu file%s skipped:", s->nskipped,
+                s->nskipped == 1 ? "" : "s");
+        for (size_t i = 0; i < s->nskipped; i++) {
+            fputs(i ? ", " : " ", r->out);
+            escape(r->out, s->skipped[i].path, false);
+            fputs(" (", r->out);
+            escape(r->out, s->skipped[i].reason, false);
+            putc(')', r->out);
+        }
+        putc('\n', r->out);
+    }
     fprintf(r->out, "::notice title=tally::%llu file%s, %llu record%s: %llu error%s, %llu "
             "warning%s, %llu info%s\n", (unsigned long long)s->files, s->files == 1 ? "" : "s",
             (unsigned long long)s->records, s->records == 1 ? "" : "s",

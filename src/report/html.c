@@ -696,12 +696,34 @@ static void disclosure(FILE *o, const struct tally_report_summary *s)
 }
 
 /* The files read, with their fates in a build. */
+/* The files under the input directories that were not read, and why. */
+static void skipped_table(FILE *o, const struct tally_report_summary *s)
+{
+    if (!s->nskipped)
+        return;
+    fputs("<h3 id=\"skipped\">", o);
+    put_grouped(o, s->nskipped);
+    fprintf(o, " %s not read</h3>\n<table class=\"files skipped\">\n<thead><tr><th>File</th>"
+            "<th>Why it was not read</th></tr></thead>\n<tbody>\n",
+            plural(s->nskipped, "file", "files"));
+    for (size_t i = 0; i < s->nskipped; i++) {
+        fputs("<tr><td class=\"file\">", o);
+        put_path(o, s->skipped[i].path);
+        fputs("</td><td>", o);
+        tally_html_cstring(o, s->skipped[i].reason);
+        fputs("</td></tr>\n", o);
+    }
+    fputs("</tbody>\n</table>\n", o);
+}
+
 static void files_table(FILE *o, const struct tally_report_summary *s,
                         const struct tally_report_file *files, size_t nfiles)
 {
     fputs("<section id=\"files\">\n<h2>Files</h2>\n", o);
     if (nfiles == 0) {
-        fputs("<p>No files were read.</p>\n</section>\n", o);
+        fputs("<p>No files were read.</p>\n", o);
+        skipped_table(o, s);
+        fputs("</section>\n", o);
         return;
     }
     fputs("<table class=\"files\">\n<thead><tr><th>File</th><th>Format</th><th class=\"num\">Records</th>"
@@ -744,7 +766,9 @@ static void files_table(FILE *o, const struct tally_report_summary *s,
         }
         fputs("</td></tr>\n", o);
     }
-    fputs("</tbody>\n</table>\n</section>\n", o);
+    fputs("</tbody>\n</table>\n", o);
+    skipped_table(o, s);
+    fputs("</section>\n", o);
 }
 
 /* ---- the dataset charts (tally build) ----------------------------------------------- */

@@ -8,6 +8,7 @@
  *    "build": {...fates...}, "periods": [...coverage...], "disclosure": {...},
  *    "publication": {...},                              (tally build only)
  *    "files": [{"path", "format", "sha256", "records", "errors", "warnings"}],
+ *    "skipped": [{"path", "reason"}],      files under input directories not read
  *    "diagnostics": [{"severity", "code", "message", "file", "line", "column",
  *                     "record", "field", "value", "pointer", "xpath", "cell"}]}
  *
@@ -155,7 +156,15 @@ static int json_finish(struct tally_report *tr, const struct tally_report_summar
                 (unsigned long long)f->records, (unsigned long long)f->errors,
                 (unsigned long long)f->warnings);
     }
-    fputs(nfiles ? "\n  ],\n  \"diagnostics\": [" : "],\n  \"diagnostics\": [", o);
+    fputs(nfiles ? "\n  ],\n  \"skipped\": [" : "],\n  \"skipped\": [", o);
+    for (size_t i = 0; i < s->nskipped; i++) {
+        fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", o);
+        tally_json_cstring(o, s->skipped[i].path);
+        fputs(", \"reason\": ", o);
+        tally_json_cstring(o, s->skipped[i].reason);
+        putc('}', o);
+    }
+    fputs(s->nskipped ? "\n  ],\n  \"diagnostics\": [" : "],\n  \"diagnostics\": [", o);
     if (tally_spool_copy(r->tmp, o, "JSON", err) != TALLY_OK)
         return TALLY_EIO;
     fputs(r->ndiags ? "\n  ]\n}\n" : "]\n}\n", o);

@@ -3,8 +3,8 @@
  *
  *   <testsuites name="tally" tests=".." failures="..">
  *     <testsuite name="returns/kent.csv" tests="2" failures="1" errors="0" skipped="0">
- *       <testcase classname="returns/kent.csv" name="record 1 (line 2)"/>
- *       <testcase classname="returns/kent.csv" name="record 2 (line 3)">
+ *       <testcase classname="returns/kent.csv" name="record 1"/>
+ *       <testcase classname="returns/kent.csv" name="record 2">
  *         <failure type="found-le-went-missing" message="found (16) exceeds ...">
  *           returns/kent.csv:3:35: found (16) exceeds ...</failure>
  *         <system-out>returns/kent.csv:3:11: warning[authority-name]: ...</system-out>
@@ -12,14 +12,19 @@
  *     </testsuite>
  *   </testsuites>
  *
- * One suite per input file, one test case per record (a passing record is an
- * empty test case), a failure per error, warnings and infos as system-out.
- * Problems with a file as a whole (a header, an unreadable file) are the test
- * case "file"; those with no file (coverage) are a suite named "tally".
+ * One suite per input file, one test case per record, always named
+ * "record N" (a passing record is an empty test case), a failure per error,
+ * warnings and infos as system-out. Every record that cannot be accepted
+ * fails: by its own errors, by a repeated key (settled after the last file),
+ * by an error of its file (a header) that covers it, or by errors that
+ * --max-errors kept out of the listing — the last two get one failure that
+ * says so (the report's `rejected` call). Problems with a file as a whole (a
+ * header, an unreadable file) are the test case "file"; those with no file
+ * (coverage) are a suite named "tally". The totals are those of the suites.
  *
  * Diagnostics arrive in reading order but must be grouped by file and
  * record, so each is rendered to a temporary file as it comes, and only a
- * small index (file, record, line, where in the temporary file) is kept.
+ * small index (file, record, where in the temporary file) is kept.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,11 +33,17 @@
 #include "core/utf8.h"
 #include "report/reports.h"
 
+enum entry_kind {
+    FAILURE,                /* an error: a <failure> */
+    REJECTED,               /* a record rejected with no error of its own listed: a
+                               <failure> when its test case has no other */
+    OUTPUT                  /* a warning or info: a line of <system-out> */
+};
+
 struct entry {
     size_t file;            /* index into names */
     uint64_t record;        /* 0: the file as a whole */
-    uint32_t line;          /* of the record, for the test case's name */
-    bool error;
+    enum entry_kind kind;
     long offset;            /* rendered element in tmp */
     size_t len;
     size_t seq;             /* arrival order, to keep it within a record */
@@ -116,9 +127,8 @@ static void location(FILE *o, const struct tally_diag *d)
         fprintf(o, ":%u", d->column);
 }
 
-static int junit_diag(struct tally_report *tr, const struct tally_diag *d)
+static int add_entry(struct junit_report *r, const struct tally_diag *d, enum entry_kind kind)
 {
-    struct junit_report *r = (struct junit_report *)tr;
     if (tally_grow((void **)&r->entries, &r->cap, r->n, sizeof *r->entries, 256) != TALLY_OK)
         return TALLY_ENOMEM;
     size_t file = name_index(r, d->file);
@@ -126,8 +136,7 @@ static int junit_diag(struct tally_report *tr, const struct tally_diag *d)
         return TALLY_ENOMEM;
     FILE *o = r->tmp;
     long at = ftell(o);
-    bool error = d->severity == TALLY_SEV_ERROR;
-    if (error) {
+    if (kind != OUTPUT) {
         fputs("\n      <failure type=\"", o);
         xml(o, d->code);
         fputs("\" message=\"", o);
@@ -150,10 +159,20 @@ static int junit_diag(struct tally_report *tr, const struct tally_diag *d)
         xml(o, d->message);
         fputs("&#10;", o);
     }
-    r->entries[r->n] = (struct entry){file, d->record, d->line, error, at,
-                                      (size_t)(ftell(o) - at), r->n};
+    r->entries[r->n] = (struct entry){file, d->record, kind, at, (size_t)(ftell(o) - at), r->n};
     r->n++;
     return ferror(o) ? TALLY_EIO : TALLY_OK;
+}
+
+static int junit_diag(struct tally_report *tr, const struct tally_diag *d)
+{
+    return add_entry((struct junit_report *)tr, d,
+                     d->severity == TALLY_SEV_ERROR ? FAILURE : OUTPUT);
+}
+
+static int junit_rejected(struct tally_report *tr, const struct tally_diag *d)
+{
+    return add_entry((struct junit_report *)tr, d, REJECTED);
 }
 
 static int by_place(const void *pa, const void *pb)
@@ -179,7 +198,17 @@ static void copy(FILE *o, FILE *tmp, const struct entry *e)
     }
 }
 
-/* One test case: its failures, then its warnings and infos as system-out. */
+/* Does the test case of e[0..n) fail? */
+static bool fails(const struct entry *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (e[i].kind != OUTPUT)
+            return true;
+    return false;
+}
+
+/* One test case: its failures (or else the note that it was rejected), then
+ * its warnings and infos as system-out. */
 static void testcase(FILE *o, FILE *tmp, const char *classname, const char *name,
                      const struct entry *e, size_t n)
 {
@@ -193,12 +222,19 @@ static void testcase(FILE *o, FILE *tmp, const char *classname, const char *name
         return;
     }
     putc('>', o);
-    bool out = false;
+    bool failure = false, out = false;
     for (size_t i = 0; i < n; i++)
-        if (e[i].error)
+        if (e[i].kind == FAILURE) {
             copy(o, tmp, &e[i]);
+            failure = true;
+        }
+    for (size_t i = 0; i < n && !failure; i++)
+        if (e[i].kind == REJECTED) {
+            copy(o, tmp, &e[i]);    /* one says it */
+            break;
+        }
     for (size_t i = 0; i < n; i++)
-        if (!e[i].error) {
+        if (e[i].kind == OUTPUT) {
             fputs(out ? "" : "\n      <system-out>", o);
             out = true;
             copy(o, tmp, &e[i]);
@@ -208,26 +244,34 @@ static void testcase(FILE *o, FILE *tmp, const char *classname, const char *name
     fputs("\n    </testcase>", o);
 }
 
-/* A suite: the file-level case (if any), then one case per record. */
+/*
+ * A suite: the file-level case (if any), then one case per record, from 1
+ * to the file's record count (or the highest record a diagnostic names).
+ * Counts its test cases and failures into *tests and *failures; writes it
+ * only when o is not NULL.
+ */
 static void suite(FILE *o, FILE *tmp, const char *name, uint64_t records, const struct entry *e,
-                  size_t n, const struct tally_report_summary *s)
+                  size_t n, const struct tally_report_summary *s, uint64_t *tests,
+                  uint64_t *failures)
 {
-    size_t failures = 0;
     bool file_case = n && e[0].record == 0;
     uint64_t last = n && e[n - 1].record > records ? e[n - 1].record : records;
-    size_t tests = (size_t)last + file_case;
-    /* A test case fails once however many errors it has. */
-    for (size_t i = 0; i < n; i++) {
-        bool first = i == 0 || e[i].record != e[i - 1].record;
-        bool has_error = false;
-        for (size_t j = i; j < n && e[j].record == e[i].record; j++)
-            has_error |= e[j].error;
-        if (first && has_error)
-            failures++;
+    uint64_t t = last + file_case, f = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && e[j].record == e[i].record)
+            j++;
+        f += fails(e + i, j - i);
+        i = j;
     }
+    *tests += t;
+    *failures += f;
+    if (!o)
+        return;
     fputs("\n  <testsuite name=\"", o);
     xml(o, name);
-    fprintf(o, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\">", tests, failures);
+    fprintf(o, "\" tests=\"%llu\" failures=\"%llu\" errors=\"0\" skipped=\"0\">",
+            (unsigned long long)t, (unsigned long long)f);
     if (s->truncated)
         fprintf(o, "\n    <properties><property name=\"truncated\" value=\"details stopped after %llu "
                 "errors (--max-errors)\"/></properties>", (unsigned long long)s->max_errors);
@@ -243,16 +287,39 @@ static void suite(FILE *o, FILE *tmp, const char *name, uint64_t records, const 
         size_t j = i;
         while (j < n && e[j].record == rec)
             j++;
-        char label[64];
-        uint32_t line = j > i ? e[i].line : 0;
-        if (line)
-            snprintf(label, sizeof label, "record %llu (line %u)", (unsigned long long)rec, line);
-        else
-            snprintf(label, sizeof label, "record %llu", (unsigned long long)rec);
+        char label[32];
+        snprintf(label, sizeof label, "record %llu", (unsigned long long)rec);
         testcase(o, tmp, name, label, e + i, j - i);
         i = j;
     }
     fputs("\n  </testsuite>", o);
+}
+
+/* Every suite, in input order, then those of diagnostics about no input file;
+ * written to o, or (o NULL) only counted. */
+static void suites(struct junit_report *r, FILE *o, const size_t *order,
+                   const struct tally_report_summary *s, const struct tally_report_file *files,
+                   size_t nfiles, uint64_t *tests, uint64_t *failures)
+{
+    size_t i = 0;
+    for (size_t f = 0; f < nfiles; f++) {
+        size_t j = i;
+        while (j < r->n && r->entries[j].file == f)
+            j++;
+        suite(o, r->tmp, files[f].path, files[f].records, r->entries + i, j - i, s, tests, failures);
+        i = j;
+    }
+    while (i < r->n) {
+        size_t j = i;
+        while (j < r->n && r->entries[j].file == r->entries[i].file)
+            j++;
+        size_t k = 0;
+        while (k < r->nnames && order[k] != r->entries[i].file)
+            k++;
+        suite(o, r->tmp, k < r->nnames && r->names[k] ? r->names[k] : "tally", 0, r->entries + i,
+              j - i, s, tests, failures);
+        i = j;
+    }
 }
 
 static int junit_finish(struct tally_report *tr, const struct tally_report_summary *s,
@@ -277,35 +344,13 @@ static int junit_finish(struct tally_report *tr, const struct tally_report_summa
         r->entries[i].file = order[r->entries[i].file];
     if (r->n)
         qsort(r->entries, r->n, sizeof *r->entries, by_place);
+    /* The totals are the suites': counted first, then written. */
     uint64_t tests = 0, failures = 0;
-    for (size_t i = 0; i < nfiles; i++)
-        tests += files[i].records;
-    for (size_t i = 0; i < r->n; i++)
-        failures += r->entries[i].error &&
-                    (i == 0 || r->entries[i].file != r->entries[i - 1].file ||
-                     r->entries[i].record != r->entries[i - 1].record ||
-                     !r->entries[i - 1].error);
+    suites(r, NULL, order, s, files, nfiles, &tests, &failures);
     fprintf(o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"tally\" tests=\"%llu\" "
             "failures=\"%llu\">", (unsigned long long)tests, (unsigned long long)failures);
-    size_t i = 0;
-    for (size_t f = 0; f < nfiles; f++) {
-        size_t j = i;
-        while (j < r->n && r->entries[j].file == f)
-            j++;
-        suite(o, r->tmp, files[f].path, files[f].records, r->entries + i, j - i, s);
-        i = j;
-    }
-    while (i < r->n) {      /* diagnostics about no input file: one suite each */
-        size_t j = i;
-        while (j < r->n && r->entries[j].file == r->entries[i].file)
-            j++;
-        size_t k = 0;
-        while (k < r->nnames && order[k] != r->entries[i].file)
-            k++;
-        suite(o, r->tmp, k < r->nnames && r->names[k] ? r->names[k] : "tally", 0,
-              r->entries + i, j - i, s);
-        i = j;
-    }
+    uint64_t t2 = 0, f2 = 0;
+    suites(r, o, order, s, files, nfiles, &t2, &f2);
     fputs("\n</testsuites>\n", o);
     free(order);
     return ferror(r->tmp) ? tally_error_set(err, TALLY_EIO, "cannot read back the JUnit report's "
@@ -328,6 +373,7 @@ const struct tally_report_ops tally_junit_report = {
     .name = "junit",
     .open = junit_open,
     .diag = junit_diag,
+    .rejected = junit_rejected,
     .finish = junit_finish,
     .close = junit_close,
 };

@@ -17,6 +17,13 @@
  * One rule per code: every built-in code and every rule of the schema, in a
  * fixed order, so ruleIds and rule indexes are stable. Levels: error → error,
  * warning → warning, info → note. Results are streamed to a temporary file.
+ *
+ * An artifact's uri is a URI reference as RFC 3986 writes one: a relative
+ * path stays a relative reference, an absolute one becomes a file: URI, and
+ * every byte but the unreserved characters, the sub-delimiters, '@' and '/'
+ * is percent-encoded ("Leeds return, FINAL v2 (1)#.csv" is
+ * "Leeds%20return,%20FINAL%20v2%20(1)%23.csv"; ':' too, which in a first
+ * segment would read as a scheme).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +31,22 @@
 #include "core/jsonout.h"
 #include "report/reports.h"
 #include "tally/schema.h"
+
+/* path as a URI reference (see the top), as a JSON string. */
+static void uri(FILE *o, const char *path)
+{
+    static const char keep[] = "-._~!$&'()*+,;=@/";
+    putc('"', o);
+    if (path[0] == '/')
+        fputs("file://", o);
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr(keep, *p))
+            putc(*p, o);
+        else
+            fprintf(o, "%%%02X", *p);
+    putc('"', o);
+}
 
 struct sarif_report {
     struct tally_report base;
@@ -58,7 +81,7 @@ static int sarif_diag(struct tally_report *tr, const struct tally_diag *d)
     fputs("}", o);
     if (d->file) {
         fputs(", \"locations\": [{\"physicalLocation\": {\"artifactLocation\": {\"uri\": ", o);
-        tally_json_cstring(o, d->file);
+        uri(o, d->file);
         fputs("}", o);
         if (d->line) {
             fprintf(o, ", \"region\": {\"startLine\": %u", d->line);

@@ -5,18 +5,61 @@
  *   returns/northants.csv:3:35: error[found-le-went-missing]: found (16) exceeds ...
  *   returns/kent.xlsx:7:3: error[type]: Sheet1!C7: in_care must be a whole number ...
  *
- * then one summary line (unless --quiet):
+ * then the files skipped under input directories, and one summary line
+ * (neither with --quiet):
  *
+ *   2 files skipped: README.md (not a return: ...), medway.xlsx (an Excel workbook: ...)
  *   2 files, 40 records: 1 error, 2 warnings, 0 infos
  *
  * and, in a run without --clean that --clean would change, one line more:
  *
  *   12 values could be repaired with --clean
+ *
+ * A diagnostic is always one line: in file names and messages, a line break
+ * is written \n, a carriage return \r, a tab \t, any other control character
+ * (C0, DEL, C1) or line separator as \xHH or \uHHHH, and a byte that is not
+ * UTF-8 as \xHH. A backslash stays as it is (messages about JSON escapes
+ * quote them); the JSON report holds every text exactly.
  */
 #include <stdlib.h>
+#include <string.h>
 
+#include "core/utf8.h"
 #include "report/reports.h"
 #include "tally/disclosure.h"
+
+/* s as one line of text, escaped as the comment above says. */
+static void one_line(FILE *out, const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *why;
+        int n;
+        switch (c) {
+        case '\n': fputs("\\n", out); continue;
+        case '\r': fputs("\\r", out); continue;
+        case '\t': fputs("\\t", out); continue;
+        }
+        if (c < 0x20 || c == 0x7F) {
+            fprintf(out, "\\x%02X", c);
+        } else if (c < 0x80) {
+            putc(c, out);
+        } else if ((n = tally_utf8_seq((const unsigned char *)s + i, len - i, &why)) > 0) {
+            /* C1 controls (U+0080..U+009F), and U+2028, U+2029: line breaks to some */
+            if (n == 2 && c == 0xC2 && (unsigned char)s[i + 1] < 0xA0)
+                fprintf(out, "\\u%04X", (unsigned char)s[i + 1]);
+            else if (n == 3 && c == 0xE2 && (unsigned char)s[i + 1] == 0x80 &&
+                     ((unsigned char)s[i + 2] == 0xA8 || (unsigned char)s[i + 2] == 0xA9))
+                fprintf(out, "\\u%04X", 0x2000 + ((unsigned char)s[i + 2] & 0x3F));
+            else
+                fwrite(s + i, 1, (size_t)n, out);
+            i += (size_t)n - 1;
+        } else {
+            fprintf(out, "\\x%02X", c);
+        }
+    }
+}
 
 static int text_open(struct tally_report **out, FILE *fp, struct tally_error *err)
 {
@@ -32,14 +75,21 @@ static int text_open(struct tally_report **out, FILE *fp, struct tally_error *er
 static int text_diag(struct tally_report *r, const struct tally_diag *d)
 {
     FILE *out = r->out;
-    fputs(d->file ? d->file : "tally", out);
+    one_line(out, d->file ? d->file : "tally");
     if (d->line) {
         fprintf(out, ":%u", d->line);
         if (d->column)
             fprintf(out, ":%u", d->column);
     }
-    fprintf(out, ": %s[%s]: %s%s%s\n", tally_severity_name(d->severity), d->code,
-            d->cell ? d->cell : "", d->cell ? ": " : "", d->message);
+    fprintf(out, ": %s[", tally_severity_name(d->severity));
+    one_line(out, d->code);
+    fputs("]: ", out);
+    if (d->cell) {
+        one_line(out, d->cell);
+        fputs(": ", out);
+    }
+    one_line(out, d->message);
+    putc('\n', out);
     return TALLY_OK;
 }
 
@@ -109,6 +159,17 @@ static int text_finish(struct tally_report *r, const struct tally_report_summary
         fprintf(r->out, "tally: details stopped after %llu %s (--max-errors); the counts below "
                 "are complete\n", (unsigned long long)s->max_errors,
                 plural(s->max_errors, "error", "errors"));
+    if (s->nskipped && !s->quiet) {
+        fprintf(r->out, "%zu %s skipped:", s->nskipped, plural(s->nskipped, "file", "files"));
+        for (size_t i = 0; i < s->nskipped; i++) {
+            fputs(i ? ", " : " ", r->out);
+            one_line(r->out, s->skipped[i].path);
+            fputs(" (", r->out);
+            one_line(r->out, s->skipped[i].reason);
+            putc(')', r->out);
+        }
+        putc('\n', r->out);
+    }
     if (s->build && !s->quiet)
         fprintf(r->out, "build: %llu records read = %llu accepted + %llu rejected + %llu "
                 "superseded + %llu duplicate; %llu %s sent nothing\n",

@@ -11,6 +11,7 @@
 #include "fuzz.h"
 #include "tally/clean.h"
 #include "tally/reader.h"
+#include "tally/settle.h"
 #include "tally/validate.h"
 
 static struct tally_schema *schema;
@@ -97,16 +98,18 @@ static void run(const char *reader, const char *path, bool clean)
         die(reader, NULL);
     struct tally_diag_sink sink = {on_diag, NULL};
     /* One validator and one cleaner for the whole run (building the cleaner's
-     * name index per input would halve the speed); new_file() forgets the
-     * previous input's keys, as between the files of one `tally validate`. */
+     * name index per input would halve the speed); a settler per input, to
+     * settle its repeated keys at the end, as `tally validate` does. */
     static struct tally_validator *v;
     static struct tally_cleaner *cleaner;
-    struct tally_validator_options vo = {.check_keys = true};
+    struct tally_validator_options vo = {0};
     if (!v && !(v = tally_validator_new(schema, registry, &vo, sink, &err)))
         die("validator", &err);
     if (!cleaner && !(cleaner = tally_cleaner_new(schema, registry, sink, &err)))
         die("cleaner", &err);
-    tally_validator_new_file(v);
+    struct tally_settler *settler = tally_settler_new(schema, sink, &err);
+    if (!settler || tally_settler_add_file(settler, path, &err) != TALLY_OK)
+        die("settler", &err);
     struct tally_cleaner *c = clean ? cleaner : NULL;
     struct tally_input in;
     if (tally_input_open(&in, path, &err) != TALLY_OK)
@@ -122,8 +125,12 @@ static void run(const char *reader, const char *path, bool clean)
                 break;
             if (tally_validator_check(v, rec, &err) != TALLY_OK)
                 break;
+            if (tally_settler_add(settler, rec, NULL, &err) != TALLY_OK)
+                die("settler", &err);
             touch_record(rec);
         }
+        if (tally_settler_finish(settler, &err) != TALLY_OK)
+            die("settler", &err);
         if (rc == TALLY_OK || (rc > TALLY_EFORMAT && rc != TALLY_DONE))
             abort();    /* next() returned something the interface does not allow */
         char hex[65];
@@ -131,6 +138,7 @@ static void run(const char *reader, const char *path, bool clean)
             die("sha256", &err);
         ops->close(r);
     }
+    tally_settler_free(settler);
     tally_input_close(&in);
 }
 

@@ -19,6 +19,15 @@
 #      its period and cohort ("x" when none is a number)
 #   8. no diagnostic points to a line past the end of its file
 #
+# and `tally validate` over the same returns (the CI gate) must judge as the
+# build did (issue 13: one judgement, src/core/settle.c):
+#
+#   9. the same diagnostics — severity, code, message, file, line, column,
+#      record, field, value, pointer — in the same order (the build's
+#      coverage infos aside), and the same exit status
+#  10. the records its JUnit report fails are exactly the records the build
+#      rejects (rejects.csv, fate rejected)
+#
 # With SDC_CHECK (tests/property/sdc_check.c, the fifth argument), each set
 # of returns is also built with --disclosure, and the published dataset.csv
 # is checked against the plain one by that independent program: every count
@@ -46,6 +55,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/tally-property.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 failed=0
+agreed=0
 total_records=0
 total_files=0
 fates="0 0 0 0"
@@ -68,6 +78,37 @@ while [ $i -lt "$runs" ]; do
         sed -n 1,10p "$d/build.out"
         failed=$((failed + 1))
         continue
+    fi
+    # The CI gate over the same returns.
+    (cd "$d" && "$tally" validate --no-progress --report json --report-file v.json \
+        --report junit --report-file v.xml returns > /dev/null 2>&1)
+    vstatus=$?
+    vout=""
+    if [ $vstatus != $status ]; then
+        vout="check 9: validate exited $vstatus, build $status"
+    fi
+    jq -c '.diagnostics[] | select(.code != "coverage")' "$d/out/report.json" > "$d/b.diags"
+    jq -c '.diagnostics[]' "$d/v.json" > "$d/v.diags"
+    if ! cmp -s "$d/b.diags" "$d/v.diags"; then
+        vout="$vout
+check 9: validate's diagnostics differ from the build's (< build, > validate):
+$(diff "$d/b.diags" "$d/v.diags" | sed -n 1,6p)"
+    fi
+    # JUnit: a failing test case is <testcase ... name="record N"> followed by a <failure>.
+    awk '/<testcase / { if (match($0, /classname="[^"]*"/)) f = substr($0, RSTART + 11, RLENGTH - 12);
+                        n = ""; if ($0 !~ /\/>$/ && match($0, /name="record [0-9]+"/)) n = substr($0, RSTART + 13, RLENGTH - 14); next }
+         /<failure / { if (n != "") print f "," n; n = "" }' "$d/v.xml" | sort -u > "$d/v.failed"
+    awk -F, 'NR > 1 && $1 == "rejected" { print $3 "," $6 }' "$d/out/rejects.csv" | sort -u > "$d/b.rejected"
+    if ! cmp -s "$d/b.rejected" "$d/v.failed"; then
+        vout="$vout
+check 10: the records validate's JUnit fails are not those the build rejects (< build, > validate):
+$(diff "$d/b.rejected" "$d/v.failed" | sed -n 1,6p)"
+    fi
+    if [ -n "$vout" ]; then
+        echo "FAIL seed $s (validate against build):$vout"
+        failed=$((failed + 1))
+    else
+        agreed=$((agreed + 1))
     fi
     # line counts of the inputs (a last line without a newline counts)
     for f in "$d"/returns/*; do
@@ -214,7 +255,8 @@ SQL
 done
 set -- $fates
 echo "property: $runs builds from seed $seed: $total_files files, $total_records records" \
-     "($1 accepted, $2 rejected, $3 superseded, $4 duplicate); $failed failed"
+     "($1 accepted, $2 rejected, $3 superseded, $4 duplicate); validate agreed with $agreed;" \
+     "$failed failed"
 if [ -n "$sdc" ]; then
     echo "property: $sdc_builds --disclosure builds checked independently:" \
          "$sdc_primary cells suppressed as primary, $sdc_secondary as secondary"

@@ -21,6 +21,17 @@
  * and group ties the records of one key together. Values are given as the
  * dataset must show them (numbers, or a symbol such as "c").
  *
+ * Keys repeat across files in every way the rule of src/core/settle.h
+ * tells apart: resubmissions (the latest wins), resubmissions whose latest
+ * is itself rejected (the earlier ones are still superseded, identical or
+ * not), a rejected submission followed by a valid one, a record without a
+ * submitted time beside a rejected one (accepted), two submissions at the
+ * same latest time with different values (the earlier superseded, the latest
+ * in conflict), identical records, and different ones with no time
+ * (conflict).
+ * A rejected record in such a group has a defect that leaves its key and
+ * submitted time readable (a bad count, a broken rule), so it takes part.
+ *
  * Odd seeds give counts of a few children (in_care below 14), so that many
  * fall in the range disclosure control suppresses; even seeds up to 3,000.
  *
@@ -175,6 +186,7 @@ struct rec {
     char v[NF][64];     /* texts as written; "" = absent / empty */
     bool has_submitted;
     enum defect defect;
+    bool keep_key;      /* its defect must leave key and submitted readable */
     const char *expect;
     unsigned group;
     bool used;          /* written to a file already */
@@ -263,6 +275,8 @@ static void add_defect(struct rec *r, char format, bool last_row)
             continue;
         if ((d == D_SYNTAX || d == D_JSON_BOOL) && format == 'c')
             continue;
+        if (r->keep_key && d != D_COUNT_TEXT && d != D_COUNT_BIG && d != D_RULE && d != D_JSON_BOOL)
+            continue;
         break;
     }
     r->defect = d;
@@ -282,7 +296,7 @@ static void add_defect(struct rec *r, char format, bool last_row)
         snprintf(r->v[F_INCIDENTS], sizeof r->v[0], "20");
         snprintf(r->v[F_FOUND], sizeof r->v[0], "6");
         snprintf(r->v[F_NOT_FOUND], sizeof r->v[0], "4");
-        switch (pick(6)) {      /* the rules of severity error */
+        switch (pick(r->keep_key ? 5 : 6)) {    /* the rules of severity error */
         case 0: snprintf(r->v[F_WENT], sizeof r->v[0], "60"); break;          /* went > in_care */
         case 1: snprintf(r->v[F_FOUND], sizeof r->v[0], "11"); break;         /* found > went */
         case 2: snprintf(r->v[F_NOT_FOUND], sizeof r->v[0], "5"); break;      /* sum broken */
@@ -564,18 +578,18 @@ int main(int argc, char **argv)
             break;
         unsigned s = pick(100);
         size_t first = nrecs;
-        if (s < 45) {                           /* one valid record */
+        if (s < 40) {                           /* one valid record */
             struct rec *r = new_rec();
             fill(r, a, p, c);
             if (chance(20))
                 set_submitted(r, pick(200), pick(24));
             r->expect = "accepted";
-        } else if (s < 70) {                    /* one defective record */
+        } else if (s < 62) {                    /* one defective record */
             struct rec *r = new_rec();
             fill(r, a, p, c);
             r->expect = "rejected";
             r->defect = D_COUNT_TEXT;           /* format-specific defect chosen below */
-        } else if (s < 82 && nfiles > 1) {      /* resubmissions: the latest wins */
+        } else if (s < 72 && nfiles > 1) {      /* resubmissions: the latest wins */
             unsigned k = 2 + pick(2), day = pick(100);
             groups++;
             for (unsigned i = 0; i < k; i++) {
@@ -586,7 +600,66 @@ int main(int argc, char **argv)
                 r->expect = i + 1 < k ? "superseded" : "latest";
                 r->group = groups;
             }
-        } else if (s < 92 && nfiles > 1) {      /* identical records */
+        } else if (s < 78 && nfiles > 1) {      /* the latest resubmission is rejected: it still
+                                                   supersedes, and nothing is accepted (the
+                                                   earlier ones identical or not) */
+            unsigned k = 2 + pick(2), day = pick(100);
+            bool identical = chance(40);
+            struct rec proto;
+            memset(&proto, 0, sizeof proto);
+            fill(&proto, a, p, c);
+            groups++;
+            for (unsigned i = 0; i < k; i++) {
+                struct rec *r = new_rec();
+                if (identical && i + 1 < k)
+                    *r = proto;
+                else
+                    fill(r, a, p, c);
+                set_submitted(r, day + 10 * i, pick(24));
+                if (!identical || i + 1 == k)
+                    snprintf(r->v[F_IN_CARE], sizeof r->v[0], "%u", 3001 + i);
+                r->expect = i + 1 < k ? "superseded" : "rejected";
+                r->keep_key = i + 1 == k;
+                r->group = groups;
+            }
+        } else if (s < 82 && nfiles > 1) {      /* a rejected submission, then a valid later one */
+            unsigned day = pick(100);
+            groups++;
+            for (unsigned i = 0; i < 2; i++) {
+                struct rec *r = new_rec();
+                fill(r, a, p, c);
+                set_submitted(r, day + 10 * i, pick(24));
+                snprintf(r->v[F_IN_CARE], sizeof r->v[0], "%u", 3001 + i);
+                r->expect = i == 0 ? "rejected" : "latest";
+                r->keep_key = i == 0;
+                r->group = groups;
+            }
+        } else if (s < 86 && nfiles > 1) {      /* no time says which came last: beside a rejected
+                                                   submission, a valid one is accepted */
+            groups++;
+            for (unsigned i = 0; i < 2; i++) {
+                struct rec *r = new_rec();
+                fill(r, a, p, c);
+                if (i == 1 && chance(50))
+                    set_submitted(r, pick(200), pick(24));
+                snprintf(r->v[F_IN_CARE], sizeof r->v[0], "%u", 3001 + i);
+                r->expect = i == 0 ? "accepted" : "rejected";
+                r->keep_key = i == 1;
+                r->group = groups;
+            }
+        } else if (s < 90 && nfiles > 1) {      /* two different at the latest time: the earlier
+                                                   is superseded, the latest two conflict */
+            unsigned day = pick(100), hour = pick(24);
+            groups++;
+            for (unsigned i = 0; i < 3; i++) {
+                struct rec *r = new_rec();
+                fill(r, a, p, c);
+                set_submitted(r, i == 0 ? day : day + 10, i == 0 ? pick(24) : hour);
+                snprintf(r->v[F_IN_CARE], sizeof r->v[0], "%u", 3001 + i);
+                r->expect = i == 0 ? "superseded" : "conflict";
+                r->group = groups;
+            }
+        } else if (s < 95 && nfiles > 1) {      /* identical records */
             unsigned k = 2 + pick(2);
             groups++;
             struct rec proto;

@@ -115,15 +115,20 @@ START_TEST(test_three_repeats)
     ck_assert_str_eq(row(&fx, "uasc", "E10000016"), "12,2,2,2,0,16.7,1,1,true");
     done(&fx);
 
-    /* The latest two disagree: nothing can be chosen, all three are rejected. */
+    /* The latest two disagree: neither can be chosen, and the older one was
+     * replaced all the same (replaced figures are never published). */
     build(&fx, (const char *const[]){
                    H "E10000016,2014-10-01,2015-09-30,2015-10-01T00:00:00Z,uasc,10,1,1,1,0\n"
                      "E10000016,2014-10-01,2015-09-30,2015-11-01T00:00:00Z,uasc,12,2,2,2,0\n"
                      "E10000016,2014-10-01,2015-09-30,2015-11-01T00:00:00Z,uasc,13,2,2,2,0\n",
                    NULL});
-    ck_assert_uint_eq(fate(&fx, TALLY_FATE_REJECTED), 3);
+    ck_assert_uint_eq(fate(&fx, TALLY_FATE_REJECTED), 2);
+    ck_assert_uint_eq(fate(&fx, TALLY_FATE_SUPERSEDED), 1);
     ck_assert_uint_eq(fate(&fx, TALLY_FATE_ACCEPTED), 0);
     /* No accepted record at all: no period, so no rows */
+    ck_assert_str_eq(tally_build_record_at(fx.build, 0)->codes, "superseded");
+    ck_assert_str_eq(tally_build_record_at(fx.build, 1)->codes, "conflict");
+    ck_assert_str_eq(tally_build_record_at(fx.build, 2)->codes, "conflict");
     ck_assert_str_eq(row(&fx, "uasc", "E10000016"), "(no row)");
     done(&fx);
 
@@ -138,6 +143,52 @@ START_TEST(test_three_repeats)
     ck_assert_int_eq(strncmp(fx.diags[0], want, strlen(want)), 0);
     ck_assert_str_eq(fx.diags[0] + strlen(want) + 6, ":3: different values and no later "
                      "submitted time to choose between them; all 2 are rejected");
+    done(&fx);
+}
+END_TEST
+
+static const struct tally_dataset_row *find_row(struct fixture *fx, const char *cohort,
+                                                const char *area)
+{
+    for (size_t i = 0; i < tally_build_nrows(fx->build); i++) {
+        const struct tally_dataset_row *r = tally_build_row_at(fx->build, i);
+        if (strcmp(r->cohort, cohort) == 0 && strcmp(r->area_code, area) == 0)
+            return r;
+    }
+    return NULL;
+}
+
+/* Kent resubmits, and the resubmission has an error: the figures it replaced
+ * are not published, and the records say why (issue 13). */
+START_TEST(test_rejected_resubmission)
+{
+    struct fixture fx;
+    build(&fx, (const char *const[]){
+                   H "E10000016,2014-10-01,2015-09-30,2015-10-01T09:00:00+01:00,trafficked,31,9,22,7,2\n"
+                     "E10000016,2014-10-01,2015-09-30,2015-10-01T09:00:00+01:00,uasc,980,188,410,135,53\n",
+                   H "E10000016,2014-10-01,2015-09-30,2015-10-28T09:30:00Z,trafficked,31,9,22,7,2\n"
+                     "E10000016,2014-10-01,2015-09-30,2015-10-28T09:30:00Z,uasc,985,190,412,137,54\n",
+                   NULL});
+    ck_assert_uint_eq(fate(&fx, TALLY_FATE_ACCEPTED), 1);
+    ck_assert_uint_eq(fate(&fx, TALLY_FATE_DUPLICATE), 1);
+    ck_assert_uint_eq(fate(&fx, TALLY_FATE_SUPERSEDED), 1);
+    ck_assert_uint_eq(fate(&fx, TALLY_FATE_REJECTED), 1);
+    ck_assert_str_eq(tally_build_record_at(fx.build, 1)->codes, "superseded");
+    ck_assert_str_eq(tally_build_record_at(fx.build, 3)->codes, "error");   /* codes not given */
+    ck_assert_str_eq(row(&fx, "trafficked", "E10000016"), "31,9,22,7,2,29.0,1,1,true");
+    /* Kent's uasc row is there, with nothing published: what it sent was
+     * replaced by a rejected record. */
+    ck_assert_str_eq(row(&fx, "uasc", "E10000016"), "x,x,x,x,x,,0,1,false");
+    ck_assert_int_eq(find_row(&fx, "uasc", "E10000016")->source, TALLY_ROW_REJECTED);
+    /* Settling's diagnostics come first, then coverage. */
+    static const char dup[] = "info[duplicate] the record for E10000016, 2014-10-01, "
+                              "2015-09-30, trafficked is identical to the one at ";
+    ck_assert_int_eq(strncmp(fx.diags[0], dup, strlen(dup)), 0);
+    static const char sup[] = "warning[superseded] the record for E10000016, 2014-10-01, "
+                              "2015-09-30, uasc is superseded by the one at ";
+    ck_assert_int_eq(strncmp(fx.diags[1], sup, strlen(sup)), 0);
+    ck_assert_ptr_nonnull(strstr(fx.diags[1], ":3, submitted 2015-10-28T09:30:00Z, which was "
+                                 "rejected: no record for this key is accepted"));
     done(&fx);
 }
 END_TEST
@@ -238,17 +289,6 @@ START_TEST(test_percent_rounding)
 }
 END_TEST
 
-static const struct tally_dataset_row *find_row(struct fixture *fx, const char *cohort,
-                                                const char *area)
-{
-    for (size_t i = 0; i < tally_build_nrows(fx->build); i++) {
-        const struct tally_dataset_row *r = tally_build_row_at(fx->build, i);
-        if (strcmp(r->cohort, cohort) == 0 && strcmp(r->area_code, area) == 0)
-            return r;
-    }
-    return NULL;
-}
-
 START_TEST(test_every_authority_has_a_row)
 {
     struct fixture fx;
@@ -298,6 +338,7 @@ Suite *build_suite(void)
     Suite *s = suite_create("build");
     TCase *tc = tcase_create("build");
     tcase_add_test(tc, test_three_repeats);
+    tcase_add_test(tc, test_rejected_resubmission);
     tcase_add_test(tc, test_sums_symbols_and_rounding);
     tcase_add_test(tc, test_fates_add_up);
     tcase_add_test(tc, test_percent_rounding);

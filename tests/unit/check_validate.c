@@ -1,6 +1,7 @@
 /*
  * check_validate.c — the validator over CSV input: required, type,
- * constraints, the registry, rules (evaluated and skipped), repeated keys.
+ * constraints, the registry, rules (evaluated and skipped). Repeated keys:
+ * check_settle.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,92 +129,6 @@ START_TEST(test_rules_skip_symbols_and_errors)
 }
 END_TEST
 
-START_TEST(test_repeated_keys)
-{
-    struct collected c;
-    collect_str("csv", H
-                "E10000021,,2014-10-01,2015-09-30,2015-11-02T10:00:00Z,uasc,5,1,1,1,0\n"
-                "E10000021,Northamptonshire,2014-10-01,2015-09-30,2015-11-03T10:00:00Z,uasc,5,1,1,1,0\n"
-                "E10000021,,2014-10-01,2015-09-30,2015-12-01T10:00:00Z,uasc,6,1,1,1,0\n"
-                "E10000021,,2014-10-01,2015-09-30,2015-11-20T10:00:00Z,uasc,7,1,1,1,0\n"
-                "E10000021,,2014-10-01,2015-09-30,,uasc,8,1,1,1,0\n", true, &c);
-    ck_assert_uint_eq(c.ndiags, 4);
-    ck_assert_str_eq(c.diags[0], "3:1 info[duplicate] the record for E10000021, 2014-10-01, 2015-09-30, "
-                     "uasc repeats record 1 (line 2) with the same values; it is kept once");
-    ck_assert_str_eq(c.diags[1], "2:1 warning[superseded] the record for E10000021, 2014-10-01, "
-                     "2015-09-30, uasc is superseded by record 3 (line 4), submitted later");
-    ck_assert_str_eq(c.diags[2], "5:1 warning[superseded] the record for E10000021, 2014-10-01, "
-                     "2015-09-30, uasc is superseded by record 3 (line 4), submitted later");
-    ck_assert_str_eq(c.diags[3], "6:1 error[conflict] the record for E10000021, 2014-10-01, 2015-09-30, "
-                     "uasc conflicts with record 3 (line 4): same key, different values, and no later "
-                     "submitted time to choose between them");
-    collected_free(&c);
-}
-END_TEST
-
-/*
- * Thousands of distinct keys, so the key index grows twice, then a repeat of
- * every 70th: each repeat must still find its first sighting.  The codes are
- * the registry's authorities in force throughout 2010-2024.
- */
-START_TEST(test_many_keys)
-{
-    FILE *reg = fopen("schemas/authorities.csv", "r");
-    ck_assert_ptr_nonnull(reg);
-    char codes[150][16], line[512];
-    size_t ncodes = 0;
-    while (ncodes < 150 && fgets(line, sizeof line, reg)) {
-        char code[16], from[16];
-        const char *to = NULL;
-        if (sscanf(line, "%15[^,],%*[^,],%*[^,],%*[^,],%15[^,],", code, from) != 2 ||
-            strcmp(from, "2010-04-01") > 0)
-            continue;
-        for (int commas = 0, i = 0; line[i]; i++)
-            if (line[i] == ',' && ++commas == 5)
-                to = line + i + 1;
-        if (to && *to == ',')
-            strcpy(codes[ncodes++], code);
-    }
-    fclose(reg);
-    ck_assert_uint_ge(ncodes, 120); /* 137 today: over 3072 keys */
-
-    size_t size = 1 << 20, o = 0, nrows = 0;
-    static char rows[4200][96];
-    char *text = malloc(size);
-    ck_assert_ptr_nonnull(text);
-    o += (size_t)snprintf(text, size, H);
-    for (size_t c = 0; c < ncodes; c++)
-        for (int year = 2010; year < 2024; year++)
-            for (int cohort = 0; cohort < 2; cohort++)
-                snprintf(rows[nrows++], sizeof rows[0], "%.15s,,%d-04-01,%d-03-31,,%s,5,1,1,1,0\n",
-                         codes[c], year, year + 1, cohort ? "uasc" : "trafficked");
-    for (size_t r = 0; r < nrows; r++)
-        o += (size_t)snprintf(text + o, size - o, "%s", rows[r]);
-    for (size_t r = 0; r < nrows; r += 70)
-        o += (size_t)snprintf(text + o, size - o, "%s", rows[r]);
-    ck_assert_uint_lt(o, size);
-
-    struct collected c;
-    collect_str("csv", text, true, &c);
-    size_t repeats = (nrows + 69) / 70;
-    ck_assert_uint_gt(nrows, 3072);
-    ck_assert_uint_eq(c.total, nrows + repeats);
-    ck_assert_uint_eq(c.ndiags, repeats);
-    for (size_t d = 0; d < c.ndiags; d++) {
-        size_t r = d * 70;
-        char code[16], start[11], end[11], cohort[12], want[256];
-        ck_assert_int_eq(sscanf(rows[r], "%15[^,],,%10[^,],%10[^,],,%11[^,]", code, start, end,
-                                cohort), 4);
-        snprintf(want, sizeof want, "%zu:1 info[duplicate] the record for %s, %s, %s, %s repeats "
-                 "record %zu (line %zu) with the same values; it is kept once",
-                 nrows + d + 2, code, start, end, cohort, r + 1, r + 2);
-        ck_assert_str_eq(c.diags[d], want);
-    }
-    collected_free(&c);
-    free(text);
-}
-END_TEST
-
 Suite *validate_suite(void)
 {
     Suite *s = suite_create("validate");
@@ -223,8 +138,6 @@ Suite *validate_suite(void)
     tcase_add_test(tc, test_registry);
     tcase_add_test(tc, test_every_rule);
     tcase_add_test(tc, test_rules_skip_symbols_and_errors);
-    tcase_add_test(tc, test_repeated_keys);
-    tcase_add_test(tc, test_many_keys);
     suite_add_tcase(s, tc);
     return s;
 }

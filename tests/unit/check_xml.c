@@ -107,7 +107,7 @@ static void run_xml(const char *text, size_t len, const struct tally_schema *sch
         schema = own = tally_schema_load_default(&err);
     struct tally_registry *reg = tally_registry_load_default(&err);
     struct tally_diag_sink sink = {run_diag, r};
-    struct tally_validator_options vo = {.check_keys = true};
+    struct tally_validator_options vo = {0};
     struct tally_validator *v = tally_validator_new(schema, reg, &vo, sink, &err);
     struct tally_input in;
     ck_assert_int_eq(tally_input_open(&in, path, &err), TALLY_OK);

@@ -1215,7 +1215,7 @@ static void tally_verdict(const struct tally_schema *schema, const struct tally_
     write_temp(path, text, strlen(text));
     struct tally_error err;
     struct tally_diag_sink sink = {verdict_diag, v};
-    struct tally_validator_options vo = {.check_keys = false};
+    struct tally_validator_options vo = {0};
     struct tally_validator *val = tally_validator_new(schema, reg, &vo, sink, &err);
     ck_assert_ptr_nonnull(val);
     struct tally_input in;

@@ -14,6 +14,7 @@ Suite *json_suite(void);
 Suite *xml_suite(void);
 Suite *xmlgen_suite(void);
 Suite *validate_suite(void);
+Suite *settle_suite(void);
 Suite *build_suite(void);
 Suite *html_suite(void);
 Suite *tabular_suite(void);

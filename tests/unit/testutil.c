@@ -10,6 +10,7 @@
 #include "tally/clean.h"
 #include "tally/reader.h"
 #include "tally/registry.h"
+#include "tally/settle.h"
 #include "tally/validate.h"
 #include "testutil.h"
 
@@ -18,10 +19,21 @@ static void on_diag(void *ctx, const struct tally_diag *d)
     struct collected *c = ctx;
     if (c->ndiags == COLLECT_MAX)
         return;
-    char buf[1024];
+    char buf[2048], msg[1024];
     const char *path = d->pointer ? d->pointer : d->xpath ? d->xpath : d->cell;
+    /* The temporary file's name, where a message names it, reads FILE. */
+    size_t o = 0, n = strlen(c->path);
+    for (const char *m = d->message; *m && o + 5 < sizeof msg;)
+        if (n && strncmp(m, c->path, n) == 0) {
+            memcpy(msg + o, "FILE", 4);
+            o += 4;
+            m += n;
+        } else {
+            msg[o++] = *m++;
+        }
+    msg[o] = '\0';
     snprintf(buf, sizeof buf, "%u:%u %s[%s] %s%s%s", d->line, d->column,
-             tally_severity_name(d->severity), d->code, d->message, path ? " @" : "",
+             tally_severity_name(d->severity), d->code, msg, path ? " @" : "",
              path ? path : "");
     c->diags[c->ndiags++] = strdup(buf);
 }
@@ -61,6 +73,7 @@ void collect_with(const char *reader, const char *text, size_t len,
     memset(c, 0, sizeof *c);
     char path[] = "/tmp/tally-unit-XXXXXX";
     int fd = mkstemp(path);
+    snprintf(c->path, sizeof c->path, "%s", path);
     ck_assert_int_ge(fd, 0);
     ck_assert_int_eq((long)write(fd, text, len), (long)len);
     close(fd);
@@ -73,8 +86,11 @@ void collect_with(const char *reader, const char *text, size_t len,
     ck_assert_ptr_nonnull(schema);
     ck_assert_ptr_nonnull(reg);
     struct tally_diag_sink sink = {on_diag, c};
-    struct tally_validator_options vo = {.check_keys = true};
+    struct tally_validator_options vo = {0};
     struct tally_validator *v = tally_validator_new(schema, reg, &vo, sink, &err);
+    struct tally_settler *settler = tally_settler_new(schema, sink, &err);
+    ck_assert_ptr_nonnull(settler);
+    ck_assert_int_eq(tally_settler_add_file(settler, path, &err), TALLY_OK);
     struct tally_input in;
     ck_assert_int_eq(tally_input_open(&in, path, &err), TALLY_OK);
     const struct tally_reader_ops *ops = tally_reader_find(reader);
@@ -100,9 +116,14 @@ void collect_with(const char *reader, const char *text, size_t len,
         c->total++;
         if (c->nrecords < COLLECT_MAX)
             c->records[c->nrecords++] = strdup(buf);
-        if (validate)
+        if (validate) {
             ck_assert_int_eq(tally_validator_check(v, rec, &err), TALLY_OK);
+            ck_assert_int_eq(tally_settler_add(settler, rec, NULL, &err), TALLY_OK);
+        }
     }
+    if (validate)
+        ck_assert_int_eq(tally_settler_finish(settler, &err), TALLY_OK);
+    tally_settler_free(settler);
     ops->close(r);
     tally_cleaner_free(cleaner);
     tally_input_close(&in);
