@@ -152,8 +152,8 @@ enum tally_column_kind {
     TALLY_COLUMN_COUNT,     /* a number, or a symbol such as "x" */
     TALLY_COLUMN_RATIO,     /* a decimal such as "35.7", or "" */
     TALLY_COLUMN_INTEGER,   /* authorities_reporting, authorities_expected */
-    TALLY_COLUMN_CHANGE,    /* --previous: a count's change, "-12" or a symbol ("x", "c") */
-    TALLY_COLUMN_BOOLEAN    /* complete: "true" or "false" */
+    TALLY_COLUMN_BOOLEAN,   /* complete: "true" or "false" */
+    TALLY_COLUMN_CHANGE     /* --previous: a count's change, "-12" or a symbol ("x", "c") */
 };
 
 enum tally_column_kind tally_build_column_kind(const struct tally_build *b, size_t column);
