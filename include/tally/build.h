@@ -114,6 +114,14 @@ int tally_build_load_previous(struct tally_build *b, const char *csv, size_t len
                               struct tally_error *err);
 
 /*
+ * How many counts of the previous dataset the schema's disclosure policy
+ * would suppress (a protected count in its range, such as 3) that it
+ * publishes; the first is described in example. A build under disclosure
+ * control must not republish them as _previous values.
+ */
+size_t tally_build_previous_unprotected(const struct tally_build *b, char *example, size_t size);
+
+/*
  * Load --population: CSV text (path names it in diagnostics and is copied)
  * with a header naming an area code, a year and a number of children (aged
  * 0 to 17): area_code,year,population (or ONS spellings: geography_code,

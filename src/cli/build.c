@@ -470,6 +470,17 @@ static int run_build(struct cli_options *o, struct outdir *od, struct cli_paths 
     s.tap_ctx = &run;
     if (o->previous && !load_previous(run.build, o->previous))
         goto done;
+    /* Under disclosure control the previous values are published again: they
+     * must be the published (suppressed) ones. */
+    char example[256];
+    size_t unprotected;
+    if (o->previous && (o->disclosure == 1 || (o->publish && o->disclosure != 0)) &&
+        (unprotected = tally_build_previous_unprotected(run.build, example, sizeof example))) {
+        cli_error("--previous %s publishes %zu %s that disclosure control suppresses (%s): "
+                  "give the published dataset, built with --disclosure", o->previous,
+                  unprotected, unprotected == 1 ? "count" : "counts", example);
+        goto done;
+    }
     if (o->population && !load_population(run.build, o->population))
         goto done;
     for (size_t i = 0; i < inputs->n; i++) {

@@ -617,6 +617,27 @@ int tally_build_load_previous(struct tally_build *b, const char *csv, size_t len
                                       : tally_error_set(err, TALLY_ENOMEM, "out of memory");
 }
 
+size_t tally_build_previous_unprotected(const struct tally_build *b, char *example, size_t size)
+{
+    const struct tally_disclosure_policy *pol = &b->schema->disclosure;
+    size_t n = 0;
+    for (size_t i = 0; i < b->nprev; i++)
+        for (size_t m = 0; m < b->nmeasures; m++) {
+            size_t f = b->measure_fields[m];
+            const char *v = b->prev[i].measures[f];
+            int64_t x;
+            char sym;
+            if (!pol->protect || !pol->protect[f] || !v ||
+                tally_parse_count(v, strlen(v), NULL, &x, &sym) != TALLY_COUNT_OK ||
+                x < pol->minimum || x > pol->maximum)
+                continue;
+            if (n++ == 0 && size)
+                snprintf(example, size, "%s of %s for cohort %s is %s", b->schema->fields[f].name,
+                         b->prev[i].area_code, b->prev[i].cohort, v);
+        }
+    return n;
+}
+
 /* ---- --population ------------------------------------------------------------------ */
 
 /* The header names of the three columns (compared ignoring case): tally's own,
@@ -1484,16 +1505,32 @@ static int cmp_text(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The areas (with the year) that have rows but no population: one warning. */
+/* Whether a row's count m stands for its whole area: a number from every
+ * authority in force there. Only then can it be given per 10,000 children. */
+static bool whole_area_number(const struct tally_dataset_row *r, size_t m)
+{
+    int64_t n;
+    char sym;
+    return r->numbers[m] == r->expected && r->expected > 0 &&
+           tally_parse_count(r->measures[m], strlen(r->measures[m]), NULL, &n, &sym) ==
+               TALLY_COUNT_OK;
+}
+
+/* The areas (with the year) whose rates lack only a population: one warning.
+ * (A row whose counts are x, or stand on only some of the area's
+ * authorities, has no rate whatever the population file says.) */
 static int warn_unpopulated(struct tally_build *b)
 {
     char **missing = NULL;
     size_t n = 0, cap = 0;
     int rc = TALLY_OK;
     for (size_t i = 0; i < b->nrows && rc == TALLY_OK; i++) {
-        if (b->row_pop[i])
-            continue;
         const struct tally_dataset_row *r = &b->rows[i];
+        bool wanted = false;
+        for (size_t k = 0; k < b->nrates && !wanted; k++)
+            wanted = whole_area_number(r, b->rate_measures[k]);
+        if (b->row_pop[i] || !wanted)
+            continue;
         size_t len = strlen(r->area_code) + 8;
         char *item = malloc(len);
         if (!item || tally_grow((void **)&missing, &cap, n, sizeof *missing, 64) != TALLY_OK) {
@@ -1652,6 +1689,8 @@ static const char *previous_cell(const struct tally_build *b, const struct tally
     return buf;
 }
 
+static bool whole_area_number(const struct tally_dataset_row *r, size_t m);
+
 /* A --population column of row i: the count per 10,000 children. */
 static const char *rate_cell(const struct tally_build *b, const struct tally_dataset_row *r,
                              size_t i, size_t c, char buf[24])
@@ -1664,7 +1703,7 @@ static const char *rate_cell(const struct tally_build *b, const struct tally_dat
         return suppressed_symbol(b);
     /* a number for the whole area: every authority in force gave one */
     int64_t children = i < b->nrows ? b->row_pop[i] : 0;
-    if (!children || r->numbers[m] != r->expected ||
+    if (!children || !whole_area_number(r, m) ||
         tally_parse_count(v, strlen(v), NULL, &n, &sym) != TALLY_COUNT_OK ||
         !tally_format_rate(n, children, 10000, out, sizeof out) || strlen(out) >= 24)
         return "x";
