@@ -40,6 +40,7 @@ struct previous_row {
     char *area_code, *cohort;
     int64_t period_end;
     bool is_authority;
+    bool complete;          /* its "complete" column: every authority in force, no gaps */
     char **measures;        /* per integer field of the schema (by field index), or NULL */
     char **ratios;          /* per schema ratio, or NULL */
 };
@@ -482,7 +483,7 @@ struct prev_loader {
     struct tally_build *b;
     size_t col, row;
     int *colmap;            /* column → field index, or -1; -2 area_code, -3 level, -4 cohort,
-                               -5 period_end */
+                               -5 period_end, -6 complete */
     size_t ncols;
     struct previous_row cur;
     bool is_authority;
@@ -513,6 +514,8 @@ static void prev_field(void *data, size_t len, void *ctx)
             v = -4;
         else if (strlen(b->columns[1]) == len && memcmp(s, b->columns[1], len) == 0)
             v = -5;
+        else if (len == 8 && memcmp(s, "complete", 8) == 0)
+            v = -6;
         else {
             int f = tally_schema_field_index(b->schema, s, len);
             if (f >= 0 && b->schema->fields[f].type == TALLY_TYPE_INTEGER)
@@ -534,6 +537,10 @@ static void prev_field(void *data, size_t len, void *ctx)
         return;
     if (v == -3) {
         pl->is_authority = len == 9 && memcmp(s, "authority", 9) == 0;
+        return;
+    }
+    if (v == -6) {
+        pl->cur.complete = len == 4 && memcmp(s, "true", 4) == 0;
         return;
     }
     if (v == -5) {
@@ -595,9 +602,9 @@ int tally_build_load_previous(struct tally_build *b, const char *csv, size_t len
     bool parsed = csv_parse(&p, csv, len, prev_field, prev_row, &pl) == len &&
                   csv_fini(&p, prev_field, prev_row, &pl) == 0;
     csv_free(&p);
-    bool has[4] = {false};
+    bool has[5] = {false};
     for (size_t i = 0; i < pl.ncols; i++)
-        if (pl.colmap[i] <= -2)
+        if (pl.colmap[i] <= -2 && pl.colmap[i] >= -5)
             has[-pl.colmap[i] - 2] = true;
     free(pl.colmap);
     if (pl.nomem)
@@ -1680,6 +1687,24 @@ static const char *previous_cell(const struct tally_build *b, const struct tally
     if (c % 2 == 0)
         return old;
     const char *now = count ? r->measures[k] : r->ratios[k - b->nmeasures];
+    /* An area's change compares like with like: both figures stand on every
+     * authority in force there. Otherwise it would measure who reported. */
+    if (strcmp(r->level, "authority") != 0 && p) {
+        bool whole = p->complete;
+        if (count)
+            whole = whole && r->numbers[k] == r->expected;
+        else {
+            const struct tally_ratio *q = &b->schema->ratios[k - b->nmeasures];
+            for (size_t m = 0; m < b->nmeasures; m++)
+                if (b->measure_fields[m] == q->numerator || b->measure_fields[m] == q->denominator)
+                    whole = whole && r->numbers[m] == r->expected;
+        }
+        if (!whole) {
+            bool hidden = strcmp(now, suppressed_symbol(b)) == 0 ||
+                          strcmp(old, suppressed_symbol(b)) == 0;
+            return hidden ? suppressed_symbol(b) : count ? "x" : "";
+        }
+    }
     char out[32];
     tally_format_change(now, old, !count, suppressed_symbol(b), out, sizeof out);
     size_t n = strlen(out);
