@@ -14,7 +14,11 @@
  *   4. aggregate  per period and cohort: every accepted authority, and every
  *                 English region, nation and the UK with authorities in force
  *                 on the period's last day, sums of numeric values ("x" when
- *                 none is numeric), the ratios, reporting/expected, complete.
+ *                 none is numeric), the ratios, reporting/expected, complete;
+ *   5. attach     with --previous, each row's previous period (its _previous
+ *                 and _change cells are worked out when asked for, after
+ *                 disclosure control, so a change is c whenever a side is);
+ *                 with --population, each row's children (its rates, the same).
  *
  * Everything is sorted, so the same records give the same rows in the same
  * order, whatever order the files came in.
