@@ -14,7 +14,8 @@
 #   - doc/diagnostics.md has a section "### `CODE`" for every code tally knows
 #     (the rules of `tally validate --report sarif`: the built-in codes and the
 #     shipped schema's rule ids), none for a code tally does not know, and each
-#     section's "Severity: **S**" is the code's default severity there.
+#     section's "Severity: **S**" is the code's default severity there, and
+#     shows an example line of that code.
 # Prints one line per failure and "doc: N passed, N failed".
 set -u
 tally=$1
@@ -32,9 +33,10 @@ if "$tally" convert $ex/return.csv --to csv > "$work/canon.csv" 2> /dev/null &&
     cmp -s "$work/canon.csv" $ex/return.csv; then ok; else bad "$ex/return.csv is not in canonical form"; fi
 for f in $ex/return.csv $ex/return.json $ex/return.ndjson $ex/return.xml $ex/return.xlsx \
          $ex/return.ods; do
-    "$tally" validate --no-progress "$f" > "$work/out" 2>&1
+    "$tally" validate --no-progress --report json "$f" > "$work/out" 2>&1
     st=$?
-    if [ $st -eq 0 ] && [ "$(cat "$work/out")" = "1 file, 4 records: 0 errors, 0 warnings, 0 infos" ]; then
+    if [ $st -eq 0 ] && jq -e '.stats.records == 4 and .stats.errors == 0 and .stats.warnings == 0
+            and .stats.infos == 0 and .diagnostics == []' "$work/out" > /dev/null 2>&1; then
         ok
     else
         bad "$f: validate exit $st:"; sed -n 1,10p "$work/out"
@@ -134,6 +136,23 @@ join "$work/known" "$work/documented" | while read -r code want got; do
 done > "$work/sev"
 if [ -s "$work/sev" ]; then
     failed=$((failed + $(wc -l < "$work/sev"))); cat "$work/sev"
+else
+    ok
+fi
+
+# Each code's section shows an example line of that code, and of no other.
+awk '
+    function done() { if (code != "" && !seen) print "FAIL " FILENAME ": no example line for " code }
+    /^### `[^`]*`$/ { done(); code = substr($0, 6, length($0) - 6); seen = 0; next }
+    /^## / { done(); code = "" }
+    code != "" && (match($0, /(error|warning|info)\[[a-z-]+\]: /) || match($0, /"code":"[a-z-]+"/)) {
+        t = substr($0, RSTART, RLENGTH); sub(/^[a-z]+\[/, "", t); sub(/\]: $/, "", t)
+        sub(/^"code":"/, "", t); sub(/"$/, "", t)
+        if (t == code) seen = 1; else print "FAIL " FILENAME ": the section of " code " shows an example of " t
+    }
+    END { done() }' $d > "$work/examples"
+if [ -s "$work/examples" ]; then
+    failed=$((failed + $(wc -l < "$work/examples"))); cat "$work/examples"
 else
     ok
 fi
