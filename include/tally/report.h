@@ -105,4 +105,10 @@ void tally_report_markdown_summary(FILE *out, const struct tally_report_summary 
                                    const struct tally_report_file *files, size_t nfiles);
 const struct tally_report_ops *const *tally_reports(void);
 
+/* s as a JSON string with its quotes, escaped exactly as report.json escapes
+ * (invalid UTF-8 as U+FFFD, so the output is UTF-8), or null when s is NULL:
+ * for a caller writing JSON of its own next to the reports (the build's
+ * manifest.json), so one name is spelled the same in both. */
+void tally_report_json_string(FILE *out, const char *s);
+
 #endif

@@ -190,21 +190,6 @@ static bool dataset_only(const char *name)
                                              : strncmp(name, "ees/", 4) == 0;
 }
 
-static void json_str(FILE *o, const char *s)
-{
-    putc('"', o);
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(o, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(o, "\\u%04x", c);
-        else
-            putc(c, o);
-    }
-    putc('"', o);
-}
-
 static bool write_manifest(const char *dir, const struct manifest_info *m)
 {
     char *path = cli_join(dir, "manifest.json");
@@ -216,9 +201,9 @@ static bool write_manifest(const char *dir, const struct manifest_info *m)
     }
     fprintf(o, "{\n  \"tool\": {\"name\": \"tally\", \"version\": \"%s\"},\n  \"schema\": {\"name\": ",
             TALLY_VERSION);
-    json_str(o, m->schema_name);
+    tally_report_json_string(o, m->schema_name);
     fputs(", \"version\": ", o);
-    json_str(o, m->schema_version);
+    tally_report_json_string(o, m->schema_version);
     fputs("},\n", o);
     if (m->timestamp) {
         char when[32];
@@ -231,17 +216,11 @@ static bool write_manifest(const char *dir, const struct manifest_info *m)
     for (size_t i = 0; i < m->nfiles; i++) {
         const struct tally_report_file *f = &m->files[i];
         fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", o);
-        json_str(o, f->path);
+        tally_report_json_string(o, f->path);
         fputs(", \"format\": ", o);
-        if (f->format)
-            json_str(o, f->format);
-        else
-            fputs("null", o);
+        tally_report_json_string(o, f->format);
         fputs(", \"sha256\": ", o);
-        if (f->sha256)
-            json_str(o, f->sha256);
-        else
-            fputs("null", o);
+        tally_report_json_string(o, f->sha256);
         fprintf(o, ", \"records\": %llu, \"errors\": %llu, \"warnings\": %llu",
                 (unsigned long long)f->records, (unsigned long long)f->errors,
                 (unsigned long long)f->warnings);
@@ -253,9 +232,9 @@ static bool write_manifest(const char *dir, const struct manifest_info *m)
     fputs(m->nfiles ? "\n  ],\n  \"skipped\": [" : "],\n  \"skipped\": [", o);
     for (size_t i = 0; i < m->nskipped; i++) {
         fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", o);
-        json_str(o, m->skipped[i].path);
+        tally_report_json_string(o, m->skipped[i].path);
         fputs(", \"reason\": ", o);
-        json_str(o, m->skipped[i].reason);
+        tally_report_json_string(o, m->skipped[i].reason);
         putc('}', o);
     }
     fputs(m->nskipped ? "\n  ],\n  \"outputs\": [" : "],\n  \"outputs\": [", o);
