@@ -79,10 +79,20 @@ int tally_csvtext_rows(const char *text, size_t len,
     return TALLY_OK;
 }
 
+bool tally_csv_needs_quotes(const char *s, size_t n)
+{
+    if (n && (s[0] == ' ' || s[n - 1] == ' ' || s[0] == '\t' || s[n - 1] == '\t'))
+        return true;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
+            return true;
+    return false;
+}
+
 void tally_csv_value(FILE *out, const char *s)
 {
     size_t n = strlen(s);
-    if (!strpbrk(s, ",\"\r\n") && !(n && (s[0] == ' ' || s[n - 1] == ' '))) {
+    if (!tally_csv_needs_quotes(s, n)) {
         fwrite(s, 1, n, out);
         return;
     }

@@ -6,6 +6,7 @@
 #ifndef TALLY_CSVTEXT_H
 #define TALLY_CSVTEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -25,8 +26,12 @@ int tally_csvtext_rows(const char *text, size_t len,
                                   size_t n),
                        void *ctx, struct tally_error *err);
 
-/* One CSV value to out, RFC 4180: quoted when it holds a comma, a quote, a
- * line break, or starts or ends with a space (quotes doubled). */
+/* Whether s[0..n) must be quoted as a CSV value (RFC 4180): it holds a
+ * comma, a quote, CR or LF, or starts or ends with a space or a tab (which a
+ * reader might trim). Every CSV tally writes quotes by this one rule. */
+bool tally_csv_needs_quotes(const char *s, size_t n);
+
+/* One CSV value to out: quoted when tally_csv_needs_quotes, quotes doubled. */
 void tally_csv_value(FILE *out, const char *s);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/csvtext.h"
 #include "core/jsonout.h"
 #include "core/xmlout.h"
 #include "suites.h"
@@ -116,6 +117,40 @@ START_TEST(test_json_invalid_utf8)
 }
 END_TEST
 
+static char *csv_escaped(const char *s)
+{
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    ck_assert_ptr_nonnull(f);
+    tally_csv_value(f, s);
+    fclose(f);
+    return buf;
+}
+
+#define CSV(lit, want) do { char *got_ = csv_escaped(lit); ck_assert_str_eq(got_, want); \
+                            free(got_); } while (0)
+
+/* One quoting rule for dataset.csv, rejects.csv, EES and convert --to csv
+ * (which calls tally_csv_needs_quotes): a tab at either end is quoted too. */
+START_TEST(test_csv_quoting)
+{
+    CSV("plain", "plain");
+    CSV("", "");
+    CSV("a,b", "\"a,b\"");
+    CSV("say \"hi\"", "\"say \"\"hi\"\"\"");
+    CSV("a\rb", "\"a\rb\"");
+    CSV("a\nb", "\"a\nb\"");
+    CSV(" a", "\" a\"");
+    CSV("a ", "\"a \"");
+    CSV("\ta", "\"\ta\"");
+    CSV("a\t", "\"a\t\"");
+    CSV("a\tb", "a\tb");
+    ck_assert(tally_csv_needs_quotes("a\t", 2));
+    ck_assert(!tally_csv_needs_quotes("a\tb", 3));
+}
+END_TEST
+
 Suite *escape_suite(void)
 {
     Suite *s = suite_create("escape");
@@ -125,6 +160,7 @@ Suite *escape_suite(void)
     tcase_add_test(tc, test_xml_not_chars);
     tcase_add_test(tc, test_xml_put_error);
     tcase_add_test(tc, test_json_invalid_utf8);
+    tcase_add_test(tc, test_csv_quoting);
     suite_add_tcase(s, tc);
     return s;
 }
