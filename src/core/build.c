@@ -24,11 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <csv.h>
-
 #include "core/grow.h"
 #include "core/arena.h"
 #include "core/areas.h"
+#include "core/csvtext.h"
 #include "core/emit.h"
 #include "core/hash.h"
 #include "tally/build.h"
@@ -395,30 +394,22 @@ static void outliers(struct tally_build *b)
 
 struct prev_loader {
     struct tally_build *b;
-    size_t col, row;
     int *colmap;            /* column → field index, or -1; -2 area_code, -3 level, -4 cohort,
                                -5 period_end */
     size_t ncols;
-    struct previous_row cur;
-    bool is_authority;
-    bool nomem;
     const char *problem;
 };
 
-static void prev_field(void *data, size_t len, void *ctx)
+/* The header: which column is which. */
+static int prev_header(struct prev_loader *pl, const struct tally_csvtext_row *r)
 {
-    struct prev_loader *pl = ctx;
     struct tally_build *b = pl->b;
-    const char *s = data ? data : "";
-    if (!data)
-        len = 0;
-    if (pl->row == 0) {
-        int *m = realloc(pl->colmap, (pl->ncols + 1) * sizeof *m);
-        if (!m) {
-            pl->nomem = true;
-            return;
-        }
-        pl->colmap = m;
+    if (!(pl->colmap = malloc((r->n ? r->n : 1) * sizeof *pl->colmap)))
+        return TALLY_ENOMEM;
+    pl->ncols = r->n;
+    for (size_t c = 0; c < r->n; c++) {
+        const char *s = r->fields[c];
+        size_t len = r->lens[c];
         int v = -1;
         if (len == 9 && memcmp(s, "area_code", 9) == 0)
             v = -2;
@@ -433,82 +424,75 @@ static void prev_field(void *data, size_t len, void *ctx)
             if (f >= 0 && b->schema->fields[f].type == TALLY_TYPE_INTEGER)
                 v = f;
         }
-        pl->colmap[pl->ncols++] = v;
-        return;
+        pl->colmap[c] = v;
     }
-    if (pl->col >= pl->ncols) {
-        pl->col++;
-        return;
-    }
-    int v = pl->colmap[pl->col++];
-    if (v == -1)
-        return;
-    if (v == -3) {
-        pl->is_authority = len == 9 && memcmp(s, "authority", 9) == 0;
-        return;
-    }
-    if (v == -5) {
-        if (!tally_parse_date(s, len, &pl->cur.period_end))
-            pl->problem = "a period end that is not a date";
-        return;
-    }
-    char *copy = tally_arena_strndup(&b->arena, s, len);
-    if (!copy) {
-        pl->nomem = true;
-        return;
-    }
-    if (v == -2)
-        pl->cur.area_code = copy;
-    else if (v == -4)
-        pl->cur.cohort = copy;
-    else
-        pl->cur.measures[v] = copy;
+    return TALLY_OK;
 }
 
-static void prev_row(int c, void *ctx)
+/* One row of the previous dataset.csv (core/csvtext.h): an authority's row is kept. */
+static int prev_row(void *ctx, const struct tally_csvtext_row *r)
 {
     struct prev_loader *pl = ctx;
     struct tally_build *b = pl->b;
-    (void)c;
-    if (pl->row++ > 0 && pl->is_authority && pl->cur.area_code && pl->cur.cohort) {
-        if (tally_grow((void **)&b->prev, &b->prev_cap, b->nprev, sizeof *b->prev, 256) != TALLY_OK) {
-            pl->nomem = true;
-            return;
-        }
-        b->prev[b->nprev++] = pl->cur;
-    }
-    pl->col = 0;
-    pl->is_authority = false;
+    if (r->index == 0)
+        return prev_header(pl, r);
     char **m = tally_arena_alloc(&b->arena, b->schema->nfields * sizeof *m);
-    if (!m) {
-        pl->nomem = true;
-        return;
-    }
+    if (!m)
+        return TALLY_ENOMEM;
     memset(m, 0, b->schema->nfields * sizeof *m);
-    pl->cur = (struct previous_row){.measures = m};
+    struct previous_row cur = {.measures = m};
+    bool is_authority = false;
+    for (size_t c = 0; c < r->n && c < pl->ncols; c++) {
+        const char *s = r->fields[c];
+        size_t len = r->lens[c];
+        int v = pl->colmap[c];
+        if (v == -1)
+            continue;
+        if (v == -3) {
+            is_authority = len == 9 && memcmp(s, "authority", 9) == 0;
+            continue;
+        }
+        if (v == -5) {
+            if (!tally_parse_date(s, len, &cur.period_end))
+                pl->problem = "a period end that is not a date";
+            continue;
+        }
+        char *copy = tally_arena_strndup(&b->arena, s, len);
+        if (!copy)
+            return TALLY_ENOMEM;
+        if (v == -2)
+            cur.area_code = copy;
+        else if (v == -4)
+            cur.cohort = copy;
+        else
+            cur.measures[v] = copy;
+    }
+    if (is_authority && cur.area_code && cur.cohort) {
+        if (tally_grow((void **)&b->prev, &b->prev_cap, b->nprev, sizeof *b->prev, 256) != TALLY_OK)
+            return TALLY_ENOMEM;
+        b->prev[b->nprev++] = cur;
+    }
+    return TALLY_OK;
 }
 
 int tally_build_load_previous(struct tally_build *b, const char *csv, size_t len,
                               struct tally_error *err)
 {
     struct prev_loader pl = {.b = b};
-    struct csv_parser p;
-    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
-        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-    prev_row(0, &pl);   /* sets up cur */
-    pl.row = 0;
-    bool parsed = csv_parse(&p, csv, len, prev_field, prev_row, &pl) == len &&
-                  csv_fini(&p, prev_field, prev_row, &pl) == 0;
-    csv_free(&p);
+    int rc = tally_csvtext_rows(csv, len, prev_row, &pl, err);
     bool has[4] = {false};
     for (size_t i = 0; i < pl.ncols; i++)
         if (pl.colmap[i] <= -2)
             has[-pl.colmap[i] - 2] = true;
     free(pl.colmap);
-    if (pl.nomem)
+    if (rc == TALLY_ENOMEM)
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-    if (!parsed)
-        return tally_error_set(err, TALLY_EINVAL, "--previous: not valid CSV");
+    if (rc != TALLY_OK) {   /* not CSV: csvtext said where */
+        char msg[sizeof err->message] = "";
+        if (err)
+            memcpy(msg, err->message, sizeof msg);
+        return tally_error_set(err, TALLY_EINVAL, "--previous: not valid CSV: %s", msg);
+    }
     if (!has[0] || !has[1] || !has[2] || !has[3])
         return tally_error_set(err, TALLY_EINVAL, "--previous: not a dataset.csv (it needs the "
                                "columns geographic_level, area_code, %s and %s)", b->columns[2],

@@ -22,5 +22,6 @@ Suite *workbook_suite(void);
 Suite *disclosure_suite(void);
 Suite *ees_suite(void);
 Suite *escape_suite(void);
+Suite *csvtext_suite(void);
 
 #endif
