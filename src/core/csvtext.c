@@ -109,11 +109,22 @@ int tally_csvtext_rows(const char *text, size_t len,
                        int (*row)(void *ctx, const struct tally_csvtext_row *r), void *ctx,
                        struct tally_error *err)
 {
+    return tally_csvtext_read(text, len, NULL, row, ctx, err);
+}
+
+int tally_csvtext_read(const char *text, size_t len, const struct tally_csvtext_opts *opts,
+                       int (*row)(void *ctx, const struct tally_csvtext_row *r), void *ctx,
+                       struct tally_error *err)
+{
+    static const struct tally_csvtext_opts defaults = {0};
+    const struct tally_csvtext_opts *o = opts ? opts : &defaults;
     struct state st = {.row = row, .ctx = ctx};
     struct csv_parser p;
-    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
+    if (csv_init(&p, o->lenient ? 0 : CSV_STRICT | CSV_STRICT_FINI) != 0)
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
     csv_set_space_func(&p, no_space);
+    if (o->delimiter)
+        csv_set_delim(&p, (unsigned char)o->delimiter);
     if (!text)
         len = 0;
     size_t at = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
@@ -136,7 +147,8 @@ int tally_csvtext_rows(const char *text, size_t len,
             tally_textpos_newline(&st.pos, (unsigned char)text[end], end);
         at += n;
     }
-    if (rc == TALLY_OK && !st.status && csv_fini(&p, on_field, on_row, &st) != 0 && !st.status)
+    if (rc == TALLY_OK && !st.status && !o->partial &&
+        csv_fini(&p, on_field, on_row, &st) != 0 && !st.status)
         rc = csv_failed(csv_error(&p), st.row_line, 0, true, err);
     csv_free(&p);
     free(st.buf);

@@ -1,9 +1,10 @@
 /*
  * csvtext.h — reading a CSV held in memory, row by row (internal): the
  * registry (authorities.csv or --registry), the compiled-in tables (areas,
- * name aliases) and --previous all read their CSV through it; and writing one
- * CSV value (the dataset writers). The returns themselves are read by
- * readers/csv.c, which streams and keeps each value's line and column.
+ * name aliases), --previous and the CSV reader's trial of delimiters all read
+ * their CSV through it; and writing one CSV value (the dataset writers). The
+ * returns themselves are read by readers/csv.c, which streams a file of any
+ * size, keeps each value's line and column, and goes on after a bad row.
  */
 #ifndef TALLY_CSVTEXT_H
 #define TALLY_CSVTEXT_H
@@ -34,6 +35,20 @@ struct tally_csvtext_row {
  * "line N: unterminated quoted field" (N the line the row begins on).
  */
 int tally_csvtext_rows(const char *text, size_t len,
+                       int (*row)(void *ctx, const struct tally_csvtext_row *r), void *ctx,
+                       struct tally_error *err);
+
+/* How tally_csvtext_read reads; all zero is how tally_csvtext_rows reads. */
+struct tally_csvtext_opts {
+    char delimiter;         /* 0 for ',' */
+    bool lenient;           /* a stray quote is text, not an error (libcsv without
+                               CSV_STRICT): reading never stops for the text */
+    bool partial;           /* text is a prefix of a file, cut at a line end: a row that
+                               does not end within it is not given */
+};
+
+/* tally_csvtext_rows, read as opts says (NULL: the defaults). */
+int tally_csvtext_read(const char *text, size_t len, const struct tally_csvtext_opts *opts,
                        int (*row)(void *ctx, const struct tally_csvtext_row *r), void *ctx,
                        struct tally_error *err);
 

@@ -92,6 +92,7 @@
 #include "core/arena.h"
 #include "core/emit.h"
 #include "core/grow.h"
+#include "core/textpos.h"
 #include "readers/copy.h"
 #include "readers/readers.h"
 #include "readers/xml.h"
@@ -1096,15 +1097,22 @@ static struct tally_loc end_of_text(struct xml_reader *xr)
     const xmlParserInput *in = xr->ctxt->input;
     uint32_t line, col;
     here(xr, &line, &col);
-    for (const xmlChar *p = in->cur; p < in->end; p++) {
-        if (*p == '\n') {
-            line++;
-            col = 1;
-        } else if ((*p & 0xC0) != 0x80) {
-            col++;
-        }
+    /* Counted on from the locator as every reader counts (core/textpos.h):
+     * LF, CR LF and a lone CR end a line; offsets start at col - 1 so that the
+     * locator's place is column col. */
+    struct tally_textpos tp;
+    tally_textpos_init(&tp, 0);
+    tp.line = line;
+    uint64_t off = col ? col - 1 : 0;
+    for (const xmlChar *p = in->cur; p < in->end; p++, off++) {
+        if (*p == '\n' || *p == '\r')
+            tally_textpos_newline(&tp, *p, off);
+        else if ((*p & 0xC0) == 0x80)
+            tally_textpos_wide(&tp, 2);
     }
-    return (struct tally_loc){line, col, 0};
+    struct tally_loc at = tally_textpos_at(&tp, off);
+    at.offset = 0;
+    return at;
 }
 
 /* libxml2 stopped, or was stopped: why, for finish(). */
