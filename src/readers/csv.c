@@ -348,13 +348,18 @@ static int break_row(struct csv_reader *cr, const char *code)
     return parser_init(cr);
 }
 
-/* Discard bytes of a broken row up to and including the next LF. */
+/* Discard bytes of a broken row up to and including the next line end: an
+ * LF, or a CR (the LF of a CR LF then comes as the end of no row). A lone CR
+ * ends a line here as everywhere else (core/textpos.h). */
 static void skip_line(struct csv_reader *cr)
 {
     struct tally_input *in = cr->base.in;
     const unsigned char *p = in->buf + in->pos;
     size_t avail = in->len - in->pos;
-    const unsigned char *lf = memchr(p, '\n', avail);
+    const unsigned char *lf = NULL;
+    for (size_t i = 0; i < avail && !lf; i++)
+        if (p[i] == '\n' || p[i] == '\r')
+            lf = p + i;
     size_t n = lf ? (size_t)(lf - p) + 1 : avail;
     for (size_t i = 0; i < n; i++)
         if ((p[i] & 0xC0) != 0x80 || p[i] == '\n' || cr->enc == ENC_1252)
