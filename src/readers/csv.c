@@ -30,6 +30,7 @@
 #include "core/grow.h"
 #include "core/arena.h"
 #include "core/emit.h"
+#include "core/textpos.h"
 #include "core/utf8.h"
 #include "tally/reader.h"
 #include "readers/readers.h"
@@ -160,24 +161,10 @@ static void on_row(int c, void *ctx)
 
 /* ---- positions ------------------------------------------------------------ */
 
-/* Move pos over one character of n bytes whose first byte is b. */
+/* Move pos over one character of n bytes whose first byte is b (core/textpos.h). */
 static inline void step(struct csv_reader *cr, unsigned char b, size_t n)
 {
-    cr->pos.offset += n;
-    if (b == '\n') {
-        if (!cr->prev_cr) {
-            cr->pos.line++;
-            cr->pos.column = 1;
-        }
-        cr->prev_cr = false;
-    } else if (b == '\r') {
-        cr->pos.line++;
-        cr->pos.column = 1;
-        cr->prev_cr = true;
-    } else {
-        cr->pos.column++;
-        cr->prev_cr = false;
-    }
+    tally_loc_step(&cr->pos, &cr->prev_cr, b, n);
 }
 
 static void row_error(struct csv_reader *cr, const struct tally_loc *loc, const char *code,
@@ -326,20 +313,17 @@ static struct tally_loc loc_within(struct tally_loc from, bool prev_cr, const un
                                    size_t k, bool bytes_are_chars)
 {
     for (size_t i = 0; i < k; i++) {
-        unsigned char b = p[i];
-        from.offset++;
-        if (b == '\n' && !prev_cr)
-            from.line++, from.column = 1;
-        else if (b == '\r')
-            from.line++, from.column = 1;
-        else if (b != '\n' && (bytes_are_chars || (b & 0xC0) != 0x80))
-            from.column++;
-        prev_cr = b == '\r';
+        if (!bytes_are_chars && (p[i] & 0xC0) == 0x80) {
+            from.offset++;      /* a continuation byte: no character of its own */
+            prev_cr = false;
+        } else {
+            tally_loc_step(&from, &prev_cr, p[i], 1);
+        }
     }
     return from;
 }
 
-/* Start discarding input up to the next LF after a syntax or limit error. */
+/* Start discarding input up to the next line end after a syntax or limit error. */
 static int break_row(struct csv_reader *cr, const char *code)
 {
     cr->row_broken = code;
