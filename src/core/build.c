@@ -287,40 +287,61 @@ static int cmp_period(const void *a, const void *b)
     return d ? d : strcmp(x->end, y->end);
 }
 
+static uint64_t period_hash(const struct period *q)
+{
+    struct tally_hasher hs;
+    tally_hasher_init(&hs, 0);
+    hash_text(&hs, q->start);
+    hash_text(&hs, q->end);
+    return tally_hasher_finish(&hs).lo;
+}
+
+/* The periods found so far (p, refs index + 1) and the one sought. */
+struct period_set {
+    const struct period *p;
+    const struct period *sought;
+};
+
+static bool same_period(const void *ctx, size_t ref)
+{
+    const struct period_set *ps = ctx;
+    return cmp_period(&ps->p[ref - 1], ps->sought) == 0;
+}
+
+static uint64_t rehash_period(const void *ctx, size_t ref)
+{
+    return period_hash(&((const struct period_set *)ctx)->p[ref - 1]);
+}
+
 /* The distinct periods of accepted records, sorted. Caller frees. The
- * records' periods are told apart with a hash table; only the distinct ones
- * (a few per year) are sorted. */
+ * records' periods are told apart with a hash table (core/hash.h); only the
+ * distinct ones (a few per year) are sorted. */
 static struct period *periods_of(const struct tally_build *b, size_t *n)
 {
     size_t ps = (size_t)b->role[TALLY_ROLE_PERIOD_START], pe = (size_t)b->role[TALLY_ROLE_PERIOD_END];
-    size_t nslots = 16, u = 0;
-    while (nslots < 2 * b->nrecs)
-        nslots *= 2;
+    size_t u = 0;
     struct period *p = malloc((b->nrecs ? b->nrecs : 1) * sizeof *p);
-    size_t *slot = calloc(nslots, sizeof *slot);    /* index into p + 1, 0 = free */
-    if (!p || !slot) {
-        free(p);
-        free(slot);
+    struct tally_index seen = {0};
+    if (!p)
         return NULL;
-    }
     for (size_t i = 0; i < b->nrecs; i++) {
         const struct tally_build_record *r = &b->recs[i];
         if (r->fate != TALLY_FATE_ACCEPTED)
             continue;
         struct period q = {r->values[ps], r->values[pe], r->numbers[pe]};
-        struct tally_hasher hs;
-        tally_hasher_init(&hs, 0);
-        hash_text(&hs, q.start);
-        hash_text(&hs, q.end);
-        size_t j = tally_hasher_finish(&hs).lo & (nslots - 1);
-        while (slot[j] && cmp_period(&p[slot[j] - 1], &q) != 0)
-            j = (j + 1) & (nslots - 1);
-        if (!slot[j]) {
+        struct period_set set = {p, &q};
+        if (tally_index_reserve(&seen, rehash_period, &set) != TALLY_OK) {
+            free(p);
+            tally_index_free(&seen);
+            return NULL;
+        }
+        size_t at = tally_index_slot(&seen, period_hash(&q), same_period, &set);
+        if (!seen.slots[at]) {
             p[u] = q;
-            slot[j] = ++u;
+            tally_index_put(&seen, at, ++u);
         }
     }
-    free(slot);
+    tally_index_free(&seen);
     if (u)
         qsort(p, u, sizeof *p, cmp_period);
     *n = u;

@@ -47,6 +47,7 @@
 #include <string.h>
 
 #include "core/csvtext.h"
+#include "core/hash.h"
 #include "tally/registry.h"
 #include "tally/value.h"
 
@@ -134,8 +135,7 @@ struct tally_registry {
     unsigned *lines;                /* lines[i]: the CSV line auths[i] came from */
     size_t count;                   /* authorities loaded */
     size_t cap;                     /* room in auths and lines */
-    size_t *slots;                  /* hash of codes: index into auths + 1, 0 = empty */
-    size_t nslots;                  /* a power of two, more than twice count */
+    struct tally_index index;       /* codes: index into auths + 1 (core/hash.h) */
     struct arena_chunk *arena;      /* every string and successor array */
 };
 
@@ -147,62 +147,42 @@ void tally_registry_free(struct tally_registry *reg)
     free(reg->aliases);
     free(reg->auths);
     free(reg->lines);
-    free(reg->slots);
+    tally_index_free(&reg->index);
     free(reg);
 }
 
 /* FNV-1a over the code's bytes. */
-static size_t hash_code(const char *code, size_t len)
+/* An authority's code sought in the index. */
+struct code_key {
+    const struct tally_registry *reg;
+    const char *code;
+    size_t len;
+};
+
+static bool same_code(const void *ctx, size_t ref)
 {
-    uint64_t h = 14695981039346656037u;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)code[i];
-        h *= 1099511628211u;
-    }
-    return (size_t)(h ^ (h >> 32));
+    const struct code_key *k = ctx;
+    const char *c = k->reg->auths[ref - 1].code;
+    return strlen(c) == k->len && memcmp(c, k->code, k->len) == 0;
 }
 
-/*
- * The slot that holds code (len bytes), or the empty slot where it would go.
- * The table always has an empty slot, so the probe ends.
- */
+static uint64_t code_hash(const void *ctx, size_t ref)
+{
+    const char *c = ((const struct tally_registry *)ctx)->auths[ref - 1].code;
+    return tally_hash_bytes(c, strlen(c));
+}
+
+/* The index slot that holds code (len bytes), or the free slot where it would go. */
 static size_t find_slot(const struct tally_registry *reg, const char *code, size_t len)
 {
-    size_t mask = reg->nslots - 1;
-    size_t i = hash_code(code, len) & mask;
-    while (reg->slots[i]) {
-        const char *c = reg->auths[reg->slots[i] - 1].code;
-        if (strlen(c) == len && memcmp(c, code, len) == 0)
-            return i;
-        i = (i + 1) & mask;
-    }
-    return i;
-}
-
-/* Double the hash table (or make the first one). false when out of memory. */
-static bool grow_slots(struct tally_registry *reg)
-{
-    size_t nslots = reg->nslots ? reg->nslots * 2 : 64;
-    if (nslots > SIZE_MAX / sizeof *reg->slots)
-        return false;
-    size_t *slots = calloc(nslots, sizeof *slots);
-    if (!slots)
-        return false;
-    size_t *old = reg->slots;
-    reg->slots = slots;
-    reg->nslots = nslots;
-    for (size_t i = 0; i < reg->count; i++) {
-        const char *c = reg->auths[i].code;
-        reg->slots[find_slot(reg, c, strlen(c))] = i + 1;
-    }
-    free(old);
-    return true;
+    struct code_key k = {reg, code, len};
+    return tally_index_slot(&reg->index, tally_hash_bytes(code, len), same_code, &k);
 }
 
 /* Make room for one more authority. false when out of memory. */
 static bool reserve_one(struct tally_registry *reg)
 {
-    if ((reg->count + 1) * 2 >= reg->nslots && !grow_slots(reg))
+    if (tally_index_reserve(&reg->index, code_hash, reg) != TALLY_OK)
         return false;
     if (reg->count < reg->cap)
         return true;
@@ -224,9 +204,9 @@ static bool reserve_one(struct tally_registry *reg)
 const struct tally_authority *tally_registry_find(const struct tally_registry *reg,
                                                   const char *code, size_t len)
 {
-    if (!reg || !reg->nslots || (!code && len))
+    if (!reg || !reg->index.nslots || (!code && len))
         return NULL;
-    size_t slot = reg->slots[find_slot(reg, code ? code : "", len)];
+    size_t slot = reg->index.slots[find_slot(reg, code ? code : "", len)];
     return slot ? &reg->auths[slot - 1] : NULL;
 }
 
@@ -575,9 +555,9 @@ static void record_end(struct loader *ld, const struct tally_csvtext_row *r)
         return;
     }
     size_t slot = find_slot(reg, f[COL_CODE], len[COL_CODE]);
-    if (reg->slots[slot]) {
+    if (reg->index.slots[slot]) {
         fail(ld, "duplicate code \"%s\" (first on line %u)", excerpt(f[COL_CODE], len[COL_CODE], ex),
-             reg->lines[reg->slots[slot] - 1]);
+             reg->lines[reg->index.slots[slot] - 1]);
         return;
     }
 
@@ -615,7 +595,8 @@ static void record_end(struct loader *ld, const struct tally_csvtext_row *r)
 
     reg->auths[reg->count] = a;
     reg->lines[reg->count] = ld->record_line;
-    reg->slots[slot] = ++reg->count;
+    reg->count++;
+    tally_index_put(&reg->index, slot, reg->count);
 }
 
 /* One row of the registry's CSV (core/csvtext.h): the header, then records. */

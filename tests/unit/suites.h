@@ -23,5 +23,6 @@ Suite *disclosure_suite(void);
 Suite *ees_suite(void);
 Suite *escape_suite(void);
 Suite *csvtext_suite(void);
+Suite *hash_suite(void);
 
 #endif
