@@ -109,16 +109,13 @@ static void note_code(struct session *s, const struct tally_diag *d)
             return;     /* already noted */
     size_t need = have + (have != 0) + n + 1;
     if (need > s->codes_cap) {
-        size_t cap = s->codes_cap ? s->codes_cap : 64;
-        while (cap < need)
-            cap *= 2;
-        char *grown = realloc(s->codes, cap);
+        char *grown = need <= SIZE_MAX / 2 ? realloc(s->codes, 2 * need) : NULL;
         if (!grown) {
             s->report_failed = true;
             return;
         }
         s->codes = grown;
-        s->codes_cap = cap;
+        s->codes_cap = 2 * need;
     }
     if (have)
         s->codes[have++] = ' ';

@@ -9,6 +9,7 @@
 #include <csv.h>
 
 #include "core/csvtext.h"
+#include "core/grow.h"
 #include "core/textpos.h"
 
 struct state {
@@ -18,7 +19,8 @@ struct state {
     size_t buflen, bufcap;
     size_t *off, *lens;     /* per field: its offset in buf, its length */
     char **ptrs;            /* per field: buf + off, made when the row ends */
-    size_t n, fcap;
+    size_t off_cap, lens_cap, ptrs_cap;
+    size_t n;
     size_t index;
     struct tally_textpos pos;
     unsigned row_line;      /* the line the current row began on */
@@ -31,37 +33,13 @@ static void on_field(void *data, size_t len, void *p)
     struct state *st = p;
     if (st->status)
         return;
-    if (st->n == st->fcap) {
-        size_t cap = st->fcap ? st->fcap * 2 : 16;
-        size_t *off = realloc(st->off, cap * sizeof *off);
-        if (off)
-            st->off = off;
-        size_t *lens = off ? realloc(st->lens, cap * sizeof *lens) : NULL;
-        if (lens)
-            st->lens = lens;
-        char **ptrs = lens ? realloc(st->ptrs, cap * sizeof *ptrs) : NULL;
-        if (!ptrs) {
-            st->status = TALLY_ENOMEM;
-            return;
-        }
-        st->ptrs = ptrs;
-        st->fcap = cap;
-    }
-    if (len >= SIZE_MAX / 2 - st->buflen) {
+    if (tally_grow((void **)&st->off, &st->off_cap, st->n, sizeof *st->off, 16) != TALLY_OK ||
+        tally_grow((void **)&st->lens, &st->lens_cap, st->n, sizeof *st->lens, 16) != TALLY_OK ||
+        tally_grow((void **)&st->ptrs, &st->ptrs_cap, st->n, sizeof *st->ptrs, 16) != TALLY_OK ||
+        len >= SIZE_MAX - st->buflen ||
+        tally_grow_bytes(&st->buf, &st->bufcap, st->buflen + len + 1, 256) != TALLY_OK) {
         st->status = TALLY_ENOMEM;
         return;
-    }
-    if (st->buflen + len + 1 > st->bufcap) {
-        size_t cap = st->bufcap ? st->bufcap : 256;
-        while (cap < st->buflen + len + 1)
-            cap *= 2;
-        char *buf = realloc(st->buf, cap);
-        if (!buf) {
-            st->status = TALLY_ENOMEM;
-            return;
-        }
-        st->buf = buf;
-        st->bufcap = cap;
     }
     if (len)
         memcpy(st->buf + st->buflen, data, len);

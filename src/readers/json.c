@@ -200,20 +200,9 @@ struct json_reader {
 
 static int sb_room(struct strbuf *b, size_t n)
 {
-    if (b->cap - b->len > n)
-        return TALLY_OK;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap - b->len <= n) {
-        if (cap > SIZE_MAX / 2)
-            return TALLY_ENOMEM;
-        cap *= 2;
-    }
-    char *s = realloc(b->s, cap);
-    if (!s)
+    if (n >= SIZE_MAX - b->len)
         return TALLY_ENOMEM;
-    b->s = s;
-    b->cap = cap;
-    return TALLY_OK;
+    return tally_grow_bytes(&b->s, &b->cap, b->len + n + 1, 256);
 }
 
 static int sb_put(struct strbuf *b, const void *p, size_t n)

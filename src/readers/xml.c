@@ -461,17 +461,9 @@ static bool xpath_add(struct xml_reader *xr, const char *name, size_t n, uint64_
     }
     num[k] = '\0';
     size_t need = xr->xpath_len + 1 + n + k + 1;
-    if (need > xr->xpath_cap) {
-        size_t cap = xr->xpath_cap ? xr->xpath_cap : 256;
-        while (cap < need)
-            cap *= 2;
-        char *p = realloc(xr->xpath, cap);
-        if (!p) {
-            xr->oom = true;
-            return false;
-        }
-        xr->xpath = p;
-        xr->xpath_cap = cap;
+    if (tally_grow_bytes(&xr->xpath, &xr->xpath_cap, need, 256) != TALLY_OK) {
+        xr->oom = true;
+        return false;
     }
     xr->xpath[xr->xpath_len++] = '/';
     memcpy(xr->xpath + xr->xpath_len, name, n);
@@ -936,17 +928,9 @@ static void on_text(struct xml_reader *xr, const xmlChar *text, int len, bool cd
             xr->val_long = true;
             return;
         }
-        if (xr->val_len + n > xr->val_cap) {
-            size_t cap = xr->val_cap ? xr->val_cap : 256;
-            while (cap < xr->val_len + n)
-                cap *= 2;
-            char *v = realloc(xr->val, cap);
-            if (!v) {
-                xr->oom = true;
-                return;
-            }
-            xr->val = v;
-            xr->val_cap = cap;
+        if (tally_grow_bytes(&xr->val, &xr->val_cap, xr->val_len + n, 256) != TALLY_OK) {
+            xr->oom = true;
+            return;
         }
         memcpy(xr->val + xr->val_len, text, n);
         xr->val_len += n;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "core/csvtext.h"
 #include "writers/writers.h"
 
@@ -18,16 +19,8 @@ struct csv_writer {
 
 static int put(struct csv_writer *w, const char *s, size_t n)
 {
-    if (w->len + n > w->cap) {
-        size_t cap = w->cap ? w->cap : 256;
-        while (cap < w->len + n)
-            cap *= 2;
-        char *p = realloc(w->line, cap);
-        if (!p)
-            return TALLY_ENOMEM;
-        w->line = p;
-        w->cap = cap;
-    }
+    if (tally_grow_bytes(&w->line, &w->cap, w->len + n, 256) != TALLY_OK)
+        return TALLY_ENOMEM;
     memcpy(w->line + w->len, s, n);
     w->len += n;
     return TALLY_OK;

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
 #include "core/xmlout.h"
 #include "writers/writers.h"
 
@@ -43,16 +44,8 @@ struct xml_writer {
 
 static int put(struct xml_writer *w, const char *s, size_t n)
 {
-    if (w->len + n > w->cap) {
-        size_t cap = w->cap ? w->cap : 1024;
-        while (cap < w->len + n)
-            cap *= 2;
-        char *p = realloc(w->buf, cap);
-        if (!p)
-            return TALLY_ENOMEM;
-        w->buf = p;
-        w->cap = cap;
-    }
+    if (tally_grow_bytes(&w->buf, &w->cap, w->len + n, 1024) != TALLY_OK)
+        return TALLY_ENOMEM;
     memcpy(w->buf + w->len, s, n);
     w->len += n;
     return TALLY_OK;
