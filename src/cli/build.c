@@ -1,8 +1,8 @@
 /*
  * cli/build.c — tally build [OPTIONS] -o DIR FILE|DIR...
  *
- * Builds the national dataset (SPEC §8) from every return given: files, and
- * directories walked for .csv, .json, .ndjson, .jsonl and .xml. Inputs are
+ * Builds the national dataset (doc/dataset-format.md) from every return given: files, and
+ * directories walked for returns (.csv .json .ndjson .jsonl .xml .xlsx .xlsm .ods). Inputs are
  * sorted by path, so the order on the command line never changes a byte of
  * the output.
  *
@@ -34,7 +34,8 @@ static const char usage[] =
     "usage: tally build [OPTIONS] -o DIR FILE|DIR...\n"
     "\n"
     "Build the national dataset from every return given (directories are walked\n"
-    "for .csv, .json, .ndjson, .jsonl and .xml files) and write into DIR:\n"
+    "for .csv, .json, .ndjson, .jsonl, .xml, .xlsx, .xlsm and .ods files) and\n"
+    "write into DIR:\n"
     "dataset.csv, dataset.json, dataset.xml, dataset.sqlite, rejects.csv,\n"
     "report.json, report.html and manifest.json. DIR is replaced only when the build\n"
     "is complete. DIR must not be, hold or lie inside an input, and must be new,\n"
@@ -58,7 +59,7 @@ static const char usage[] =
     "  --clean                repair what can be repaired without guessing\n"
     "  --schema FILE          use this schema instead of the built-in one\n"
     "  --registry FILE        use this authority registry instead of the built-in one\n"
-    "  --format FMT           read every input as csv, json, ndjson or xml\n"
+    "  --format FMT           read every input as csv, json, ndjson, xml, xlsx or ods\n"
     "  --delimiter C          CSV field delimiter (default ,)\n"
     "  --sheet NAME           the workbook sheet to read (default: the first)\n"
     "  --report FMT           text (default), json, junit, github, sarif or html,\n"
