@@ -111,4 +111,12 @@ const struct tally_report_ops *const *tally_reports(void);
  * manifest.json), so one name is spelled the same in both. */
 void tally_report_json_string(FILE *out, const char *s);
 
+/* One input file as report.json's "files" lists it — {"path": ..., "format":
+ * ..., "sha256": ..., "records": N, "errors": N, "warnings": N — left open
+ * for the caller to add members (manifest.json adds the fates) and close. */
+void tally_report_json_file(FILE *out, const struct tally_report_file *f);
+
+/* One skipped file as report.json's "skipped" lists it: {"path", "reason"}. */
+void tally_report_json_skipped(FILE *out, const struct tally_report_skipped *sk);
+
 #endif

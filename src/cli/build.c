@@ -215,16 +215,8 @@ static bool write_manifest(const char *dir, const struct manifest_info *m)
     }
     fputs("  \"inputs\": [", o);
     for (size_t i = 0; i < m->nfiles; i++) {
-        const struct tally_report_file *f = &m->files[i];
-        fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", o);
-        tally_report_json_string(o, f->path);
-        fputs(", \"format\": ", o);
-        tally_report_json_string(o, f->format);
-        fputs(", \"sha256\": ", o);
-        tally_report_json_string(o, f->sha256);
-        fprintf(o, ", \"records\": %llu, \"errors\": %llu, \"warnings\": %llu",
-                (unsigned long long)f->records, (unsigned long long)f->errors,
-                (unsigned long long)f->warnings);
+        fputs(i ? ",\n    " : "\n    ", o);
+        tally_report_json_file(o, &m->files[i]);     /* as report.json lists it */
         for (int k = 0; k < TALLY_FATE_COUNT; k++)
             fprintf(o, ", \"%s\": %llu", tally_fate_name(k),
                     (unsigned long long)tally_build_file_fate_count(m->build, i, k));
@@ -232,11 +224,8 @@ static bool write_manifest(const char *dir, const struct manifest_info *m)
     }
     fputs(m->nfiles ? "\n  ],\n  \"skipped\": [" : "],\n  \"skipped\": [", o);
     for (size_t i = 0; i < m->nskipped; i++) {
-        fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", o);
-        tally_report_json_string(o, m->skipped[i].path);
-        fputs(", \"reason\": ", o);
-        tally_report_json_string(o, m->skipped[i].reason);
-        putc('}', o);
+        fputs(i ? ",\n    " : "\n    ", o);
+        tally_report_json_skipped(o, &m->skipped[i]);
     }
     fputs(m->nskipped ? "\n  ],\n  \"outputs\": [" : "],\n  \"outputs\": [", o);
     bool ok = true;
