@@ -35,6 +35,7 @@ enum {
                                --disclosure, --no-disclosure, --publish */
     OPT_PROGRESS = 1 << 13, /* --progress, --no-progress */
     OPT_CLEAN = 1 << 14,    /* --clean */
+    OPT_BOM = 1 << 15,      /* --bom */
 };
 
 struct cli_report {
@@ -59,6 +60,7 @@ struct cli_options {
     int64_t period_start, period_end;
     bool quiet;
     bool clean;             /* --clean: repair what can be repaired, and say so */
+    bool bom;               /* --bom: a CSV output starts with a UTF-8 byte order mark */
     const char *to, *output, *export_as;
     const char *previous;   /* --previous DATASET.csv */
     double outlier_factor;  /* --outlier-factor (default 3) */

@@ -50,6 +50,7 @@ static const struct {
     {"force", 0, OPT_BUILD, false},
     {"progress", 0, OPT_PROGRESS, false},
     {"clean", 0, OPT_CLEAN, false},
+    {"bom", 0, OPT_BOM, false},
     {"no-progress", 0, OPT_PROGRESS, false},
 };
 
@@ -183,6 +184,8 @@ static bool set_option(const char *name, const char *v, struct cli_options *o)
         o->force = true;
     } else if (strcmp(name, "clean") == 0) {
         o->clean = true;
+    } else if (strcmp(name, "bom") == 0) {
+        o->bom = true;
     } else if (strcmp(name, "progress") == 0) {
         o->progress = 1;
     } else if (strcmp(name, "no-progress") == 0) {
