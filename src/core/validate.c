@@ -269,9 +269,18 @@ static void check_integer(struct tally_validator *v, struct tally_record *rec, s
             symbol_list(def->symbols, syms, sizeof syms);
         val->kind = TALLY_INVALID;
         f->error = true;
-        tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_TYPE,
-                         "%s must be a whole number%s%s, not \"%s\"", def->name,
-                         *syms ? " or one of " : "", syms, f->text);
+        /* "-" means nil or negligible in some UK tables, not available in
+         * others: only the schema's cleaning section can say which. */
+        if (f->len == 1 && f->text[0] == '-')
+            tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_TYPE,
+                             "%s is \"-\", which some tables use for nil or negligible: the "
+                             "schema does not say what it means here (write the number%s%s, or "
+                             "declare \"-\" in the schema's cleaning symbols)", def->name,
+                             *syms ? " or one of " : "", syms);
+        else
+            tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_TYPE,
+                             "%s must be a whole number%s%s, not \"%s\"", def->name,
+                             *syms ? " or one of " : "", syms, f->text);
         return;
     }
     case TALLY_COUNT_TOO_BIG:
