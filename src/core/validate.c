@@ -454,6 +454,15 @@ static void check_field(struct tally_validator *v, struct tally_record *rec, siz
     case TALLY_TYPE_DATETIME:
         if (tally_parse_datetime(f->text, f->len, &val->number)) {
             val->kind = TALLY_DATETIME;
+        } else if (tally_parse_local_datetime(f->text, f->len, &val->number)) {
+            /* A case system's local time: usable, but only to within 14 hours
+             * (settle.h says what that means for which submission is later). */
+            val->kind = TALLY_LOCAL_DATETIME;
+            tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_WARNING,
+                             TALLY_CODE_DATETIME_NO_OFFSET,
+                             "%s \"%s\" has no offset (Z or +01:00), so it is known only to "
+                             "within 14 hours: it decides which submission is later only when "
+                             "that is certain", def->name, f->text);
         } else {
             val->kind = TALLY_INVALID;
             f->error = true;
