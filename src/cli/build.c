@@ -55,6 +55,8 @@ static const char usage[] =
     "  --no-disclosure        publish without disclosure control (recorded in manifest.json)\n"
     "  --force                build into DIR even though it holds files tally did not\n"
     "                         write (they are kept, never deleted)\n"
+    "  --exclude GLOB         leave out what a DIR holds that matches GLOB (a name, or\n"
+    "                         with a /, a path below DIR); repeatable\n"
     "  --clean                repair what can be repaired without guessing\n"
     "  --schema FILE          use this schema instead of the built-in one\n"
     "  --registry FILE        use this authority registry instead of the built-in one\n"
@@ -429,6 +431,8 @@ static int run_build(struct cli_options *o, struct outdir *od, struct cli_paths 
         goto done;
     s.skipped = inputs->skipped;
     s.nskipped = inputs->nskipped;
+    s.walked = inputs->walked;
+    s.nwalked = inputs->nwalked;
     schema_name = strdup(s.schema->name);
     schema_version = strdup(s.schema->version);
     if (!schema_name || !schema_version) {
@@ -605,7 +609,7 @@ int cmd_build(int argc, char **argv)
     struct cli_options o;
     unsigned allowed = OPT_SCHEMA | OPT_REGISTRY | OPT_FORMAT | OPT_DELIMITER | OPT_REPORT |
                        OPT_MAX_ERRORS | OPT_FAIL_ON | OPT_PERIOD | OPT_QUIET | OPT_OUTPUT |
-                       OPT_BUILD | OPT_PROGRESS | OPT_CLEAN;
+                       OPT_BUILD | OPT_PROGRESS | OPT_CLEAN | OPT_EXCLUDE;
     int status = EXIT_TROUBLE;
     struct cli_paths inputs = {0};
     struct outdir od = {0};
@@ -625,7 +629,7 @@ int cmd_build(int argc, char **argv)
         cli_error("build: at most %d reports", CLI_MAX_REPORTS - 2);
         goto out;
     }
-    if (!cli_collect_inputs(o.files, o.nfiles, true, &inputs))
+    if (!cli_collect_inputs(&o, true, &inputs))
         goto out;
     if (inputs.n == 0) {
         cli_error("build: no returns found in the inputs given");

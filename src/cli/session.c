@@ -485,6 +485,8 @@ int session_close(struct session *s)
         .quiet = s->opts->quiet,
         .skipped = s->skipped,
         .nskipped = s->nskipped,
+        .walked = s->walked,
+        .nwalked = s->nwalked,
         .build = s->build,
         .authorities_missing = s->authorities_missing,
         .dataset = s->dataset,

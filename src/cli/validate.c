@@ -24,6 +24,8 @@ static const char usage[] =
     "                       extension, then by content)\n"
     "  --delimiter C        CSV field delimiter (default ,; \\t for tab)\n"
     "  --sheet NAME         the workbook sheet to read (default: the first)\n"
+    "  --exclude GLOB       leave out what a DIR holds that matches GLOB (a name, or\n"
+    "                       with a /, a path below DIR); repeatable\n"
     "  --clean              repair what can be repaired without guessing (each repair\n"
     "                       is an info diagnostic `repaired`)\n"
     "  --period START/END   the period every record must cover, e.g. 2014-10-01/2015-09-30\n"
@@ -49,7 +51,8 @@ int cmd_validate(int argc, char **argv)
 {
     struct cli_options o;
     unsigned allowed = OPT_SCHEMA | OPT_REGISTRY | OPT_FORMAT | OPT_DELIMITER | OPT_REPORT |
-                       OPT_MAX_ERRORS | OPT_FAIL_ON | OPT_PERIOD | OPT_QUIET | OPT_PROGRESS | OPT_CLEAN;
+                       OPT_MAX_ERRORS | OPT_FAIL_ON | OPT_PERIOD | OPT_QUIET | OPT_PROGRESS | OPT_CLEAN |
+                       OPT_EXCLUDE;
     if (!cli_parse(argc, argv, "validate", allowed, &o)) {
         free(o.files);
         return EXIT_TROUBLE;
@@ -67,13 +70,15 @@ int cmd_validate(int argc, char **argv)
     struct cli_paths inputs = {0};
     struct session s = {.settle = true};
     int status = EXIT_TROUBLE;
-    if (!cli_collect_inputs(o.files, o.nfiles, true, &inputs)) {
+    if (!cli_collect_inputs(&o, true, &inputs)) {
         /* printed */
     } else if (inputs.n == 0) {
         cli_error("validate: no returns found in the inputs given");
     } else if (session_open(&s, &o, stdout)) {
         s.skipped = inputs.skipped;
         s.nskipped = inputs.nskipped;
+        s.walked = inputs.walked;
+        s.nwalked = inputs.nwalked;
         for (size_t i = 0; i < inputs.n; i++)
             session_run_file(&s, inputs.v[i], NULL, NULL);
         session_settle(&s);     /* repeated keys across every file, as build judges them */
