@@ -503,7 +503,13 @@ int session_close(struct session *s)
     bool github = false;
     for (size_t i = 0; i < s->nreports; i++)
         github |= s->reports[i].report && s->reports[i].report->ops == tally_report_find("github");
-    if (github && step_summary && *step_summary) {
+    /* A run that closes before its first file failed before it began (a bad
+     * --previous): its error is printed, and a summary of nothing would only
+     * mislead. The reports are closed unwritten. */
+    bool begun = s->nfiles > 0;
+    if (!begun)
+        status = EXIT_TROUBLE;
+    if (begun && github && step_summary && *step_summary) {
         FILE *md = fopen(step_summary, "a");
         if (md) {
             tally_report_markdown_summary(md, &sum, s->files, s->nfiles);
@@ -518,8 +524,9 @@ int session_close(struct session *s)
     for (size_t i = 0; i < s->nreports; i++) {
         struct tally_error err;
         struct tally_report *r = s->reports[i].report;
-        if (r && r->ops->finish(r, s->reports[i].complete ? &complete : &sum, s->files, s->nfiles,
-                                &err) != TALLY_OK) {
+        if (r && begun &&
+            r->ops->finish(r, s->reports[i].complete ? &complete : &sum, s->files, s->nfiles,
+                           &err) != TALLY_OK) {
             cli_error("%s", err.message);
             status = EXIT_TROUBLE;
         }

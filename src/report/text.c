@@ -213,7 +213,8 @@ static int walked_lines(FILE *o, const struct tally_report_summary *s,
             fprintf(o, "%.*s", (int)folders[k].len, folders[k].path);
         }
         if (nfolders > SHOWN)
-            fprintf(o, " and %zu more folders", nfolders - SHOWN);
+            fprintf(o, " and %zu more %s", nfolders - SHOWN,
+                    plural(nfolders - SHOWN, "folder", "folders"));
         fputs(nfolders > 1 ? ")\n" : "\n", o);
         free(folders);
     }
@@ -242,9 +243,10 @@ static int text_finish(struct tally_report *r, const struct tally_report_summary
         putc('\n', r->out);
     }
     if (s->build && !s->quiet)
-        fprintf(r->out, "build: %llu records read = %llu accepted + %llu rejected + %llu "
+        fprintf(r->out, "build: %llu %s read = %llu accepted + %llu rejected + %llu "
                 "superseded + %llu duplicate; %llu %s sent nothing\n",
-                (unsigned long long)s->records, (unsigned long long)s->fates[0],
+                (unsigned long long)s->records, plural(s->records, "record", "records"),
+                (unsigned long long)s->fates[0],
                 (unsigned long long)s->fates[1], (unsigned long long)s->fates[2],
                 (unsigned long long)s->fates[3], (unsigned long long)s->authorities_missing,
                 plural(s->authorities_missing, "authority", "authorities"));
