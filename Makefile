@@ -6,7 +6,8 @@
 #                             reading ahead on large returns, the HTML report in
 #                             headless Chromium (check-html), the JSON grammar corpus
 #                             and differential property test (check-json), and
-#                             --publish ees against DfE's screener rules (check-ees)
+#                             --publish ees against DfE's screener rules (check-ees), and every
+#                             option of --help in the man page and back (check-man)
 #   make check SANITIZE=address,undefined
 #                             the same, built with sanitizers into build/san/
 #   make check-valgrind       the unit and golden tests under valgrind
@@ -76,7 +77,7 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 EMBEDDED := schemas/missing-from-care.schema.json schemas/authorities.csv schemas/areas.csv schemas/aliases.csv \
             schemas/missing-from-care.xsd
 
-.PHONY: all check unit golden golden-ahead check-ahead check-html check-valgrind check-all check-more demo install clean deps \
+.PHONY: all check unit golden golden-ahead check-ahead check-html check-man check-valgrind check-all check-more demo install clean deps \
         check-fault check-property check-json check-ees
 all: $(BUILD)/tally
 
@@ -104,13 +105,17 @@ $(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/libtally.a
 
 $(UNIT_OBJ): CFLAGS += $(CHECK_CFLAGS)
 
-check: unit golden golden-ahead check-ahead check-html check-json check-ees
+check: unit golden golden-ahead check-ahead check-html check-json check-ees check-man
 
 unit: $(BUILD)/unit
 	CK_FORK=no $(BUILD)/unit
 
 golden: $(BUILD)/tally
 	sh tests/golden/run.sh $(BUILD)/tally
+
+# Every option of each command's --help in the man page, for that command, and back.
+check-man: $(BUILD)/tally
+	sh tests/man/check.sh $(BUILD)/tally doc/tally.1
 
 # The same cases, each input read ahead on a second thread (src/readers/ahead.c).
 golden-ahead: $(BUILD)/tally
