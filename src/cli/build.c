@@ -436,6 +436,7 @@ static int run_build(struct cli_options *o, struct outdir *od, struct cli_paths 
     s.nskipped = inputs->nskipped;
     s.walked = inputs->walked;
     s.nwalked = inputs->nwalked;
+    session_expect(&s, inputs->v, inputs->n);
     schema_name = strdup(s.schema->name);
     schema_version = strdup(s.schema->version);
     if (!schema_name || !schema_version) {

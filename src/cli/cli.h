@@ -145,6 +145,7 @@ struct session {
     bool progress;
     double progress_start, progress_last;
     uint64_t progress_bytes;
+    uint64_t progress_total;        /* bytes of all the inputs, 0: not known */
     /* tally build: what the reports say about fates and coverage. */
     bool build;
     uint64_t fates[4];
@@ -157,6 +158,10 @@ struct session {
 
 /* Set up from options; reports go to default_out unless --report-file. */
 bool session_open(struct session *s, const struct cli_options *o, FILE *default_out);
+
+/* The inputs the run will read, for the progress line's percentage and time
+ * left: their total size, when every one is a regular file. */
+void session_expect(struct session *s, char *const *paths, size_t n);
 
 /* Send a diagnostic through the session: counted, detailed, tapped. A
  * struct tally_diag_sink's emit: ctx is the session. */

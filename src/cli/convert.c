@@ -190,6 +190,7 @@ int cmd_convert(int argc, char **argv)
         free(tmp);
         goto out;
     }
+    session_expect(&s, o.files, 1);
     /* One thread writes: no lock per call. A bigger buffer: fewer writes. */
     __fsetlocking(fp, FSETLOCKING_BYCALLER);
     setvbuf(fp, NULL, _IOFBF, 1 << 16);

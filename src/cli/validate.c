@@ -80,6 +80,7 @@ int cmd_validate(int argc, char **argv)
         s.nskipped = inputs.nskipped;
         s.walked = inputs.walked;
         s.nwalked = inputs.nwalked;
+        session_expect(&s, inputs.v, inputs.n);
         for (size_t i = 0; i < inputs.n; i++)
             session_run_file(&s, inputs.v[i], NULL, NULL);
         session_settle(&s);     /* repeated keys across every file, as build judges them */
