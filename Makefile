@@ -79,7 +79,7 @@ EMBEDDED := schemas/missing-from-care.schema.json schemas/authorities.csv schema
             schemas/missing-from-care.xsd
 
 .PHONY: all check unit golden golden-ahead check-ahead check-html check-man check-progress check-valgrind check-all check-more demo install clean deps \
-        check-fault check-property check-json check-ees
+        check-fault check-property check-json check-ees check-doc
 all: $(BUILD)/tally
 
 $(BUILD)/libtally.a: $(LIB_OBJ)
@@ -106,7 +106,7 @@ $(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/libtally.a
 
 $(UNIT_OBJ): CFLAGS += $(CHECK_CFLAGS)
 
-check: unit golden golden-ahead check-ahead check-html check-json check-ees check-man check-progress
+check: unit golden golden-ahead check-ahead check-html check-json check-ees check-doc check-man check-progress
 
 unit: $(BUILD)/unit
 	CK_FORK=no $(BUILD)/unit
@@ -140,6 +140,11 @@ check-html: $(BUILD)/tally
 # builds; and the checker shown to fail on broken files.
 check-ees: $(BUILD)/tally $(BUILD)/property-gen
 	sh tests/ees/run.sh $(BUILD)/tally $(BUILD)/property-gen
+
+# The reference in doc/: its example returns are valid and alike, its blocks are
+# the files and columns tally writes, and doc/diagnostics.md has every code.
+check-doc: $(BUILD)/tally
+	sh tests/doc/run.sh $(BUILD)/tally
 
 check-valgrind: $(BUILD)/unit $(BUILD)/tally $(BUILD)/bench/bin/bench-gen
 	CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full \

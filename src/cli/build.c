@@ -1,8 +1,8 @@
 /*
  * cli/build.c — tally build [OPTIONS] -o DIR FILE|DIR...
  *
- * Builds the national dataset (SPEC §8) from every return given: files, and
- * directories walked for .csv, .json, .ndjson, .jsonl and .xml. Inputs are
+ * Builds the national dataset (doc/dataset-format.md) from every return given: files, and
+ * directories walked for returns (.csv .json .ndjson .jsonl .xml .xlsx .xlsm .ods). Inputs are
  * sorted by path, so the order on the command line never changes a byte of
  * the output.
  *
