@@ -64,6 +64,7 @@ struct cli_options {
     bool bom;               /* --bom: a CSV output starts with a UTF-8 byte order mark */
     const char *to, *output, *export_as;
     const char *previous;   /* --previous DATASET.csv */
+    const char *population; /* --population FILE.csv */
     double outlier_factor;  /* --outlier-factor (default 3) */
     int64_t outlier_min;    /* --outlier-min (default 10) */
     bool timestamp;         /* --timestamp: the manifest records when the build ran */
