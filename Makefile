@@ -6,7 +6,9 @@
 #                             reading ahead on large returns, the HTML report in
 #                             headless Chromium (check-html), the JSON grammar corpus
 #                             and differential property test (check-json), and
-#                             --publish ees against DfE's screener rules (check-ees)
+#                             --publish ees against DfE's screener rules (check-ees), and every
+#                             option of --help in the man page and back (check-man), and
+#                             the progress line's percentage and time left (check-progress)
 #   make check SANITIZE=address,undefined
 #                             the same, built with sanitizers into build/san/
 #   make check-valgrind       the unit and golden tests under valgrind
@@ -76,7 +78,7 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 EMBEDDED := schemas/missing-from-care.schema.json schemas/authorities.csv schemas/areas.csv schemas/aliases.csv \
             schemas/missing-from-care.xsd
 
-.PHONY: all check unit golden golden-ahead check-ahead check-html check-valgrind check-all check-more demo install clean deps \
+.PHONY: all check unit golden golden-ahead check-ahead check-html check-man check-progress check-valgrind check-all check-more demo install clean deps \
         check-fault check-property check-json check-ees check-doc
 all: $(BUILD)/tally
 
@@ -104,13 +106,21 @@ $(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/libtally.a
 
 $(UNIT_OBJ): CFLAGS += $(CHECK_CFLAGS)
 
-check: unit golden golden-ahead check-ahead check-html check-json check-ees check-doc
+check: unit golden golden-ahead check-ahead check-html check-json check-ees check-doc check-man check-progress
 
 unit: $(BUILD)/unit
 	CK_FORK=no $(BUILD)/unit
 
 golden: $(BUILD)/tally
 	sh tests/golden/run.sh $(BUILD)/tally
+
+# Every option of each command's --help in the man page, for that command, and back.
+check-man: $(BUILD)/tally
+	sh tests/man/check.sh $(BUILD)/tally doc/tally.1
+
+# The progress line's share read and time left, on a generated return.
+check-progress: $(BUILD)/tally $(BUILD)/bench/bin/bench-gen
+	sh tests/progress/check.sh $(BUILD)/tally $(BUILD)/bench/bin/bench-gen
 
 # The same cases, each input read ahead on a second thread (src/readers/ahead.c).
 golden-ahead: $(BUILD)/tally

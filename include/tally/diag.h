@@ -45,6 +45,7 @@ enum tally_severity {
 #define TALLY_CODE_DUPLICATE            "duplicate"
 #define TALLY_CODE_SUPERSEDED           "superseded"
 #define TALLY_CODE_CONFLICT             "conflict"
+#define TALLY_CODE_DATETIME_NO_OFFSET   "datetime-no-offset"
 #define TALLY_CODE_JSON_SYNTAX          "json-syntax"
 #define TALLY_CODE_JSON_SHAPE           "json-shape"
 #define TALLY_CODE_JSON_DEPTH           "json-depth"

@@ -56,6 +56,8 @@ struct tally_report_summary {
                                line in the text and GitHub reports */
     const struct tally_report_skipped *skipped;    /* files not read, in path order */
     size_t nskipped;
+    char *const *walked;    /* the input directories walked, as given */
+    size_t nwalked;
     /* tally build only: records per fate (accepted, rejected, superseded,
      * duplicate, as enum tally_fate) and authorities that sent nothing. */
     bool build;

@@ -34,6 +34,12 @@
  *      `conflict` (error);
  *   3. otherwise (some record has no submitted time, or an invalid one, so
  *      nothing says which came last): each is a `conflict` (error).
+ *
+ * A submitted time without an offset (TALLY_LOCAL_DATETIME) is known only to
+ * within TALLY_LOCAL_TIME_WINDOW either side: "after" and "latest" above mean
+ * certainly after — one record's earliest possible instant after the other's
+ * latest. In rule 2 the records not certainly before the latest one are the
+ * candidates: identical, the first is accepted; otherwise each is a conflict.
  */
 #ifndef TALLY_SETTLE_H
 #define TALLY_SETTLE_H

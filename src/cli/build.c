@@ -59,11 +59,15 @@ static const char usage[] =
     "  --no-disclosure        publish without disclosure control (recorded in manifest.json)\n"
     "  --force                build into DIR even though it holds files tally did not\n"
     "                         write (they are kept, never deleted)\n"
+    "  --exclude GLOB         leave out what a DIR holds that matches GLOB (a name, or\n"
+    "                         with a /, a path below DIR); repeatable\n"
     "  --clean                repair what can be repaired without guessing\n"
     "  --schema FILE          use this schema instead of the built-in one\n"
     "  --registry FILE        use this authority registry instead of the built-in one\n"
-    "  --format FMT           read every input as csv, json, ndjson, xml, xlsx or ods\n"
-    "  --delimiter C          CSV field delimiter (default ,)\n"
+    "  --format FMT           read inputs as csv, json, ndjson, xml, xlsx or ods\n"
+    "                         (default: by extension, then by content)\n"
+    "  --delimiter C          CSV field delimiter (default: a comma, or the one the\n"
+    "                         header shows; \\t for tab)\n"
     "  --sheet NAME           the workbook sheet to read (default: the first)\n"
     "  --report FMT           text (default), json, junit, github, sarif or html,\n"
     "                         on standard error (report.json and report.html are\n"
@@ -421,6 +425,9 @@ static int run_build(struct cli_options *o, struct outdir *od, struct cli_paths 
         goto done;
     s.skipped = inputs->skipped;
     s.nskipped = inputs->nskipped;
+    s.walked = inputs->walked;
+    s.nwalked = inputs->nwalked;
+    session_expect(&s, inputs->v, inputs->n);
     schema_name = strdup(s.schema->name);
     schema_version = strdup(s.schema->version);
     if (!schema_name || !schema_version) {
@@ -610,7 +617,7 @@ int cmd_build(int argc, char **argv)
     struct cli_options o;
     unsigned allowed = OPT_SCHEMA | OPT_REGISTRY | OPT_FORMAT | OPT_DELIMITER | OPT_REPORT |
                        OPT_MAX_ERRORS | OPT_FAIL_ON | OPT_PERIOD | OPT_QUIET | OPT_OUTPUT |
-                       OPT_BUILD | OPT_PROGRESS | OPT_CLEAN;
+                       OPT_BUILD | OPT_PROGRESS | OPT_CLEAN | OPT_EXCLUDE;
     int status = EXIT_TROUBLE;
     struct cli_paths inputs = {0};
     struct outdir od = {0};
@@ -630,7 +637,7 @@ int cmd_build(int argc, char **argv)
         cli_error("build: at most %d reports", CLI_MAX_REPORTS - 2);
         goto out;
     }
-    if (!cli_collect_inputs(o.files, o.nfiles, true, &inputs))
+    if (!cli_collect_inputs(&o, true, &inputs))
         goto out;
     if (inputs.n == 0) {
         cli_error("build: no returns found in the inputs given");

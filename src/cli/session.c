@@ -329,17 +329,59 @@ static void file_trouble(struct session *s, const char *path, const struct tally
         cli_error("%s: %s", path, err->message);
 }
 
-/* Redraw the progress line on standard error, at most four times a second. */
+void session_expect(struct session *s, char *const *paths, size_t n)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        if (strcmp(paths[i], "-") == 0 || stat(paths[i], &st) != 0 || !S_ISREG(st.st_mode)) {
+            total = 0;      /* standard input, a FIFO: the size is not known */
+            break;
+        }
+        total += (uint64_t)st.st_size;
+    }
+    s->progress_total = total;
+}
+
+/* Time left, roughly: "40 s", "12 min", "2 h 05 min". */
+static void put_left(double secs)
+{
+    unsigned long long n = secs < 1 ? 1 : secs > 1e9 ? 1000000000ull : (unsigned long long)(secs + 0.5);
+    if (n < 90)
+        fprintf(stderr, "%llu s", n);
+    else if (n < 90 * 60)
+        fprintf(stderr, "%llu min", (n + 30) / 60);
+    else
+        fprintf(stderr, "%llu h %02llu min", n / 3600, n % 3600 / 60);
+}
+
+/* Redraw the progress line on standard error, at most four times a second:
+ * MB and records read and the rate; when the inputs' size is known, the
+ * share of it read, and once PROGRESS_SETTLED seconds have passed (an
+ * estimate from the first moments swings wildly), the time left at the rate
+ * so far. */
+#define PROGRESS_SETTLED 2.0
 static void progress(struct session *s, uint64_t file_bytes, bool force)
 {
     double t = now();
     if (!s->progress || (!force && t - s->progress_last < 0.25))
         return;
     s->progress_last = t;
-    double mb = (double)(s->progress_bytes + file_bytes) / 1e6, secs = t - s->progress_start;
-    fprintf(stderr, "\rtally: %.1f MB, %llu records, %.1f MB/s ", mb,
-            (unsigned long long)s->records,
-            secs > 0 ? mb / secs : 0.0);
+    uint64_t done = s->progress_bytes + file_bytes, total = s->progress_total;
+    double mb = (double)done / 1e6, secs = t - s->progress_start;
+    double rate = secs > 0 ? (double)done / secs : 0;
+    fprintf(stderr, "\rtally: %.1f MB", mb);
+    if (total)
+        fprintf(stderr, " of %.1f MB (%llu%%)", (double)total / 1e6,
+                (unsigned long long)(done >= total ? 100 : done * 100 / total));
+    fprintf(stderr, ", %llu %s, %.1f MB/s", (unsigned long long)s->records,
+            s->records == 1 ? "record" : "records", rate / 1e6);
+    if (total && done < total && secs >= PROGRESS_SETTLED && rate > 0) {
+        fputs(", ", stderr);
+        put_left((double)(total - done) / rate);
+        fputs(" left", stderr);
+    }
+    fputs("\033[K", stderr);  /* clear what a longer line left */
     fflush(stderr);
 }
 
@@ -512,6 +554,8 @@ int session_close(struct session *s)
         .quiet = s->opts->quiet,
         .skipped = s->skipped,
         .nskipped = s->nskipped,
+        .walked = s->walked,
+        .nwalked = s->nwalked,
         .build = s->build,
         .authorities_missing = s->authorities_missing,
         .dataset = s->dataset,
@@ -528,7 +572,13 @@ int session_close(struct session *s)
     bool github = false;
     for (size_t i = 0; i < s->nreports; i++)
         github |= s->reports[i].report && s->reports[i].report->ops == tally_report_find("github");
-    if (github && step_summary && *step_summary) {
+    /* A run that closes before its first file failed before it began (a bad
+     * --previous): its error is printed, and a summary of nothing would only
+     * mislead. The reports are closed unwritten. */
+    bool begun = s->nfiles > 0;
+    if (!begun)
+        status = EXIT_TROUBLE;
+    if (begun && github && step_summary && *step_summary) {
         FILE *md = fopen(step_summary, "a");
         if (md) {
             tally_report_markdown_summary(md, &sum, s->files, s->nfiles);
@@ -543,8 +593,9 @@ int session_close(struct session *s)
     for (size_t i = 0; i < s->nreports; i++) {
         struct tally_error err;
         struct tally_report *r = s->reports[i].report;
-        if (r && r->ops->finish(r, s->reports[i].complete ? &complete : &sum, s->files, s->nfiles,
-                                &err) != TALLY_OK) {
+        if (r && begun &&
+            r->ops->finish(r, s->reports[i].complete ? &complete : &sum, s->files, s->nfiles,
+                           &err) != TALLY_OK) {
             cli_error("%s", err.message);
             status = EXIT_TROUBLE;
         }
