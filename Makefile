@@ -40,6 +40,9 @@ OPT      ?= -O2 -g
 ifeq ($(strip $(SANITIZE)),)
 BUILD    := build
 SANFLAGS :=
+else ifeq ($(strip $(SANITIZE)),thread)
+BUILD    := build/tsan
+SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
 else
 BUILD    := build/san
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -77,7 +80,7 @@ EMBEDDED := schemas/missing-from-care.schema.json schemas/authorities.csv schema
             schemas/missing-from-care.xsd
 
 .PHONY: all check unit golden golden-ahead check-ahead check-html check-valgrind check-all check-more demo install clean deps \
-        check-fault check-property check-json check-ees
+        check-fault check-property check-json check-ees check-threads
 all: $(BUILD)/tally
 
 $(BUILD)/libtally.a: $(LIB_OBJ)
@@ -149,6 +152,7 @@ check-more:
 	$(MAKE) check-valgrind
 	$(MAKE) check-fault
 	$(MAKE) check-property
+	$(MAKE) check-threads
 
 # ---- the JSON readers: RFC 8259 grammar corpus and differential property test (tests/json/) ----
 JSON_PROP_DOCS ?= 2000
@@ -160,6 +164,28 @@ $(BUILD)/json-prop: tests/json/prop.c tests/json/jsongen.c tests/json/jsongen.h 
 check-json: $(BUILD)/tally $(BUILD)/json-prop
 	sh tests/json/run-corpus.sh $(BUILD)/tally
 	$(BUILD)/json-prop -n $(JSON_PROP_DOCS) -s $(JSON_PROP_SEED) -o $(BUILD)/json-prop-failures
+
+# ---- threads: tests/threads/ ----------------------------------------------------------
+# Every kind of library operation on THREADS threads at once, each on its own
+# objects, compared byte for byte with the same run alone: plainly, then under
+# ThreadSanitizer (build/tsan/, suppressions in tests/threads/tsan.supp) and
+# under helgrind.
+THREADS_RUNS ?= 3
+
+$(BUILD)/threads: tests/threads/threads.c $(BUILD)/libtally.a
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(BUILD)/libtally.a $(LIBS)
+
+check-threads: $(BUILD)/threads
+ifeq ($(strip $(SANITIZE)),thread)
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/threads/tsan.supp" \
+	    $(BUILD)/threads -n $(THREADS_RUNS) fixtures
+else
+	$(BUILD)/threads -n $(THREADS_RUNS) fixtures
+endif
+ifeq ($(strip $(SANITIZE)),)
+	$(MAKE) check-threads SANITIZE=thread
+	valgrind -q --tool=helgrind --error-exitcode=99 $(BUILD)/threads -n 1 fixtures
+endif
 
 # ---- fault injection: tests/fault/ ------------------------------------------------------
 # failmalloc.so, preloaded, fails the Nth allocation (or read); run.sh tries every N.
