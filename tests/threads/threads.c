@@ -15,7 +15,7 @@
  *     every other run read ahead on a thread of its own;
  *   - export the schema (table-schema, json-schema);
  *   - build the national dataset from fixtures/build/ (dataset CSV, JSON
- *     and XML, rejects.csv), once plain and once with disclosure control and
+ *     and XML, rejects.csv, dataset.sqlite), once plain and once with disclosure control and
  *     the EES files.
  *
  * THREADS_DUMP=1 shows the start of each job's expected result.
@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tally/build.h"
 #include "tally/clean.h"
@@ -37,6 +38,7 @@
 #include "tally/settle.h"
 #include "tally/validate.h"
 #include "tally/writer.h"
+#include "tally/report.h"
 
 static const char *dir;
 
@@ -73,6 +75,7 @@ struct job_ctx {
     const struct tally_schema *schema;
     const struct tally_registry *registry;
     struct result *out;
+    struct tally_sqlite *db;    /* a build's dataset.sqlite, or NULL */
     uint64_t codes_record;
     char codes[1024];
 };
@@ -84,6 +87,8 @@ static void on_diag(void *p, const struct tally_diag *d)
             d->line, d->column, (unsigned long long)d->record, tally_severity_name(d->severity),
             d->code, d->message, d->field ? d->field : "", d->value ? d->value : "",
             d->pointer ? d->pointer : "", d->xpath ? d->xpath : "", d->cell ? d->cell : "");
+    if (c->db)
+        tally_sqlite_diag(c->db, d);
     if (d->severity == TALLY_SEV_ERROR && d->record) {
         if (d->record != c->codes_record) {
             c->codes_record = d->record;
@@ -185,9 +190,32 @@ static const char *const build_inputs[] = {
 };
 #define NBUILD (sizeof build_inputs / sizeof *build_inputs)
 
+/* Append the bytes of the file at path to out, and remove it. */
+static void append_file(struct result *out, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        perror(path);
+        exit(2);
+    }
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        fwrite(buf, 1, n, out->f);
+    fclose(f);
+    remove(path);
+}
+
 static void run_build(struct job_ctx *c, bool publish)
 {
     struct tally_error err;
+    /* dataset.sqlite, in a file of this job's own */
+    char dbpath[64];
+    snprintf(dbpath, sizeof dbpath, "/tmp/tally-threads-%ld-%p.sqlite", (long)getpid(), (void *)c);
+    struct tally_sqlite *db = tally_sqlite_open(dbpath, &err);
+    if (!db)
+        failed("sqlite", &err);
+    c->db = db;
     struct tally_diag_sink sink = {on_diag, c};
     struct tally_build_options bo = {.outlier_factor = 2.0, .outlier_min = 10};
     struct tally_build *b = tally_build_new(c->schema, c->registry, &bo, sink, &err);
@@ -218,6 +246,14 @@ static void run_build(struct job_ctx *c, bool publish)
         tally_dataset_xml(c->out->f, b, c->schema, &err) != TALLY_OK ||
         tally_rejects_csv(c->out->f, b, c->schema, files, &err) != TALLY_OK)
         failed("dataset", &err);
+    struct tally_report_file rf[NBUILD];
+    for (size_t i = 0; i < NBUILD; i++)
+        rf[i] = (struct tally_report_file){files[i], "csv", "0", 1, 0, 0};
+    const char *meta[] = {"tool", "tally", NULL};
+    if (tally_sqlite_finish(db, b, c->schema, rf, NBUILD, meta, &err) != TALLY_OK)
+        failed("sqlite", &err);
+    c->db = NULL;
+    append_file(c->out, dbpath);
     if (publish) {
         fprintf(c->out->f, "ees check: %zu\n", tally_ees_check(b, sink));
         struct tally_ees_result res = {0};
