@@ -184,7 +184,8 @@ else
 endif
 ifeq ($(strip $(SANITIZE)),)
 	$(MAKE) check-threads SANITIZE=thread
-	valgrind -q --tool=helgrind --error-exitcode=99 $(BUILD)/threads -n 1 fixtures
+	valgrind -q --tool=helgrind --error-exitcode=99 --suppressions=tests/threads/helgrind.supp \
+	    $(BUILD)/threads -n 1 fixtures
 endif
 
 # ---- fault injection: tests/fault/ ------------------------------------------------------
@@ -221,7 +222,7 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := build/fuzz
 FUZZ_TARGETS := fuzz_csv fuzz_json fuzz_ndjson fuzz_json_diff fuzz_xml fuzz_expr fuzz_schema fuzz_registry \
-                fuzz_xlsx fuzz_ods
+                fuzz_xlsx fuzz_ods fuzz_writers fuzz_build
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS   = $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
                 -Iinclude -Isrc -Itests/fuzz $(PKG_CFLAGS)
