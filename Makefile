@@ -11,9 +11,11 @@
 #                             the same, built with sanitizers into build/san/
 #   make check-valgrind       the unit and golden tests under valgrind
 #   make check-all            check, then check-more: check SANITIZE=address,undefined,
-#                             check-valgrind, check-fault, check-property (~20 min)
-#   make check-fault          every allocation of a validate and a build failed in turn
-#                             (tests/fault/), plus read errors: each must end cleanly
+#                             check-valgrind, check-fault, check-property, check-threads
+#   make check-fault          every allocation of every command and output form failed
+#                             in turn (tests/fault/), plus read errors: each must end cleanly
+#   make check-threads        library operations on 4 threads at once, compared with the
+#                             same run alone: plain, ThreadSanitizer (build/tsan/), helgrind
 #   make check-property       the "nothing lost" property test: PROPERTY_RUNS random
 #                             builds (default 500) from PROPERTY_SEED (default 1), each
 #                             also built with --disclosure and its audit re-derived
