@@ -82,7 +82,7 @@ EMBEDDED := schemas/missing-from-care.schema.json schemas/authorities.csv schema
             schemas/missing-from-care.xsd
 
 .PHONY: all check unit golden golden-ahead check-ahead check-html check-valgrind check-all check-more demo install clean deps \
-        check-fault check-property check-json check-ees check-threads
+        check-fault check-property check-json check-ees check-doc check-threads
 all: $(BUILD)/tally
 
 $(BUILD)/libtally.a: $(LIB_OBJ)
@@ -109,7 +109,7 @@ $(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/libtally.a
 
 $(UNIT_OBJ): CFLAGS += $(CHECK_CFLAGS)
 
-check: unit golden golden-ahead check-ahead check-html check-json check-ees
+check: unit golden golden-ahead check-ahead check-html check-json check-ees check-doc
 
 unit: $(BUILD)/unit
 	CK_FORK=no $(BUILD)/unit
@@ -135,6 +135,11 @@ check-html: $(BUILD)/tally
 # builds; and the checker shown to fail on broken files.
 check-ees: $(BUILD)/tally $(BUILD)/property-gen
 	sh tests/ees/run.sh $(BUILD)/tally $(BUILD)/property-gen
+
+# The reference in doc/: its example returns are valid and alike, its blocks are
+# the files and columns tally writes, and doc/diagnostics.md has every code.
+check-doc: $(BUILD)/tally
+	sh tests/doc/run.sh $(BUILD)/tally
 
 check-valgrind: $(BUILD)/unit $(BUILD)/tally $(BUILD)/bench/bin/bench-gen
 	CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full \

@@ -1,5 +1,5 @@
 /*
- * build.h — the national dataset (SPEC §8).
+ * build.h — the national dataset (doc/dataset-format.md).
  *
  * Feed every validated record of every return to tally_build_add, in a fixed
  * order (the CLI sorts its inputs), then call tally_build_finish. It decides
@@ -120,7 +120,7 @@ int tally_build_finish(struct tally_build *b, struct tally_error *err);
 size_t tally_build_nrecords(const struct tally_build *b);
 const struct tally_build_record *tally_build_record_at(const struct tally_build *b, size_t i);
 
-/* Dataset rows, sorted (SPEC §8). Borrowed. */
+/* Dataset rows, sorted (doc/dataset-format.md §1). Borrowed. */
 size_t tally_build_nrows(const struct tally_build *b);
 const struct tally_dataset_row *tally_build_row_at(const struct tally_build *b, size_t i);
 

@@ -17,7 +17,7 @@ enum tally_severity {
     TALLY_SEV_INFO = 2      /* for the record: a repair, a duplicate, coverage */
 };
 
-/* The built-in diagnostic codes of SPEC §7. A rule's code is its id. */
+/* The built-in diagnostic codes of doc/diagnostics.md. A rule's code is its id. */
 #define TALLY_CODE_IO                   "io"
 #define TALLY_CODE_ENCODING             "encoding"
 #define TALLY_CODE_FORMAT               "format"

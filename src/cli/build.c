@@ -1,7 +1,7 @@
 /*
  * cli/build.c — tally build [OPTIONS] -o DIR FILE|DIR...
  *
- * Builds the national dataset (SPEC §8) from every return given: files, and
+ * Builds the national dataset (doc/dataset-format.md) from every return given: files, and
  * directories walked for .csv, .json, .ndjson, .jsonl and .xml. Inputs are
  * sorted by path, so the order on the command line never changes a byte of
  * the output.

@@ -1,5 +1,5 @@
 /*
- * build.c — the national dataset (build.h, SPEC §8).
+ * build.c — the national dataset (build.h, doc/dataset-format.md §1).
  *
  * Records are kept compactly (their canonical texts in one arena) as they are
  * added; a record with an error is rejected at once. tally_build_finish then:
@@ -582,7 +582,7 @@ bool tally_format_percent(int64_t num, int64_t den, char *buf, size_t size)
  * count and a symbol for the other (mixed: the two totals would stand on
  * different authorities); or den is 0. Authorities that gave symbols for both
  * counts stand behind neither total, so they do not stop the ratio: the
- * ratio is over the authorities that gave numbers (SPEC §8).
+ * ratio is over the authorities that gave numbers (doc/dataset-format.md §1).
  */
 static char *format_ratio(struct tally_build *b, const struct sum *num, const struct sum *den,
                           bool mixed)

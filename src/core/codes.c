@@ -1,5 +1,5 @@
 /*
- * codes.c — the built-in diagnostic codes of SPEC §7 and what each means
+ * codes.c — the built-in diagnostic codes of doc/diagnostics.md and what each means
  * (diag.h). Reports that describe their rules (SARIF) and the manual use it.
  */
 #include <stddef.h>

@@ -1,7 +1,7 @@
 /*
  * textpos.h — lines and columns as editors count them (internal).
  *
- * SPEC §7: lines and columns are 1-based; a column is the position of a
+ * doc/diagnostics.md: lines and columns are 1-based; a column is the position of a
  * character (a UTF-8 code point) in its line; a line ends at LF, at CRLF or
  * at a lone CR. A reader that consumes its bytes in order keeps one struct
  * tally_textpos and tells it only what changes the count — each line end,

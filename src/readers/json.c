@@ -5,7 +5,7 @@
  *   struct tally_reader *r;               tally_json_reader.open(&r, &in, &cfg, &err);
  *   while ((rc = r->ops->next(r, &rec, &err)) == TALLY_RECORD) ...;
  *
- * Accepted, in the same places (SPEC §3): a submission object
+ * Accepted, in the same places (doc/return-format.md §2, JSON): a submission object
  *
  *   {"authority": {"code": ..., "name": ...}, "period": {"start": ..., "end": ...},
  *    "submitted": ..., "cohorts": [{"cohort": ..., "in_care": ..., ...}, ...]}

@@ -1,5 +1,5 @@
 /*
- * report/html.c — the HTML report (SPEC §7): one self-contained page that a
+ * report/html.c — the HTML report (doc/diagnostics.md, Reports): one self-contained page that a
  * data officer can open from disk, with no network and no other file.
  *
  *   tally validate --report html --report-file report.html returns/NAME.csv

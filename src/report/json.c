@@ -1,5 +1,5 @@
 /*
- * report/json.c — the JSON report of SPEC §7:
+ * report/json.c — the JSON report of doc/diagnostics.md (Reports):
  *
  *   {"valid": false, "truncated": false,
  *    "schema": {"name": "missing-from-care", "version": "1.0.0"},

@@ -1,6 +1,6 @@
 /*
  * writers/csv.c — the CSV writer: a header of the schema's field names, then
- * one row per record, fields in the schema's order (SPEC §2), RFC 4180
+ * one row per record, fields in the schema's order (doc/return-format.md §1), RFC 4180
  * quoting (a value is quoted when it holds a comma, a quote, CR, LF, or
  * starts or ends with a space), LF line ends, UTF-8 without a BOM.
  */

@@ -5,7 +5,7 @@
  * One row model (struct tally_dataset_row, cells by tally_build_cell), three
  * renderings:
  *
- *   dataset.csv   the columns of SPEC §8, RFC 4180 quoting, LF line ends
+ *   dataset.csv   the columns of doc/dataset-format.md §1, RFC 4180 quoting, LF line ends
  *   dataset.json  [{"period_start": "2014-10-01", ..., "in_care": 42,
  *                   "went_missing_pct": 35.7, "authorities_reporting": 1,
  *                   "complete": true}, ...]

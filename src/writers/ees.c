@@ -1,7 +1,7 @@
 /*
  * writers/ees.c — the national dataset in DfE's open data format for
  * explore-education-statistics (EES), for `tally build --publish ees`
- * (dataset.h, SPEC §8):
+ * (dataset.h, doc/dataset-format.md §7):
  *
  *   DIR/ees/missing_from_care.csv        the data: one row per period, area
  *                                        and cohort

@@ -1,5 +1,5 @@
 /*
- * writers/xml.c — the XML writer: the shape of SPEC §3, valid against
+ * writers/xml.c — the XML writer: the shape of doc/return-format.md §2 (XML), valid against
  * schemas/missing-from-care.xsd.
  *
  *   <?xml version="1.0" encoding="UTF-8"?>
