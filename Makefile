@@ -147,6 +147,10 @@ check-valgrind: $(BUILD)/unit $(BUILD)/tally $(BUILD)/bench/bin/bench-gen
 	TALLY_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
 	    sh tests/golden/run.sh $(BUILD)/tally
 	sh tests/ahead/helgrind.sh $(BUILD)/tally $(BUILD)/bench/bin/bench-gen
+	@# ... and that test fails when tally crashes under helgrind (but not without it).
+	TALLY=$(CURDIR)/$(BUILD)/tally HELGRIND_FORMATS=csv sh tests/ahead/helgrind.sh \
+	    tests/ahead/crash-under-valgrind.sh $(BUILD)/bench/bin/bench-gen > $(BUILD)/helgrind-crash.log 2>&1; \
+	    test $$? -eq 1 && grep -q 'exit status 139' $(BUILD)/helgrind-crash.log
 
 # Every test, in every build CI runs. Sub-makes, so each build has its own flags.
 check-all:
