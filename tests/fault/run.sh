@@ -199,7 +199,7 @@ for scenario in $FAULT_SCENARIOS; do
         max=${FAULT_SAMPLE_MAX:-1500}
         k=$(( (total + max - 1) / max ))
         first=$(awk -v s="$seed" -v k="$k" -v n="$scenario" \
-            'BEGIN { for (i = 1; i <= length(n); i++) s = s * 31 + index("abcdefghijklmnopqrstuvwxyz-", substr(n, i, 1)); srand(s % 2147483647); print 1 + int(rand() * k) }')
+            'BEGIN { for (i = 1; i <= length(n); i++) s = (s * 31 + index("abcdefghijklmnopqrstuvwxyz-", substr(n, i, 1))) % 65521; srand(s); print 1 + int(rand() * k) }')
         how="every ${k}th failed, from the ${first}th (FAULT_SEED=$seed)"
         ;;
     esac
