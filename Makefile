@@ -127,8 +127,8 @@ check-ahead: $(BUILD)/tally $(BUILD)/bench/bin/bench-gen
 
 # The HTML report opened in headless Chromium (fails, not skips, without chromium).
 # Screenshots go to build/artefacts/.
-check-html: $(BUILD)/tally
-	sh tests/html/run.sh $(BUILD)/tally
+check-html: $(BUILD)/tally $(BUILD)/property-gen
+	sh tests/html/run.sh $(BUILD)/tally $(BUILD)/property-gen
 
 # tally build --publish ees against every rule of DfE's EES screener that can be
 # checked without R (tests/ees/check.py), on fixtures and generated multi-period

@@ -57,6 +57,7 @@ enum tally_severity {
 #define TALLY_CODE_DISCLOSURE_UNSAFE    "disclosure-unsafe"
 #define TALLY_CODE_PUBLISH_PERIOD       "publish-period"
 #define TALLY_CODE_REPAIRED             "repaired"
+#define TALLY_CODE_POPULATION           "population"
 
 struct tally_diag {
     enum tally_severity severity;

@@ -61,6 +61,7 @@ struct cli_options {
     bool clean;             /* --clean: repair what can be repaired, and say so */
     const char *to, *output, *export_as;
     const char *previous;   /* --previous DATASET.csv */
+    const char *population; /* --population FILE.csv */
     double outlier_factor;  /* --outlier-factor (default 3) */
     int64_t outlier_min;    /* --outlier-min (default 10) */
     bool timestamp;         /* --timestamp: the manifest records when the build ran */

@@ -83,10 +83,18 @@ int tally_dataset_json(FILE *out, const struct tally_build *b, struct tally_erro
                 else
                     tally_json_cstring(out, v);
                 break;
-            case TALLY_COLUMN_RATIO:    /* a number, null when empty, a symbol as text */
+            case TALLY_COLUMN_CHANGE:   /* a number, which may be negative, or a symbol */
+                if (tally_parse_count(v + (*v == '-'), strlen(v + (*v == '-')), NULL, &n, &sym) ==
+                    TALLY_COUNT_OK)
+                    fputs(v, out);
+                else
+                    tally_json_cstring(out, v);
+                break;
+            case TALLY_COLUMN_RATIO:    /* a number, null when empty, a symbol as text; a
+                                           change in percentage points may be negative */
                 if (!*v)
                     fputs("null", out);
-                else if (strspn(v, "0123456789.") == strlen(v))
+                else if (v[*v == '-'] && strspn(v + (*v == '-'), "0123456789.") == strlen(v + (*v == '-')))
                     fputs(v, out);
                 else
                     tally_json_cstring(out, v);

@@ -130,7 +130,7 @@ static int write_dataset(struct tally_sqlite *s, const struct tally_build *b,
     char insert[2048] = "INSERT INTO dataset VALUES (?";
     size_t ncols = 0;
     for (; cols[ncols]; ncols++) {
-        static const char *const types[] = {"TEXT", "", "REAL", "INTEGER", "INTEGER"};
+        static const char *const types[] = {"TEXT", "", "REAL", "INTEGER", "INTEGER", ""};
         add_column(create, sizeof create, cols[ncols], types[tally_build_column_kind(b, ncols)]);
         strncat(insert, ",?", sizeof insert - strlen(insert) - 1);
     }
@@ -150,6 +150,13 @@ static int write_dataset(struct tally_sqlite *s, const struct tally_build *b,
             char sym;
             int at = (int)c + 2;
             switch (tally_build_column_kind(b, c)) {
+            case TALLY_COLUMN_CHANGE:   /* negative: -n of the count n */
+                if (*v == '-' && tally_parse_count(v + 1, strlen(v + 1), NULL, &n, &sym) ==
+                                     TALLY_COUNT_OK) {
+                    bound |= sqlite3_bind_int64(st, at, -n);
+                    break;
+                }
+                /* fall through */
             case TALLY_COLUMN_COUNT:
             case TALLY_COLUMN_INTEGER:
                 if (tally_parse_count(v, strlen(v), NULL, &n, &sym) == TALLY_COUNT_OK)
@@ -160,7 +167,8 @@ static int write_dataset(struct tally_sqlite *s, const struct tally_build *b,
             case TALLY_COLUMN_RATIO:    /* REAL, NULL when empty, a symbol ("c") as TEXT */
                 if (!*v)
                     bound |= sqlite3_bind_null(st, at);
-                else if (strspn(v, "0123456789.") == strlen(v))
+                else if (v[*v == '-'] &&
+                         strspn(v + (*v == '-'), "0123456789.") == strlen(v + (*v == '-')))
                     bound |= sqlite3_bind_double(st, at, strtod(v, NULL));
                 else
                     bound |= v == buf ? bind_text(st, at, v) : bind_static(st, at, v);
