@@ -13,9 +13,11 @@
 #                             the same, built with sanitizers into build/san/
 #   make check-valgrind       the unit and golden tests under valgrind
 #   make check-all            check, then check-more: check SANITIZE=address,undefined,
-#                             check-valgrind, check-fault, check-property (~20 min)
-#   make check-fault          every allocation of a validate and a build failed in turn
-#                             (tests/fault/), plus read errors: each must end cleanly
+#                             check-valgrind, check-fault, check-property, check-threads
+#   make check-fault          every allocation of every command and output form failed
+#                             in turn (tests/fault/), plus read errors: each must end cleanly
+#   make check-threads        library operations on 4 threads at once, compared with the
+#                             same run alone: plain, ThreadSanitizer (build/tsan/), helgrind
 #   make check-property       the "nothing lost" property test: PROPERTY_RUNS random
 #                             builds (default 500) from PROPERTY_SEED (default 1), each
 #                             also built with --disclosure and its audit re-derived
@@ -42,6 +44,9 @@ OPT      ?= -O2 -g
 ifeq ($(strip $(SANITIZE)),)
 BUILD    := build
 SANFLAGS :=
+else ifeq ($(strip $(SANITIZE)),thread)
+BUILD    := build/tsan
+SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
 else
 BUILD    := build/san
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -79,7 +84,7 @@ EMBEDDED := schemas/missing-from-care.schema.json schemas/authorities.csv schema
             schemas/missing-from-care.xsd
 
 .PHONY: all check unit golden golden-ahead check-ahead check-html check-man check-progress check-valgrind check-all check-more demo install clean deps \
-        check-fault check-property check-json check-ees check-doc
+        check-fault check-property check-json check-ees check-doc check-threads
 all: $(BUILD)/tally
 
 $(BUILD)/libtally.a: $(LIB_OBJ)
@@ -152,6 +157,10 @@ check-valgrind: $(BUILD)/unit $(BUILD)/tally $(BUILD)/bench/bin/bench-gen
 	TALLY_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
 	    sh tests/golden/run.sh $(BUILD)/tally
 	sh tests/ahead/helgrind.sh $(BUILD)/tally $(BUILD)/bench/bin/bench-gen
+	@# ... and that test fails when tally crashes under helgrind (but not without it).
+	TALLY=$(CURDIR)/$(BUILD)/tally HELGRIND_FORMATS=csv sh tests/ahead/helgrind.sh \
+	    tests/ahead/crash-under-valgrind.sh $(BUILD)/bench/bin/bench-gen > $(BUILD)/helgrind-crash.log 2>&1; \
+	    test $$? -eq 1 && grep -q 'exit status 139' $(BUILD)/helgrind-crash.log
 
 # Every test, in every build CI runs. Sub-makes, so each build has its own flags.
 check-all:
@@ -164,6 +173,7 @@ check-more:
 	$(MAKE) check-valgrind
 	$(MAKE) check-fault
 	$(MAKE) check-property
+	$(MAKE) check-threads
 
 # ---- the JSON readers: RFC 8259 grammar corpus and differential property test (tests/json/) ----
 JSON_PROP_DOCS ?= 2000
@@ -175,6 +185,29 @@ $(BUILD)/json-prop: tests/json/prop.c tests/json/jsongen.c tests/json/jsongen.h 
 check-json: $(BUILD)/tally $(BUILD)/json-prop
 	sh tests/json/run-corpus.sh $(BUILD)/tally
 	$(BUILD)/json-prop -n $(JSON_PROP_DOCS) -s $(JSON_PROP_SEED) -o $(BUILD)/json-prop-failures
+
+# ---- threads: tests/threads/ ----------------------------------------------------------
+# Every kind of library operation on THREADS threads at once, each on its own
+# objects, compared byte for byte with the same run alone: plainly, then under
+# ThreadSanitizer (build/tsan/, suppressions in tests/threads/tsan.supp) and
+# under helgrind.
+THREADS_RUNS ?= 3
+
+$(BUILD)/threads: tests/threads/threads.c $(BUILD)/libtally.a
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(BUILD)/libtally.a $(LIBS)
+
+check-threads: $(BUILD)/threads
+ifeq ($(strip $(SANITIZE)),thread)
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/threads/tsan.supp" \
+	    $(BUILD)/threads -n $(THREADS_RUNS) fixtures
+else
+	$(BUILD)/threads -n $(THREADS_RUNS) fixtures
+endif
+ifeq ($(strip $(SANITIZE)),)
+	$(MAKE) check-threads SANITIZE=thread
+	valgrind -q --tool=helgrind --error-exitcode=99 --suppressions=tests/threads/helgrind.supp \
+	    $(BUILD)/threads -n 1 fixtures
+endif
 
 # ---- fault injection: tests/fault/ ------------------------------------------------------
 # failmalloc.so, preloaded, fails the Nth allocation (or read); run.sh tries every N.
@@ -210,7 +243,7 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := build/fuzz
 FUZZ_TARGETS := fuzz_csv fuzz_json fuzz_ndjson fuzz_json_diff fuzz_xml fuzz_expr fuzz_schema fuzz_registry \
-                fuzz_xlsx fuzz_ods
+                fuzz_xlsx fuzz_ods fuzz_writers fuzz_build
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS   = $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
                 -Iinclude -Isrc -Itests/fuzz $(PKG_CFLAGS)

@@ -158,7 +158,8 @@ int tally_build_disclose(struct tally_build *b, const struct tally_schema *schem
                          struct tally_error *err);
 
 /* Free GLPK's environment of the calling thread (glp_free_env). Call only
- * when the thread holds no GLPK object: the CLI does, once, at its end. */
+ * when the thread holds no GLPK object: once per thread that ran
+ * tally_build_disclose, at its end (the CLI does, once, at its end). */
 void tally_disclosure_thread_end(void);
 
 void tally_disclosure_audit_fini(struct tally_disclosure_audit *audit);

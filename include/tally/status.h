@@ -5,6 +5,13 @@
  * run goes on. A status other than TALLY_OK means the call could not do its
  * job at all (out of memory, an I/O failure, an unusable schema). The numbers
  * are stable and never reused.
+ *
+ * Threads: the library keeps no process-wide mutable state. Two threads may
+ * each run any library operation on their own objects at the same time; an
+ * object (schema, registry, reader, validator, writer, build, report...) is
+ * not shared between threads without the caller's own locking. When a thread
+ * that ran a disclosure audit ends, it calls tally_disclosure_thread_end()
+ * (GLPK keeps an environment per thread). Tested: tests/threads/threads.c.
  */
 #ifndef TALLY_STATUS_H
 #define TALLY_STATUS_H

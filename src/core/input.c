@@ -13,6 +13,16 @@
 
 #include "tally/input.h"
 
+/* "cannot open/read PATH: why", with strerror_r: strerror's buffer may be
+ * shared between threads. */
+static int io_error(struct tally_error *err, const char *what, const char *path, int e)
+{
+    char why[256];
+    if (strerror_r(e, why, sizeof why) != 0)
+        snprintf(why, sizeof why, "error %d", e);
+    return tally_error_set(err, TALLY_EIO, "cannot %s \"%s\": %s", what, path, why);
+}
+
 int tally_input_open(struct tally_input *in, const char *path, struct tally_error *err)
 {
     memset(in, 0, sizeof *in);
@@ -22,7 +32,7 @@ int tally_input_open(struct tally_input *in, const char *path, struct tally_erro
     } else {
         in->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (in->fd < 0)
-            return tally_error_set(err, TALLY_EIO, "cannot open \"%s\": %s", path, strerror(errno));
+            return io_error(err, "open", path, errno);
         in->close_fd = true;
     }
     struct stat st;
@@ -65,7 +75,7 @@ int tally_input_fill(struct tally_input *in, struct tally_error *err)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            return tally_error_set(err, TALLY_EIO, "cannot read \"%s\": %s", in->name, strerror(errno));
+            return io_error(err, "read", in->name, errno);
         if (n == 0)
             in->eof = true;
         else

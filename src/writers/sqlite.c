@@ -47,6 +47,12 @@ static int exec(struct tally_sqlite *s, const char *sql, struct tally_error *err
 
 struct tally_sqlite *tally_sqlite_open(const char *path, struct tally_error *err)
 {
+    /* Threads may each write a database of their own at once only when SQLite
+     * was built thread-safe (Debian's is: serialized). */
+    if (!sqlite3_threadsafe()) {
+        tally_error_set(err, TALLY_EINVAL, "SQLite was built without thread support");
+        return NULL;
+    }
     struct tally_sqlite *s = calloc(1, sizeof *s);
     if (!s) {
         tally_error_set(err, TALLY_ENOMEM, "out of memory");
