@@ -77,7 +77,7 @@ EMBEDDED := schemas/missing-from-care.schema.json schemas/authorities.csv schema
             schemas/missing-from-care.xsd
 
 .PHONY: all check unit golden golden-ahead check-ahead check-html check-valgrind check-all check-more demo install clean deps \
-        check-fault check-property check-json check-ees
+        check-fault check-property check-json check-ees check-headers
 all: $(BUILD)/tally
 
 $(BUILD)/libtally.a: $(LIB_OBJ)
@@ -104,7 +104,7 @@ $(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/libtally.a
 
 $(UNIT_OBJ): CFLAGS += $(CHECK_CFLAGS)
 
-check: unit golden golden-ahead check-ahead check-html check-json check-ees
+check: unit golden golden-ahead check-ahead check-html check-json check-ees check-headers
 
 unit: $(BUILD)/unit
 	CK_FORK=no $(BUILD)/unit
@@ -149,6 +149,19 @@ check-more:
 	$(MAKE) check-valgrind
 	$(MAKE) check-fault
 	$(MAKE) check-property
+
+# ---- the public headers: each stands alone in C11 and C++, and C++ links with them ----
+CXX ?= c++
+check-headers: $(BUILD)/libtally.a
+	@for h in include/tally/*.h; do \
+	    grep -q "\"$${h#include/}\"" tests/api/cxx.cc || { echo "tests/api/cxx.cc misses $$h"; exit 1; }; \
+	    echo "#include \"$${h#include/}\"" | $(CC) $(CSTD) $(WARN) -Iinclude -x c -fsyntax-only - || exit 1; \
+	    echo "#include \"$${h#include/}\"" | $(CXX) -std=c++11 -Wall -Wextra -Werror -Iinclude -x c++ \
+	        -fsyntax-only - || exit 1; \
+	done
+	$(CXX) -std=c++11 -Wall -Wextra -Werror $(SANFLAGS) -Iinclude -o $(BUILD)/cxx tests/api/cxx.cc \
+	    $(BUILD)/libtally.a $(LIBS) -pthread
+	$(BUILD)/cxx
 
 # ---- the JSON readers: RFC 8259 grammar corpus and differential property test (tests/json/) ----
 JSON_PROP_DOCS ?= 2000

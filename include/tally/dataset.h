@@ -18,6 +18,10 @@
 #include "tally/registry.h"
 #include "tally/report.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 int tally_dataset_csv(FILE *out, const struct tally_build *b, struct tally_error *err);
 int tally_dataset_json(FILE *out, const struct tally_build *b, struct tally_error *err);
 int tally_dataset_xml(FILE *out, const struct tally_build *b, const struct tally_schema *schema,
@@ -88,5 +92,9 @@ int tally_sqlite_finish(struct tally_sqlite *db, const struct tally_build *b,
 
 /* Free without finishing (after a failure). */
 void tally_sqlite_close(struct tally_sqlite *db);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

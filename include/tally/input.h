@@ -14,6 +14,10 @@
 
 #include "tally/status.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TALLY_INPUT_CHUNK 65536  /* bytes per read(2) */
 
 struct tally_input {
@@ -59,5 +63,9 @@ static inline uint64_t tally_input_offset(const struct tally_input *in)
 int tally_input_sha256(struct tally_input *in, char hex[65], struct tally_error *err);
 
 void tally_input_close(struct tally_input *in);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -19,6 +19,10 @@
 #include "tally/schema.h"
 #include "tally/status.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TALLY_MAX_VALUE_BYTES  65536   /* a longer value is a `limit` error */
 #define TALLY_MAX_COLUMNS      4096    /* a wider CSV header is a `limit` error */
 
@@ -131,5 +135,9 @@ int tally_reader_choose(struct tally_input *in, const char *path, const char *fo
 /* The endings of the files a directory walk reads, from every reader:
  * ".csv, .json, .ndjson, .jsonl and .xml" into buf (truncated to size). */
 void tally_reader_endings(char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

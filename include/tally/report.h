@@ -18,6 +18,10 @@
 #include "tally/diag.h"
 #include "tally/status.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct tally_build;
 struct tally_schema;
 struct tally_disclosure_audit;
@@ -95,14 +99,15 @@ struct tally_report {
     FILE *out;
 };
 
-/* The version of tally, for reports that name their tool. */
-#define TALLY_VERSION_STRING "0.1.0"
-
 const struct tally_report_ops *tally_report_find(const char *name);
 
 /* A Markdown summary (totals, a table of files) for $GITHUB_STEP_SUMMARY. */
 void tally_report_markdown_summary(FILE *out, const struct tally_report_summary *s,
                                    const struct tally_report_file *files, size_t nfiles);
 const struct tally_report_ops *const *tally_reports(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

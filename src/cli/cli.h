@@ -18,6 +18,7 @@
 #include "tally/schema.h"
 #include "tally/settle.h"
 #include "tally/validate.h"
+#include "tally/version.h"
 #include "tally/writer.h"
 
 #define TALLY_VERSION TALLY_VERSION_STRING
