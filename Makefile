@@ -23,7 +23,10 @@
 #   make demo                 build the national dataset from fixtures/build/
 #   make bench                benchmark tally against Miller, jq and xmllint (issue 8;
 #                             installs its peers, ~20 min): build/bench/results.md
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install PREFIX=/usr/local DESTDIR= [BINDIR= LIBDIR= INCLUDEDIR= DATADIR= MANDIR=]
+#                             the CLI, libtally.a, its headers, tally.pc and the man page
+#   make uninstall            (the same variables) removes what install put there
+#   make check-install        install and uninstall into a staging directory, checked
 #   make deps                 install the Debian packages the build and tests need
 #   make clean
 
@@ -149,6 +152,7 @@ check-more:
 	$(MAKE) check-valgrind
 	$(MAKE) check-fault
 	$(MAKE) check-property
+	$(MAKE) check-install
 
 # ---- the public headers: each stands alone in C11 and C++, and C++ links with them ----
 CXX ?= c++
@@ -276,15 +280,59 @@ demo: $(BUILD)/tally
 	@echo; echo "UK rows of build/national/dataset.csv:"
 	@head -1 build/national/dataset.csv; grep ',uk,' build/national/dataset.csv
 
-install: $(BUILD)/tally
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/tally \
-	    $(DESTDIR)$(PREFIX)/share/tally
-	install -m 755 $(BUILD)/tally $(DESTDIR)$(PREFIX)/bin/tally
-	install -m 644 $(BUILD)/libtally.a $(DESTDIR)$(PREFIX)/lib/libtally.a
-	install -m 644 include/tally/*.h $(DESTDIR)$(PREFIX)/include/tally/
-	install -m 644 $(EMBEDDED) $(DESTDIR)$(PREFIX)/share/tally/
-	install -d $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 644 doc/tally.1 $(DESTDIR)$(PREFIX)/share/man/man1/tally.1
+# ---- install, uninstall: the CLI, the library, its headers, tally.pc, the man page ----
+# Each directory can be set on its own; DESTDIR stages the whole tree (packaging):
+#   make install PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu DESTDIR=/tmp/stage
+# uninstall (same variables) removes exactly the files install put there, and the
+# directories that are tally's own (INCLUDEDIR/tally, DATADIR/tally) once empty.
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR    ?= $(PREFIX)/share
+MANDIR     ?= $(PREFIX)/share/man
+PCDIR      ?= $(LIBDIR)/pkgconfig
+# The version: include/tally/version.h is the one place it is written.
+VERSION     = $(call lazy,VERSION,sed -n 's/^\#define TALLY_VERSION_\(MAJOR\|MINOR\|PATCH\) *//p' \
+                include/tally/version.h | paste -sd. -)
+HEADERS    := $(sort $(wildcard include/tally/*.h))
+
+# libtally is a static library only, so tally.pc names every library it needs in
+# Libs and Requires (not .private): `pkg-config --cflags --libs tally` links as it
+# stands, and `--static` gives the same. Written at install time, with the paths
+# of that install.
+$(BUILD)/tally.pc: FORCE
+	@mkdir -p $(@D)
+	@{ echo 'prefix=$(PREFIX)'; echo 'libdir=$(LIBDIR)'; echo 'includedir=$(INCLUDEDIR)'; echo; \
+	   echo 'Name: tally'; \
+	   echo 'Description: validate, convert and build the returns about children missing from care'; \
+	   echo 'Version: $(VERSION)'; \
+	   echo 'Requires: $(PKGS)'; \
+	   echo 'Cflags: -I$${includedir} -pthread'; \
+	   echo 'Libs: -L$${libdir} -ltally $(CSV_LIBS) -lglpk -lm -pthread'; } > $@
+
+.PHONY: FORCE uninstall check-install
+FORCE:
+
+install: $(BUILD)/tally $(BUILD)/libtally.a $(BUILD)/tally.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PCDIR) $(DESTDIR)$(INCLUDEDIR)/tally \
+	    $(DESTDIR)$(DATADIR)/tally $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(BUILD)/tally $(DESTDIR)$(BINDIR)/tally
+	install -m 644 $(BUILD)/libtally.a $(DESTDIR)$(LIBDIR)/libtally.a
+	install -m 644 $(BUILD)/tally.pc $(DESTDIR)$(PCDIR)/tally.pc
+	install -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/tally/
+	install -m 644 $(EMBEDDED) $(DESTDIR)$(DATADIR)/tally/
+	install -m 644 doc/tally.1 $(DESTDIR)$(MANDIR)/man1/tally.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/tally $(DESTDIR)$(LIBDIR)/libtally.a $(DESTDIR)$(PCDIR)/tally.pc \
+	    $(addprefix $(DESTDIR)$(INCLUDEDIR)/tally/,$(notdir $(HEADERS))) \
+	    $(addprefix $(DESTDIR)$(DATADIR)/tally/,$(notdir $(EMBEDDED))) $(DESTDIR)$(MANDIR)/man1/tally.1
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/tally $(DESTDIR)$(DATADIR)/tally 2>/dev/null
+
+# install and uninstall into a staging directory, every directory variable set:
+# exactly the expected files, a tally.pc pkg-config accepts, nothing left after.
+check-install: $(BUILD)/tally $(BUILD)/libtally.a
+	sh tests/api/install.sh $(BUILD)
 
 DEB_PKGS := build-essential pkg-config libxml2-dev libcjson-dev libcsv-dev check libsqlite3-dev nettle-dev libpcre2-dev \
             libzip-dev libglpk-dev \
