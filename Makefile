@@ -27,6 +27,7 @@
 #                             the CLI, libtally.a, its headers, tally.pc and the man page
 #   make uninstall            (the same variables) removes what install put there
 #   make check-install        install and uninstall into a staging directory, checked
+#   make check-examples       examples/ built against the installed package and run
 #   make deps                 install the Debian packages the build and tests need
 #   make clean
 
@@ -153,6 +154,7 @@ check-more:
 	$(MAKE) check-fault
 	$(MAKE) check-property
 	$(MAKE) check-install
+	$(MAKE) check-examples
 
 # ---- the public headers: each stands alone in C11 and C++, and C++ links with them ----
 CXX ?= c++
@@ -310,7 +312,7 @@ $(BUILD)/tally.pc: FORCE
 	   echo 'Cflags: -I$${includedir} -pthread'; \
 	   echo 'Libs: -L$${libdir} -ltally $(CSV_LIBS) -lglpk -lm -pthread'; } > $@
 
-.PHONY: FORCE uninstall check-install
+.PHONY: FORCE uninstall check-install check-examples
 FORCE:
 
 install: $(BUILD)/tally $(BUILD)/libtally.a $(BUILD)/tally.pc
@@ -333,6 +335,12 @@ uninstall:
 # exactly the expected files, a tally.pc pkg-config accepts, nothing left after.
 check-install: $(BUILD)/tally $(BUILD)/libtally.a
 	sh tests/api/install.sh $(BUILD)
+
+# examples/ built as a third party builds them: installed into a temporary PREFIX,
+# compiled with only `pkg-config --cflags --libs tally`, run on fixtures, their
+# output compared with examples/expected/ and with the tally command's.
+check-examples: $(BUILD)/tally $(BUILD)/libtally.a
+	sh tests/api/examples.sh $(BUILD)
 
 DEB_PKGS := build-essential pkg-config libxml2-dev libcjson-dev libcsv-dev check libsqlite3-dev nettle-dev libpcre2-dev \
             libzip-dev libglpk-dev \
