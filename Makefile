@@ -81,7 +81,7 @@ EMBEDDED := schemas/missing-from-care.schema.json schemas/authorities.csv schema
             schemas/missing-from-care.xsd
 
 .PHONY: all check unit golden golden-ahead check-ahead check-html check-valgrind check-all check-more demo install clean deps \
-        check-fault check-property check-json check-ees check-headers
+        check-fault check-property check-json check-ees check-headers check-release
 all: $(BUILD)/tally
 
 $(BUILD)/libtally.a: $(LIB_OBJ)
@@ -90,6 +90,16 @@ $(BUILD)/libtally.a: $(LIB_OBJ)
 
 $(BUILD)/tally: $(CLI_OBJ) $(BUILD)/libtally.a
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libtally.a $(LIBS)
+
+# The same CLI with its test-only fault hooks (-DTALLY_TEST_HOOKS: environment
+# variables that remove a build's working directory or kill it before the swap),
+# for the golden cases that need them; the release build/tally has none of them.
+$(BUILD)/tally-hooks: $(CLI_OBJ:$(BUILD)/%=$(BUILD)/hooks/%) $(BUILD)/libtally.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ:$(BUILD)/%=$(BUILD)/hooks/%) $(BUILD)/libtally.a $(LIBS)
+
+$(BUILD)/hooks/%.o: %.c | $(DEPS_FIRST)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DTALLY_TEST_HOOKS -MMD -MP -c -o $@ $<
 
 $(BUILD)/%.o: %.c | $(DEPS_FIRST)
 	@mkdir -p $(@D)
@@ -108,16 +118,24 @@ $(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/libtally.a
 
 $(UNIT_OBJ): CFLAGS += $(CHECK_CFLAGS)
 
-check: unit golden golden-ahead check-ahead check-html check-json check-ees check-headers
+check: unit golden golden-ahead check-ahead check-html check-json check-ees check-headers check-release
+
+# The release binary carries no test hook (they live in tally-hooks only).
+check-release: $(BUILD)/tally $(BUILD)/tally-hooks
+	@if strings $(BUILD)/tally | grep TALLY_TEST; then echo "$(BUILD)/tally has test hooks"; exit 1; fi
+	@strings $(BUILD)/tally-hooks | grep -q TALLY_TEST_KILL_BEFORE_SWAP || \
+	    { echo "$(BUILD)/tally-hooks lacks its hooks: the check above would prove nothing"; exit 1; }
+	@echo "check-release: $(BUILD)/tally has no TALLY_TEST hook"
 
 unit: $(BUILD)/unit
 	CK_FORK=no $(BUILD)/unit
 
-golden: $(BUILD)/tally
+# Cases that need a fault hook run `tally-hooks` ($(BUILD)/tally-hooks, beside tally).
+golden: $(BUILD)/tally $(BUILD)/tally-hooks
 	sh tests/golden/run.sh $(BUILD)/tally
 
 # The same cases, each input read ahead on a second thread (src/readers/ahead.c).
-golden-ahead: $(BUILD)/tally
+golden-ahead: $(BUILD)/tally $(BUILD)/tally-hooks
 	TALLY_READ_AHEAD=1 sh tests/golden/run.sh $(BUILD)/tally
 
 # Reading ahead changes nothing: large generated returns, with and without it.
@@ -135,7 +153,7 @@ check-html: $(BUILD)/tally
 check-ees: $(BUILD)/tally $(BUILD)/property-gen
 	sh tests/ees/run.sh $(BUILD)/tally $(BUILD)/property-gen
 
-check-valgrind: $(BUILD)/unit $(BUILD)/tally $(BUILD)/bench/bin/bench-gen
+check-valgrind: $(BUILD)/unit $(BUILD)/tally $(BUILD)/tally-hooks $(BUILD)/bench/bin/bench-gen
 	CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full \
 	    --errors-for-leak-kinds=definite,indirect $(BUILD)/unit
 	TALLY_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
@@ -355,4 +373,4 @@ deps:
 clean:
 	rm -rf build tests/golden/out
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(wildcard $(FUZZ_BUILD)/*/*/*.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(CLI_OBJ:$(BUILD)/%.o=$(BUILD)/hooks/%.d) $(UNIT_OBJ:.o=.d) $(wildcard $(FUZZ_BUILD)/*/*/*.d)

@@ -507,11 +507,14 @@ static int run_build(struct cli_options *o, struct outdir *od, struct cli_paths 
             status = EXIT_DATA;
         goto done;
     }
-    /* A test-only fault hook: the working directory disappears (another
-     * process removes it) after the inputs are read, before the outputs are
-     * written. The golden case fault-io-workdir-disappears uses it. */
+#ifdef TALLY_TEST_HOOKS
+    /* A test-only fault hook, only in build/tally-hooks (never the release
+     * build/tally): the working directory disappears (another process removes
+     * it) after the inputs are read, before the outputs are written. The golden
+     * case fault-io-workdir-disappears uses it. */
     if (getenv("TALLY_TEST_REMOVE_WORKDIR"))
         outdir_remove(tmp);
+#endif
     bool ok = true;
     for (size_t i = 0; ok && i < sizeof outputs / sizeof outputs[0]; i++)
         ok = write_file(tmp, outputs[i].name, outputs[i].write, run.build, s.schema,
@@ -639,9 +642,12 @@ int cmd_build(int argc, char **argv)
     if (withheld) {
         outdir_abandon(&od);    /* a failed audit, or periods EES cannot name: publish nothing */
     } else if (status != EXIT_TROUBLE) {
-        /* A test-only fault hook: die the hard way just before the swap. */
+#ifdef TALLY_TEST_HOOKS
+        /* A test-only fault hook (build/tally-hooks only): die the hard way
+         * just before the swap. The golden case build-killed-leaves-dir uses it. */
         if (getenv("TALLY_TEST_KILL_BEFORE_SWAP"))
             raise(SIGKILL);
+#endif
         if (!outdir_commit(&od))
             status = EXIT_TROUBLE;
     }
