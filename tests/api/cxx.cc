@@ -13,6 +13,7 @@
 #include "tally/report.h"
 #include "tally/schema.h"
 #include "tally/settle.h"
+#include "tally/source.h"
 #include "tally/status.h"
 #include "tally/validate.h"
 #include "tally/value.h"
