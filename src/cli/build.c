@@ -530,11 +530,24 @@ static int run_build(struct cli_options *o, struct outdir *od, struct cli_paths 
                           "disclosure_controlled", disclose ? "true" : "false", NULL};
     s.tap = NULL;
     if (ok) {
-        if (tally_sqlite_finish(run.db, run.build, s.schema, s.files, s.nfiles, meta, &err) != TALLY_OK) {
-            cli_error("%s", err.message);
+        /* The files as the dataset describes them (the session counted them). */
+        struct tally_dataset_input *files = calloc(s.nfiles ? s.nfiles : 1, sizeof *files);
+        for (size_t i = 0; files && i < s.nfiles; i++)
+            files[i] = (struct tally_dataset_input){s.files[i].path, s.files[i].format,
+                                                    s.files[i].sha256, s.files[i].records,
+                                                    s.files[i].errors, s.files[i].warnings};
+        if (!files) {
+            cli_error("out of memory");
             ok = false;
+        } else {
+            if (tally_sqlite_finish(run.db, run.build, s.schema, files, s.nfiles, meta, &err) !=
+                TALLY_OK) {
+                cli_error("%s", err.message);
+                ok = false;
+            }
+            run.db = NULL;  /* finished and freed, failed or not; otherwise `done` closes it */
         }
-        run.db = NULL;  /* finished and freed, failed or not; otherwise `done` closes it */
+        free(files);
     }
     if (!ok)
         goto done;
