@@ -132,9 +132,10 @@ int tally_reader_choose(struct tally_input *in, const char *path, const char *fo
                         const struct tally_reader_ops **ops, const struct tally_file_kind **kind,
                         struct tally_error *err);
 
-/* The endings of the files a directory walk reads, from every reader:
- * ".csv, .json, .ndjson, .jsonl and .xml" into buf (truncated to size). */
-void tally_reader_endings(char *buf, size_t size);
+/* The endings of the files a directory walk reads, from every reader's
+ * extensions: ".csv, .json, .ndjson, .jsonl and .xml" (and so on). Caller
+ * frees; NULL when out of memory. */
+char *tally_reader_endings(void);
 
 #ifdef __cplusplus
 }

@@ -84,9 +84,14 @@ static bool skip_file(struct cli_paths *p, char *path)
                     r->extensions[0]);
     if (k)
         return skip(p, path, "%s: %s", k->what, k->advice);
-    char endings[256];
-    tally_reader_endings(endings, sizeof endings);
-    return skip(p, path, "not a return: tally reads %s files", endings);
+    char *endings = tally_reader_endings();
+    if (!endings) {
+        free(path);
+        return false;
+    }
+    bool ok = skip(p, path, "not a return: tally reads %s files", endings);
+    free(endings);
+    return ok;
 }
 
 /* What a special file is, for the reason it is skipped. */

@@ -235,6 +235,23 @@ START_TEST(test_buffer_choice)
 }
 END_TEST
 
+/* The endings a directory walk reads come from the reader table, whole. */
+START_TEST(test_endings)
+{
+    char *e = tally_reader_endings();
+    ck_assert_str_eq(e, ".csv, .json, .ndjson, .jsonl, .xml, .xlsx, .xlsm and .ods");
+    free(e);
+    size_t n = 0;
+    for (const struct tally_reader_ops *const *r = tally_readers(); *r; r++)
+        for (const char *const *x = (*r)->extensions; *x; x++, n++) {
+            char name[64];
+            snprintf(name, sizeof name, "returns/kent%s", *x);
+            ck_assert_ptr_eq(tally_reader_for_path(name), *r);
+        }
+    ck_assert_uint_eq(n, 8);
+}
+END_TEST
+
 Suite *api_suite(void)
 {
     Suite *s = suite_create("api");
@@ -246,6 +263,7 @@ Suite *api_suite(void)
     tcase_add_test(tc, test_buffer_exact);
     tcase_add_test(tc, test_buffer_as_file);
     tcase_add_test(tc, test_buffer_choice);
+    tcase_add_test(tc, test_endings);
     suite_add_tcase(s, tc);
     return s;
 }
