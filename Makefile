@@ -81,7 +81,7 @@ EMBEDDED := schemas/missing-from-care.schema.json schemas/authorities.csv schema
             schemas/missing-from-care.xsd
 
 .PHONY: all check unit golden golden-ahead check-ahead check-html check-valgrind check-all check-more demo install clean deps \
-        check-fault check-property check-json check-ees check-headers check-release
+        check-fault check-property check-json check-ees check-headers check-release check-layers
 all: $(BUILD)/tally
 
 $(BUILD)/libtally.a: $(LIB_OBJ)
@@ -118,7 +118,7 @@ $(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/libtally.a
 
 $(UNIT_OBJ): CFLAGS += $(CHECK_CFLAGS)
 
-check: unit golden golden-ahead check-ahead check-html check-json check-ees check-headers check-release
+check: unit golden golden-ahead check-ahead check-html check-json check-ees check-headers check-release check-layers
 
 # The release binary carries no test hook (they live in tally-hooks only).
 check-release: $(BUILD)/tally $(BUILD)/tally-hooks
@@ -126,6 +126,10 @@ check-release: $(BUILD)/tally $(BUILD)/tally-hooks
 	@strings $(BUILD)/tally-hooks | grep -q TALLY_TEST_KILL_BEFORE_SWAP || \
 	    { echo "$(BUILD)/tally-hooks lacks its hooks: the check above would prove nothing"; exit 1; }
 	@echo "check-release: $(BUILD)/tally has no TALLY_TEST hook"
+
+# What may include what (tests/api/layers.sh).
+check-layers:
+	@sh tests/api/layers.sh
 
 unit: $(BUILD)/unit
 	CK_FORK=no $(BUILD)/unit

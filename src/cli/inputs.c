@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/grow.h"
+#include "cli/grow.h"
 #include "cli/cli.h"
 
 /* ---- inputs ------------------------------------------------------------------- */
@@ -26,7 +26,7 @@ static bool push_path(struct cli_paths *p, char *path)
 {
     if (!path)
         return false;
-    if (tally_grow((void **)&p->v, &p->cap, p->n, sizeof *p->v, 64) != TALLY_OK) {
+    if (!cli_grow((void **)&p->v, &p->cap, p->n, sizeof *p->v, 64)) {
         free(path);
         return false;
     }
@@ -52,8 +52,8 @@ static bool skip(struct cli_paths *p, char *path, const char *fmt, ...)
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
     char *copy = strdup(reason);
-    if (!copy || tally_grow((void **)&p->skipped, &p->skipped_cap, p->nskipped,
-                            sizeof *p->skipped, 16) != TALLY_OK) {
+    if (!copy || !cli_grow((void **)&p->skipped, &p->skipped_cap, p->nskipped,
+                            sizeof *p->skipped, 16)) {
         free(copy);
         free(path);
         return false;
