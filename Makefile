@@ -81,7 +81,7 @@ EMBEDDED := schemas/missing-from-care.schema.json schemas/authorities.csv schema
             schemas/missing-from-care.xsd
 
 .PHONY: all check unit golden golden-ahead check-ahead check-html check-valgrind check-all check-more demo install clean deps \
-        check-fault check-property check-json check-ees check-headers check-release check-layers
+        check-fault check-property check-json check-ees check-doc check-headers check-release check-layers
 all: $(BUILD)/tally
 
 $(BUILD)/libtally.a: $(LIB_OBJ)
@@ -118,7 +118,8 @@ $(BUILD)/unit: $(UNIT_OBJ) $(BUILD)/libtally.a
 
 $(UNIT_OBJ): CFLAGS += $(CHECK_CFLAGS)
 
-check: unit golden golden-ahead check-ahead check-html check-json check-ees check-headers check-release check-layers
+check: unit golden golden-ahead check-ahead check-html check-json check-ees check-doc check-headers check-release check-layers
+
 
 # The release binary carries no test hook (they live in tally-hooks only).
 check-release: $(BUILD)/tally $(BUILD)/tally-hooks
@@ -148,14 +149,19 @@ check-ahead: $(BUILD)/tally $(BUILD)/bench/bin/bench-gen
 
 # The HTML report opened in headless Chromium (fails, not skips, without chromium).
 # Screenshots go to build/artefacts/.
-check-html: $(BUILD)/tally
-	sh tests/html/run.sh $(BUILD)/tally
+check-html: $(BUILD)/tally $(BUILD)/property-gen
+	sh tests/html/run.sh $(BUILD)/tally $(BUILD)/property-gen
 
 # tally build --publish ees against every rule of DfE's EES screener that can be
 # checked without R (tests/ees/check.py), on fixtures and generated multi-period
 # builds; and the checker shown to fail on broken files.
 check-ees: $(BUILD)/tally $(BUILD)/property-gen
 	sh tests/ees/run.sh $(BUILD)/tally $(BUILD)/property-gen
+
+# The reference in doc/: its example returns are valid and alike, its blocks are
+# the files and columns tally writes, and doc/diagnostics.md has every code.
+check-doc: $(BUILD)/tally
+	sh tests/doc/run.sh $(BUILD)/tally
 
 check-valgrind: $(BUILD)/unit $(BUILD)/tally $(BUILD)/tally-hooks $(BUILD)/bench/bin/bench-gen
 	CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full \

@@ -1,5 +1,5 @@
 /*
- * build.h — the national dataset (SPEC §8).
+ * build.h — the national dataset (doc/dataset-format.md).
  *
  * Feed every validated record of every return to tally_build_add, in a fixed
  * order (the CLI sorts its inputs), then call tally_build_finish. It decides
@@ -109,10 +109,38 @@ int tally_build_add(struct tally_build *b, const struct tally_record *rec, const
 /*
  * Load the previously published dataset (CSV text of dataset.csv) for
  * change checks. Call before finish. Fails with TALLY_EINVAL and a message
- * when it is not a dataset.
+ * when it is not a dataset. The dataset then gains, per count and per ratio,
+ * <name>_previous (the value of the same area and cohort in the previous
+ * dataset's latest period that ended before the row's period starts; x, or
+ * "" for a ratio, when there is none) and <name>_change (tally_format_change).
  */
 int tally_build_load_previous(struct tally_build *b, const char *csv, size_t len,
                               struct tally_error *err);
+
+/*
+ * How many counts of the previous dataset the schema's disclosure policy
+ * would suppress (a protected count in its range, such as 3) that it
+ * publishes; the first is described in example. A build under disclosure
+ * control must not republish them as _previous values.
+ */
+size_t tally_build_previous_unprotected(const struct tally_build *b, char *example, size_t size);
+
+/*
+ * Load --population: CSV text (path names it in diagnostics and is copied)
+ * with a header naming an area code, a year and a number of children (aged
+ * 0 to 17): area_code,year,population (or ONS spellings: geography_code,
+ * mid_year, obs_value ...). Call before finish. Each row that cannot be used
+ * is an error diagnostic at its line and column (a code that is not an
+ * authority, region, nation or the UK; a year that is not four digits; a
+ * population that is not a number, negative or 0; an area and year given
+ * twice with different numbers — neither is used); the same row given twice
+ * is an info, kept once. Fails (TALLY_EINVAL, with a message) only when the
+ * text is not UTF-8, is empty, or has no such header. The dataset then gains
+ * <count>_per_10000 for each count of the schema's ratios.
+ */
+#define TALLY_POPULATION_MAX_COLUMNS 64
+int tally_build_load_population(struct tally_build *b, const char *path, const char *text,
+                                size_t len, struct tally_error *err);
 
 /*
  * Decide fates (duplicate, superseded, conflict diagnostics), report
@@ -124,7 +152,7 @@ int tally_build_finish(struct tally_build *b, struct tally_error *err);
 size_t tally_build_nrecords(const struct tally_build *b);
 const struct tally_build_record *tally_build_record_at(const struct tally_build *b, size_t i);
 
-/* Dataset rows, sorted (SPEC §8). Borrowed. */
+/* Dataset rows, sorted (doc/dataset-format.md §1). Borrowed. */
 size_t tally_build_nrows(const struct tally_build *b);
 const struct tally_dataset_row *tally_build_row_at(const struct tally_build *b, size_t i);
 
@@ -136,7 +164,8 @@ enum tally_column_kind {
     TALLY_COLUMN_COUNT,     /* a number, or a symbol such as "x" */
     TALLY_COLUMN_RATIO,     /* a decimal such as "35.7", or "" */
     TALLY_COLUMN_INTEGER,   /* authorities_reporting, authorities_expected */
-    TALLY_COLUMN_BOOLEAN    /* complete: "true" or "false" */
+    TALLY_COLUMN_BOOLEAN,   /* complete: "true" or "false" */
+    TALLY_COLUMN_CHANGE     /* --previous: a count's change, "-12" or a symbol ("x", "c") */
 };
 
 enum tally_column_kind tally_build_column_kind(const struct tally_build *b, size_t column);
@@ -151,6 +180,23 @@ const char *tally_build_cell(const struct tally_build *b, const struct tally_dat
  * buf (at least 32 bytes). num ≥ 0 and den > 0; returns false otherwise.
  */
 bool tally_format_percent(int64_t num, int64_t den, char *buf, size_t size);
+
+/*
+ * per × num / den to one decimal place, rounded half up, into buf (at least
+ * 32 bytes): tally_format_rate(7, 4000, 10000, ...) is "17.5" (per 10,000).
+ * num ≥ 0, den > 0 and 0 < per ≤ 1,000,000; returns false otherwise.
+ */
+bool tally_format_rate(int64_t num, int64_t den, int64_t per, char *buf, size_t size);
+
+/*
+ * The change from previous to current into buf (at least 32 bytes): counts
+ * ("412" − "398" = "14"), or with decimal one-decimal figures in tenths
+ * ("35.7" − "36.0" = "-0.3", percentage points). When either side is not a
+ * number: the suppression symbol if either side is it (a change must never
+ * give a suppressed figure away), else "x" (counts) or "" (decimals).
+ */
+bool tally_format_change(const char *current, const char *previous, bool decimal,
+                         const char *suppressed, char *buf, size_t size);
 
 /* A period whose coverage is low: fewer than half the authorities in force on
  * its last day sent an accepted record (any cohort). Its totals are warned

@@ -1,5 +1,5 @@
 /*
- * dataset.h — writing the outputs of a build (SPEC §8): the dataset as CSV,
+ * dataset.h — writing the outputs of a build (doc/dataset-format.md): the dataset as CSV,
  * JSON and XML, the records not accepted, and the SQLite database.
  *
  * Each writes to a stream (or, for SQLite, a path) the caller owns, and

@@ -21,7 +21,7 @@ enum tally_severity {
     TALLY_SEV_INFO = 2      /* for the record: a repair, a duplicate, coverage */
 };
 
-/* The built-in diagnostic codes of SPEC §7. A rule's code is its id. */
+/* The built-in diagnostic codes of doc/diagnostics.md. A rule's code is its id. */
 #define TALLY_CODE_IO                   "io"
 #define TALLY_CODE_ENCODING             "encoding"
 #define TALLY_CODE_FORMAT               "format"
@@ -61,6 +61,7 @@ enum tally_severity {
 #define TALLY_CODE_DISCLOSURE_UNSAFE    "disclosure-unsafe"
 #define TALLY_CODE_PUBLISH_PERIOD       "publish-period"
 #define TALLY_CODE_REPAIRED             "repaired"
+#define TALLY_CODE_POPULATION           "population"
 
 struct tally_diag {
     enum tally_severity severity;

@@ -1,6 +1,6 @@
 /*
  * disclosure.h — statistical disclosure control of the national dataset
- * (SPEC §8, `tally build --disclosure`).
+ * (doc/dataset-format.md §4, `tally build --disclosure`).
  *
  * Two layers:
  *

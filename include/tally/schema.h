@@ -103,7 +103,7 @@ struct tally_ratio {
 };
 
 /*
- * Disclosure control of the national dataset (dataset.disclosure; SPEC §8):
+ * Disclosure control of the national dataset (dataset.disclosure; doc/dataset-format.md §4):
  * which counts are protected, the range of values suppressed (inclusive), and
  * the symbol published in their place. Defaults when the schema says nothing:
  * every integer field, 1 to 5, "c".
@@ -198,7 +198,7 @@ int tally_schema_export_json_schema(const struct tally_schema *schema, FILE *out
 int tally_schema_field_index(const struct tally_schema *schema, const char *name, size_t len);
 
 /* Index of the field whose name matches case-insensitively after trimming
- * spaces (SPEC §3), or -1. */
+ * spaces (doc/return-format.md §2), or -1. */
 int tally_schema_match_column(const struct tally_schema *schema, const char *name, size_t len);
 
 /*

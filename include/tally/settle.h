@@ -1,7 +1,7 @@
 /*
  * settle.h — settling records that share a primary key, within a file and
  * across files: the one judgement that `tally validate` and `tally build`
- * both make (SPEC §6, §8).
+ * both make (doc/return-format.md §4).
  *
  *   s = tally_settler_new(schema, sink, &err);
  *   for each file:   tally_settler_add_file(s, path, &err);

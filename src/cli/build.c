@@ -1,8 +1,8 @@
 /*
  * cli/build.c — tally build [OPTIONS] -o DIR FILE|DIR...
  *
- * Builds the national dataset (SPEC §8) from every return given: files, and
- * directories walked for .csv, .json, .ndjson, .jsonl and .xml. Inputs are
+ * Builds the national dataset (doc/dataset-format.md) from every return given: files, and
+ * directories walked for returns (.csv .json .ndjson .jsonl .xml .xlsx .xlsm .ods). Inputs are
  * sorted by path, so the order on the command line never changes a byte of
  * the output.
  *
@@ -34,7 +34,8 @@ static const char usage[] =
     "usage: tally build [OPTIONS] -o DIR FILE|DIR...\n"
     "\n"
     "Build the national dataset from every return given (directories are walked\n"
-    "for .csv, .json, .ndjson, .jsonl and .xml files) and write into DIR:\n"
+    "for .csv, .json, .ndjson, .jsonl, .xml, .xlsx, .xlsm and .ods files) and\n"
+    "write into DIR:\n"
     "dataset.csv, dataset.json, dataset.xml, dataset.sqlite, rejects.csv,\n"
     "report.json, report.html and manifest.json. DIR is replaced only when the build\n"
     "is complete. DIR must not be, hold or lie inside an input, and must be new,\n"
@@ -42,9 +43,12 @@ static const char usage[] =
     "\n"
     "  -o, --output DIR       where the dataset goes (required)\n"
     "  --period START/END     the period every return must cover\n"
-    "  --previous FILE        last published dataset.csv: warn when a count changes a lot\n"
+    "  --previous FILE        last published dataset.csv: add each count's previous\n"
+    "                         value and change, and warn when a count changes a lot\n"
     "  --outlier-factor F     ... by more than F times (default 3)\n"
     "  --outlier-min N        ... and by at least N (default 10)\n"
+    "  --population FILE      children aged 0 to 17 per area and year (CSV:\n"
+    "                         area_code,year,population): add rates per 10,000\n"
     "  --timestamp            record the build time in manifest.json\n"
     "  --disclosure           disclosure control: counts of 1 to 5 (the schema's\n"
     "                         policy) and what would give them away published as c;\n"
@@ -58,7 +62,7 @@ static const char usage[] =
     "  --clean                repair what can be repaired without guessing\n"
     "  --schema FILE          use this schema instead of the built-in one\n"
     "  --registry FILE        use this authority registry instead of the built-in one\n"
-    "  --format FMT           read every input as csv, json, ndjson or xml\n"
+    "  --format FMT           read every input as csv, json, ndjson, xml, xlsx or ods\n"
     "  --delimiter C          CSV field delimiter (default ,)\n"
     "  --sheet NAME           the workbook sheet to read (default: the first)\n"
     "  --report FMT           text (default), json, junit, github, sarif or html,\n"
@@ -190,21 +194,6 @@ static bool dataset_only(const char *name)
                                              : strncmp(name, "ees/", 4) == 0;
 }
 
-static void json_str(FILE *o, const char *s)
-{
-    putc('"', o);
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(o, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(o, "\\u%04x", c);
-        else
-            putc(c, o);
-    }
-    putc('"', o);
-}
-
 static bool write_manifest(const char *dir, const struct manifest_info *m)
 {
     char *path = cli_join(dir, "manifest.json");
@@ -216,9 +205,9 @@ static bool write_manifest(const char *dir, const struct manifest_info *m)
     }
     fprintf(o, "{\n  \"tool\": {\"name\": \"tally\", \"version\": \"%s\"},\n  \"schema\": {\"name\": ",
             TALLY_VERSION);
-    json_str(o, m->schema_name);
+    tally_report_json_string(o, m->schema_name);
     fputs(", \"version\": ", o);
-    json_str(o, m->schema_version);
+    tally_report_json_string(o, m->schema_version);
     fputs("},\n", o);
     if (m->timestamp) {
         char when[32];
@@ -229,22 +218,8 @@ static bool write_manifest(const char *dir, const struct manifest_info *m)
     }
     fputs("  \"inputs\": [", o);
     for (size_t i = 0; i < m->nfiles; i++) {
-        const struct tally_report_file *f = &m->files[i];
-        fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", o);
-        json_str(o, f->path);
-        fputs(", \"format\": ", o);
-        if (f->format)
-            json_str(o, f->format);
-        else
-            fputs("null", o);
-        fputs(", \"sha256\": ", o);
-        if (f->sha256)
-            json_str(o, f->sha256);
-        else
-            fputs("null", o);
-        fprintf(o, ", \"records\": %llu, \"errors\": %llu, \"warnings\": %llu",
-                (unsigned long long)f->records, (unsigned long long)f->errors,
-                (unsigned long long)f->warnings);
+        fputs(i ? ",\n    " : "\n    ", o);
+        tally_report_json_file(o, &m->files[i]);     /* as report.json lists it */
         for (int k = 0; k < TALLY_FATE_COUNT; k++)
             fprintf(o, ", \"%s\": %llu", tally_fate_name(k),
                     (unsigned long long)tally_build_file_fate_count(m->build, i, k));
@@ -252,11 +227,8 @@ static bool write_manifest(const char *dir, const struct manifest_info *m)
     }
     fputs(m->nfiles ? "\n  ],\n  \"skipped\": [" : "],\n  \"skipped\": [", o);
     for (size_t i = 0; i < m->nskipped; i++) {
-        fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", o);
-        json_str(o, m->skipped[i].path);
-        fputs(", \"reason\": ", o);
-        json_str(o, m->skipped[i].reason);
-        putc('}', o);
+        fputs(i ? ",\n    " : "\n    ", o);
+        tally_report_json_skipped(o, &m->skipped[i]);
     }
     fputs(m->nskipped ? "\n  ],\n  \"outputs\": [" : "],\n  \"outputs\": [", o);
     bool ok = true;
@@ -323,6 +295,26 @@ static bool load_previous(struct tally_build *b, const char *path)
     while (ok && !in.eof)
         ok = tally_input_fill(&in, &err) == TALLY_OK;
     if (ok && tally_build_load_previous(b, (const char *)in.buf, in.len, &err) != TALLY_OK)
+        ok = false;
+    if (!ok)
+        cli_error("%s", err.message);
+    tally_input_close(&in);
+    return ok;
+}
+
+/* Read --population into the build: its rows' problems are diagnostics. */
+static bool load_population(struct tally_build *b, const char *path)
+{
+    struct tally_input in;
+    struct tally_error err;
+    if (tally_input_open(&in, path, &err) != TALLY_OK) {
+        cli_error("--population: %s", err.message);
+        return false;
+    }
+    bool ok = true;
+    while (ok && !in.eof)
+        ok = tally_input_fill(&in, &err) == TALLY_OK;
+    if (ok && tally_build_load_population(b, path, (const char *)in.buf, in.len, &err) != TALLY_OK)
         ok = false;
     if (!ok)
         cli_error("%s", err.message);
@@ -446,6 +438,19 @@ static int run_build(struct cli_options *o, struct outdir *od, struct cli_paths 
     s.tap = tap;
     s.tap_ctx = &run;
     if (o->previous && !load_previous(run.build, o->previous))
+        goto done;
+    /* Under disclosure control the previous values are published again: they
+     * must be the published (suppressed) ones. */
+    char example[256];
+    size_t unprotected;
+    if (o->previous && (o->disclosure == 1 || (o->publish && o->disclosure != 0)) &&
+        (unprotected = tally_build_previous_unprotected(run.build, example, sizeof example))) {
+        cli_error("--previous %s publishes %zu %s that disclosure control suppresses (%s): "
+                  "give the published dataset, built with --disclosure", o->previous,
+                  unprotected, unprotected == 1 ? "count" : "counts", example);
+        goto done;
+    }
+    if (o->population && !load_population(run.build, o->population))
         goto done;
     for (size_t i = 0; i < inputs->n; i++) {
         if (tally_build_add_file(run.build, inputs->v[i]) == SIZE_MAX) {

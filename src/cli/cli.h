@@ -63,6 +63,7 @@ struct cli_options {
     bool clean;             /* --clean: repair what can be repaired, and say so */
     const char *to, *output, *export_as;
     const char *previous;   /* --previous DATASET.csv */
+    const char *population; /* --population FILE.csv */
     double outlier_factor;  /* --outlier-factor (default 3) */
     int64_t outlier_min;    /* --outlier-min (default 10) */
     bool timestamp;         /* --timestamp: the manifest records when the build ran */
@@ -128,7 +129,8 @@ struct session {
     bool settle;            /* settle repeated keys across the files (validate, convert) */
     /* Error codes of the record being read: its record index, and the codes. */
     uint64_t codes_record;
-    char codes[256];
+    char *codes;            /* owned; "a b c", codes_len bytes, NULL before the first */
+    size_t codes_len, codes_cap;
     /* Files under the input directories that were not read (inputs.c). Borrowed. */
     const struct tally_report_skipped *skipped;
     size_t nskipped;

@@ -41,6 +41,7 @@ static const struct {
     {"output", 'o', OPT_OUTPUT, true},
     {"export", 0, OPT_EXPORT, true},
     {"previous", 0, OPT_BUILD, true},
+    {"population", 0, OPT_BUILD, true},
     {"outlier-factor", 0, OPT_BUILD, true},
     {"outlier-min", 0, OPT_BUILD, true},
     {"timestamp", 0, OPT_BUILD, false},
@@ -148,6 +149,8 @@ static bool set_option(const char *name, const char *v, struct cli_options *o)
         o->export_as = v;
     } else if (strcmp(name, "previous") == 0) {
         o->previous = v;
+    } else if (strcmp(name, "population") == 0) {
+        o->population = v;
     } else if (strcmp(name, "outlier-factor") == 0) {
         char *end;
         o->outlier_factor = strtod(v, &end);

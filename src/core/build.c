@@ -1,5 +1,5 @@
 /*
- * build.c — the national dataset (build.h, SPEC §8).
+ * build.c — the national dataset (build.h, doc/dataset-format.md §1).
  *
  * Records are kept compactly (their canonical texts in one arena) as they are
  * added; a record with an error is rejected at once. tally_build_finish then:
@@ -14,29 +14,44 @@
  *   4. aggregate  per period and cohort: every accepted authority, and every
  *                 English region, nation and the UK with authorities in force
  *                 on the period's last day, sums of numeric values ("x" when
- *                 none is numeric), the ratios, reporting/expected, complete.
+ *                 none is numeric), the ratios, reporting/expected, complete;
+ *   5. attach     with --previous, each row's previous period (its _previous
+ *                 and _change cells are worked out when asked for, after
+ *                 disclosure control, so a change is c whenever a side is);
+ *                 with --population, each row's children (its rates, the same).
  *
  * Everything is sorted, so the same records give the same rows in the same
  * order, whatever order the files came in.
  */
 #include <stdarg.h>
+#include <stdint.h>
+#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <csv.h>
-
 #include "core/grow.h"
 #include "core/arena.h"
 #include "core/areas.h"
+#include "core/csvtext.h"
 #include "core/emit.h"
 #include "core/hash.h"
+#include "core/utf8.h"
 #include "tally/build.h"
 
 struct previous_row {
     char *area_code, *cohort;
     int64_t period_end;
+    bool is_authority;
+    bool complete;          /* its "complete" column: every authority in force, no gaps */
     char **measures;        /* per integer field of the schema (by field index), or NULL */
+    char **ratios;          /* per schema ratio, or NULL */
+};
+
+/* One row of --population: an area's children in a year. */
+struct population_row {
+    const char *area_code;
+    int64_t year, children;
 };
 
 struct tally_build {
@@ -59,6 +74,16 @@ struct tally_build {
 
     struct previous_row *prev;
     size_t nprev, prev_cap;
+    bool has_previous;              /* --previous: the dataset gains _previous and _change */
+    const struct previous_row **row_prev;   /* per row: its previous period's row, or NULL */
+
+    struct population_row *pop;     /* --population, sorted by area and year */
+    size_t npop, pop_cap;
+    bool has_population;            /* the dataset gains _per_10000 */
+    const char *population_file;
+    int64_t *row_pop;               /* per row: its area's children, or 0 */
+    size_t *rate_measures;          /* measures given a rate: those of the schema's ratios */
+    size_t nrates;
 
     struct tally_dataset_row *rows;
     size_t nrows, rows_cap;
@@ -73,6 +98,8 @@ struct tally_build {
     struct tally_period_coverage *coverage;     /* per period, in row order */
     size_t ncoverage;
 };
+
+static int set_columns(struct tally_build *b);
 
 static char *keep(struct tally_build *b, const char *s)
 {
@@ -118,15 +145,57 @@ struct tally_build *tally_build_new(const struct tally_schema *schema,
     for (size_t i = 0; i < schema->nfields; i++)
         if (schema->fields[i].type == TALLY_TYPE_INTEGER)
             b->measure_fields[b->nmeasures++] = i;
-
-    /* The dataset's columns. */
-    size_t ncols = 8 + b->nmeasures + schema->nratios + 3;
-    b->columns = tally_arena_alloc(&b->arena, (ncols + 1) * sizeof *b->columns);
-    if (!b->columns) {
+    /* The counts a rate per 10,000 is given for (--population): those the
+     * schema's ratios are made of, in schema order. */
+    b->rate_measures = calloc(b->nmeasures + 1, sizeof *b->rate_measures);
+    if (!b->rate_measures) {
         tally_build_free(b);
         tally_error_set(err, TALLY_ENOMEM, "out of memory");
         return NULL;
     }
+    for (size_t m = 0; m < b->nmeasures; m++)
+        for (size_t k = 0; k < schema->nratios; k++)
+            if (schema->ratios[k].numerator == b->measure_fields[m] ||
+                schema->ratios[k].denominator == b->measure_fields[m]) {
+                b->rate_measures[b->nrates++] = m;
+                break;
+            }
+
+    if (set_columns(b) != TALLY_OK) {
+        tally_build_free(b);
+        tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        return NULL;
+    }
+    return b;
+}
+
+/* "<a><b>" in the arena. */
+static const char *column_name(struct tally_build *b, const char *a, const char *suffix)
+{
+    size_t n = strlen(a), k = strlen(suffix);
+    char *s = tally_arena_alloc(&b->arena, n + k + 1);
+    if (s) {
+        memcpy(s, a, n);
+        memcpy(s + n, suffix, k + 1);
+    }
+    return s;
+}
+
+/*
+ * The dataset's columns: the periods, cohort and area; the counts; the
+ * ratios; reporting, expected, complete; then with --previous, per count and
+ * per ratio, _previous and _change; then with --population, per rate measure,
+ * _per_10000. Called again when --previous or --population is loaded.
+ */
+static int set_columns(struct tally_build *b)
+{
+    const struct tally_schema *schema = b->schema;
+    size_t ncols = 8 + b->nmeasures + schema->nratios + 3 +
+                   (b->has_previous ? 2 * (b->nmeasures + schema->nratios) : 0) +
+                   (b->has_population ? b->nrates : 0);
+    b->columns = tally_arena_alloc(&b->arena, (ncols + 1) * sizeof *b->columns);
+    if (!b->columns)
+        return TALLY_ENOMEM;
     size_t c = 0;
     b->columns[c++] = schema->fields[b->role[TALLY_ROLE_PERIOD_START]].name;
     b->columns[c++] = schema->fields[b->role[TALLY_ROLE_PERIOD_END]].name;
@@ -142,8 +211,23 @@ struct tally_build *tally_build_new(const struct tally_schema *schema,
     b->columns[c++] = "authorities_reporting";
     b->columns[c++] = "authorities_expected";
     b->columns[c++] = "complete";
+    if (b->has_previous) {
+        for (size_t i = 0; i < b->nmeasures + schema->nratios; i++) {
+            const char *name = i < b->nmeasures ? schema->fields[b->measure_fields[i]].name
+                                                : schema->ratios[i - b->nmeasures].name;
+            if (!(b->columns[c++] = column_name(b, name, "_previous")) ||
+                !(b->columns[c++] = column_name(b, name, "_change")))
+                return TALLY_ENOMEM;
+        }
+    }
+    if (b->has_population)
+        for (size_t i = 0; i < b->nrates; i++)
+            if (!(b->columns[c++] = column_name(
+                      b, schema->fields[b->measure_fields[b->rate_measures[i]]].name,
+                      "_per_10000")))
+                return TALLY_ENOMEM;
     b->columns[c] = NULL;
-    return b;
+    return TALLY_OK;
 }
 
 void tally_build_free(struct tally_build *b)
@@ -153,6 +237,10 @@ void tally_build_free(struct tally_build *b)
     tally_areas_free(b->areas);
     tally_settler_free(b->settler);
     free(b->settle_ids);
+    free(b->rate_measures);
+    free(b->row_prev);
+    free(b->row_pop);
+    free(b->pop);
     tally_arena_fini(&b->arena);
     free(b->files);
     free(b->file_fates);
@@ -288,40 +376,61 @@ static int cmp_period(const void *a, const void *b)
     return d ? d : strcmp(x->end, y->end);
 }
 
+static uint64_t period_hash(const struct period *q)
+{
+    struct tally_hasher hs;
+    tally_hasher_init(&hs, 0);
+    hash_text(&hs, q->start);
+    hash_text(&hs, q->end);
+    return tally_hasher_finish(&hs).lo;
+}
+
+/* The periods found so far (p, refs index + 1) and the one sought. */
+struct period_set {
+    const struct period *p;
+    const struct period *sought;
+};
+
+static bool same_period(const void *ctx, size_t ref)
+{
+    const struct period_set *ps = ctx;
+    return cmp_period(&ps->p[ref - 1], ps->sought) == 0;
+}
+
+static uint64_t rehash_period(const void *ctx, size_t ref)
+{
+    return period_hash(&((const struct period_set *)ctx)->p[ref - 1]);
+}
+
 /* The distinct periods of accepted records, sorted. Caller frees. The
- * records' periods are told apart with a hash table; only the distinct ones
- * (a few per year) are sorted. */
+ * records' periods are told apart with a hash table (core/hash.h); only the
+ * distinct ones (a few per year) are sorted. */
 static struct period *periods_of(const struct tally_build *b, size_t *n)
 {
     size_t ps = (size_t)b->role[TALLY_ROLE_PERIOD_START], pe = (size_t)b->role[TALLY_ROLE_PERIOD_END];
-    size_t nslots = 16, u = 0;
-    while (nslots < 2 * b->nrecs)
-        nslots *= 2;
+    size_t u = 0;
     struct period *p = malloc((b->nrecs ? b->nrecs : 1) * sizeof *p);
-    size_t *slot = calloc(nslots, sizeof *slot);    /* index into p + 1, 0 = free */
-    if (!p || !slot) {
-        free(p);
-        free(slot);
+    struct tally_index seen = {0};
+    if (!p)
         return NULL;
-    }
     for (size_t i = 0; i < b->nrecs; i++) {
         const struct tally_build_record *r = &b->recs[i];
         if (r->fate != TALLY_FATE_ACCEPTED)
             continue;
         struct period q = {r->values[ps], r->values[pe], r->numbers[pe]};
-        struct tally_hasher hs;
-        tally_hasher_init(&hs, 0);
-        hash_text(&hs, q.start);
-        hash_text(&hs, q.end);
-        size_t j = tally_hasher_finish(&hs).lo & (nslots - 1);
-        while (slot[j] && cmp_period(&p[slot[j] - 1], &q) != 0)
-            j = (j + 1) & (nslots - 1);
-        if (!slot[j]) {
+        struct period_set set = {p, &q};
+        if (tally_index_reserve(&seen, rehash_period, &set) != TALLY_OK) {
+            free(p);
+            tally_index_free(&seen);
+            return NULL;
+        }
+        size_t at = tally_index_slot(&seen, period_hash(&q), same_period, &set);
+        if (!seen.slots[at]) {
             p[u] = q;
-            slot[j] = ++u;
+            tally_index_put(&seen, at, ++u);
         }
     }
-    free(slot);
+    tally_index_free(&seen);
     if (u)
         qsort(p, u, sizeof *p, cmp_period);
     *n = u;
@@ -366,7 +475,8 @@ static void outliers(struct tally_build *b)
         for (size_t k = from; k < b->nprev &&
                             cmp_area_cohort(&b->prev[k], r->values[code], r->values[cohort]) == 0 &&
                             b->prev[k].period_end <= r->numbers[pe]; k++)
-            best = &b->prev[k];
+            if (b->prev[k].is_authority)
+                best = &b->prev[k];
         if (!best)
             continue;
         for (size_t m = 0; m < b->nmeasures; m++) {
@@ -395,30 +505,22 @@ static void outliers(struct tally_build *b)
 
 struct prev_loader {
     struct tally_build *b;
-    size_t col, row;
     int *colmap;            /* column → field index, or -1; -2 area_code, -3 level, -4 cohort,
-                               -5 period_end */
+                               -5 period_end, -6 complete */
     size_t ncols;
-    struct previous_row cur;
-    bool is_authority;
-    bool nomem;
     const char *problem;
 };
 
-static void prev_field(void *data, size_t len, void *ctx)
+/* The header: which column is which. */
+static int prev_header(struct prev_loader *pl, const struct tally_csvtext_row *r)
 {
-    struct prev_loader *pl = ctx;
     struct tally_build *b = pl->b;
-    const char *s = data ? data : "";
-    if (!data)
-        len = 0;
-    if (pl->row == 0) {
-        int *m = realloc(pl->colmap, (pl->ncols + 1) * sizeof *m);
-        if (!m) {
-            pl->nomem = true;
-            return;
-        }
-        pl->colmap = m;
+    if (!(pl->colmap = malloc((r->n ? r->n : 1) * sizeof *pl->colmap)))
+        return TALLY_ENOMEM;
+    pl->ncols = r->n;
+    for (size_t c = 0; c < r->n; c++) {
+        const char *s = r->fields[c];
+        size_t len = r->lens[c];
         int v = -1;
         if (len == 9 && memcmp(s, "area_code", 9) == 0)
             v = -2;
@@ -428,87 +530,94 @@ static void prev_field(void *data, size_t len, void *ctx)
             v = -4;
         else if (strlen(b->columns[1]) == len && memcmp(s, b->columns[1], len) == 0)
             v = -5;
+        else if (len == 8 && memcmp(s, "complete", 8) == 0)
+            v = -6;
         else {
             int f = tally_schema_field_index(b->schema, s, len);
             if (f >= 0 && b->schema->fields[f].type == TALLY_TYPE_INTEGER)
                 v = f;
+            for (size_t k = 0; v == -1 && k < b->schema->nratios; k++)
+                if (strlen(b->schema->ratios[k].name) == len &&
+                    memcmp(s, b->schema->ratios[k].name, len) == 0)
+                    v = (int)(b->schema->nfields + k);
         }
-        pl->colmap[pl->ncols++] = v;
-        return;
+        pl->colmap[c] = v;
     }
-    if (pl->col >= pl->ncols) {
-        pl->col++;
-        return;
-    }
-    int v = pl->colmap[pl->col++];
-    if (v == -1)
-        return;
-    if (v == -3) {
-        pl->is_authority = len == 9 && memcmp(s, "authority", 9) == 0;
-        return;
-    }
-    if (v == -5) {
-        if (!tally_parse_date(s, len, &pl->cur.period_end))
-            pl->problem = "a period end that is not a date";
-        return;
-    }
-    char *copy = tally_arena_strndup(&b->arena, s, len);
-    if (!copy) {
-        pl->nomem = true;
-        return;
-    }
-    if (v == -2)
-        pl->cur.area_code = copy;
-    else if (v == -4)
-        pl->cur.cohort = copy;
-    else
-        pl->cur.measures[v] = copy;
+    return TALLY_OK;
 }
 
-static void prev_row(int c, void *ctx)
+/* One row of the previous dataset.csv (core/csvtext.h): an authority's row is kept. */
+static int prev_row(void *ctx, const struct tally_csvtext_row *r)
 {
     struct prev_loader *pl = ctx;
     struct tally_build *b = pl->b;
-    (void)c;
-    if (pl->row++ > 0 && pl->is_authority && pl->cur.area_code && pl->cur.cohort) {
-        if (tally_grow((void **)&b->prev, &b->prev_cap, b->nprev, sizeof *b->prev, 256) != TALLY_OK) {
-            pl->nomem = true;
-            return;
+    if (r->index == 0)
+        return prev_header(pl, r);
+    size_t nf = b->schema->nfields, nr = b->schema->nratios + 1;
+    char **m = tally_arena_alloc(&b->arena, nf * sizeof *m);
+    char **q = tally_arena_alloc(&b->arena, nr * sizeof *q);
+    if (!m || !q)
+        return TALLY_ENOMEM;
+    memset(m, 0, nf * sizeof *m);
+    memset(q, 0, nr * sizeof *q);
+    struct previous_row cur = {.measures = m, .ratios = q};
+    for (size_t c = 0; c < r->n && c < pl->ncols; c++) {
+        const char *s = r->fields[c];
+        size_t len = r->lens[c];
+        int v = pl->colmap[c];
+        if (v == -1)
+            continue;
+        if (v == -3) {
+            cur.is_authority = len == 9 && memcmp(s, "authority", 9) == 0;
+            continue;
         }
-        b->prev[b->nprev++] = pl->cur;
+        if (v == -6) {
+            cur.complete = len == 4 && memcmp(s, "true", 4) == 0;
+            continue;
+        }
+        if (v == -5) {
+            if (!tally_parse_date(s, len, &cur.period_end))
+                pl->problem = "a period end that is not a date";
+            continue;
+        }
+        char *copy = tally_arena_strndup(&b->arena, s, len);
+        if (!copy)
+            return TALLY_ENOMEM;
+        if (v == -2)
+            cur.area_code = copy;
+        else if (v == -4)
+            cur.cohort = copy;
+        else if ((size_t)v >= nf)
+            cur.ratios[(size_t)v - nf] = copy;
+        else
+            cur.measures[v] = copy;
     }
-    pl->col = 0;
-    pl->is_authority = false;
-    char **m = tally_arena_alloc(&b->arena, b->schema->nfields * sizeof *m);
-    if (!m) {
-        pl->nomem = true;
-        return;
+    if (cur.area_code && cur.cohort) {
+        if (tally_grow((void **)&b->prev, &b->prev_cap, b->nprev, sizeof *b->prev, 256) != TALLY_OK)
+            return TALLY_ENOMEM;
+        b->prev[b->nprev++] = cur;
     }
-    memset(m, 0, b->schema->nfields * sizeof *m);
-    pl->cur = (struct previous_row){.measures = m};
+    return TALLY_OK;
 }
 
 int tally_build_load_previous(struct tally_build *b, const char *csv, size_t len,
                               struct tally_error *err)
 {
     struct prev_loader pl = {.b = b};
-    struct csv_parser p;
-    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
-        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-    prev_row(0, &pl);   /* sets up cur */
-    pl.row = 0;
-    bool parsed = csv_parse(&p, csv, len, prev_field, prev_row, &pl) == len &&
-                  csv_fini(&p, prev_field, prev_row, &pl) == 0;
-    csv_free(&p);
+    int rc = tally_csvtext_rows(csv, len, prev_row, &pl, err);
     bool has[4] = {false};
     for (size_t i = 0; i < pl.ncols; i++)
-        if (pl.colmap[i] <= -2)
+        if (pl.colmap[i] <= -2 && pl.colmap[i] >= -5)
             has[-pl.colmap[i] - 2] = true;
     free(pl.colmap);
-    if (pl.nomem)
+    if (rc == TALLY_ENOMEM)
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-    if (!parsed)
-        return tally_error_set(err, TALLY_EINVAL, "--previous: not valid CSV");
+    if (rc != TALLY_OK) {   /* not CSV: csvtext said where */
+        char msg[sizeof err->message] = "";
+        if (err)
+            memcpy(msg, err->message, sizeof msg);
+        return tally_error_set(err, TALLY_EINVAL, "--previous: not valid CSV: %s", msg);
+    }
     if (!has[0] || !has[1] || !has[2] || !has[3])
         return tally_error_set(err, TALLY_EINVAL, "--previous: not a dataset.csv (it needs the "
                                "columns geographic_level, area_code, %s and %s)", b->columns[2],
@@ -517,7 +626,296 @@ int tally_build_load_previous(struct tally_build *b, const char *csv, size_t len
         return tally_error_set(err, TALLY_EINVAL, "--previous: %s", pl.problem);
     if (b->nprev)
         qsort(b->prev, b->nprev, sizeof *b->prev, cmp_previous);
-    return TALLY_OK;
+    b->has_previous = true;
+    return set_columns(b) == TALLY_OK ? TALLY_OK
+                                      : tally_error_set(err, TALLY_ENOMEM, "out of memory");
+}
+
+size_t tally_build_previous_unprotected(const struct tally_build *b, char *example, size_t size)
+{
+    const struct tally_disclosure_policy *pol = &b->schema->disclosure;
+    size_t n = 0;
+    for (size_t i = 0; i < b->nprev; i++)
+        for (size_t m = 0; m < b->nmeasures; m++) {
+            size_t f = b->measure_fields[m];
+            const char *v = b->prev[i].measures[f];
+            int64_t x;
+            char sym;
+            if (!pol->protect || !pol->protect[f] || !v ||
+                tally_parse_count(v, strlen(v), NULL, &x, &sym) != TALLY_COUNT_OK ||
+                x < pol->minimum || x > pol->maximum)
+                continue;
+            if (n++ == 0 && size)
+                snprintf(example, size, "%s of %s for cohort %s is %s", b->schema->fields[f].name,
+                         b->prev[i].area_code, b->prev[i].cohort, v);
+        }
+    return n;
+}
+
+/* ---- --population ------------------------------------------------------------------ */
+
+/* The header names of the three columns (compared ignoring case): tally's own,
+ * then the spellings of ONS mid-year estimates and similar tables. */
+static const char *const pop_area_names[] = {"area_code", "code", "geography_code", "ladcode",
+                                             "la_code", NULL};
+static const char *const pop_year_names[] = {"year", "mid_year", "time_period", NULL};
+static const char *const pop_count_names[] = {"population", "children", "obs_value", NULL};
+
+static bool named(const char *s, size_t len, const char *const *names)
+{
+    for (size_t i = 0; names[i]; i++)
+        if (strlen(names[i]) == len && strncasecmp(s, names[i], len) == 0)
+            return true;
+    return false;
+}
+
+/* One cell of a population line: its text (quotes removed) and its column. */
+struct pop_cell {
+    const char *s;
+    size_t len;
+    uint32_t column;
+};
+
+/* Split line [s, s + len) at commas; "quoted" cells lose their quotes (a
+ * doubled quote inside is left doubled: no code, year or number holds one).
+ * Returns the number of cells, or SIZE_MAX for a quote that is not closed. */
+static size_t pop_split(const char *s, size_t len, struct pop_cell *cells, size_t max)
+{
+    size_t n = 0, i = 0;
+    uint32_t column = 1;
+    for (;;) {
+        struct pop_cell c = {.s = s + i, .column = column};
+        size_t start = i;
+        if (i < len && s[i] == '"') {
+            size_t close = i + 1;
+            while (close < len && s[close] != '"')
+                close++;
+            if (close >= len)
+                return SIZE_MAX;
+            c.s = s + i + 1;
+            c.len = close - i - 1;
+            i = close + 1;
+            while (i < len && s[i] != ',')
+                i++;
+        } else {
+            while (i < len && s[i] != ',')
+                i++;
+            c.len = i - start;
+        }
+        for (size_t k = start; k < i; k++)
+            column += ((unsigned char)s[k] & 0xC0) != 0x80;
+        if (n < max)
+            cells[n] = c;
+        n++;
+        if (i >= len)
+            return n;
+        i++;    /* the comma */
+        column++;
+    }
+}
+
+static void pop_diag(struct tally_build *b, uint32_t line, uint32_t column, const char *field,
+                     const struct pop_cell *cell, const char *code, const char *fmt, ...)
+    TALLY_PRINTF(7, 8);
+
+static void pop_diag(struct tally_build *b, uint32_t line, uint32_t column, const char *field,
+                     const struct pop_cell *cell, const char *code, const char *fmt, ...)
+{
+    struct tally_loc loc = {.line = line, .column = column};
+    char value[96] = "";
+    if (cell)
+        snprintf(value, sizeof value, "%.*s", (int)(cell->len < 80 ? cell->len : 80), cell->s);
+    va_list ap;
+    va_start(ap, fmt);
+    tally_emit_atv(&b->sink, NULL, b->population_file, &loc, 0, field, cell ? value : NULL,
+                   TALLY_PATH_NONE, NULL, TALLY_SEV_ERROR, code, fmt, ap);
+    va_end(ap);
+}
+
+/* A population row and its line: sorted by area, year, then line. */
+struct pop_line {
+    struct population_row p;
+    uint32_t line;
+};
+
+static int cmp_population(const void *pa, const void *pb);
+
+static int cmp_pop_line(const void *pa, const void *pb)
+{
+    const struct pop_line *a = pa, *b = pb;
+    int d = cmp_population(&a->p, &b->p);
+    return d ? d : (a->line > b->line) - (a->line < b->line);
+}
+
+int tally_build_load_population(struct tally_build *b, const char *path, const char *text,
+                                size_t len, struct tally_error *err)
+{
+    b->population_file = keep(b, path);
+    if (!b->population_file)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    size_t at = 0;
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        at = 3;     /* a byte order mark, as Excel writes */
+    for (size_t i = at; i < len;) {
+        const char *why = "a NUL byte";
+        int n = text[i] ? tally_utf8_seq((const unsigned char *)text + i, len - i, &why) : 0;
+        if (n <= 0)
+            return tally_error_set(err, TALLY_EINVAL, "--population %s: not UTF-8 text (%s at "
+                                   "byte %zu)", path, n < 0 ? "truncated sequence" : why, i + 1);
+        i += (size_t)n;
+    }
+    int col[3] = {-1, -1, -1};
+    size_t ncells = 0;
+    uint32_t line = 0;
+    int rc = TALLY_OK;
+    /* where each kept row came from, for duplicates: by index into b->pop */
+    uint32_t *lines = NULL;
+    size_t lines_cap = 0;
+    while (at < len && rc == TALLY_OK) {
+        size_t end = at;
+        while (end < len && text[end] != '\n' && text[end] != '\r')
+            end++;
+        size_t next = end < len && text[end] == '\r' && end + 1 < len && text[end + 1] == '\n'
+                          ? end + 2 : end + 1;
+        const char *s = text + at;
+        size_t n = end - at;
+        at = next;
+        line++;
+        struct pop_cell cells[TALLY_POPULATION_MAX_COLUMNS];
+        size_t k = pop_split(s, n, cells, TALLY_POPULATION_MAX_COLUMNS);
+        if (line == 1) {
+            if (k == SIZE_MAX || k > TALLY_POPULATION_MAX_COLUMNS)
+                k = 0;
+            for (size_t i = 0; i < k; i++) {
+                const char *const *names[] = {pop_area_names, pop_year_names, pop_count_names};
+                for (int w = 0; w < 3; w++)
+                    if (col[w] < 0 && named(cells[i].s, cells[i].len, names[w]))
+                        col[w] = (int)i;
+            }
+            if (col[0] < 0 || col[1] < 0 || col[2] < 0) {
+                rc = tally_error_set(err, TALLY_EINVAL, "--population %s: line 1 is not a "
+                                     "population header: it needs the columns area_code, year "
+                                     "and population", path);
+                break;
+            }
+            ncells = k;
+            continue;
+        }
+        if (n == 0)
+            continue;   /* a blank line */
+        if (k == SIZE_MAX) {
+            pop_diag(b, line, 1, NULL, NULL, TALLY_CODE_CSV_SYNTAX, "a quote that is not closed "
+                     "on its line; the row is not used");
+            continue;
+        }
+        if (k != ncells) {
+            pop_diag(b, line, 1, NULL, NULL, TALLY_CODE_CSV_RAGGED_ROW, "%zu cells where the "
+                     "header has %zu; the row is not used", k, ncells);
+            continue;
+        }
+        const struct pop_cell *area = &cells[col[0]], *year = &cells[col[1]],
+                              *count = &cells[col[2]];
+        char code[32];
+        bool good = true;
+        if (area->len == 0 || area->len >= sizeof code) {
+            pop_diag(b, line, area->column, "area_code", area, TALLY_CODE_AUTHORITY_UNKNOWN,
+                     "not an area code; the row is not used");
+            good = false;
+        } else {
+            memcpy(code, area->s, area->len);
+            code[area->len] = '\0';
+            if (!tally_registry_find(b->registry, code, area->len) &&
+                !tally_area_name(b->areas, code)) {
+                pop_diag(b, line, area->column, "area_code", area, TALLY_CODE_AUTHORITY_UNKNOWN,
+                         "\"%s\" is not an authority, region, nation or UK code of the "
+                         "registry; the row is not used", code);
+                good = false;
+            }
+        }
+        int64_t y = 0, c = 0;
+        char sym;
+        if (year->len != 4 || tally_parse_count(year->s, 4, NULL, &y, &sym) != TALLY_COUNT_OK ||
+            y < 1000) {
+            pop_diag(b, line, year->column, "year", year, TALLY_CODE_TYPE, "not a year (four "
+                     "digits, the year the period ends in); the row is not used");
+            good = false;
+        }
+        enum tally_count_parse cp = tally_parse_count(count->s, count->len, NULL, &c, &sym);
+        if (cp != TALLY_COUNT_OK) {
+            bool negative = count->len > 1 && count->s[0] == '-' &&
+                            strspn(count->s + 1, "0123456789") >= count->len - 1;
+            pop_diag(b, line, count->column, "population", count,
+                     negative ? TALLY_CODE_CONSTRAINT : TALLY_CODE_TYPE,
+                     negative ? "a negative population; the row is not used"
+                              : "not a number of children (digits only); the row is not used");
+            good = false;
+        } else if (c == 0) {
+            pop_diag(b, line, count->column, "population", count, TALLY_CODE_CONSTRAINT,
+                     "a population of 0: no rate can be given; the row is not used");
+            good = false;
+        }
+        if (!good)
+            continue;
+        char *kept = keep(b, code);
+        if (!kept || tally_grow((void **)&b->pop, &b->pop_cap, b->npop, sizeof *b->pop, 256) ||
+            tally_grow((void **)&lines, &lines_cap, b->npop, sizeof *lines, 256)) {
+            rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
+            break;
+        }
+        lines[b->npop] = line;
+        b->pop[b->npop++] = (struct population_row){.area_code = kept, .year = y, .children = c};
+    }
+    if (rc == TALLY_OK && line == 0)
+        rc = tally_error_set(err, TALLY_EINVAL, "--population %s: empty: it needs a header "
+                             "line (area_code,year,population) and a row per area and year", path);
+    /* Repeats of an area and year: the same number is kept once; different
+     * numbers are a conflict, and neither is used. Sorted by area, year and
+     * line, so the first is the earliest. */
+    if (rc == TALLY_OK && b->npop > 1) {
+        struct pop_line *v = malloc(b->npop * sizeof *v);
+        if (!v)
+            rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        else {
+            for (size_t i = 0; i < b->npop; i++) {
+                v[i].p = b->pop[i];
+                v[i].line = lines[i];
+            }
+            qsort(v, b->npop, sizeof *v, cmp_pop_line);
+            size_t out = 0;
+            for (size_t i = 0; i < b->npop;) {
+                size_t j = i + 1;
+                while (j < b->npop && cmp_population(&v[i].p, &v[j].p) == 0)
+                    j++;
+                uint32_t first = v[i].line;
+                bool differ = false;
+                for (size_t k = i + 1; k < j; k++)
+                    differ |= v[k].p.children != v[i].p.children;
+                for (size_t k = i + 1; k < j; k++) {
+                    struct tally_loc loc = {.line = v[k].line, .column = 1};
+                    tally_emit_at(&b->sink, NULL, b->population_file, &loc, 0, NULL, NULL,
+                                  TALLY_PATH_NONE, NULL,
+                                  differ ? TALLY_SEV_ERROR : TALLY_SEV_INFO,
+                                  differ ? TALLY_CODE_CONFLICT : TALLY_CODE_DUPLICATE,
+                                  differ ? "%s %lld again, with another number (first at line "
+                                           "%u): neither is used"
+                                         : "%s %lld again, with the same number (first at line "
+                                           "%u): kept once",
+                                  v[i].p.area_code, (long long)v[i].p.year, first);
+                }
+                if (!differ)
+                    b->pop[out++] = v[i].p;
+                i = j;
+            }
+            b->npop = out;
+        }
+        free(v);
+    }
+    free(lines);
+    if (rc != TALLY_OK)
+        return rc;
+    b->has_population = true;
+    return set_columns(b) == TALLY_OK ? TALLY_OK
+                                      : tally_error_set(err, TALLY_ENOMEM, "out of memory");
 }
 
 /* ---- 2 and 4: coverage and aggregation ------------------------------------------- */
@@ -568,11 +966,59 @@ static char *format_count(struct tally_build *b, const struct sum *s)
 
 bool tally_format_percent(int64_t num, int64_t den, char *buf, size_t size)
 {
-    if (num < 0 || den <= 0 || size < 32)
+    return tally_format_rate(num, den, 100, buf, size);
+}
+
+bool tally_format_rate(int64_t num, int64_t den, int64_t per, char *buf, size_t size)
+{
+    if (num < 0 || den <= 0 || per <= 0 || per > 1000000 || size < 32)
         return false;
-    /* floor(1000 num / den + 1/2), exactly: tenths of a percent, half up */
-    __int128 q = ((__int128)2000 * num + den) / (2 * (__int128)den);
+    /* floor(10 per num / den + 1/2), exactly: tenths, half up */
+    __int128 q = ((__int128)20 * per * num + den) / (2 * (__int128)den);
+    if (q / 10 > INT64_MAX)
+        return false;
     snprintf(buf, size, "%lld.%lld", (long long)(q / 10), (long long)(q % 10));
+    return true;
+}
+
+/* A decimal with one place ("35.7", "0.0"), in tenths; false for anything else. */
+static bool parse_tenths(const char *s, int64_t *tenths)
+{
+    size_t n = strlen(s), digits = strspn(s, "0123456789");
+    if (digits == 0 || digits > 15 || n != digits + 2 || s[digits] != '.' ||
+        s[digits + 1] < '0' || s[digits + 1] > '9')
+        return false;
+    int64_t v = 0;
+    for (size_t i = 0; i < digits; i++)
+        v = v * 10 + (s[i] - '0');
+    *tenths = v * 10 + (s[digits + 1] - '0');
+    return true;
+}
+
+bool tally_format_change(const char *current, const char *previous, bool decimal,
+                         const char *suppressed, char *buf, size_t size)
+{
+    int64_t a, b;
+    char sym;
+    bool numbers = decimal ? parse_tenths(current, &a) && parse_tenths(previous, &b)
+                           : tally_parse_count(current, strlen(current), NULL, &a, &sym) ==
+                                 TALLY_COUNT_OK &&
+                             tally_parse_count(previous, strlen(previous), NULL, &b, &sym) ==
+                                 TALLY_COUNT_OK;
+    if (size < 32)
+        return false;
+    if (!numbers) {
+        bool hidden = suppressed && *suppressed &&
+                      (strcmp(current, suppressed) == 0 || strcmp(previous, suppressed) == 0);
+        snprintf(buf, size, "%s", hidden ? suppressed : decimal ? "" : "x");
+        return true;
+    }
+    int64_t d = a - b;     /* both in 0..INT64_MAX: no overflow */
+    if (!decimal)
+        snprintf(buf, size, "%lld", (long long)d);
+    else
+        snprintf(buf, size, "%s%lld.%lld", d < 0 ? "-" : "", (long long)(d < 0 ? -d : d) / 10,
+                 (long long)(d < 0 ? -d : d) % 10);
     return true;
 }
 
@@ -582,7 +1028,7 @@ bool tally_format_percent(int64_t num, int64_t den, char *buf, size_t size)
  * count and a symbol for the other (mixed: the two totals would stand on
  * different authorities); or den is 0. Authorities that gave symbols for both
  * counts stand behind neither total, so they do not stop the ratio: the
- * ratio is over the authorities that gave numbers (SPEC §8).
+ * ratio is over the authorities that gave numbers (doc/dataset-format.md §1).
  */
 static char *format_ratio(struct tally_build *b, const struct sum *num, const struct sum *den,
                           bool mixed)
@@ -1024,6 +1470,146 @@ static int coverage_and_rows(struct tally_build *b, const struct period *periods
     return rc;
 }
 
+/* ---- 5: the previous period and the population of every row ----------------------- */
+
+/* The previous dataset's row for an area and cohort: its latest period that
+ * ended before `start` (the previous rows are sorted by area, cohort, end). */
+static const struct previous_row *previous_of(const struct tally_build *b, const char *area,
+                                              const char *cohort, int64_t start)
+{
+    size_t from = 0, to = b->nprev;
+    while (from < to) {
+        size_t mid = from + (to - from) / 2;
+        if (cmp_area_cohort(&b->prev[mid], area, cohort) < 0)
+            from = mid + 1;
+        else
+            to = mid;
+    }
+    const struct previous_row *best = NULL;
+    for (size_t k = from; k < b->nprev && cmp_area_cohort(&b->prev[k], area, cohort) == 0 &&
+                          b->prev[k].period_end < start; k++)
+        best = &b->prev[k];
+    return best;
+}
+
+static int cmp_population(const void *pa, const void *pb)
+{
+    const struct population_row *a = pa, *b = pb;
+    int d = strcmp(a->area_code, b->area_code);
+    return d ? d : (a->year > b->year) - (a->year < b->year);
+}
+
+/* An area's children in a year, or 0 when the population file has none. */
+static int64_t population_of(const struct tally_build *b, const char *area, int64_t year)
+{
+    struct population_row key = {.area_code = area, .year = year};
+    const struct population_row *p = b->npop ? bsearch(&key, b->pop, b->npop, sizeof *b->pop,
+                                                       cmp_population) : NULL;
+    return p ? p->children : 0;
+}
+
+/* The year of a YYYY-MM-DD date. */
+static int64_t year_of(const char *date)
+{
+    return (date[0] - '0') * 1000 + (date[1] - '0') * 100 + (date[2] - '0') * 10 + (date[3] - '0');
+}
+
+static int cmp_text(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Whether a row's count m stands for its whole area: a number from every
+ * authority in force there. Only then can it be given per 10,000 children. */
+static bool whole_area_number(const struct tally_dataset_row *r, size_t m)
+{
+    int64_t n;
+    char sym;
+    return r->numbers[m] == r->expected && r->expected > 0 &&
+           tally_parse_count(r->measures[m], strlen(r->measures[m]), NULL, &n, &sym) ==
+               TALLY_COUNT_OK;
+}
+
+/* The areas (with the year) whose rates lack only a population: one warning.
+ * (A row whose counts are x, or stand on only some of the area's
+ * authorities, has no rate whatever the population file says.) */
+static int warn_unpopulated(struct tally_build *b)
+{
+    char **missing = NULL;
+    size_t n = 0, cap = 0;
+    int rc = TALLY_OK;
+    for (size_t i = 0; i < b->nrows && rc == TALLY_OK; i++) {
+        const struct tally_dataset_row *r = &b->rows[i];
+        bool wanted = false;
+        for (size_t k = 0; k < b->nrates && !wanted; k++)
+            wanted = whole_area_number(r, b->rate_measures[k]);
+        if (b->row_pop[i] || !wanted)
+            continue;
+        size_t len = strlen(r->area_code) + 8;
+        char *item = malloc(len);
+        if (!item || tally_grow((void **)&missing, &cap, n, sizeof *missing, 64) != TALLY_OK) {
+            free(item);
+            rc = TALLY_ENOMEM;
+            break;
+        }
+        snprintf(item, len, "%s (%.4s)", r->area_code, r->period_end);
+        missing[n++] = item;
+    }
+    if (n > 1)
+        qsort(missing, n, sizeof *missing, cmp_text);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (k && strcmp(missing[k - 1], missing[i]) == 0)
+            free(missing[i]);
+        else
+            missing[k++] = missing[i];
+    }
+    if (rc == TALLY_OK && k) {
+        size_t len = 1;
+        for (size_t i = 0; i < k; i++)
+            len += strlen(missing[i]) + 2;
+        char *list = malloc(len);
+        if (!list)
+            rc = TALLY_ENOMEM;
+        else {
+            char *at = list;
+            for (size_t i = 0; i < k; i++)
+                at += sprintf(at, "%s%s", i ? ", " : "", missing[i]);
+            tally_emit_at(&b->sink, NULL, b->population_file, NULL, 0, NULL, NULL,
+                          TALLY_PATH_NONE, NULL, TALLY_SEV_WARNING, TALLY_CODE_POPULATION,
+                          "no population for %zu %s, so no rate per 10,000 (x): %s", k,
+                          k == 1 ? "area" : "areas", list);
+            free(list);
+        }
+    }
+    for (size_t i = 0; i < k; i++)
+        free(missing[i]);
+    free(missing);
+    return rc;
+}
+
+static int attach(struct tally_build *b)
+{
+    if (b->has_previous) {
+        if (!(b->row_prev = calloc(b->nrows + 1, sizeof *b->row_prev)))
+            return TALLY_ENOMEM;
+        for (size_t i = 0; i < b->nrows; i++) {
+            const struct tally_dataset_row *r = &b->rows[i];
+            int64_t start = 0;
+            if (tally_parse_date(r->period_start, strlen(r->period_start), &start))
+                b->row_prev[i] = previous_of(b, r->area_code, r->cohort, start);
+        }
+    }
+    if (b->has_population) {
+        if (!(b->row_pop = calloc(b->nrows + 1, sizeof *b->row_pop)))
+            return TALLY_ENOMEM;
+        for (size_t i = 0; i < b->nrows; i++)
+            b->row_pop[i] = population_of(b, b->rows[i].area_code, year_of(b->rows[i].period_end));
+        return warn_unpopulated(b);
+    }
+    return TALLY_OK;
+}
+
 int tally_build_finish(struct tally_build *b, struct tally_error *err)
 {
     int rc = settle_fates(b, err);
@@ -1036,6 +1622,8 @@ int tally_build_finish(struct tally_build *b, struct tally_error *err)
     outliers(b);
     rc = coverage_and_rows(b, periods, np);
     free(periods);
+    if (rc == TALLY_OK)
+        rc = attach(b);
     return rc ? tally_error_set(err, TALLY_ENOMEM, "out of memory") : TALLY_OK;
 }
 
@@ -1075,7 +1663,84 @@ enum tally_column_kind tally_build_column_kind(const struct tally_build *b, size
     if (c < b->schema->nratios)
         return TALLY_COLUMN_RATIO;
     c -= b->schema->nratios;
-    return c < 2 ? TALLY_COLUMN_INTEGER : TALLY_COLUMN_BOOLEAN;
+    if (c < 3)
+        return c < 2 ? TALLY_COLUMN_INTEGER : TALLY_COLUMN_BOOLEAN;
+    c -= 3;
+    size_t nprev = b->has_previous ? 2 * (b->nmeasures + b->schema->nratios) : 0;
+    if (c < nprev) {
+        bool count = c / 2 < b->nmeasures, change = c % 2 == 1;
+        return count ? (change ? TALLY_COLUMN_CHANGE : TALLY_COLUMN_COUNT) : TALLY_COLUMN_RATIO;
+    }
+    return TALLY_COLUMN_RATIO;  /* a rate per 10,000 */
+}
+
+/* The suppression symbol of the schema's disclosure policy ("c"). */
+static const char *suppressed_symbol(const struct tally_build *b)
+{
+    return b->schema->disclosure.symbol ? b->schema->disclosure.symbol : "c";
+}
+
+/* A --previous column (c counts from the first of them) of row i. */
+static const char *previous_cell(const struct tally_build *b, const struct tally_dataset_row *r,
+                                 size_t i, size_t c, char buf[24])
+{
+    size_t k = c / 2;
+    bool count = k < b->nmeasures;
+    const struct previous_row *p = i < b->nrows ? b->row_prev[i] : NULL;
+    const char *old = !p ? NULL : count ? p->measures[b->measure_fields[k]]
+                                        : p->ratios[k - b->nmeasures];
+    if (!old || !*old)
+        old = count ? "x" : "";
+    if (c % 2 == 0)
+        return old;
+    const char *now = count ? r->measures[k] : r->ratios[k - b->nmeasures];
+    /* An area's change compares like with like: both figures stand on every
+     * authority in force there. Otherwise it would measure who reported. */
+    if (strcmp(r->level, "authority") != 0 && p) {
+        bool whole = p->complete;
+        if (count)
+            whole = whole && r->numbers[k] == r->expected;
+        else {
+            const struct tally_ratio *q = &b->schema->ratios[k - b->nmeasures];
+            for (size_t m = 0; m < b->nmeasures; m++)
+                if (b->measure_fields[m] == q->numerator || b->measure_fields[m] == q->denominator)
+                    whole = whole && r->numbers[m] == r->expected;
+        }
+        if (!whole) {
+            bool hidden = strcmp(now, suppressed_symbol(b)) == 0 ||
+                          strcmp(old, suppressed_symbol(b)) == 0;
+            return hidden ? suppressed_symbol(b) : count ? "x" : "";
+        }
+    }
+    char out[32];
+    tally_format_change(now, old, !count, suppressed_symbol(b), out, sizeof out);
+    size_t n = strlen(out);
+    if (n >= 24)    /* cannot be: a difference of two int64 counts is at most 20 */
+        return "x";
+    memcpy(buf, out, n + 1);
+    return buf;
+}
+
+static bool whole_area_number(const struct tally_dataset_row *r, size_t m);
+
+/* A --population column of row i: the count per 10,000 children. */
+static const char *rate_cell(const struct tally_build *b, const struct tally_dataset_row *r,
+                             size_t i, size_t c, char buf[24])
+{
+    size_t m = b->rate_measures[c];
+    const char *v = r->measures[m];
+    int64_t n;
+    char sym, out[32];
+    if (strcmp(v, suppressed_symbol(b)) == 0)
+        return suppressed_symbol(b);
+    /* a number for the whole area: every authority in force gave one */
+    int64_t children = i < b->nrows ? b->row_pop[i] : 0;
+    if (!children || !whole_area_number(r, m) ||
+        tally_parse_count(v, strlen(v), NULL, &n, &sym) != TALLY_COUNT_OK ||
+        !tally_format_rate(n, children, 10000, out, sizeof out) || strlen(out) >= 24)
+        return "x";
+    memcpy(buf, out, strlen(out) + 1);
+    return buf;
 }
 
 const char *tally_build_cell(const struct tally_build *b, const struct tally_dataset_row *r,
@@ -1094,8 +1759,17 @@ const char *tally_build_cell(const struct tally_build *b, const struct tally_dat
     c -= b->schema->nratios;
     if (c == 2)
         return r->complete ? "true" : "false";
-    snprintf(buf, 24, "%u", c == 0 ? r->reporting : r->expected);
-    return buf;
+    if (c < 2) {
+        snprintf(buf, 24, "%u", c == 0 ? r->reporting : r->expected);
+        return buf;
+    }
+    c -= 3;
+    /* rows outside b->rows (a copy) have no previous period or population */
+    size_t i = r >= b->rows && r < b->rows + b->nrows ? (size_t)(r - b->rows) : SIZE_MAX;
+    size_t nprev = b->has_previous ? 2 * (b->nmeasures + b->schema->nratios) : 0;
+    if (c < nprev)
+        return previous_cell(b, r, i, c, buf);
+    return rate_cell(b, r, i, c - nprev, buf);
 }
 
 struct tally_dataset_row *tally_build_row_mut(struct tally_build *b, size_t i)

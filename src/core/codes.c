@@ -1,5 +1,5 @@
 /*
- * codes.c — the built-in diagnostic codes of SPEC §7 and what each means
+ * codes.c — the built-in diagnostic codes of doc/diagnostics.md and what each means
  * (diag.h). Reports that describe their rules (SARIF) and the manual use it.
  */
 #include <stddef.h>
@@ -46,6 +46,7 @@ static const struct tally_code_info codes[] = {
     {TALLY_CODE_DISCLOSURE_UNSAFE, TALLY_SEV_ERROR, "tally build --disclosure: a suppressed cell that the published figures narrow down to an interval narrower than the suppressed range; nothing is published."},
     {TALLY_CODE_PUBLISH_PERIOD, TALLY_SEV_ERROR, "tally build --publish ees: a period EES cannot name, or periods it cannot hold in one file; nothing is published."},
     {TALLY_CODE_REPAIRED, TALLY_SEV_INFO, "A value repaired by --clean."},
+    {TALLY_CODE_POPULATION, TALLY_SEV_WARNING, "tally build --population: areas with rows but no population for the period's end year; their rates per 10,000 are x."},
     {NULL, TALLY_SEV_ERROR, NULL},
 };
 

@@ -1,5 +1,5 @@
 /*
- * disclosure.c — statistical disclosure control (disclosure.h, SPEC §8).
+ * disclosure.c — statistical disclosure control (disclosure.h, doc/dataset-format.md §4).
  *
  * A table (struct tally_sdc) is a set of cells with their true values and
  * the linear relations between them that anyone reading the published table

@@ -7,7 +7,7 @@
  *                  symbols are listed in missingValues, so Table Schema tools
  *                  accept them where tally does; each field's aliases and
  *                  default as extra properties (which Table Schema allows)
- *   JSON Schema    (2020-12) the nested JSON shape of SPEC §3 — a submission,
+ *   JSON Schema    (2020-12) the nested JSON shape of doc/return-format.md §2 — a submission,
  *                  an array of them, or flat records — built from each field's
  *                  "json" path
  *

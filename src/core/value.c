@@ -2,7 +2,7 @@
  * value.c — parsing counts, dates and datetimes (value.h).
  *
  * Hand-written, without sscanf or strtol: these run once per field on the hot
- * path, and they must reject exactly what the SPEC rejects ("42.0", "+42",
+ * path, and they must reject exactly what doc/return-format.md §1 rejects ("42.0", "+42",
  * " 42", "2015-9-30", "2015-02-29").
  */
 #include <string.h>

@@ -280,7 +280,7 @@ static void header_diag(struct tab *t, const struct tally_loc *loc, enum tally_s
         t->file_error = code;
 }
 
-/* Map the header's columns to the schema's fields (SPEC §3). */
+/* Map the header's columns to the schema's fields (doc/return-format.md §2, CSV). */
 static int settle_header(struct tab *t, const struct tab_row *row, struct tally_error *err)
 {
     const struct tally_schema *s = schema_of(t);

@@ -1,5 +1,5 @@
 /*
- * report/html.c — the HTML report (SPEC §7): one self-contained page that a
+ * report/html.c — the HTML report (doc/diagnostics.md, Reports): one self-contained page that a
  * data officer can open from disk, with no network and no other file.
  *
  *   tally validate --report html --report-file report.html returns/NAME.csv
@@ -1175,6 +1175,367 @@ static int cohort_section(FILE *o, const struct tally_build *b, const struct col
     return TALLY_OK;
 }
 
+/* ---- trends over several periods (tally build with more than one period) ------------- */
+
+static const char *const series_colours[] = {"#24292f", "#0969da", "#bf3989", "#1a7f37",
+                                             "#9a6700", "#8250df", "#cf222e", "#57606a"};
+#define NCOLOURS (sizeof series_colours / sizeof series_colours[0])
+
+/* The row of an area in a period and cohort, or NULL. */
+static const struct tally_dataset_row *row_of(const struct tally_dataset_row *const *rows,
+                                              size_t n, const struct tally_period_coverage *p,
+                                              const char *cohort, const char *area)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(rows[i]->area_code, area) == 0 && strcmp(rows[i]->cohort, cohort) == 0 &&
+            strcmp(rows[i]->period_start, p->start) == 0 && strcmp(rows[i]->period_end, p->end) == 0)
+            return rows[i];
+    return NULL;
+}
+
+/* A value as a number: a count, or a one-decimal ratio (in tenths when tenths). */
+static bool chart_value(const char *text, bool tenths, double *v)
+{
+    uint64_t n;
+    if (!tenths)
+        return count_value(text, &n) && (*v = (double)n, true);
+    size_t len = text ? strlen(text) : 0, digits = len ? strspn(text, "0123456789") : 0;
+    if (!len || digits == 0 || digits + 2 != len || text[digits] != '.')
+        return false;
+    *v = strtod(text, NULL);
+    return true;
+}
+
+/* A round top for an axis: 1, 2 or 5 times a power of ten, at least max. */
+static double axis_top(double max)
+{
+    double step = 1;
+    while (step * 10 <= max)
+        step *= 10;
+    for (int k = 0; k < 3; k++) {
+        static const double m[] = {1, 2, 5};
+        if (m[k] * step >= max)
+            return m[k] * step;
+    }
+    return 10 * step;
+}
+
+static void put_axis_number(FILE *o, double v, bool tenths)
+{
+    if (tenths)
+        fprintf(o, "%.1f%%", v);
+    else
+        put_grouped(o, (uint64_t)(v + 0.5));
+}
+
+/*
+ * One line per area (the UK and each nation) across the periods, for a count
+ * or the went-missing rate. A value that is a symbol is not drawn (the line
+ * breaks there) and is marked on the axis as the symbol. Under each period:
+ * how many of the authorities in force reported, for the UK.
+ */
+static void trend_chart(FILE *o, const struct tally_build *b, long col, bool tenths,
+                        const char *id, const char *what,
+                        const struct tally_dataset_row *const *rows, size_t n, const char *cohort,
+                        const char *const *areas, size_t nareas)
+{
+    enum { L = 78, R = 200, T = 16, H = 220, BOTTOM = 52 };
+    size_t np = tally_build_nperiods(b);
+    double max = 0, v;
+    char buf[24];
+    size_t gaps = 0;
+    for (size_t a = 0; a < nareas; a++)
+        for (size_t p = 0; p < np; p++) {
+            const struct tally_dataset_row *r = row_of(rows, n, tally_build_period_at(b, p),
+                                                       cohort, areas[a]);
+            if (r && chart_value(cell(b, r, col, buf), tenths, &v) && v > max)
+                max = v;
+        }
+    double top = axis_top(max > 0 ? max : 1);
+    if (tenths && top > 100)
+        top = 100;
+    int height = T + H + BOTTOM;
+    double span = (double)(CHART_WIDTH - L - R);
+    fprintf(o, "<svg class=\"trend\" id=\"%s\" data-measure=\"", id);
+    tally_html_cstring(o, tally_build_columns(b)[col]);
+    fprintf(o, "\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" "
+            "aria-labelledby=\"%s-t %s-d\">\n<title id=\"%s-t\">", CHART_WIDTH, height,
+            CHART_WIDTH, height, id, id, id);
+    tally_html_cstring(o, what);
+    fprintf(o, ", the UK and each nation, by period</title>\n<desc id=\"%s-d\">One line per "
+            "area; each point's title gives its value and how many authorities reported. A "
+            "value that is not a number (x, c) is not drawn: the list under the chart gives "
+            "it.</desc>\n", id);
+    for (int k = 0; k <= 2; k++) {
+        double y = T + H - (double)H * k / 2;
+        fprintf(o, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#d0d7de\"/>"
+                "<text class=\"head\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">", L, CHART_WIDTH - R,
+                y, y, L - 6, y + 4);
+        put_axis_number(o, top * k / 2, tenths);
+        fputs("</text>\n", o);
+    }
+    for (size_t p = 0; p < np; p++) {
+        const struct tally_period_coverage *pc = tally_build_period_at(b, p);
+        double x = L + (np > 1 ? span * (double)p / (double)(np - 1) : 0);
+        const struct tally_dataset_row *uk = NULL;
+        for (size_t a = 0; a < nareas && !uk; a++) {
+            const struct tally_dataset_row *r = row_of(rows, n, pc, cohort, areas[a]);
+            if (r && level_is(r, "uk"))
+                uk = r;
+        }
+        fprintf(o, "<text class=\"period-label\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">"
+                "to ", x, T + H + 18);
+        tally_html_cstring(o, pc->end);
+        fprintf(o, "</text><text class=\"cov-label head\" data-period=\"");
+        tally_html_cstring(o, pc->end);
+        fprintf(o, "\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", x, T + H + 36);
+        if (uk)
+            fprintf(o, "%u of %u reporting", uk->reporting, uk->expected);
+        else
+            fprintf(o, "%u of %u reporting", pc->reporting, pc->expected);
+        fputs("</text>\n", o);
+    }
+    for (size_t a = 0; a < nareas; a++) {
+        const char *colour = series_colours[a % NCOLOURS];
+        const char *name = areas[a];
+        fputs("<g class=\"series\" data-area=\"", o);
+        tally_html_cstring(o, areas[a]);
+        fputs("\">\n<path fill=\"none\" stroke-width=\"2\" stroke=\"", o);
+        fputs(colour, o);
+        fputs("\" d=\"", o);
+        bool pen = false;
+        double lx = 0, ly = 0;
+        bool drawn = false;
+        for (size_t p = 0; p < np; p++) {
+            const struct tally_dataset_row *r = row_of(rows, n, tally_build_period_at(b, p),
+                                                       cohort, areas[a]);
+            double x = L + (np > 1 ? span * (double)p / (double)(np - 1) : 0);
+            if (r && chart_value(cell(b, r, col, buf), tenths, &v)) {
+                double y = T + H - (double)H * (v > top ? top : v) / top;
+                fprintf(o, "%s%.1f %.1f", pen ? " L" : drawn ? " M" : "M", x, y);
+                pen = drawn = true;
+                lx = x;
+                ly = y;
+            } else
+                pen = false;
+        }
+        fputs("\"/>\n", o);
+        for (size_t p = 0; p < np; p++) {
+            const struct tally_period_coverage *pc = tally_build_period_at(b, p);
+            const struct tally_dataset_row *r = row_of(rows, n, pc, cohort, areas[a]);
+            if (!r)
+                continue;
+            name = r->area_name;
+            const char *text = cell(b, r, col, buf);
+            double x = L + (np > 1 ? span * (double)p / (double)(np - 1) : 0);
+            if (!chart_value(text, tenths, &v)) {
+                gaps++;
+                continue;
+            }
+            fprintf(o, "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\" "
+                    "data-period=\"", x, T + H - (double)H * (v > top ? top : v) / top, colour);
+            tally_html_cstring(o, pc->end);
+            fputs("\" data-value=\"", o);
+            tally_html_cstring(o, text);
+            fputs("\"><title>", o);
+            tally_html_cstring(o, r->area_name);
+            fputs(", ", o);
+            tally_html_cstring(o, pc->start);
+            fputs(" to ", o);
+            tally_html_cstring(o, pc->end);
+            fputs(": ", o);
+            tally_html_cstring(o, text);
+            fprintf(o, " (%u of %u authorities reporting)</title></circle>\n", r->reporting,
+                    r->expected);
+        }
+        /* the legend, in the right margin */
+        double ky = T + 8 + 18.0 * (double)a;
+        fprintf(o, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                "stroke-width=\"3\"/><text x=\"%d\" y=\"%.1f\">", CHART_WIDTH - R + 16,
+                CHART_WIDTH - R + 36, ky, ky, colour, CHART_WIDTH - R + 42, ky + 4);
+        put_short(o, name, 24);
+        fputs("</text>\n", o);
+        (void)lx, (void)ly, (void)drawn;
+        fputs("</g>\n", o);
+    }
+    fputs("</svg>\n", o);
+    if (!gaps)
+        return;
+    /* what is not drawn, and why */
+    fputs("<p class=\"note\">Not drawn, not a number:</p>\n<ul class=\"gaps\">\n", o);
+    for (size_t a = 0; a < nareas; a++)
+        for (size_t p = 0; p < np; p++) {
+            const struct tally_period_coverage *pc = tally_build_period_at(b, p);
+            const struct tally_dataset_row *r = row_of(rows, n, pc, cohort, areas[a]);
+            const char *text = r ? cell(b, r, col, buf) : NULL;
+            if (!r || chart_value(text, tenths, &v))
+                continue;
+            fputs("<li class=\"gap\" data-area=\"", o);
+            tally_html_cstring(o, r->area_code);
+            fputs("\" data-period=\"", o);
+            tally_html_cstring(o, pc->end);
+            fputs("\" data-value=\"", o);
+            tally_html_cstring(o, text);
+            fputs("\">", o);
+            tally_html_cstring(o, r->area_name);
+            fputs(", period to ", o);
+            tally_html_cstring(o, pc->end);
+            fputs(": ", o);
+            put_measure(o, text);
+            fprintf(o, " (%u of %u authorities reporting)</li>\n", r->reporting, r->expected);
+        }
+    fputs("</ul>\n", o);
+}
+
+/* England's regions side by side in the latest period: in care, and the rate. */
+static void regions_chart(FILE *o, const struct tally_build *b, const struct columns *c,
+                          const struct tally_dataset_row *const *rows, size_t n,
+                          const char *cohort, size_t ci)
+{
+    enum { LABEL = 214, X0 = 224, BAR = 420, ROW = 24, TOP = 24 };
+    const struct tally_period_coverage *last = tally_build_period_at(b, tally_build_nperiods(b) - 1);
+    size_t nreg = 0;
+    double max = 1, v;
+    char buf[24];
+    for (size_t i = 0; i < n; i++)
+        if (level_is(rows[i], "region") && strcmp(rows[i]->cohort, cohort) == 0 &&
+            strcmp(rows[i]->period_end, last->end) == 0 &&
+            strcmp(rows[i]->period_start, last->start) == 0) {
+            nreg++;
+            if (chart_value(cell(b, rows[i], c->in_care, buf), false, &v) && v > max)
+                max = v;
+        }
+    fputs("<h4>England's regions, ", o);
+    tally_html_cstring(o, last->start);
+    fputs(" to ", o);
+    tally_html_cstring(o, last->end);
+    fputs("</h4>\n", o);
+    if (nreg == 0 || c->in_care < 0) {
+        fputs("<p class=\"note\">No region to compare.</p>\n", o);
+        return;
+    }
+    fputs("<p class=\"note\">A region's figures stand only on its authorities that reported: "
+          "how many of those in force did is given beside each.</p>\n", o);
+    int height = TOP + (int)nreg * ROW + 4;
+    fprintf(o, "<svg class=\"regions\" id=\"regions-%zu\" viewBox=\"0 0 %d %d\" width=\"%d\" "
+            "height=\"%d\" role=\"img\" aria-labelledby=\"regions-%zu-t\">\n<title "
+            "id=\"regions-%zu-t\">Children in care and the percentage who went missing, by "
+            "English region, in the latest period</title>\n", ci, CHART_WIDTH, height,
+            CHART_WIDTH, height, ci, ci);
+    fprintf(o, "<text class=\"head\" x=\"%d\" y=\"16\" text-anchor=\"end\">in care</text>"
+            "<text class=\"head\" x=\"%d\" y=\"16\" text-anchor=\"end\">%% went missing</text>"
+            "<text class=\"head\" x=\"%d\" y=\"16\" text-anchor=\"end\">reporting</text>\n",
+            X0 + BAR + 70, X0 + BAR + 180, CHART_WIDTH - 4);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct tally_dataset_row *r = rows[i];
+        if (!level_is(r, "region") || strcmp(r->cohort, cohort) != 0 ||
+            strcmp(r->period_end, last->end) != 0 || strcmp(r->period_start, last->start) != 0)
+            continue;
+        double y = TOP + (double)k++ * ROW;
+        char b2[24];
+        const char *care = cell(b, r, c->in_care, buf), *pct = cell(b, r, c->pct, b2);
+        fputs("<g class=\"region-row\" data-area=\"", o);
+        tally_html_cstring(o, r->area_code);
+        fprintf(o, "\"><text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">", LABEL, y + 13);
+        put_short(o, r->area_name, 30);
+        fputs("</text>\n", o);
+        if (chart_value(care, false, &v) && v > 0) {
+            fprintf(o, "<rect class=\"reg-bar\" x=\"%d\" y=\"%.1f\" width=\"%.1f\" height=\"16\" "
+                    "fill=\"#0969da\" data-value=\"", X0, y + 2, (double)BAR * v / max);
+            tally_html_cstring(o, care);
+            fputs("\"><title>", o);
+            tally_html_cstring(o, r->area_name);
+            fprintf(o, ": %s in care (%u of %u authorities reporting)</title></rect>\n", care,
+                    r->reporting, r->expected);
+        }
+        fprintf(o, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" class=\"strong\">",
+                X0 + BAR + 70, y + 14);
+        put_svg_measure(o, care);
+        fprintf(o, "</text><text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">", X0 + BAR + 180, y + 14);
+        if (chart_value(pct, true, &v))
+            tally_html_cstring(o, pct);
+        else
+            put_svg_measure(o, pct);
+        fprintf(o, "</text><text class=\"reg-cov\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">"
+                "%u of %u</text>\n</g>\n", CHART_WIDTH - 4, y + 14, r->reporting, r->expected);
+    }
+    fputs("</svg>\n", o);
+}
+
+/* With more than one period: per cohort, the trend of the UK and the nations
+ * (children in care, and the percentage who went missing), and the regions
+ * compared in the latest period. */
+static int trends(FILE *o, const struct tally_build *b, const struct columns *c,
+                  const struct tally_dataset_row *const *rows, size_t n)
+{
+    size_t np = tally_build_nperiods(b);
+    if (np < 2 || n == 0)
+        return TALLY_OK;
+    const char **cohorts = malloc(n * sizeof *cohorts), **areas = malloc(n * sizeof *areas);
+    if (!cohorts || !areas) {
+        free(cohorts);
+        free(areas);
+        return TALLY_ENOMEM;
+    }
+    size_t ncoh = 0, nareas = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < ncoh && !seen; k++)
+            seen = strcmp(cohorts[k], rows[i]->cohort) == 0;
+        if (!seen)
+            cohorts[ncoh++] = rows[i]->cohort;
+        if (!level_is(rows[i], "uk") && !level_is(rows[i], "country"))
+            continue;
+        seen = false;
+        for (size_t k = 0; k < nareas && !seen; k++)
+            seen = strcmp(areas[k], rows[i]->area_code) == 0;
+        if (!seen)
+            areas[nareas++] = rows[i]->area_code;
+    }
+    /* the UK first, then the nations by code */
+    for (size_t k = 1; k < nareas; k++)
+        for (size_t j = k; j > 0; j--) {
+            bool uk_j = strcmp(areas[j], "K02000001") == 0;
+            if (!(uk_j || (strcmp(areas[j - 1], "K02000001") != 0 &&
+                           strcmp(areas[j], areas[j - 1]) < 0)))
+                break;
+            const char *t = areas[j];
+            areas[j] = areas[j - 1];
+            areas[j - 1] = t;
+        }
+    fprintf(o, "<section id=\"trends\">\n<h2>Over time</h2>\n<p class=\"note\">%zu periods. "
+            "Totals stand on the authorities that reported in each period, which may not be the "
+            "same ones: the number reporting is under each period.</p>\n", np);
+    for (size_t k = 0; k < ncoh; k++) {
+        const char *title = cohort_title(cohorts[k]);
+        char id[64];
+        fputs("<section class=\"trend-cohort\" data-cohort=\"", o);
+        tally_html_cstring(o, cohorts[k]);
+        fputs("\">\n<h3>", o);
+        tally_html_cstring(o, title ? title : cohorts[k]);
+        fputs("</h3>\n", o);
+        if (c->in_care >= 0) {
+            fputs("<h4>Children in care</h4>\n", o);
+            snprintf(id, sizeof id, "trend-%zu-in-care", k);
+            trend_chart(o, b, c->in_care, false, id, "Children in care", rows, n, cohorts[k],
+                        areas, nareas);
+        }
+        if (c->pct >= 0) {
+            fputs("<h4>Percentage of children in care who went missing</h4>\n", o);
+            snprintf(id, sizeof id, "trend-%zu-pct", k);
+            trend_chart(o, b, c->pct, true, id, "Percentage of children in care who went missing",
+                        rows, n, cohorts[k], areas, nareas);
+        }
+        regions_chart(o, b, c, rows, n, cohorts[k], k);
+        fputs("</section>\n", o);
+    }
+    fputs("</section>\n", o);
+    free(cohorts);
+    free(areas);
+    return TALLY_OK;
+}
+
 /* The national dataset: one section per period and cohort. */
 static int dataset(FILE *o, const struct tally_build *b)
 {
@@ -1194,7 +1555,7 @@ static int dataset(FILE *o, const struct tally_build *b)
         return TALLY_ENOMEM;
     for (size_t i = 0; i < nrows; i++)
         rows[i] = tally_build_row_at(b, i);
-    int rc = TALLY_OK;
+    int rc = trends(o, b, &c, rows, nrows);
     for (size_t i = 0, j; rc == TALLY_OK && i < nrows; i = j) {
         for (j = i + 1; j < nrows && same_group(rows[i], rows[j]); j++)
             ;

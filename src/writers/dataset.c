@@ -5,7 +5,7 @@
  * One row model (struct tally_dataset_row, cells by tally_build_cell), three
  * renderings:
  *
- *   dataset.csv   the columns of SPEC §8, RFC 4180 quoting, LF line ends
+ *   dataset.csv   the columns of doc/dataset-format.md §1, RFC 4180 quoting, LF line ends
  *   dataset.json  [{"period_start": "2014-10-01", ..., "in_care": 42,
  *                   "went_missing_pct": 35.7, "authorities_reporting": 1,
  *                   "complete": true}, ...]
@@ -18,24 +18,12 @@
 
 #include "core/csvtext.h"
 #include "core/jsonout.h"
+#include "core/xmlout.h"
 #include "tally/dataset.h"
 
 static int done(FILE *out, const char *what, struct tally_error *err)
 {
     return ferror(out) ? tally_error_set(err, TALLY_EIO, "cannot write %s", what) : TALLY_OK;
-}
-
-static void xml_text(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        default: putc(*s, out);
-        }
-    }
 }
 
 int tally_dataset_csv(FILE *out, const struct tally_build *b, struct tally_error *err)
@@ -83,10 +71,18 @@ int tally_dataset_json(FILE *out, const struct tally_build *b, struct tally_erro
                 else
                     tally_json_cstring(out, v);
                 break;
-            case TALLY_COLUMN_RATIO:    /* a number, null when empty, a symbol as text */
+            case TALLY_COLUMN_CHANGE:   /* a number, which may be negative, or a symbol */
+                if (tally_parse_count(v + (*v == '-'), strlen(v + (*v == '-')), NULL, &n, &sym) ==
+                    TALLY_COUNT_OK)
+                    fputs(v, out);
+                else
+                    tally_json_cstring(out, v);
+                break;
+            case TALLY_COLUMN_RATIO:    /* a number, null when empty, a symbol as text; a
+                                           change in percentage points may be negative */
                 if (!*v)
                     fputs("null", out);
-                else if (strspn(v, "0123456789.") == strlen(v))
+                else if (v[*v == '-'] && strspn(v + (*v == '-'), "0123456789.") == strlen(v + (*v == '-')))
                     fputs(v, out);
                 else
                     tally_json_cstring(out, v);
@@ -111,9 +107,9 @@ int tally_dataset_xml(FILE *out, const struct tally_build *b, const struct tally
 {
     const char *const *cols = tally_build_columns(b);
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<dataset schema=\"", out);
-    xml_text(out, schema->name);
+    tally_xml_cstring(out, schema->name, true);
     fputs("\" version=\"", out);
-    xml_text(out, schema->version);
+    tally_xml_cstring(out, schema->version, true);
     fputs("\">\n", out);
     for (size_t i = 0; i < tally_build_nrows(b); i++) {
         const struct tally_dataset_row *r = tally_build_row_at(b, i);
@@ -124,7 +120,7 @@ int tally_dataset_xml(FILE *out, const struct tally_build *b, const struct tally
             if (!*v)
                 continue;   /* an empty cell is an absent element */
             fprintf(out, "<%s>", cols[c]);
-            xml_text(out, v);
+            tally_xml_cstring(out, v, false);
             fprintf(out, "</%s>", cols[c]);
         }
         fputs("</row>\n", out);

@@ -1,7 +1,7 @@
 /*
  * writers/ees.c — the national dataset in DfE's open data format for
  * explore-education-statistics (EES), for `tally build --publish ees`
- * (dataset.h, SPEC §8):
+ * (dataset.h, doc/dataset-format.md §7):
  *
  *   DIR/ees/missing_from_care.csv        the data: one row per period, area
  *                                        and cohort
@@ -29,7 +29,9 @@
  *                 blank: a count is a number or a symbol (x, c, z); a
  *                 percentage that cannot be computed is z when its
  *                 denominator is a published 0 (not applicable) and x
- *                 otherwise (not available)
+ *                 otherwise (not available); with --previous and
+ *                 --population, each indicator's previous value, change
+ *                 and rate per 10,000 (indicators_of)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +244,113 @@ static const char *indicator_value(const struct tally_build *b, const struct tal
     return "x";
 }
 
+/* ---- indicators --------------------------------------------------------------------- */
+
+static bool has_column(const struct tally_build *b, const char *name)
+{
+    const char *const *cols = tally_build_columns(b);
+    for (size_t c = 0; cols[c]; c++)
+        if (strcmp(cols[c], name) == 0)
+            return true;
+    return false;
+}
+
+static char *joined(const char *a, const char *b, const char *c)
+{
+    size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s%s%s", a, b, c);
+    return s;
+}
+
+static void indicators_free(struct tally_ees_indicator *v, size_t n, size_t own_from)
+{
+    for (size_t i = own_from; i < n; i++) {
+        free(v[i].column);
+        free(v[i].name);
+        free(v[i].label);
+    }
+    free(v);
+}
+
+/*
+ * The schema's indicators, then those the build's extra columns give: with
+ * --previous, for each count and percentage, its previous value and its
+ * change (in_care_previous_count, in_care_change_count,
+ * went_missing_previous_percent, went_missing_change_percentage_points, unit
+ * pp); with --population, each count's rate (in_care_rate_per_10000). Names
+ * keep the schema's unit last: the indicator's name less its last _word is
+ * its stem. Entries from own_from on are allocated (their column, name and
+ * label); grouping and unit are borrowed or literals.
+ */
+static struct tally_ees_indicator *indicators_of(const struct tally_build *b,
+                                                 const struct tally_ees_spec *x, size_t *n,
+                                                 size_t *own_from)
+{
+    struct tally_ees_indicator *v = calloc(4 * x->nindicators + 1, sizeof *v);
+    if (!v)
+        return NULL;
+    memcpy(v, x->indicators, x->nindicators * sizeof *v);
+    size_t k = x->nindicators;
+    *own_from = k;
+    for (int pass = 0; pass < 3; pass++)
+        for (size_t i = 0; i < x->nindicators; i++) {
+            const struct tally_ees_indicator *ind = &x->indicators[i];
+            static const char *const suffix[] = {"_previous", "_change", "_per_10000"};
+            char *column = joined(ind->column, suffix[pass], "");
+            if (!column) {
+                indicators_free(v, k, *own_from);
+                return NULL;
+            }
+            if (!has_column(b, column)) {
+                free(column);
+                continue;
+            }
+            const char *us = strrchr(ind->name, '_');
+            size_t stem = us ? (size_t)(us - ind->name) : strlen(ind->name);
+            const char *unit = us ? us + 1 : "";
+            bool percent = strcmp(ind->unit, "%") == 0;
+            char *name = malloc(stem + 64), *label;
+            if (name) {
+                if (pass == 0)
+                    snprintf(name, stem + 64, "%.*s_previous_%s", (int)stem, ind->name, unit);
+                else if (pass == 1)
+                    snprintf(name, stem + 64, "%.*s_change_%s", (int)stem, ind->name,
+                             percent ? "percentage_points" : unit);
+                else
+                    snprintf(name, stem + 64, "%.*s_rate_per_10000", (int)stem, ind->name);
+            }
+            /* "Change in children looked after ...": the label's first letter lowered,
+             * unless it starts an acronym (UK) */
+            char lowered[2] = {ind->label[0], '\0'};
+            if (lowered[0] >= 'A' && lowered[0] <= 'Z' &&
+                !(ind->label[1] >= 'A' && ind->label[1] <= 'Z'))
+                lowered[0] = (char)(lowered[0] - 'A' + 'a');
+            if (pass == 0)
+                label = joined(ind->label, ", previous period", "");
+            else if (pass == 1) {
+                char *rest = joined("Change in ", lowered, ind->label[0] ? ind->label + 1 : "");
+                label = rest ? joined(rest, " since the previous period", "") : NULL;
+                free(rest);
+            } else
+                label = joined(ind->label, " per 10,000 children", "");
+            if (!name || !label) {
+                free(column);
+                free(name);
+                free(label);
+                indicators_free(v, k, *own_from);
+                return NULL;
+            }
+            v[k++] = (struct tally_ees_indicator){
+                .column = column, .name = name, .label = label, .grouping = ind->grouping,
+                .unit = pass == 1 && percent ? "pp" : pass == 2 ? "" : ind->unit,
+                .dp = pass == 2 ? 1 : ind->dp};
+        }
+    *n = k;
+    return v;
+}
+
 int tally_ees_write(FILE *data, FILE *meta, const struct tally_build *b,
                     const struct tally_schema *s, const struct tally_registry *reg,
                     struct tally_ees_result *res, struct tally_error *err)
@@ -252,6 +361,10 @@ int tally_ees_write(FILE *data, FILE *meta, const struct tally_build *b,
         return tally_error_set(err, TALLY_ESCHEMA, "--publish ees: the schema has no \"ees\" "
                                "section with a filter (dataset.ees): EES needs its labels");
     size_t left_cap = 0;
+    size_t nind = 0, own_from = 0;
+    struct tally_ees_indicator *inds = indicators_of(b, x, &nind, &own_from);
+    if (!inds)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
 
     /* the metadata: the filter, then each indicator */
     fputs("col_name,col_type,label,indicator_grouping,indicator_unit,indicator_dp,filter_hint,"
@@ -259,8 +372,10 @@ int tally_ees_write(FILE *data, FILE *meta, const struct tally_build *b,
     /* EES wants no metadata for a filter with a single item in the data */
     size_t nrows = tally_build_nrows(b);
     bool *seen = calloc(x->nitems + 1, sizeof *seen);
-    if (!seen)
+    if (!seen) {
+        indicators_free(inds, nind, own_from);
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    }
     size_t distinct = 0;
     for (size_t i = 0; i < nrows; i++) {
         const struct tally_dataset_row *row = tally_build_row_at(b, i);
@@ -281,8 +396,8 @@ int tally_ees_write(FILE *data, FILE *meta, const struct tally_build *b,
         tally_csv_value(meta, x->item_labels[x->default_item]);
         putc('\n', meta);
     }
-    for (size_t i = 0; i < x->nindicators; i++) {
-        const struct tally_ees_indicator *ind = &x->indicators[i];
+    for (size_t i = 0; i < nind; i++) {
+        const struct tally_ees_indicator *ind = &inds[i];
         tally_csv_value(meta, ind->name);
         fputs(",Indicator,", meta);
         tally_csv_value(meta, ind->label);
@@ -297,8 +412,8 @@ int tally_ees_write(FILE *data, FILE *meta, const struct tally_build *b,
     for (size_t c = 0; geography_columns[c]; c++)
         fprintf(data, "%s%s", c ? "," : "", geography_columns[c]);
     fprintf(data, ",%s", x->filter_name);
-    for (size_t i = 0; i < x->nindicators; i++)
-        fprintf(data, ",%s", x->indicators[i].name);
+    for (size_t i = 0; i < nind; i++)
+        fprintf(data, ",%s", inds[i].name);
     putc('\n', data);
     int rc = TALLY_OK;
     for (size_t lo = 0, hi; lo < nrows && rc == TALLY_OK; lo = hi) {
@@ -369,10 +484,10 @@ int tally_ees_write(FILE *data, FILE *meta, const struct tally_build *b,
                     item = x->item_labels[k];
             putc(',', data);
             tally_csv_value(data, item);
-            for (size_t k = 0; k < x->nindicators; k++) {
+            for (size_t k = 0; k < nind; k++) {
                 char buf[24];
                 putc(',', data);
-                tally_csv_value(data, indicator_value(b, s, row, &x->indicators[k], buf));
+                tally_csv_value(data, indicator_value(b, s, row, &inds[k], buf));
             }
             putc('\n', data);
             res->rows++;
@@ -389,6 +504,7 @@ int tally_ees_write(FILE *data, FILE *meta, const struct tally_build *b,
             res->left_out[k++] = res->left_out[i];
     }
     res->nleft_out = k;
+    indicators_free(inds, nind, own_from);
     if (rc == TALLY_OK && (ferror(data) || ferror(meta)))
         rc = tally_error_set(err, TALLY_EIO, "cannot write the EES files");
     return rc;

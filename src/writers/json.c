@@ -1,7 +1,7 @@
 /*
  * writers/json.c — the JSON and NDJSON writers.
  *
- * json: an array of submissions in the nested shape of SPEC §3. Consecutive
+ * json: an array of submissions in the nested shape of doc/return-format.md §2 (JSON). Consecutive
  * records whose submission-level fields (authority, period, submitted) are
  * the same go into one submission, one element of "cohorts" each. Where each
  * field goes comes from the schema's "json" paths.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# run.sh TALLY — the HTML report, checked in a real browser (headless Chromium).
+# run.sh TALLY [GEN] — the HTML report, checked in a real browser (headless Chromium).
 #
 # Makes, from the fixtures, a validate report (with the JSON report of the same
 # run beside it), a build report (with its report.json and dataset.csv), and a
@@ -30,14 +30,22 @@
 # nothing", authorities that sent one cohort only flagged, low-coverage
 # periods warned about, and who stands behind each figure.
 #
+# Builds of several periods (fixtures/series, and builds GEN — tests/property/gen.c —
+# makes): a trend chart per cohort of in_care and of went_missing_pct for the UK
+# and each nation, every number of dataset.csv a point with its value, every
+# symbol listed under the chart and never drawn, each period's coverage under
+# it; England's regions compared in the latest period, each with its coverage.
+#
 # Screenshots are left in $ARTEFACTS (default build/artefacts/) as
-# html-validate.png, html-build.png and html-disclosure.png. CHROMIUM names the browser (default
+# html-validate.png, html-build.png, html-disclosure.png and html-trends.png. CHROMIUM names the browser (default
 # chromium); TALLY_WRAPPER (e.g. "valgrind -q ...") prefixes every run of tally.
 # Prints "html: N passed, N failed"; exits non-zero on any failure, and when
 # Chromium is not installed.
 set -u
 bin=$1
 case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
+gen=${2:-}      # tests/property/gen.c: generated builds of several periods
+case $gen in /*|'') ;; *) gen=$(pwd)/$gen ;; esac
 CHROMIUM=${CHROMIUM:-chromium}
 ARTEFACTS=${ARTEFACTS:-build/artefacts}
 
@@ -324,6 +332,84 @@ check_charts() {
     expect "$name: Kent named in the coverage view" 2 "$(count '<title>Kent (E10000016): sent a return</title>' "$dom")"
 }
 
+# check_trends NAME PAGE CSV: a build of several periods. Per cohort, a trend chart of
+# in_care and one of went_missing_pct for the UK and each nation: every value of
+# dataset.csv that is a number is a point (its period and value as dataset.csv says),
+# every other one is listed under its chart, never drawn; under each period, the
+# UK's authorities reporting of those in force. Then England's regions in the latest
+# period: one row each, a bar when in_care is a number above 0, its coverage.
+check_trends() {
+    name=$1 page=$2 csv=$3
+    dom=$work/dom.html log=$work/log.txt
+    browse "file://$page" "$dom" "$log"
+    expect "$name: trends, console messages" 0 "$(console_messages "$log")"
+    expect "$name: trends, script ran to the end" 1 "$(count '<html lang="en" data-ready="yes">' "$dom")"
+    expect "$name: trends, no external reference" 0 \
+        "$(grep -c -i -E 'https?:|src=|url\(|@import|href="[^#]' "$page")"
+    periods=$(awk -F, 'NR > 1 { print $2 }' "$csv" | sort -u | wc -l | tr -d ' ')
+    cohorts=$(awk -F, 'NR > 1 { print $3 }' "$csv" | sort -u | wc -l | tr -d ' ')
+    if [ "$periods" -lt 2 ]; then
+        expect "$name: no trend section for one period" 0 "$(count 'id="trends"' "$dom")"
+        return
+    fi
+    expect "$name: trend charts" "$((cohorts * 2))" "$(count '<svg class="trend"' "$dom")"
+    expect "$name: trend charts labelled" "$((cohorts * 2))" \
+        "$(grep -c -E '<svg class="trend" id="([^"]*)"[^>]*role="img" aria-labelledby="\1-t \1-d"' "$dom")"
+    expect "$name: trend titles" "$((cohorts * 2))" "$(count '<title id="trend-' "$dom")"
+    # what dataset.csv says: cohort|measure|area|period|value|point or gap
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+        $col["geographic_level"] == "uk" || $col["geographic_level"] == "country" {
+            c = $col["in_care"]; p = $col["went_missing_pct"]
+            print $col["cohort"] "|in_care|" $col["area_code"] "|" $col["period_end"] "|" c "|" (c ~ /^[0-9]+$/ ? "pt" : "gap")
+            print $col["cohort"] "|went_missing_pct|" $col["area_code"] "|" $col["period_end"] "|" p "|" (p ~ /^[0-9]+\.[0-9]$/ ? "pt" : "gap")
+        }' "$csv" | LC_ALL=C sort > "$work/want-trend"
+    # what the page shows
+    awk '
+        /<section class="trend-cohort" data-cohort="/ { sub(/.*data-cohort="/, ""); sub(/".*/, ""); cohort = $0; next }
+        /<svg class="trend" / { m = $0; sub(/.*data-measure="/, "", m); sub(/".*/, "", m); measure = m }
+        /<g class="series" data-area="/ { a = $0; sub(/.*data-area="/, "", a); sub(/".*/, "", a); area = a }
+        /<circle class="pt"/ {
+            line = $0
+            while (match(line, /<circle class="pt"[^>]*>/)) {
+                t = substr(line, RSTART, RLENGTH); line = substr(line, RSTART + RLENGTH)
+                p = t; sub(/.*data-period="/, "", p); sub(/".*/, "", p)
+                v = t; sub(/.*data-value="/, "", v); sub(/".*/, "", v)
+                print cohort "|" measure "|" area "|" p "|" v "|pt"
+            }
+        }
+        /<li class="gap"/ {
+            t = $0
+            g = t; sub(/.*data-area="/, "", g); sub(/".*/, "", g)
+            p = t; sub(/.*data-period="/, "", p); sub(/".*/, "", p)
+            v = t; sub(/.*data-value="/, "", v); sub(/".*/, "", v)
+            print cohort "|" measure "|" g "|" p "|" v "|gap"
+        }' "$dom" | LC_ALL=C sort > "$work/got-trend"
+    expect "$name: every trend value as dataset.csv says (points and gaps)" 0 \
+        "$(diff "$work/want-trend" "$work/got-trend" | grep -c '^[<>]')"
+    expect "$name: trend values checked" "$(wc -l < "$work/want-trend" | tr -d ' ')" \
+        "$(wc -l < "$work/got-trend" | tr -d ' ')"
+    # the coverage under each period of each chart: the UK row's
+    awk -F, 'NR > 1 && $4 == "uk" { for (k = 0; k < 2; k++) print $2 "|" $15 " of " $16 " reporting" }' "$csv" |
+        LC_ALL=C sort > "$work/want-cov"
+    sed -n 's/.*<text class="cov-label head" data-period="\([^"]*\)"[^>]*>\([^<]*\)<.*/\1|\2/p' "$dom" |
+        LC_ALL=C sort > "$work/got-cov"
+    expect "$name: coverage under each period" 0 "$(diff "$work/want-cov" "$work/got-cov" | grep -c '^[<>]')"
+    expect "$name: coverage labels" "$((periods * cohorts * 2))" "$(wc -l < "$work/got-cov" | tr -d ' ')"
+    # England's regions in the latest period
+    last=$(awk -F, 'NR > 1 { print $2 }' "$csv" | sort | tail -n 1)
+    awk -F, -v last="$last" 'NR > 1 && $4 == "region" && $2 == last { print $5 "|" $15 " of " $16 }' "$csv" |
+        LC_ALL=C sort > "$work/want-reg"
+    sed -n '/<g class="region-row"/,/<\/g>/p' "$dom" | awk '
+        /<g class="region-row" data-area="/ { a = $0; sub(/.*data-area="/, "", a); sub(/".*/, "", a) }
+        /<text class="reg-cov"/ { c = $0; sub(/.*<text class="reg-cov"[^>]*>/, "", c); sub(/<.*/, "", c); print a "|" c }' |
+        LC_ALL=C sort > "$work/got-reg"
+    expect "$name: regions compared, with their coverage" 0 "$(diff "$work/want-reg" "$work/got-reg" | grep -c '^[<>]')"
+    expect "$name: region rows" "$(wc -l < "$work/want-reg" | tr -d ' ')" "$(count '<g class="region-row"' "$dom")"
+    expect "$name: region bars" \
+        "$(awk -F, -v last="$last" 'NR > 1 && $4 == "region" && $2 == last && $9 ~ /^[0-9]+$/ && $9 > 0' "$csv" | wc -l | tr -d ' ')" \
+        "$(count '<rect class="reg-bar"' "$dom")"
+}
+
 # check_disclosure NAME PAGE JSON CSV: the audit on the page is report.json's, and every
 # suppressed count of the UK, nations and regions is shown as the symbol.
 check_disclosure() {
@@ -369,6 +455,27 @@ expect "sdc build: exit status" 1 $?
 check_charts sdc "$work/sdc/report.html" "$work/sdc/report.json" "$work/sdc/dataset.csv"
 check_disclosure sdc "$work/sdc/report.html" "$work/sdc/report.json" "$work/sdc/dataset.csv"
 screenshot "$work/sdc/report.html" "$ARTEFACTS/html-disclosure.png"
+
+# Several periods: the trend charts. The bundled two years (with a suppressed
+# count), under disclosure control too, and generated builds of two periods.
+tally build -o "$work/series" fixtures/series/2015 fixtures/series/2016 > /dev/null 2>&1
+expect "series build: exit status" 0 $?
+check_trends series "$work/series/report.html" "$work/series/dataset.csv"
+screenshot "$work/series/report.html" "$ARTEFACTS/html-trends.png"
+tally build --disclosure -o "$work/series-sdc" fixtures/series/2015 fixtures/series/2016 > /dev/null 2>&1
+expect "series sdc build: exit status" 0 $?
+check_trends series-sdc "$work/series-sdc/report.html" "$work/series-sdc/dataset.csv"
+check_trends one-period "$work/national/report.html" "$work/national/dataset.csv"
+if [ -n "${gen:-}" ]; then
+    for seed in 3 11; do
+        rm -rf "$work/gen"
+        "$gen" $seed schemas/authorities.csv "$work/gen" > /dev/null || bad "the generator failed (seed $seed)"
+        tally build -o "$work/gen/out" "$work/gen/returns" > /dev/null 2>&1
+        check_trends "generated (seed $seed)" "$work/gen/out/report.html" "$work/gen/out/dataset.csv"
+    done
+else
+    bad "no generator given: the generated multi-period builds were not checked"
+fi
 
 # Hostile text: markup, quotes, ampersands and invalid UTF-8 in values and names.
 cat > "$work/hostile.csv" <<'CSV'
@@ -436,6 +543,16 @@ broken "a rejected return drawn as sent nothing" check_charts b8 "$work/b8.html"
 
 sed 's/ cov-partial"/"/' "$b" > "$work/b9.html"
 broken "one-cohort authorities not flagged" check_charts b9 "$work/b9.html" "$bj" "$bc"
+
+t=$work/series/report.html tc=$work/series/dataset.csv
+sed '0,/<circle class="pt"/{s/data-value="\([0-9]*\)"/data-value="\19"/}' "$t" > "$work/b11.html"
+broken "a trend point with another value" check_trends b11 "$work/b11.html" "$tc"
+sed '0,/<li class="gap"/{/<li class="gap"/d}' "$t" > "$work/b12.html"
+broken "a value that is not a number left unsaid" check_trends b12 "$work/b12.html" "$tc"
+sed '0,/<text class="reg-cov"/{s/\(<text class="reg-cov"[^>]*>\)[0-9]*/\199/}' "$t" > "$work/b13.html"
+broken "a region's coverage changed" check_trends b13 "$work/b13.html" "$tc"
+sed '0,/class="cov-label head"/{s/\(class="cov-label head"[^>]*>\)[0-9]*/\199/}' "$t" > "$work/b14.html"
+broken "a period's coverage changed" check_trends b14 "$work/b14.html" "$tc"
 
 s=$work/sdc/report.html sj=$work/sdc/report.json sc=$work/sdc/dataset.csv
 sed 's/id="sdc-secondary">[0-9]*</id="sdc-secondary">0</' "$s" > "$work/b10.html"

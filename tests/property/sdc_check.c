@@ -8,7 +8,7 @@
  * PUBLISHED.csv is dataset.csv of a --disclosure build; TRUE.csv is
  * dataset.csv of the same inputs without it. Nothing of tally's code is used:
  * the CSV is read here, the relations an attacker knows are written down here
- * from the shipped schema and SPEC §8 (not derived from tally's schema
+ * from the shipped schema and doc/dataset-format.md §4 (not derived from tally's schema
  * parser), and each interval is computed with GLPK here:
  *
  *   1. the two tables have the same rows; every published number is the true

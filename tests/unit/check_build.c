@@ -2,6 +2,7 @@
  * check_build.c — the national build: fates of repeated keys, sums with
  * symbols, the percentage's rounding, and that fates always add up.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,6 +290,68 @@ START_TEST(test_percent_rounding)
 }
 END_TEST
 
+START_TEST(test_rate_rounding)
+{
+    /* per 10,000 to one decimal, half up, exactly: 10000 num / den, worked by hand */
+    static const struct { int64_t num, den, per; const char *want; } cases[] = {
+        {1052, 340100, 10000, "30.9"},  /* 30.932... */
+        {7, 4000, 10000, "17.5"},       /* exactly 17.5 */
+        {1, 160000, 10000, "0.1"},      /* 0.0625 → 0.1: half up at the second place */
+        {1, 200001, 10000, "0.0"},      /* 0.04999... */
+        {1, 200000, 10000, "0.1"},      /* exactly 0.05: half up */
+        {0, 86400, 10000, "0.0"},
+        {15, 167800, 10000, "0.9"},     /* 0.8939... */
+        {INT64_MAX, 1, 10000, ""},      /* beyond int64: refused */
+        {1, 8, 100, "12.5"},            /* the percentage is the same function */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[32];
+        bool ok = tally_format_rate(cases[i].num, cases[i].den, cases[i].per, buf, sizeof buf);
+        ck_assert_msg(ok == (*cases[i].want != '\0'), "case %zu", i);
+        if (ok)
+            ck_assert_str_eq(buf, cases[i].want);
+    }
+    char buf[32];
+    ck_assert(!tally_format_rate(1, 0, 10000, buf, sizeof buf));
+    ck_assert(!tally_format_rate(-1, 5, 10000, buf, sizeof buf));
+    ck_assert(!tally_format_rate(1, 5, 0, buf, sizeof buf));
+    ck_assert(!tally_format_rate(1, 5, 10000, buf, 16));
+}
+END_TEST
+
+START_TEST(test_change)
+{
+    static const struct { const char *now, *old; bool decimal; const char *want; } cases[] = {
+        {"412", "398", false, "14"},
+        {"398", "412", false, "-14"},
+        {"0", "0", false, "0"},
+        {"9223372036854775807", "0", false, "9223372036854775807"},
+        {"0", "9223372036854775807", false, "-9223372036854775807"},
+        {"c", "12", false, "c"},        /* never gives a suppressed count away */
+        {"12", "c", false, "c"},
+        {"x", "c", false, "c"},
+        {"x", "12", false, "x"},
+        {"12", "z", false, "x"},
+        {"35.7", "36.0", true, "-0.3"},
+        {"36.0", "35.7", true, "0.3"},
+        {"19.1", "19.1", true, "0.0"},
+        {"0.4", "12.9", true, "-12.5"},
+        {"c", "12.5", true, "c"},
+        {"", "12.5", true, ""},
+        {"12.5", "", true, ""},
+        {"12.55", "1.0", true, ""},     /* not a one-decimal figure */
+        {"-1.0", "1.0", true, ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[32];
+        ck_assert(tally_format_change(cases[i].now, cases[i].old, cases[i].decimal, "c", buf,
+                                      sizeof buf));
+        ck_assert_msg(strcmp(buf, cases[i].want) == 0, "case %zu: %s, not %s", i, buf,
+                      cases[i].want);
+    }
+}
+END_TEST
+
 START_TEST(test_every_authority_has_a_row)
 {
     struct fixture fx;
@@ -342,6 +405,8 @@ Suite *build_suite(void)
     tcase_add_test(tc, test_sums_symbols_and_rounding);
     tcase_add_test(tc, test_fates_add_up);
     tcase_add_test(tc, test_percent_rounding);
+    tcase_add_test(tc, test_rate_rounding);
+    tcase_add_test(tc, test_change);
     tcase_add_test(tc, test_every_authority_has_a_row);
     suite_add_tcase(s, tc);
     return s;

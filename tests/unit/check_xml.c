@@ -1,7 +1,7 @@
 /*
  * check_xml.c — the XML reader and writer, and the XSD: records, every value's
  * line, column and XPath, every XML diagnostic with its location, the safety
- * rules of SPEC §9 (DOCTYPE, external entities, entity expansion, network),
+ * rules of doc/return-format.md §2, XML (DOCTYPE, external entities, entity expansion, network),
  * the XSD agreeing with the table schema, and the writer's output validating
  * against the XSD and reading back as the records it was made from.
  */
@@ -177,7 +177,7 @@ static const char *all_diags(const struct collected *c)
 #define HEAD "<authority><code>E10000021</code></authority>" \
              "<period><start>2014-10-01</start><end>2015-09-30</end></period>"
 
-/* The SPEC §3 example. */
+/* A return in the shape of doc/return-format.md §2 (XML). */
 static const char spec_example[] =
     "<returns>\n"
     "  <return>\n"
