@@ -11,6 +11,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum tally_severity {
     TALLY_SEV_ERROR = 0,    /* the record (or file) cannot be accepted */
     TALLY_SEV_WARNING = 1,  /* suspicious, but accepted */
@@ -94,5 +98,9 @@ const struct tally_code_info *tally_codes(void);
 
 /* The lowercase name of a severity: "error", "warning", "info". */
 const char *tally_severity_name(enum tally_severity sev);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

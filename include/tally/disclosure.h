@@ -46,6 +46,10 @@
 #include "tally/schema.h"
 #include "tally/status.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TALLY_SDC_NO_BOUND INT64_MAX  /* an interval's upper end when nothing bounds it */
 
 /* ---- one table ------------------------------------------------------------------ */
@@ -184,5 +188,9 @@ void tally_disclosure_json(FILE *out, const struct tally_disclosure_audit *audit
  * relations: how many (each rule may give several constraints). */
 size_t tally_disclosure_linear_rules(const struct tally_schema *schema, const char **ids,
                                      size_t max);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -18,6 +18,10 @@
 #include "tally/diag.h"
 #include "tally/status.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct tally_build;
 struct tally_schema;
 struct tally_disclosure_audit;
@@ -97,9 +101,6 @@ struct tally_report {
     FILE *out;
 };
 
-/* The version of tally, for reports that name their tool. */
-#define TALLY_VERSION_STRING "0.1.0"
-
 const struct tally_report_ops *tally_report_find(const char *name);
 
 /* A Markdown summary (totals, a table of files) for $GITHUB_STEP_SUMMARY. */
@@ -120,5 +121,9 @@ void tally_report_json_file(FILE *out, const struct tally_report_file *f);
 
 /* One skipped file as report.json's "skipped" lists it: {"path", "reason"}. */
 void tally_report_json_skipped(FILE *out, const struct tally_report_skipped *sk);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -52,6 +52,10 @@
 #include "tally/schema.h"
 #include "tally/status.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum tally_fate {
     TALLY_FATE_ACCEPTED = 0,
     TALLY_FATE_REJECTED,    /* an error in the record, or a conflict */
@@ -97,5 +101,9 @@ int tally_settler_finish(struct tally_settler *s, struct tally_error *err);
 enum tally_fate tally_settler_fate(const struct tally_settler *s, uint32_t id, bool *conflict);
 
 void tally_settler_free(struct tally_settler *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -18,6 +18,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum tally_status {
     TALLY_OK        = 0,   /* success */
     TALLY_ENOMEM    = 1,   /* an allocation failed */
@@ -50,5 +54,9 @@ int tally_error_set(struct tally_error *err, enum tally_status status, const cha
 
 /* A short constant description of a status, e.g. "out of memory". */
 const char *tally_status_str(int status);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -14,6 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum tally_type {
     TALLY_TYPE_STRING = 0,   /* free text */
     TALLY_TYPE_INTEGER,      /* a count: non-negative integer or a symbol */
@@ -91,5 +95,9 @@ static inline bool tally_value_usable(const struct tally_value *v)
 {
     return v->kind >= TALLY_NUMBER;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

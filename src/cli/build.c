@@ -519,11 +519,14 @@ static int run_build(struct cli_options *o, struct outdir *od, struct cli_paths 
             status = EXIT_DATA;
         goto done;
     }
-    /* A test-only fault hook: the working directory disappears (another
-     * process removes it) after the inputs are read, before the outputs are
-     * written. The golden case fault-io-workdir-disappears uses it. */
+#ifdef TALLY_TEST_HOOKS
+    /* A test-only fault hook, only in build/tally-hooks (never the release
+     * build/tally): the working directory disappears (another process removes
+     * it) after the inputs are read, before the outputs are written. The golden
+     * case fault-io-workdir-disappears uses it. */
     if (getenv("TALLY_TEST_REMOVE_WORKDIR"))
         outdir_remove(tmp);
+#endif
     bool ok = true;
     for (size_t i = 0; ok && i < sizeof outputs / sizeof outputs[0]; i++)
         ok = write_file(tmp, outputs[i].name, outputs[i].write, run.build, s.schema,
@@ -539,11 +542,24 @@ static int run_build(struct cli_options *o, struct outdir *od, struct cli_paths 
                           "disclosure_controlled", disclose ? "true" : "false", NULL};
     s.tap = NULL;
     if (ok) {
-        if (tally_sqlite_finish(run.db, run.build, s.schema, s.files, s.nfiles, meta, &err) != TALLY_OK) {
-            cli_error("%s", err.message);
+        /* The files as the dataset describes them (the session counted them). */
+        struct tally_dataset_input *files = calloc(s.nfiles ? s.nfiles : 1, sizeof *files);
+        for (size_t i = 0; files && i < s.nfiles; i++)
+            files[i] = (struct tally_dataset_input){s.files[i].path, s.files[i].format,
+                                                    s.files[i].sha256, s.files[i].records,
+                                                    s.files[i].errors, s.files[i].warnings};
+        if (!files) {
+            cli_error("out of memory");
             ok = false;
+        } else {
+            if (tally_sqlite_finish(run.db, run.build, s.schema, files, s.nfiles, meta, &err) !=
+                TALLY_OK) {
+                cli_error("%s", err.message);
+                ok = false;
+            }
+            run.db = NULL;  /* finished and freed, failed or not; otherwise `done` closes it */
         }
-        run.db = NULL;  /* finished and freed, failed or not; otherwise `done` closes it */
+        free(files);
     }
     if (!ok)
         goto done;
@@ -651,9 +667,12 @@ int cmd_build(int argc, char **argv)
     if (withheld) {
         outdir_abandon(&od);    /* a failed audit, or periods EES cannot name: publish nothing */
     } else if (status != EXIT_TROUBLE) {
-        /* A test-only fault hook: die the hard way just before the swap. */
+#ifdef TALLY_TEST_HOOKS
+        /* A test-only fault hook (build/tally-hooks only): die the hard way
+         * just before the swap. The golden case build-killed-leaves-dir uses it. */
         if (getenv("TALLY_TEST_KILL_BEFORE_SWAP"))
             raise(SIGKILL);
+#endif
         if (!outdir_commit(&od))
             status = EXIT_TROUBLE;
     }

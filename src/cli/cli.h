@@ -17,7 +17,9 @@
 #include "tally/report.h"
 #include "tally/schema.h"
 #include "tally/settle.h"
+#include "tally/source.h"
 #include "tally/validate.h"
+#include "tally/version.h"
 #include "tally/writer.h"
 
 #define TALLY_VERSION TALLY_VERSION_STRING

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/grow.h"
+#include "cli/grow.h"
 #include "cli/cli.h"
 
 /* ---- inputs ------------------------------------------------------------------- */
@@ -28,7 +28,7 @@ static bool push_path(struct cli_paths *p, char *path)
 {
     if (!path)
         return false;
-    if (tally_grow((void **)&p->v, &p->cap, p->n, sizeof *p->v, 64) != TALLY_OK) {
+    if (!cli_grow((void **)&p->v, &p->cap, p->n, sizeof *p->v, 64)) {
         free(path);
         return false;
     }
@@ -54,8 +54,8 @@ static bool skip(struct cli_paths *p, char *path, const char *fmt, ...)
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
     char *copy = strdup(reason);
-    if (!copy || tally_grow((void **)&p->skipped, &p->skipped_cap, p->nskipped,
-                            sizeof *p->skipped, 16) != TALLY_OK) {
+    if (!copy || !cli_grow((void **)&p->skipped, &p->skipped_cap, p->nskipped,
+                            sizeof *p->skipped, 16)) {
         free(copy);
         free(path);
         return false;
@@ -86,9 +86,14 @@ static bool skip_file(struct cli_paths *p, char *path)
                     r->extensions[0]);
     if (k)
         return skip(p, path, "%s: %s", k->what, k->advice);
-    char endings[256];
-    tally_reader_endings(endings, sizeof endings);
-    return skip(p, path, "not a return: tally reads %s files", endings);
+    char *endings = tally_reader_endings();
+    if (!endings) {
+        free(path);
+        return false;
+    }
+    bool ok = skip(p, path, "not a return: tally reads %s files", endings);
+    free(endings);
+    return ok;
 }
 
 /* What a special file is, for the reason it is skipped. */

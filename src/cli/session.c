@@ -7,7 +7,6 @@
  *   --max-errors has stopped the details.
  */
 #include <errno.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -386,26 +385,25 @@ static void progress(struct session *s, uint64_t file_bytes, bool force)
 }
 
 /*
- * Read ahead on a second thread (reader.h) for a regular file of 1 MiB or
+ * Read ahead on a second thread (source.h) for a regular file of 1 MiB or
  * more: below that a thread is not worth starting. TALLY_READ_AHEAD=0 turns it
  * off, =1 on for every input (the tests run both ways and compare).
  */
-static bool read_ahead(const struct tally_input *in)
+static enum tally_read_ahead read_ahead(void)
 {
     const char *env = getenv("TALLY_READ_AHEAD");
     if (env && *env)
-        return strcmp(env, "0") != 0;
-    struct stat st;
-    return fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= (1 << 20);
+        return strcmp(env, "0") != 0 ? TALLY_READ_AHEAD_ON : TALLY_READ_AHEAD_OFF;
+    return TALLY_READ_AHEAD_AUTO;
 }
 
 /* A file read to its end: its SHA-256 (reading what is left of it). */
 static void finish_file(struct session *s, struct tally_report_file *f, const char *path,
-                        struct tally_input *in)
+                        struct tally_source *src)
 {
     char hex[65];
     struct tally_error err;
-    if (tally_input_sha256(in, hex, &err) == TALLY_OK && !(s->sha[s->nfiles - 1] = strdup(hex)))
+    if (tally_source_sha256(src, hex, &err) == TALLY_OK && !(s->sha[s->nfiles - 1] = strdup(hex)))
         tally_error_set(&err, TALLY_ENOMEM, "out of memory");
     if (s->sha[s->nfiles - 1])
         f->sha256 = s->sha[s->nfiles - 1];
@@ -435,59 +433,42 @@ void session_run_file(struct session *s, const char *path, session_each_fn each,
         s->reports[i].detailed_record = s->reports[i].noted_record = 0;
     struct tally_report_file *f = &s->files[s->nfiles++];
     *f = (struct tally_report_file){.path = path};
-    struct tally_input in;
-    struct tally_error err;
-    if (tally_input_open(&in, path, &err) != TALLY_OK) {
-        file_trouble(s, path, &err);
-        return;
-    }
-    const struct tally_reader_ops *ops;
-    const struct tally_file_kind *kind;
-    if (tally_reader_choose(&in, path, s->opts->format, &ops, &kind, &err) != TALLY_OK) {
-        file_trouble(s, path, &err);
-        tally_input_close(&in);
-        return;
-    }
-    if (!ops) {     /* a workbook, a document, an archive: never read as text */
-        char msg[512];
-        snprintf(msg, sizeof msg, "the file is %s, not a return: %s", kind->what, kind->advice);
-        struct tally_diag d = {.severity = TALLY_SEV_ERROR, .code = TALLY_CODE_FORMAT,
-                               .message = msg, .file = path};
-        emit(s, &d);
-        finish_file(s, f, path, &in);
-        tally_input_close(&in);
-        return;
-    }
-    f->format = ops->name;
-    struct tally_reader_config cfg = {
-        .schema = s->schema,
-        .registry = s->registry,
-        .sink = {emit, s},
-        .delimiter = s->opts->delimiter,
-        .clean = s->opts->clean,
-        .sheet = s->opts->sheet,
+    struct tally_source_options so = {
+        .format = s->opts->format,
+        .read_ahead = read_ahead(),
+        .reader = {
+            .schema = s->schema,
+            .registry = s->registry,
+            .sink = {emit, s},
+            .delimiter = s->opts->delimiter,
+            .clean = s->opts->clean,
+            .sheet = s->opts->sheet,
+        },
     };
-    struct tally_reader *r;
-    bool ahead = read_ahead(&in);
-    if ((ahead ? tally_read_ahead_open(&r, ops, &in, &cfg, &err) : ops->open(&r, &in, &cfg, &err)) !=
-        TALLY_OK) {
+    struct tally_source *src;
+    struct tally_error err;
+    if (tally_source_open(&src, path, &so, &err) != TALLY_OK) {
         file_trouble(s, path, &err);
-        tally_input_close(&in);
+        return;
+    }
+    if (!(f->format = tally_source_format(src))) {
+        /* a workbook, a document, an archive: its error is sent; never read as text */
+        finish_file(s, f, path, src);
+        tally_source_close(src);
         return;
     }
     if (s->settler && tally_settler_add_file(s->settler, path, &err) != TALLY_OK) {
-        r->ops->close(r);
-        tally_input_close(&in);
+        tally_source_close(src);
         file_trouble(s, path, &err);
         return;
     }
     struct tally_record *rec;
     int rc;
-    while ((rc = r->ops->next(r, &rec, &err)) == TALLY_RECORD) {
+    while ((rc = tally_source_next(src, &rec, &err)) == TALLY_RECORD) {
         f->records++;
         s->records++;
         if ((s->records & 1023) == 0)
-            progress(s, ahead ? tally_read_ahead_offset(r) : tally_input_offset(&in), false);
+            progress(s, tally_source_offset(src), false);
         if (s->cleaner && tally_cleaner_clean(s->cleaner, rec, &err) != TALLY_OK)
             break;
         if (tally_validator_check(s->validator, rec, &err) != TALLY_OK)
@@ -505,13 +486,12 @@ void session_run_file(struct session *s, const char *path, session_each_fn each,
         if (each && each(ctx, rec, &err) != TALLY_OK)
             break;
     }
-    r->ops->close(r);   /* first: a reader ahead gives the input back */
     if (rc == TALLY_RECORD || rc != TALLY_DONE)
         file_trouble(s, path, &err);
     else
-        finish_file(s, f, path, &in);
-    s->progress_bytes += tally_input_offset(&in);
-    tally_input_close(&in);
+        finish_file(s, f, path, src);
+    s->progress_bytes += tally_source_offset(src);
+    tally_source_close(src);
 }
 
 void session_settle(struct session *s)

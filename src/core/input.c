@@ -54,6 +54,29 @@ int tally_input_open(struct tally_input *in, const char *path, struct tally_erro
     return TALLY_OK;
 }
 
+int tally_input_open_memory(struct tally_input *in, const void *data, size_t len, const char *name,
+                            struct tally_error *err)
+{
+    memset(in, 0, sizeof *in);
+    in->fd = -1;
+    in->cap = len ? len : 1;
+    in->buf = malloc(in->cap);
+    in->name = strdup(name ? name : "<memory>");
+    struct sha256_ctx *sha = malloc(sizeof *sha);
+    in->sha256 = sha;
+    if (!in->buf || !in->name || !sha) {
+        tally_input_close(in);
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    }
+    if (len)
+        memcpy(in->buf, data, len);
+    in->len = len;
+    in->eof = true;
+    sha256_init(sha);
+    sha256_update(sha, len, in->buf);
+    return TALLY_OK;
+}
+
 int tally_input_fill(struct tally_input *in, struct tally_error *err)
 {
     if (in->pos > 0) {
@@ -61,6 +84,10 @@ int tally_input_fill(struct tally_input *in, struct tally_error *err)
         in->len -= in->pos;
         in->base += in->pos;
         in->pos = 0;
+    }
+    if (in->fd < 0) {       /* in memory: all of it is held already */
+        in->eof = true;
+        return TALLY_OK;
     }
     if (in->cap - in->len < TALLY_INPUT_CHUNK) {
         size_t cap = in->cap * 2;

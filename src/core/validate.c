@@ -22,7 +22,6 @@
 #include "core/pattern.h"
 #include "tally/expr.h"
 #include "tally/validate.h"
-#include "tally/writer.h"
 
 /* The last text a field's pattern matched (a cache; len 0: none). */
 struct last_match {

@@ -271,7 +271,7 @@ static int write_cells(struct tally_sqlite *s, const struct tally_build *b,
 }
 
 static int write_records(struct tally_sqlite *s, const struct tally_build *b,
-                         const struct tally_schema *schema, const struct tally_report_file *files,
+                         const struct tally_schema *schema, const struct tally_dataset_input *files,
                          struct tally_error *err)
 {
     sqlite3_str *create = table_start(s, "CREATE TABLE records (file TEXT, file_sha256 TEXT, "
@@ -310,7 +310,7 @@ static int write_records(struct tally_sqlite *s, const struct tally_build *b,
 }
 
 static int write_files(struct tally_sqlite *s, const struct tally_build *b,
-                       const struct tally_report_file *files, size_t nfiles,
+                       const struct tally_dataset_input *files, size_t nfiles,
                        struct tally_error *err)
 {
     sqlite3_stmt *st;
@@ -357,7 +357,7 @@ static int write_meta(struct tally_sqlite *s, const char *const *meta, struct ta
 }
 
 int tally_sqlite_finish(struct tally_sqlite *s, const struct tally_build *b,
-                        const struct tally_schema *schema, const struct tally_report_file *files,
+                        const struct tally_schema *schema, const struct tally_dataset_input *files,
                         size_t nfiles, const char *const *meta, struct tally_error *err)
 {
     int rc = s->failed ? fail(s, err, "diagnostics") : TALLY_OK;

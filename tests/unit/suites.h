@@ -24,5 +24,6 @@ Suite *ees_suite(void);
 Suite *escape_suite(void);
 Suite *csvtext_suite(void);
 Suite *hash_suite(void);
+Suite *api_suite(void);
 
 #endif
