@@ -215,8 +215,8 @@ bool cli_collect_inputs(const struct cli_options *o, bool sort, struct cli_paths
         size_t first = out->n;
         if (strcmp(args[i], "-") != 0 && stat(args[i], &st) == 0 && S_ISDIR(st.st_mode)) {
             size_t len = strlen(args[i]);
-            if (tally_grow((void **)&out->walked, &out->walked_cap, out->nwalked,
-                           sizeof *out->walked, 4) != TALLY_OK) {
+            if (!cli_grow((void **)&out->walked, &out->walked_cap, out->nwalked,
+                          sizeof *out->walked, 4)) {
                 cli_error("out of memory");
                 return false;
             }

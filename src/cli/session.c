@@ -7,6 +7,7 @@
  *   --max-errors has stopped the details.
  */
 #include <errno.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <stdlib.h>
