@@ -86,7 +86,7 @@ cp "$root/fixtures/messy/messy.csv" "$work/in/"
 cp "$root/fixtures/previous/dataset-2014.csv" "$work/in/previous.csv"
 # Scenarios whose every allocation is not failed: only every k-th, from an
 # offset drawn from FAULT_SEED (default 1), k chosen so that each makes at most
-# FAULT_SAMPLE_MAX (default 1500) runs. These builds share all but their last
+# FAULT_SAMPLE_MAX (default 600) runs. These builds share all but their last
 # allocations with `build`, which is run in full; the summary line says which
 # were run. FAULT_SAMPLED= (empty) runs them in full too.
 sampled_scenarios=${FAULT_SAMPLED-build-disclosure build-previous}
@@ -196,7 +196,7 @@ for scenario in $FAULT_SCENARIOS; do
     k=1 first=1 how="each failed in turn"
     case " $sampled_scenarios " in
     *" $scenario "*)
-        max=${FAULT_SAMPLE_MAX:-1500}
+        max=${FAULT_SAMPLE_MAX:-600}
         k=$(( (total + max - 1) / max ))
         first=$(awk -v s="$seed" -v k="$k" -v n="$scenario" \
             'BEGIN { for (i = 1; i <= length(n); i++) s = (s * 31 + index("abcdefghijklmnopqrstuvwxyz-", substr(n, i, 1))) % 65521; srand(s); print 1 + int(rand() * k) }')
