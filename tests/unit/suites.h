@@ -21,5 +21,6 @@ Suite *tabular_suite(void);
 Suite *workbook_suite(void);
 Suite *disclosure_suite(void);
 Suite *ees_suite(void);
+Suite *csvtext_suite(void);
 
 #endif
