@@ -219,20 +219,24 @@ function commas(x,   s) {
     while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]([^0-9]|$)/, ",&", s)
     return s
 }
-# The key index of validate and convert (src/core/validate.c): 36-byte entries in a
-# dense array (grown by a quarter with realloc: only the n entries written are resident)
-# and 4-byte slots (2048, grown by half while more than 3/4 full). The peak is the
-# larger of the end state and the moment of the last growth, when the old
-# slots still live beside the new.
-function keyindex(n,   slots, old, m) {
+# The per-record index of validate and convert: settling repeated keys
+# (src/core/settle.c) keeps a 48-byte entry per record (60 for JSON, NDJSON and
+# XML, whose record paths it keeps) in a dense array (grown by a quarter with
+# realloc: only the n entries written are resident) and 4-byte slots (2048,
+# grown by half while more than 3/4 full). The peak is the larger of the end
+# state and the moment of the last growth, when the old slots still live
+# beside the new.
+function entry_bytes(id) { return id ~ /^(validate|convert)-csv/ ? 48 : 60 }
+function keyindex(n, id,   slots, old, m, e) {
+    e = entry_bytes(id)
     slots = 2048; old = 0
     while (n * 4 > slots * 3) { old = slots; slots += int(slots / 2) }
     m = int(old * 3 / 4)
-    return (n * 36 + slots * 4 > m * 36 + (old + slots) * 4) ? n * 36 + slots * 4 : m * 36 + (old + slots) * 4
+    return (n * e + slots * 4 > m * e + (old + slots) * 4) ? n * e + slots * 4 : m * e + (old + slots) * 4
 }
 function indexed(id) { return id ~ /^(validate|convert)/ }
 function rss_mb(s, id) { return rss[s, id] * 1024 / 1e6 }
-function rss_ex(s, id) { return rss_mb(s, id) - keyindex(s) / 1e6 }
+function rss_ex(s, id) { return rss_mb(s, id) - keyindex(s, id) / 1e6 }
 function verdict(ok) { return ok ? "PASS" : "FAIL" }
 function check(ok, text) {
     line = sprintf("%s  %s", verdict(ok), text)
@@ -253,8 +257,8 @@ END {
     printf "records/s counts records read. Whole run: %d min %d s.\n", elapsed / 60, elapsed % 60
     printf "- **× peer** = the peer'"'"'s median ÷ tally'"'"'s (above 1: tally is faster). "
     printf "**%% of floor** = the floor'"'"'s median ÷ tally'"'"'s: tally'"'"'s throughput as a share of "
-    printf "the parse-only floor'"'"'s. RSS in brackets: without validate'"'"'s primary-key index "
-    printf "(36 bytes a key in a dense array, plus 4-byte slots at most 3/4 full).\n"
+    printf "the parse-only floor'"'"'s. RSS in brackets: without settling'"'"'s per-record index "
+    printf "(48 bytes a record for CSV, 60 for JSON, NDJSON and XML, in a dense array, plus 4-byte slots at most 3/4 full).\n"
     for (k = 1; k <= nsizes; k++) {
         s = sizes[k]
         printf "\n## %s records\n\n", commas(s)
@@ -289,7 +293,7 @@ END {
         x = median[big, "jq"] / median[big, "validate-json"]
         check(x >= 4, sprintf("validate JSON at least 4× faster than jq -c '"'"'.[]'"'"': %.2f×", x))
         check(rss_mb(big, "validate-json") < 50,
-              sprintf("validate JSON peak RSS under 50 MB: %.1f MB (%.1f MB without the key index; jq %.0f MB)",
+              sprintf("validate JSON peak RSS under 50 MB: %.1f MB (%.1f MB without the per-record index; jq %.0f MB)",
                       rss_mb(big, "validate-json"), rss_ex(big, "validate-json"), rss_mb(big, "jq")))
         x = median[big, "xmllint-xsd"] / median[big, "validate-xml"]
         check(x > 1, sprintf("validate XML faster than xmllint --stream --schema (issue 12): %.2f×", x))
@@ -301,7 +305,7 @@ END {
         x = median[big, "validate-xml"] / median[big, "floor-xml"]
         check(x <= 1.5, sprintf("validate XML within 1.5× of the xmlTextReader floor (issue 8): %.2f× its time", x))
         for (r = 1; r <= nrows[big]; r++) if (kind[big, id = order[big, r]] == "tally" && indexed(id))
-            check(rss_ex(big, id) < 20, sprintf("RSS under 20 MB at %s records, key index aside: %s: %.1f MB (%.1f MB with it)",
+            check(rss_ex(big, id) < 20, sprintf("RSS under 20 MB at %s records, per-record index aside: %s: %.1f MB (%.1f MB with it)",
                                                 commas(big), label[big, id], rss_ex(big, id), rss_mb(big, id)))
     }
     if (big > small && (big, "validate-csv") in median && (small, "validate-csv") in median) {
@@ -309,7 +313,7 @@ END {
         for (r = 1; r <= nrows[big]; r++) if (kind[big, id = order[big, r]] == "tally" && indexed(id)) {
             a = rss_ex(small, id); b = rss_ex(big, id)
             check(b <= a * 1.1 && b >= a * 0.9,
-                  sprintf("RSS flat within 10%%, %s vs %s records, key index aside: %s: %.1f vs %.1f MB (%+.0f%%)",
+                  sprintf("RSS flat within 10%%, %s vs %s records, per-record index aside: %s: %.1f vs %.1f MB (%+.0f%%)",
                           commas(small), commas(big), label[big, id], a, b, 100 * (b - a) / a))
         }
         for (r = 1; r <= nrows[big]; r++) if (kind[big, id = order[big, r]] == "tally") {
