@@ -105,4 +105,18 @@ void tally_report_markdown_summary(FILE *out, const struct tally_report_summary 
                                    const struct tally_report_file *files, size_t nfiles);
 const struct tally_report_ops *const *tally_reports(void);
 
+/* s as a JSON string with its quotes, escaped exactly as report.json escapes
+ * (invalid UTF-8 as U+FFFD, so the output is UTF-8), or null when s is NULL:
+ * for a caller writing JSON of its own next to the reports (the build's
+ * manifest.json), so one name is spelled the same in both. */
+void tally_report_json_string(FILE *out, const char *s);
+
+/* One input file as report.json's "files" lists it — {"path": ..., "format":
+ * ..., "sha256": ..., "records": N, "errors": N, "warnings": N — left open
+ * for the caller to add members (manifest.json adds the fates) and close. */
+void tally_report_json_file(FILE *out, const struct tally_report_file *f);
+
+/* One skipped file as report.json's "skipped" lists it: {"path", "reason"}. */
+void tally_report_json_skipped(FILE *out, const struct tally_report_skipped *sk);
+
 #endif

@@ -194,21 +194,6 @@ static bool dataset_only(const char *name)
                                              : strncmp(name, "ees/", 4) == 0;
 }
 
-static void json_str(FILE *o, const char *s)
-{
-    putc('"', o);
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(o, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(o, "\\u%04x", c);
-        else
-            putc(c, o);
-    }
-    putc('"', o);
-}
-
 static bool write_manifest(const char *dir, const struct manifest_info *m)
 {
     char *path = cli_join(dir, "manifest.json");
@@ -220,9 +205,9 @@ static bool write_manifest(const char *dir, const struct manifest_info *m)
     }
     fprintf(o, "{\n  \"tool\": {\"name\": \"tally\", \"version\": \"%s\"},\n  \"schema\": {\"name\": ",
             TALLY_VERSION);
-    json_str(o, m->schema_name);
+    tally_report_json_string(o, m->schema_name);
     fputs(", \"version\": ", o);
-    json_str(o, m->schema_version);
+    tally_report_json_string(o, m->schema_version);
     fputs("},\n", o);
     if (m->timestamp) {
         char when[32];
@@ -233,22 +218,8 @@ static bool write_manifest(const char *dir, const struct manifest_info *m)
     }
     fputs("  \"inputs\": [", o);
     for (size_t i = 0; i < m->nfiles; i++) {
-        const struct tally_report_file *f = &m->files[i];
-        fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", o);
-        json_str(o, f->path);
-        fputs(", \"format\": ", o);
-        if (f->format)
-            json_str(o, f->format);
-        else
-            fputs("null", o);
-        fputs(", \"sha256\": ", o);
-        if (f->sha256)
-            json_str(o, f->sha256);
-        else
-            fputs("null", o);
-        fprintf(o, ", \"records\": %llu, \"errors\": %llu, \"warnings\": %llu",
-                (unsigned long long)f->records, (unsigned long long)f->errors,
-                (unsigned long long)f->warnings);
+        fputs(i ? ",\n    " : "\n    ", o);
+        tally_report_json_file(o, &m->files[i]);     /* as report.json lists it */
         for (int k = 0; k < TALLY_FATE_COUNT; k++)
             fprintf(o, ", \"%s\": %llu", tally_fate_name(k),
                     (unsigned long long)tally_build_file_fate_count(m->build, i, k));
@@ -256,11 +227,8 @@ static bool write_manifest(const char *dir, const struct manifest_info *m)
     }
     fputs(m->nfiles ? "\n  ],\n  \"skipped\": [" : "],\n  \"skipped\": [", o);
     for (size_t i = 0; i < m->nskipped; i++) {
-        fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", o);
-        json_str(o, m->skipped[i].path);
-        fputs(", \"reason\": ", o);
-        json_str(o, m->skipped[i].reason);
-        putc('}', o);
+        fputs(i ? ",\n    " : "\n    ", o);
+        tally_report_json_skipped(o, &m->skipped[i]);
     }
     fputs(m->nskipped ? "\n  ],\n  \"outputs\": [" : "],\n  \"outputs\": [", o);
     bool ok = true;

@@ -127,7 +127,8 @@ struct session {
     bool settle;            /* settle repeated keys across the files (validate, convert) */
     /* Error codes of the record being read: its record index, and the codes. */
     uint64_t codes_record;
-    char codes[256];
+    char *codes;            /* owned; "a b c", codes_len bytes, NULL before the first */
+    size_t codes_len, codes_cap;
     /* Files under the input directories that were not read (inputs.c). Borrowed. */
     const struct tally_report_skipped *skipped;
     size_t nskipped;

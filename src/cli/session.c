@@ -90,26 +90,42 @@ bool cli_load_registry(const struct cli_options *o, struct tally_registry **regi
     return *registry != NULL;
 }
 
-/* Remember an error's code against the record it is about. */
+/* Remember an error's code against the record it is about: every distinct
+ * code, however many (the codes column of rejects.csv lists them all). Out of
+ * memory, the reports cannot say the record's whole story: exit 2. */
 static void note_code(struct session *s, const struct tally_diag *d)
 {
     if (d->severity != TALLY_SEV_ERROR || d->record == 0)
         return;
     if (d->record != s->codes_record) {
         s->codes_record = d->record;
-        s->codes[0] = '\0';
+        s->codes_len = 0;
+        if (s->codes)
+            s->codes[0] = '\0';
     }
-    size_t n = strlen(d->code), have = strlen(s->codes);
-    for (const char *p = strstr(s->codes, d->code); p; p = strstr(p + 1, d->code))
+    size_t n = strlen(d->code), have = s->codes_len;
+    for (const char *p = have ? strstr(s->codes, d->code) : NULL; p; p = strstr(p + 1, d->code))
         if ((p == s->codes || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
             return;     /* already noted */
-    if (have + n + 2 < sizeof s->codes)
-        snprintf(s->codes + have, sizeof s->codes - have, "%s%s", have ? " " : "", d->code);
+    size_t need = have + (have != 0) + n + 1;
+    if (need > s->codes_cap) {
+        char *grown = need <= SIZE_MAX / 2 ? realloc(s->codes, 2 * need) : NULL;
+        if (!grown) {
+            s->report_failed = true;
+            return;
+        }
+        s->codes = grown;
+        s->codes_cap = 2 * need;
+    }
+    if (have)
+        s->codes[have++] = ' ';
+    memcpy(s->codes + have, d->code, n + 1);
+    s->codes_len = have + n;
 }
 
 const char *session_codes(const struct session *s, const struct tally_record *rec)
 {
-    return rec->index == s->codes_record ? s->codes : "";
+    return rec->index == s->codes_record && s->codes ? s->codes : "";
 }
 
 /* The file a diagnostic is about: usually the one being read; after the
@@ -202,27 +218,38 @@ static void record_done(struct session *s, const char *path, const struct tally_
 {
     if (!rec->errors && !rec->inherited)
         return;
-    char code[64], msg[192];
-    struct tally_diag d = {.severity = TALLY_SEV_ERROR, .code = code, .message = msg,
-                           .file = path, .line = rec->loc.line, .column = rec->loc.column,
-                           .record = rec->index};
-    bool made = false;
+    char *code = NULL, *msg = NULL;
+    struct tally_diag d = {.severity = TALLY_SEV_ERROR, .file = path, .line = rec->loc.line,
+                           .column = rec->loc.column, .record = rec->index};
     for (size_t i = 0; i < s->nreports; i++) {
         if (!s->reports[i].report->ops->rejected ||
             (s->reports[i].detailed_record == rec->index && s->reports[i].detailed_file == path))
             continue;
-        if (!made) {    /* the record's first error code, else the one it inherits */
+        if (!code) {    /* the record's first error code, else the one it inherits */
+            static const char say[] = "cannot be accepted: the %s error reported for its file or "
+                                      "submission covers it";
             const char *codes = session_codes(s, rec);
             size_t n = strcspn(codes, " ");
-            snprintf(code, sizeof code, "%.*s", (int)n, n ? codes : "");
-            if (!n)
-                snprintf(code, sizeof code, "%s", rec->inherited ? rec->inherited : "error");
-            snprintf(msg, sizeof msg, "cannot be accepted: the %s error reported for its file or "
-                     "submission covers it", code);
-            made = true;
+            if (!n) {
+                codes = rec->inherited ? rec->inherited : "error";
+                n = strlen(codes);
+            }
+            code = malloc(n + 1);
+            msg = malloc(n + sizeof say);
+            if (!code || !msg) {
+                s->report_failed = true;
+                break;
+            }
+            memcpy(code, codes, n);
+            code[n] = '\0';
+            snprintf(msg, n + sizeof say, say, code);
+            d.code = code;
+            d.message = msg;
         }
         note_rejected(s, i, &d);
     }
+    free(code);
+    free(msg);
 }
 
 void session_emit(void *session, const struct tally_diag *d)
@@ -537,6 +564,7 @@ int session_close(struct session *s)
         free(s->sha[i]);
     free(s->sha);
     free(s->files);
+    free(s->codes);
     tally_validator_free(s->validator);
     tally_settler_free(s->settler);
     tally_cleaner_free(s->cleaner);

@@ -21,13 +21,13 @@ struct tally_areas {
     size_t n, cap;
 };
 
-static int add_row(void *ctx, unsigned line, char **fields, const size_t *lens, size_t n)
+static int add_row(void *ctx, const struct tally_csvtext_row *r)
 {
     struct tally_areas *a = ctx;
-    (void)lens;
-    if (line == 1)
+    char **fields = r->fields;
+    if (r->index == 0)
         return TALLY_OK;    /* the header */
-    if (n < 2)
+    if (r->n < 2)
         return TALLY_EREGISTRY;
     if (tally_grow((void **)&a->list, &a->cap, a->n, sizeof *a->list, 16) != TALLY_OK)
         return TALLY_ENOMEM;

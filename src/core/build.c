@@ -29,11 +29,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <csv.h>
-
 #include "core/grow.h"
 #include "core/arena.h"
 #include "core/areas.h"
+#include "core/csvtext.h"
 #include "core/emit.h"
 #include "core/hash.h"
 #include "core/population.h"
@@ -367,40 +366,61 @@ static int cmp_period(const void *a, const void *b)
     return d ? d : strcmp(x->end, y->end);
 }
 
+static uint64_t period_hash(const struct period *q)
+{
+    struct tally_hasher hs;
+    tally_hasher_init(&hs, 0);
+    hash_text(&hs, q->start);
+    hash_text(&hs, q->end);
+    return tally_hasher_finish(&hs).lo;
+}
+
+/* The periods found so far (p, refs index + 1) and the one sought. */
+struct period_set {
+    const struct period *p;
+    const struct period *sought;
+};
+
+static bool same_period(const void *ctx, size_t ref)
+{
+    const struct period_set *ps = ctx;
+    return cmp_period(&ps->p[ref - 1], ps->sought) == 0;
+}
+
+static uint64_t rehash_period(const void *ctx, size_t ref)
+{
+    return period_hash(&((const struct period_set *)ctx)->p[ref - 1]);
+}
+
 /* The distinct periods of accepted records, sorted. Caller frees. The
- * records' periods are told apart with a hash table; only the distinct ones
- * (a few per year) are sorted. */
+ * records' periods are told apart with a hash table (core/hash.h); only the
+ * distinct ones (a few per year) are sorted. */
 static struct period *periods_of(const struct tally_build *b, size_t *n)
 {
     size_t ps = (size_t)b->role[TALLY_ROLE_PERIOD_START], pe = (size_t)b->role[TALLY_ROLE_PERIOD_END];
-    size_t nslots = 16, u = 0;
-    while (nslots < 2 * b->nrecs)
-        nslots *= 2;
+    size_t u = 0;
     struct period *p = malloc((b->nrecs ? b->nrecs : 1) * sizeof *p);
-    size_t *slot = calloc(nslots, sizeof *slot);    /* index into p + 1, 0 = free */
-    if (!p || !slot) {
-        free(p);
-        free(slot);
+    struct tally_index seen = {0};
+    if (!p)
         return NULL;
-    }
     for (size_t i = 0; i < b->nrecs; i++) {
         const struct tally_build_record *r = &b->recs[i];
         if (r->fate != TALLY_FATE_ACCEPTED)
             continue;
         struct period q = {r->values[ps], r->values[pe], r->numbers[pe]};
-        struct tally_hasher hs;
-        tally_hasher_init(&hs, 0);
-        hash_text(&hs, q.start);
-        hash_text(&hs, q.end);
-        size_t j = tally_hasher_finish(&hs).lo & (nslots - 1);
-        while (slot[j] && cmp_period(&p[slot[j] - 1], &q) != 0)
-            j = (j + 1) & (nslots - 1);
-        if (!slot[j]) {
+        struct period_set set = {p, &q};
+        if (tally_index_reserve(&seen, rehash_period, &set) != TALLY_OK) {
+            free(p);
+            tally_index_free(&seen);
+            return NULL;
+        }
+        size_t at = tally_index_slot(&seen, period_hash(&q), same_period, &set);
+        if (!seen.slots[at]) {
             p[u] = q;
-            slot[j] = ++u;
+            tally_index_put(&seen, at, ++u);
         }
     }
-    free(slot);
+    tally_index_free(&seen);
     if (u)
         qsort(p, u, sizeof *p, cmp_period);
     *n = u;
@@ -475,30 +495,22 @@ static void outliers(struct tally_build *b)
 
 struct prev_loader {
     struct tally_build *b;
-    size_t col, row;
     int *colmap;            /* column → field index, or -1; -2 area_code, -3 level, -4 cohort,
                                -5 period_end, -6 complete */
     size_t ncols;
-    struct previous_row cur;
-    bool is_authority;
-    bool nomem;
     const char *problem;
 };
 
-static void prev_field(void *data, size_t len, void *ctx)
+/* The header: which column is which. */
+static int prev_header(struct prev_loader *pl, const struct tally_csvtext_row *r)
 {
-    struct prev_loader *pl = ctx;
     struct tally_build *b = pl->b;
-    const char *s = data ? data : "";
-    if (!data)
-        len = 0;
-    if (pl->row == 0) {
-        int *m = realloc(pl->colmap, (pl->ncols + 1) * sizeof *m);
-        if (!m) {
-            pl->nomem = true;
-            return;
-        }
-        pl->colmap = m;
+    if (!(pl->colmap = malloc((r->n ? r->n : 1) * sizeof *pl->colmap)))
+        return TALLY_ENOMEM;
+    pl->ncols = r->n;
+    for (size_t c = 0; c < r->n; c++) {
+        const char *s = r->fields[c];
+        size_t len = r->lens[c];
         int v = -1;
         if (len == 9 && memcmp(s, "area_code", 9) == 0)
             v = -2;
@@ -519,92 +531,83 @@ static void prev_field(void *data, size_t len, void *ctx)
                     memcmp(s, b->schema->ratios[k].name, len) == 0)
                     v = (int)(b->schema->nfields + k);
         }
-        pl->colmap[pl->ncols++] = v;
-        return;
+        pl->colmap[c] = v;
     }
-    if (pl->col >= pl->ncols) {
-        pl->col++;
-        return;
-    }
-    int v = pl->colmap[pl->col++];
-    if (v == -1)
-        return;
-    if (v == -3) {
-        pl->is_authority = len == 9 && memcmp(s, "authority", 9) == 0;
-        return;
-    }
-    if (v == -6) {
-        pl->cur.complete = len == 4 && memcmp(s, "true", 4) == 0;
-        return;
-    }
-    if (v == -5) {
-        if (!tally_parse_date(s, len, &pl->cur.period_end))
-            pl->problem = "a period end that is not a date";
-        return;
-    }
-    char *copy = tally_arena_strndup(&b->arena, s, len);
-    if (!copy) {
-        pl->nomem = true;
-        return;
-    }
-    if (v == -2)
-        pl->cur.area_code = copy;
-    else if (v == -4)
-        pl->cur.cohort = copy;
-    else if ((size_t)v >= b->schema->nfields)
-        pl->cur.ratios[(size_t)v - b->schema->nfields] = copy;
-    else
-        pl->cur.measures[v] = copy;
+    return TALLY_OK;
 }
 
-static void prev_row(int c, void *ctx)
+/* One row of the previous dataset.csv (core/csvtext.h): an authority's row is kept. */
+static int prev_row(void *ctx, const struct tally_csvtext_row *r)
 {
     struct prev_loader *pl = ctx;
     struct tally_build *b = pl->b;
-    (void)c;
-    if (pl->row++ > 0 && pl->cur.area_code && pl->cur.cohort) {
-        if (tally_grow((void **)&b->prev, &b->prev_cap, b->nprev, sizeof *b->prev, 256) != TALLY_OK) {
-            pl->nomem = true;
-            return;
-        }
-        pl->cur.is_authority = pl->is_authority;
-        b->prev[b->nprev++] = pl->cur;
-    }
-    pl->col = 0;
-    pl->is_authority = false;
+    if (r->index == 0)
+        return prev_header(pl, r);
     size_t nf = b->schema->nfields, nr = b->schema->nratios + 1;
     char **m = tally_arena_alloc(&b->arena, nf * sizeof *m);
     char **q = tally_arena_alloc(&b->arena, nr * sizeof *q);
-    if (!m || !q) {
-        pl->nomem = true;
-        return;
-    }
+    if (!m || !q)
+        return TALLY_ENOMEM;
     memset(m, 0, nf * sizeof *m);
     memset(q, 0, nr * sizeof *q);
-    pl->cur = (struct previous_row){.measures = m, .ratios = q};
+    struct previous_row cur = {.measures = m, .ratios = q};
+    for (size_t c = 0; c < r->n && c < pl->ncols; c++) {
+        const char *s = r->fields[c];
+        size_t len = r->lens[c];
+        int v = pl->colmap[c];
+        if (v == -1)
+            continue;
+        if (v == -3) {
+            cur.is_authority = len == 9 && memcmp(s, "authority", 9) == 0;
+            continue;
+        }
+        if (v == -6) {
+            cur.complete = len == 4 && memcmp(s, "true", 4) == 0;
+            continue;
+        }
+        if (v == -5) {
+            if (!tally_parse_date(s, len, &cur.period_end))
+                pl->problem = "a period end that is not a date";
+            continue;
+        }
+        char *copy = tally_arena_strndup(&b->arena, s, len);
+        if (!copy)
+            return TALLY_ENOMEM;
+        if (v == -2)
+            cur.area_code = copy;
+        else if (v == -4)
+            cur.cohort = copy;
+        else if ((size_t)v >= nf)
+            cur.ratios[(size_t)v - nf] = copy;
+        else
+            cur.measures[v] = copy;
+    }
+    if (cur.area_code && cur.cohort) {
+        if (tally_grow((void **)&b->prev, &b->prev_cap, b->nprev, sizeof *b->prev, 256) != TALLY_OK)
+            return TALLY_ENOMEM;
+        b->prev[b->nprev++] = cur;
+    }
+    return TALLY_OK;
 }
 
 int tally_build_load_previous(struct tally_build *b, const char *csv, size_t len,
                               struct tally_error *err)
 {
     struct prev_loader pl = {.b = b};
-    struct csv_parser p;
-    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
-        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-    prev_row(0, &pl);   /* sets up cur */
-    pl.row = 0;
-    bool parsed = csv_parse(&p, csv, len, prev_field, prev_row, &pl) == len &&
-                  csv_fini(&p, prev_field, prev_row, &pl) == 0;
-    csv_free(&p);
-    bool has[5] = {false};
+    int rc = tally_csvtext_rows(csv, len, prev_row, &pl, err);
+    bool has[4] = {false};
     for (size_t i = 0; i < pl.ncols; i++)
         if (pl.colmap[i] <= -2 && pl.colmap[i] >= -5)
             has[-pl.colmap[i] - 2] = true;
     free(pl.colmap);
-    if (pl.nomem)
+    if (rc == TALLY_ENOMEM)
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-    if (!parsed)
-        return tally_error_set(err, TALLY_EINVAL, "--previous: not valid CSV");
+    if (rc != TALLY_OK) {   /* not CSV: csvtext said where */
+        char msg[sizeof err->message] = "";
+        if (err)
+            memcpy(msg, err->message, sizeof msg);
+        return tally_error_set(err, TALLY_EINVAL, "--previous: not valid CSV: %s", msg);
+    }
     if (!has[0] || !has[1] || !has[2] || !has[3])
         return tally_error_set(err, TALLY_EINVAL, "--previous: not a dataset.csv (it needs the "
                                "columns geographic_level, area_code, %s and %s)", b->columns[2],

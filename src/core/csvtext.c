@@ -1,7 +1,8 @@
 /*
- * csvtext.c — a small in-memory CSV, row by row, on libcsv (csvtext.h).
+ * csvtext.c — a CSV in memory, row by row, on libcsv (csvtext.h).
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,79 +14,145 @@
 #include "core/utf8.h"
 
 struct state {
-    int (*row)(void *ctx, unsigned line, char **fields, const size_t *lens, size_t n);
+    int (*row)(void *ctx, const struct tally_csvtext_row *r);
     void *ctx;
-    char *fields[TALLY_CSVTEXT_MAX_FIELDS];
-    size_t lens[TALLY_CSVTEXT_MAX_FIELDS];
+    char *buf;              /* the current row's fields, each NUL-terminated */
+    size_t buflen, bufcap;
+    size_t *off, *lens;     /* per field: its offset in buf, its length */
+    char **ptrs;            /* per field: buf + off, made when the row ends */
+    size_t off_cap, lens_cap, ptrs_cap;
     size_t n;
-    unsigned line;
+    size_t index;
+    struct tally_textpos pos;
+    unsigned row_line;      /* the line the current row began on */
+    bool in_row;
     int status;             /* first failure: stop calling back */
 };
 
 static void on_field(void *data, size_t len, void *p)
 {
     struct state *st = p;
-    if (st->status || st->n == TALLY_CSVTEXT_MAX_FIELDS)
+    if (st->status)
         return;
-    char *f = malloc(len + 1);
-    if (!f) {
+    if (tally_grow((void **)&st->off, &st->off_cap, st->n, sizeof *st->off, 16) != TALLY_OK ||
+        tally_grow((void **)&st->lens, &st->lens_cap, st->n, sizeof *st->lens, 16) != TALLY_OK ||
+        tally_grow((void **)&st->ptrs, &st->ptrs_cap, st->n, sizeof *st->ptrs, 16) != TALLY_OK ||
+        len >= SIZE_MAX - st->buflen ||
+        tally_grow_bytes(&st->buf, &st->bufcap, st->buflen + len + 1, 256) != TALLY_OK) {
         st->status = TALLY_ENOMEM;
         return;
     }
     if (len)
-        memcpy(f, data, len);
-    f[len] = '\0';
-    st->lens[st->n] = len;
-    st->fields[st->n++] = f;
+        memcpy(st->buf + st->buflen, data, len);
+    st->buf[st->buflen + len] = '\0';
+    st->off[st->n] = st->buflen;
+    st->lens[st->n++] = len;
+    st->buflen += len + 1;
 }
 
 static void on_row(int c, void *p)
 {
     struct state *st = p;
     (void)c;
-    st->line++;
-    if (!st->status)
-        st->status = st->row(st->ctx, st->line, st->fields, st->lens, st->n);
-    for (size_t i = 0; i < st->n; i++)
-        free(st->fields[i]);
+    st->in_row = false;
+    if (!st->status) {
+        for (size_t i = 0; i < st->n; i++)
+            st->ptrs[i] = st->buf + st->off[i];
+        struct tally_csvtext_row r = {st->ptrs, st->lens, st->n, st->index++, st->row_line};
+        st->status = st->row(st->ctx, &r);
+    }
     st->n = 0;
+    st->buflen = 0;
 }
 
+/* libcsv trims spaces around unquoted fields unless told that no byte is a space. */
 static int no_space(unsigned char c)
 {
     (void)c;
     return 0;
 }
 
-int tally_csvtext_rows(const char *text, size_t len,
-                       int (*row)(void *ctx, unsigned line, char **fields, const size_t *lens,
-                                  size_t n),
-                       void *ctx, struct tally_error *err)
+/* Why libcsv stopped (status st) at the line `line`, into err. */
+static int csv_failed(int st, unsigned line, size_t field, bool at_end, struct tally_error *err)
 {
+    if (st == CSV_ENOMEM || st == CSV_ETOOBIG)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    if (st != CSV_EPARSE)
+        return tally_error_set(err, TALLY_EINVAL, "line %u: %s", line, csv_strerror(st));
+    if (at_end)
+        return tally_error_set(err, TALLY_EINVAL, "line %u: unterminated quoted field", line);
+    return tally_error_set(err, TALLY_EINVAL, "line %u: stray quote in field %zu", line, field);
+}
+
+int tally_csvtext_rows(const char *text, size_t len,
+                       int (*row)(void *ctx, const struct tally_csvtext_row *r), void *ctx,
+                       struct tally_error *err)
+{
+    return tally_csvtext_read(text, len, NULL, row, ctx, err);
+}
+
+int tally_csvtext_read(const char *text, size_t len, const struct tally_csvtext_opts *opts,
+                       int (*row)(void *ctx, const struct tally_csvtext_row *r), void *ctx,
+                       struct tally_error *err)
+{
+    static const struct tally_csvtext_opts defaults = {0};
+    const struct tally_csvtext_opts *o = opts ? opts : &defaults;
     struct state st = {.row = row, .ctx = ctx};
     struct csv_parser p;
-    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
+    if (csv_init(&p, o->lenient ? 0 : CSV_STRICT | CSV_STRICT_FINI) != 0)
         return tally_error_set(err, TALLY_ENOMEM, "out of memory");
     csv_set_space_func(&p, no_space);
-    bool parsed = csv_parse(&p, text, len, on_field, on_row, &st) == len &&
-                  csv_fini(&p, on_field, on_row, &st) == 0;
-    bool nomem = csv_error(&p) == CSV_ENOMEM;
+    if (o->delimiter)
+        csv_set_delim(&p, (unsigned char)o->delimiter);
+    if (!text)
+        len = 0;
+    size_t at = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    tally_textpos_init(&st.pos, at);
+    int rc = TALLY_OK;
+    /* Fed a line's bytes, then its terminator, so that each row knows the
+     * line it begins on and a parse error the line it is on. */
+    while (at < len && !st.status && rc == TALLY_OK) {
+        size_t end = at;
+        while (end < len && text[end] != '\n' && text[end] != '\r')
+            end++;
+        size_t n = end < len ? end + 1 - at : end - at;
+        if (end > at && !st.in_row) {
+            st.in_row = true;
+            st.row_line = st.pos.line;
+        }
+        if (csv_parse(&p, text + at, n, on_field, on_row, &st) != n && !st.status)
+            rc = csv_failed(csv_error(&p), st.pos.line, st.n + 1, false, err);
+        if (end < len)
+            tally_textpos_newline(&st.pos, (unsigned char)text[end], end);
+        at += n;
+    }
+    if (rc == TALLY_OK && !st.status && !o->partial &&
+        csv_fini(&p, on_field, on_row, &st) != 0 && !st.status)
+        rc = csv_failed(csv_error(&p), st.row_line, 0, true, err);
     csv_free(&p);
-    for (size_t i = 0; i < st.n; i++)
-        free(st.fields[i]);
-    if (st.status)
-        return st.status == TALLY_ENOMEM ? tally_error_set(err, TALLY_ENOMEM, "out of memory")
-                                         : st.status;
-    if (!parsed)
-        return nomem ? tally_error_set(err, TALLY_ENOMEM, "out of memory")
-                     : tally_error_set(err, TALLY_EINVAL, "line %u: not valid CSV", st.line + 1);
-    return TALLY_OK;
+    free(st.buf);
+    free(st.off);
+    free(st.lens);
+    free(st.ptrs);
+    if (st.status == TALLY_ENOMEM)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    return st.status ? st.status : rc;
+}
+
+bool tally_csv_needs_quotes(const char *s, size_t n)
+{
+    if (n && (s[0] == ' ' || s[n - 1] == ' ' || s[0] == '\t' || s[n - 1] == '\t'))
+        return true;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
+            return true;
+    return false;
 }
 
 void tally_csv_value(FILE *out, const char *s)
 {
     size_t n = strlen(s);
-    if (!strpbrk(s, ",\"\r\n") && !(n && (s[0] == ' ' || s[n - 1] == ' '))) {
+    if (!tally_csv_needs_quotes(s, n)) {
         fwrite(s, 1, n, out);
         return;
     }

@@ -1,5 +1,6 @@
 /*
- * grow.h — room for one more element in a growing array (internal).
+ * grow.h — room for one more element in a growing array, or for more bytes
+ * in a growing buffer (internal).
  *
  *   if (tally_grow((void **)&list, &cap, n, sizeof *list, 16) != TALLY_OK)
  *       return TALLY_ENOMEM;
@@ -26,6 +27,27 @@ static inline int tally_grow(void **array, size_t *cap, size_t n, size_t elem, s
     if (!p)
         return TALLY_ENOMEM;
     *array = p;
+    *cap = want;
+    return TALLY_OK;
+}
+
+/* Make *buf (of *cap bytes) hold at least need bytes: *cap (or `first` the
+ * first time) doubled until it does. On failure the buffer is left as it was.
+ * For text that grows by pieces (a value, a row, a path). */
+static inline int tally_grow_bytes(char **buf, size_t *cap, size_t need, size_t first)
+{
+    if (need <= *cap)
+        return TALLY_OK;
+    size_t want = *cap ? *cap : first;
+    while (want < need) {
+        if (want > SIZE_MAX / 2)
+            return TALLY_ENOMEM;
+        want *= 2;
+    }
+    char *p = realloc(*buf, want);
+    if (!p)
+        return TALLY_ENOMEM;
+    *buf = p;
     *cap = want;
     return TALLY_OK;
 }

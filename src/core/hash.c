@@ -3,9 +3,11 @@
  * incremental form that hashes a sequence of length-prefixed pieces by
  * chaining: h = murmur(piece, seed = h.lo ^ h.hi ^ len).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/hash.h"
+#include "tally/status.h"
 
 static inline uint64_t rotl64(uint64_t x, int r)
 {
@@ -91,4 +93,47 @@ void tally_hasher_add(struct tally_hasher *hs, const void *data, size_t len)
 struct tally_hash128 tally_hasher_finish(const struct tally_hasher *hs)
 {
     return (struct tally_hash128){fmix64(hs->h.lo ^ hs->total), fmix64(hs->h.hi + hs->total)};
+}
+
+/* ---- the hash table ------------------------------------------------------------ */
+
+size_t tally_index_slot(const struct tally_index *t, uint64_t hash,
+                        bool (*same)(const void *ctx, size_t ref), const void *ctx)
+{
+    size_t mask = t->nslots - 1;
+    size_t i = (size_t)hash & mask;
+    while (t->slots[i] && !same(ctx, t->slots[i]))     /* half empty: the probe ends */
+        i = (i + 1) & mask;
+    return i;
+}
+
+int tally_index_reserve(struct tally_index *t, uint64_t (*hash_of)(const void *ctx, size_t ref),
+                        const void *ctx)
+{
+    if (t->nslots && (t->count + 1) * 2 <= t->nslots)
+        return TALLY_OK;
+    size_t nslots = t->nslots ? t->nslots * 2 : 64;
+    if (nslots > SIZE_MAX / sizeof *t->slots)
+        return TALLY_ENOMEM;
+    size_t *slots = calloc(nslots, sizeof *slots);
+    if (!slots)
+        return TALLY_ENOMEM;
+    for (size_t i = 0; i < t->nslots; i++) {
+        if (!t->slots[i])
+            continue;
+        size_t j = (size_t)hash_of(ctx, t->slots[i]) & (nslots - 1);
+        while (slots[j])
+            j = (j + 1) & (nslots - 1);
+        slots[j] = t->slots[i];
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->nslots = nslots;
+    return TALLY_OK;
+}
+
+void tally_index_free(struct tally_index *t)
+{
+    free(t->slots);
+    *t = (struct tally_index){0};
 }

@@ -39,7 +39,6 @@
  * The same word reader drives tally_names_match, which compares two names
  * byte by byte without allocating.
  */
-#include <csv.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,6 +47,7 @@
 #include <string.h>
 
 #include "core/csvtext.h"
+#include "core/hash.h"
 #include "tally/registry.h"
 #include "tally/value.h"
 
@@ -135,8 +135,7 @@ struct tally_registry {
     unsigned *lines;                /* lines[i]: the CSV line auths[i] came from */
     size_t count;                   /* authorities loaded */
     size_t cap;                     /* room in auths and lines */
-    size_t *slots;                  /* hash of codes: index into auths + 1, 0 = empty */
-    size_t nslots;                  /* a power of two, more than twice count */
+    struct tally_index index;       /* codes: index into auths + 1 (core/hash.h) */
     struct arena_chunk *arena;      /* every string and successor array */
 };
 
@@ -148,62 +147,42 @@ void tally_registry_free(struct tally_registry *reg)
     free(reg->aliases);
     free(reg->auths);
     free(reg->lines);
-    free(reg->slots);
+    tally_index_free(&reg->index);
     free(reg);
 }
 
 /* FNV-1a over the code's bytes. */
-static size_t hash_code(const char *code, size_t len)
+/* An authority's code sought in the index. */
+struct code_key {
+    const struct tally_registry *reg;
+    const char *code;
+    size_t len;
+};
+
+static bool same_code(const void *ctx, size_t ref)
 {
-    uint64_t h = 14695981039346656037u;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)code[i];
-        h *= 1099511628211u;
-    }
-    return (size_t)(h ^ (h >> 32));
+    const struct code_key *k = ctx;
+    const char *c = k->reg->auths[ref - 1].code;
+    return strlen(c) == k->len && memcmp(c, k->code, k->len) == 0;
 }
 
-/*
- * The slot that holds code (len bytes), or the empty slot where it would go.
- * The table always has an empty slot, so the probe ends.
- */
+static uint64_t code_hash(const void *ctx, size_t ref)
+{
+    const char *c = ((const struct tally_registry *)ctx)->auths[ref - 1].code;
+    return tally_hash_bytes(c, strlen(c));
+}
+
+/* The index slot that holds code (len bytes), or the free slot where it would go. */
 static size_t find_slot(const struct tally_registry *reg, const char *code, size_t len)
 {
-    size_t mask = reg->nslots - 1;
-    size_t i = hash_code(code, len) & mask;
-    while (reg->slots[i]) {
-        const char *c = reg->auths[reg->slots[i] - 1].code;
-        if (strlen(c) == len && memcmp(c, code, len) == 0)
-            return i;
-        i = (i + 1) & mask;
-    }
-    return i;
-}
-
-/* Double the hash table (or make the first one). false when out of memory. */
-static bool grow_slots(struct tally_registry *reg)
-{
-    size_t nslots = reg->nslots ? reg->nslots * 2 : 64;
-    if (nslots > SIZE_MAX / sizeof *reg->slots)
-        return false;
-    size_t *slots = calloc(nslots, sizeof *slots);
-    if (!slots)
-        return false;
-    size_t *old = reg->slots;
-    reg->slots = slots;
-    reg->nslots = nslots;
-    for (size_t i = 0; i < reg->count; i++) {
-        const char *c = reg->auths[i].code;
-        reg->slots[find_slot(reg, c, strlen(c))] = i + 1;
-    }
-    free(old);
-    return true;
+    struct code_key k = {reg, code, len};
+    return tally_index_slot(&reg->index, tally_hash_bytes(code, len), same_code, &k);
 }
 
 /* Make room for one more authority. false when out of memory. */
 static bool reserve_one(struct tally_registry *reg)
 {
-    if ((reg->count + 1) * 2 >= reg->nslots && !grow_slots(reg))
+    if (tally_index_reserve(&reg->index, code_hash, reg) != TALLY_OK)
         return false;
     if (reg->count < reg->cap)
         return true;
@@ -225,9 +204,9 @@ static bool reserve_one(struct tally_registry *reg)
 const struct tally_authority *tally_registry_find(const struct tally_registry *reg,
                                                   const char *code, size_t len)
 {
-    if (!reg || !reg->nslots || (!code && len))
+    if (!reg || !reg->index.nslots || (!code && len))
         return NULL;
-    size_t slot = reg->slots[find_slot(reg, code ? code : "", len)];
+    size_t slot = reg->index.slots[find_slot(reg, code ? code : "", len)];
     return slot ? &reg->auths[slot - 1] : NULL;
 }
 
@@ -421,23 +400,14 @@ static const char *const column_names[NCOLUMNS] = {
     "successors",
 };
 
-/* Everything the libcsv callbacks share while one registry loads. */
+/* Everything the row callback shares while one registry loads. */
 struct loader {
     struct tally_registry *reg;     /* being built; freed by the caller on failure */
     struct tally_error *err;        /* filled on the first problem */
     bool failed;                    /* a problem was found: ignore the rest */
-    bool have_header;               /* the header record has been read */
-    bool in_record;                 /* libcsv is inside a record */
-    unsigned line;                  /* line of the bytes now being fed to libcsv */
     unsigned record_line;           /* line where the current record began */
-    size_t nfields;                 /* fields of the current record so far */
     enum column col_at[NCOLUMNS];   /* from the header: column at each position */
     bool seen[NCOLUMNS];            /* header: columns named so far */
-    char *buf;                      /* the current record's fields, each NUL-terminated */
-    size_t buflen;                  /* bytes used in buf */
-    size_t bufcap;                  /* bytes allocated for buf */
-    size_t off[NCOLUMNS];           /* field of each column: offset in buf */
-    size_t len[NCOLUMNS];           /* field of each column: length */
 };
 
 /* Record a problem with the current record: "line N: " and the message. */
@@ -501,44 +471,6 @@ static void header_field(struct loader *ld, const char *s, size_t len, size_t i)
     fail(ld, "unknown column \"%s\"", excerpt(s, len, ex));
 }
 
-/* libcsv's field callback: keep a copy of the field (libcsv reuses its buffer). */
-static void on_field(void *s, size_t len, void *data)
-{
-    struct loader *ld = data;
-    if (ld->failed)
-        return;
-    size_t i = ld->nfields++;
-    if (!ld->have_header) {
-        header_field(ld, s, len, i);
-        return;
-    }
-    if (i >= NCOLUMNS)
-        return;                 /* counted; the record fails when it ends */
-    if (len >= SIZE_MAX - ld->buflen) {
-        fail_nomem(ld);
-        return;
-    }
-    if (ld->buflen + len + 1 > ld->bufcap) {
-        size_t cap = ld->bufcap ? ld->bufcap : 256;
-        while (cap < ld->buflen + len + 1)
-            cap = cap > SIZE_MAX / 2 ? ld->buflen + len + 1 : cap * 2;
-        char *buf = realloc(ld->buf, cap);
-        if (!buf) {
-            fail_nomem(ld);
-            return;
-        }
-        ld->buf = buf;
-        ld->bufcap = cap;
-    }
-    enum column c = ld->col_at[i];
-    ld->off[c] = ld->buflen;
-    ld->len[c] = len;
-    if (len)
-        memcpy(ld->buf + ld->buflen, s, len);
-    ld->buf[ld->buflen + len] = '\0';
-    ld->buflen += len + 1;
-}
-
 /* The header has ended: every column must be named. */
 static void header_end(struct loader *ld)
 {
@@ -548,7 +480,6 @@ static void header_end(struct loader *ld)
             return;
         }
     }
-    ld->have_header = true;
 }
 
 /*
@@ -590,23 +521,27 @@ static bool parse_successors(struct loader *ld, struct tally_authority *a, const
 }
 
 /* A data record has ended: check it and add it to the registry. */
-static void record_end(struct loader *ld)
+static void record_end(struct loader *ld, const struct tally_csvtext_row *r)
 {
     struct tally_registry *reg = ld->reg;
     char ex[EXCERPT_MAX + 4], ex2[EXCERPT_MAX + 4];
-    if (ld->nfields != NCOLUMNS) {
-        fail(ld, "expected %d fields, found %zu", NCOLUMNS, ld->nfields);
+    if (r->n != NCOLUMNS) {
+        fail(ld, "expected %d fields, found %zu", NCOLUMNS, r->n);
         return;
     }
     const char *f[NCOLUMNS];
+    size_t len[NCOLUMNS];
+    for (size_t i = 0; i < NCOLUMNS; i++) {
+        enum column c = ld->col_at[i];
+        f[c] = r->fields[i];
+        len[c] = r->lens[i];
+    }
     for (int c = 0; c < NCOLUMNS; c++) {
-        f[c] = ld->buf + ld->off[c];
-        if (memchr(f[c], '\0', ld->len[c])) {
+        if (memchr(f[c], '\0', len[c])) {
             fail(ld, "%s contains a NUL byte", column_names[c]);
             return;
         }
     }
-    const size_t *len = ld->len;
     if (len[COL_CODE] == 0) {
         fail(ld, "code is empty");
         return;
@@ -620,9 +555,9 @@ static void record_end(struct loader *ld)
         return;
     }
     size_t slot = find_slot(reg, f[COL_CODE], len[COL_CODE]);
-    if (reg->slots[slot]) {
+    if (reg->index.slots[slot]) {
         fail(ld, "duplicate code \"%s\" (first on line %u)", excerpt(f[COL_CODE], len[COL_CODE], ex),
-             reg->lines[reg->slots[slot] - 1]);
+             reg->lines[reg->index.slots[slot] - 1]);
         return;
     }
 
@@ -660,51 +595,25 @@ static void record_end(struct loader *ld)
 
     reg->auths[reg->count] = a;
     reg->lines[reg->count] = ld->record_line;
-    reg->slots[slot] = ++reg->count;
+    reg->count++;
+    tally_index_put(&reg->index, slot, reg->count);
 }
 
-/* libcsv's record callback (c is the terminator, or -1 at the end of the text). */
-static void on_record(int c, void *data)
+/* One row of the registry's CSV (core/csvtext.h): the header, then records. */
+static int on_row(void *data, const struct tally_csvtext_row *r)
 {
     struct loader *ld = data;
-    (void)c;
-    ld->in_record = false;
-    if (ld->failed)
-        return;
-    if (ld->have_header)
-        record_end(ld);
-    else
-        header_end(ld);
-    ld->nfields = 0;
-    ld->buflen = 0;
-}
-
-/* Fail the load after csv_parse or csv_fini reported status st. */
-static void fail_csv(struct loader *ld, int st)
-{
-    if (st == CSV_EPARSE) {
-        fail(ld, "stray quote in field %zu", ld->nfields + 1);
-    } else if (st == CSV_ENOMEM || st == CSV_ETOOBIG) {
-        fail_nomem(ld);
+    ld->record_line = r->line;
+    if (r->index == 0) {
+        for (size_t i = 0; i < r->n && !ld->failed; i++)
+            header_field(ld, r->fields[i], r->lens[i], i);
+        if (!ld->failed)
+            header_end(ld);
     } else {
-        fail(ld, "%s", csv_strerror(st));
+        record_end(ld, r);
     }
-}
-
-/* Feed n bytes without a line terminator, or one terminator byte, to libcsv. */
-static void feed(struct loader *ld, struct csv_parser *p, const char *s, size_t n)
-{
-    if (csv_parse(p, s, n, on_field, on_record, ld) != n && !ld->failed) {
-        ld->record_line = ld->line;     /* where the bad byte is */
-        fail_csv(ld, csv_error(p));
-    }
-}
-
-/* libcsv trims spaces around unquoted fields unless told that no byte is a space. */
-static int no_space(unsigned char c)
-{
-    (void)c;
-    return 0;
+    return ld->failed ? ld->err && ld->err->status ? (int)ld->err->status : TALLY_EREGISTRY
+                      : TALLY_OK;
 }
 
 /* Every successor must be an authority of the registry. */
@@ -726,12 +635,14 @@ static void check_successors(struct loader *ld)
 }
 
 /* One row of aliases.csv: an alias of an authority of this registry is kept. */
-static int add_alias(void *ctx, unsigned line, char **fields, const size_t *lens, size_t n)
+static int add_alias(void *ctx, const struct tally_csvtext_row *r)
 {
     struct tally_registry *reg = ctx;
-    if (line == 1)
-        return TALLY_OK;
-    if (n < 2)
+    char **fields = r->fields;
+    const size_t *lens = r->lens;
+    if (r->index == 0)
+        return TALLY_OK;    /* the header */
+    if (r->n < 2)
         return TALLY_EREGISTRY;
     const struct tally_authority *a = tally_registry_find(reg, fields[1], lens[1]);
     if (!a)
@@ -756,50 +667,14 @@ struct tally_registry *tally_registry_load(const char *csv, size_t len, struct t
         tally_error_set(err, TALLY_ENOMEM, "out of memory");
         return NULL;
     }
-    struct loader ld = {.reg = reg, .err = err, .line = 1, .record_line = 1};
-    struct csv_parser p;
-    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
-        free(reg);
-        tally_error_set(err, TALLY_ENOMEM, "out of memory");
-        return NULL;
+    struct loader ld = {.reg = reg, .err = err, .record_line = 1};
+    int rc = tally_csvtext_rows(csv, len, on_row, &ld, err);
+    if (rc == TALLY_EINVAL && err) {   /* not CSV: "line N: ...", a registry's problem */
+        char msg[sizeof err->message];
+        memcpy(msg, err->message, sizeof msg);
+        tally_error_set(err, TALLY_EREGISTRY, "%s", msg);
     }
-    csv_set_space_func(&p, no_space);
-
-    if (!csv)
-        len = 0;
-    size_t pos = 0;
-    if (len >= 3 && memcmp(csv, "\xEF\xBB\xBF", 3) == 0)
-        pos = 3;                                        /* a UTF-8 byte-order mark */
-    while (pos < len && !ld.failed) {
-        size_t end = pos;
-        while (end < len && csv[end] != '\n' && csv[end] != '\r')
-            end++;
-        if (end > pos) {
-            if (!ld.in_record) {
-                ld.in_record = true;
-                ld.record_line = ld.line;
-            }
-            feed(&ld, &p, csv + pos, end - pos);
-        }
-        if (end < len && !ld.failed) {
-            feed(&ld, &p, csv + end, 1);
-            if (csv[end] == '\n' || end + 1 == len || csv[end + 1] != '\n')
-                ld.line++;                              /* LF, CR LF, or a lone CR */
-            end++;
-        }
-        pos = end;
-    }
-    if (!ld.failed) {
-        if (csv_fini(&p, on_field, on_record, &ld) != 0 && !ld.failed) {
-            int st = csv_error(&p);     /* csv_fini returns -1 and keeps the status */
-            if (st == CSV_EPARSE)
-                fail(&ld, "unterminated quoted field");
-            else
-                fail_csv(&ld, st);
-        }
-    }
-    csv_free(&p);
-    free(ld.buf);
+    ld.failed = rc != TALLY_OK;
 
     if (!ld.failed && reg->count == 0) {
         tally_error_set(err, TALLY_EREGISTRY, "registry has no authorities");
@@ -808,8 +683,8 @@ struct tally_registry *tally_registry_load(const char *csv, size_t len, struct t
     if (!ld.failed)
         check_successors(&ld);
     if (!ld.failed) {
-        int rc = tally_csvtext_rows((const char *)tally_embedded_aliases_csv,
-                                    tally_embedded_aliases_csv_len, add_alias, reg, err);
+        rc = tally_csvtext_rows((const char *)tally_embedded_aliases_csv,
+                                tally_embedded_aliases_csv_len, add_alias, reg, err);
         if (rc == TALLY_EREGISTRY)
             tally_error_set(err, rc, "aliases.csv: a row needs an alias and a code");
         else if (rc == TALLY_ENOMEM)

@@ -22,6 +22,7 @@
 
 #include "tally/expr.h"
 #include "core/pattern.h"
+#include "core/textpos.h"
 #include "tally/schema.h"
 
 extern const unsigned char tally_embedded_missing_from_care_schema_json[];
@@ -1041,14 +1042,18 @@ struct tally_schema *tally_schema_load(const char *json, size_t len, struct tall
     if (!root) {
         /* Say where the JSON broke, as line:column. */
         size_t off = end && end >= json && end <= json + len ? (size_t)(end - json) : 0;
-        unsigned line = 1, col = 1;
+        struct tally_textpos tp;    /* lines as every reader counts them: LF, CR LF, CR */
+        tally_textpos_init(&tp, 0);
         for (size_t i = 0; i < off; i++) {
-            if (json[i] == '\n')
-                line++, col = 1;
-            else if (((unsigned char)json[i] & 0xC0) != 0x80)
-                col++;
+            unsigned char c = (unsigned char)json[i];
+            if (c == '\n' || c == '\r')
+                tally_textpos_newline(&tp, c, i);
+            else if ((c & 0xC0) == 0x80)
+                tally_textpos_wide(&tp, 2);     /* a continuation byte: no column of its own */
         }
-        tally_error_set(err, TALLY_ESCHEMA, "not valid JSON near line %u, column %u", line, col);
+        struct tally_loc at = tally_textpos_at(&tp, off);
+        tally_error_set(err, TALLY_ESCHEMA, "not valid JSON near line %u, column %u", at.line,
+                        at.column);
         return NULL;
     }
     struct tally_schema *s = calloc(1, sizeof *s);

@@ -21,6 +21,7 @@
 #ifndef TALLY_TEXTPOS_H
 #define TALLY_TEXTPOS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,6 +68,29 @@ static inline struct tally_loc tally_textpos_at(const struct tally_textpos *tp, 
 {
     uint64_t column = off - tp->line_start - tp->wide + 1;
     return (struct tally_loc){tp->line, column > UINT32_MAX ? UINT32_MAX : (uint32_t)column, off};
+}
+
+/*
+ * The same count kept eagerly, for a reader that wants the place of every
+ * byte as it goes (the CSV reader): pos moved over one character of n bytes
+ * whose first byte is b; *after_cr says the character before was a CR. LF,
+ * CR LF and a lone CR each end one line, as tally_textpos_newline counts.
+ */
+static inline void tally_loc_step(struct tally_loc *pos, bool *after_cr, unsigned char b, size_t n)
+{
+    pos->offset += n;
+    if (b == '\n' || b == '\r') {
+        if (!(b == '\n' && *after_cr)) {   /* not the LF of a CR LF */
+            if (pos->line < UINT32_MAX)
+                pos->line++;
+            pos->column = 1;
+        }
+        *after_cr = b == '\r';
+    } else {
+        if (pos->column < UINT32_MAX)
+            pos->column++;
+        *after_cr = false;
+    }
 }
 
 #endif

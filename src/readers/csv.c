@@ -26,9 +26,11 @@
 
 #include <csv.h>
 
+#include "core/csvtext.h"
 #include "core/grow.h"
 #include "core/arena.h"
 #include "core/emit.h"
+#include "core/textpos.h"
 #include "core/utf8.h"
 #include "tally/reader.h"
 #include "readers/readers.h"
@@ -159,24 +161,10 @@ static void on_row(int c, void *ctx)
 
 /* ---- positions ------------------------------------------------------------ */
 
-/* Move pos over one character of n bytes whose first byte is b. */
+/* Move pos over one character of n bytes whose first byte is b (core/textpos.h). */
 static inline void step(struct csv_reader *cr, unsigned char b, size_t n)
 {
-    cr->pos.offset += n;
-    if (b == '\n') {
-        if (!cr->prev_cr) {
-            cr->pos.line++;
-            cr->pos.column = 1;
-        }
-        cr->prev_cr = false;
-    } else if (b == '\r') {
-        cr->pos.line++;
-        cr->pos.column = 1;
-        cr->prev_cr = true;
-    } else {
-        cr->pos.column++;
-        cr->prev_cr = false;
-    }
+    tally_loc_step(&cr->pos, &cr->prev_cr, b, n);
 }
 
 static void row_error(struct csv_reader *cr, const struct tally_loc *loc, const char *code,
@@ -325,20 +313,17 @@ static struct tally_loc loc_within(struct tally_loc from, bool prev_cr, const un
                                    size_t k, bool bytes_are_chars)
 {
     for (size_t i = 0; i < k; i++) {
-        unsigned char b = p[i];
-        from.offset++;
-        if (b == '\n' && !prev_cr)
-            from.line++, from.column = 1;
-        else if (b == '\r')
-            from.line++, from.column = 1;
-        else if (b != '\n' && (bytes_are_chars || (b & 0xC0) != 0x80))
-            from.column++;
-        prev_cr = b == '\r';
+        if (!bytes_are_chars && (p[i] & 0xC0) == 0x80) {
+            from.offset++;      /* a continuation byte: no character of its own */
+            prev_cr = false;
+        } else {
+            tally_loc_step(&from, &prev_cr, p[i], 1);
+        }
     }
     return from;
 }
 
-/* Start discarding input up to the next LF after a syntax or limit error. */
+/* Start discarding input up to the next line end after a syntax or limit error. */
 static int break_row(struct csv_reader *cr, const char *code)
 {
     cr->row_broken = code;
@@ -347,13 +332,18 @@ static int break_row(struct csv_reader *cr, const char *code)
     return parser_init(cr);
 }
 
-/* Discard bytes of a broken row up to and including the next LF. */
+/* Discard bytes of a broken row up to and including the next line end: an
+ * LF, or a CR (the LF of a CR LF then comes as the end of no row). A lone CR
+ * ends a line here as everywhere else (core/textpos.h). */
 static void skip_line(struct csv_reader *cr)
 {
     struct tally_input *in = cr->base.in;
     const unsigned char *p = in->buf + in->pos;
     size_t avail = in->len - in->pos;
-    const unsigned char *lf = memchr(p, '\n', avail);
+    const unsigned char *lf = NULL;
+    for (size_t i = 0; i < avail && !lf; i++)
+        if (p[i] == '\n' || p[i] == '\r')
+            lf = p + i;
     size_t n = lf ? (size_t)(lf - p) + 1 : avail;
     for (size_t i = 0; i < n; i++)
         if ((p[i] & 0xC0) != 0x80 || p[i] == '\n' || cr->enc == ENC_1252)
@@ -520,70 +510,51 @@ static int take_row(struct csv_reader *cr, struct tally_record **out, struct tal
  */
 struct trial {
     const struct tally_schema *schema;
-    struct tally_arena arena;       /* the row's cell texts */
-    struct tab_cell *cells;
-    size_t ncells, cap;
+    struct tab_cell *cells;         /* the row's cells (texts borrowed from csvtext) */
+    size_t cap;
     size_t rows;                    /* rows ended so far */
     size_t first_width;             /* cells of the first row that was not blank */
     long header_row;                /* index of the first header row, or -1 */
-    uint32_t line, row_line, header_line;
+    uint32_t header_line;
     bool nomem;
 };
 
-static void trial_field(void *data, size_t len, void *ctx)
+static int trial_row(void *ctx, const struct tally_csvtext_row *r)
 {
     struct trial *t = ctx;
-    if (t->ncells == 0)
-        t->row_line = t->line;
-    if (t->ncells >= TALLY_MAX_COLUMNS || t->nomem)
-        return;
-    char *text = tally_arena_strndup(&t->arena, data ? data : "", data ? len : 0);
-    if (!text || tally_grow((void **)&t->cells, &t->cap, t->ncells, sizeof *t->cells, 16)) {
-        t->nomem = true;
-        return;
+    size_t n = r->n < TALLY_MAX_COLUMNS ? r->n : TALLY_MAX_COLUMNS;
+    if (n > t->cap) {
+        struct tab_cell *c = realloc(t->cells, n * sizeof *c);
+        if (!c) {
+            t->nomem = true;
+            return TALLY_ENOMEM;
+        }
+        t->cells = c;
+        t->cap = n;
     }
-    t->cells[t->ncells++] = (struct tab_cell){text, data ? len : 0, {0, 0, 0}, false};
-}
-
-static void trial_row(int c, void *ctx)
-{
-    struct trial *t = ctx;
-    (void)c;
     bool blank = true;
-    for (size_t i = 0; i < t->ncells && blank; i++)
-        blank = t->cells[i].len == 0;
+    for (size_t i = 0; i < n; i++) {
+        t->cells[i] = (struct tab_cell){r->fields[i], r->lens[i], {0, 0, 0}, false};
+        blank = blank && r->lens[i] == 0;
+    }
     if (!blank && !t->first_width)
-        t->first_width = t->ncells;
-    if (!blank && t->header_row < 0 && tab_is_header(t->schema, t->cells, t->ncells)) {
+        t->first_width = n;
+    if (!blank && t->header_row < 0 && tab_is_header(t->schema, t->cells, n)) {
         t->header_row = (long)t->rows;
-        t->header_line = t->row_line;
+        t->header_line = r->line;
     }
     t->rows++;
-    t->ncells = 0;
-    tally_arena_reset(&t->arena);
+    return TALLY_OK;
 }
 
-/* Parse p[0..n) (whole lines, or the whole file when eof) with delimiter d into t. */
+/* Parse p[0..n) (whole lines, or the whole file when eof) with delimiter d
+ * into t, through the shared loader (core/csvtext.h): its lines are counted as
+ * the reader counts them. */
 static void trial_parse(struct trial *t, const unsigned char *p, size_t n, char d, bool eof)
 {
-    struct csv_parser parser;
-    if (csv_init(&parser, CSV_APPEND_NULL) != 0) {
+    struct tally_csvtext_opts o = {.delimiter = d, .lenient = true, .partial = !eof};
+    if (tally_csvtext_read((const char *)p, n, &o, trial_row, t, NULL) == TALLY_ENOMEM)
         t->nomem = true;
-        return;
-    }
-    csv_set_delim(&parser, (unsigned char)d);
-    csv_set_space_func(&parser, no_space);
-    t->line = 1;
-    for (size_t i = 0; i < n && !t->nomem;) {
-        const unsigned char *lf = memchr(p + i, '\n', n - i);
-        size_t k = lf ? (size_t)(lf - (p + i)) + 1 : n - i;
-        csv_parse(&parser, p + i, k, trial_field, trial_row, t);
-        t->line++;
-        i += k;
-    }
-    if (eof && !t->nomem)
-        csv_fini(&parser, trial_field, trial_row, t);
-    csv_free(&parser);
 }
 
 static const char *delimiter_name(char d)
@@ -621,8 +592,8 @@ static int detect_delimiter(struct csv_reader *cr, struct tally_error *err)
     const unsigned char *p = in->buf + in->pos;
     size_t n = in->len - in->pos, lines = 0, cut = 0;
     for (size_t i = 0; i < n && lines <= TAB_MAX_TITLE_ROWS; i++)
-        if (p[i] == '\n')
-            lines++, cut = i + 1;
+        if (p[i] == '\n' || (p[i] == '\r' && (i + 1 == n || p[i + 1] != '\n')))
+            lines++, cut = i + 1;   /* LF, CR LF or a lone CR ends a line */
     bool whole = in->eof && lines <= TAB_MAX_TITLE_ROWS;
     if (whole)
         cut = n;
@@ -667,10 +638,8 @@ static int detect_delimiter(struct csv_reader *cr, struct tally_error *err)
                       "values are separated by %s, try `%s`", t[k].first_width,
                       delimiter_name(d), t[0].first_width, delimiter_name(d), delimiter_option(d));
     }
-    for (int k = 0; k < 4; k++) {
-        tally_arena_fini(&t[k].arena);
+    for (int k = 0; k < 4; k++)
         free(t[k].cells);
-    }
     return rc;
 }
 

@@ -200,20 +200,9 @@ struct json_reader {
 
 static int sb_room(struct strbuf *b, size_t n)
 {
-    if (b->cap - b->len > n)
-        return TALLY_OK;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap - b->len <= n) {
-        if (cap > SIZE_MAX / 2)
-            return TALLY_ENOMEM;
-        cap *= 2;
-    }
-    char *s = realloc(b->s, cap);
-    if (!s)
+    if (n >= SIZE_MAX - b->len)
         return TALLY_ENOMEM;
-    b->s = s;
-    b->cap = cap;
-    return TALLY_OK;
+    return tally_grow_bytes(&b->s, &b->cap, b->len + n + 1, 256);
 }
 
 static int sb_put(struct strbuf *b, const void *p, size_t n)
@@ -1281,8 +1270,7 @@ static const struct pkey *find_key(const struct pkey *at, const struct jnode *m)
 struct keyset {
     const struct jnode *obj;
     size_t n;                   /* members seen */
-    const struct jnode **slot;  /* open addressing, NULL = free; at most half full */
-    size_t cap;                 /* a power of two */
+    struct tally_index index;   /* the members' nodes as references (core/hash.h) */
     bool nomem;
 };
 
@@ -1291,14 +1279,30 @@ static bool same_key(const struct jnode *a, const struct jnode *b)
     return a->key_len == b->key_len && memcmp(a->key, b->key, a->key_len) == 0;
 }
 
-/* Add m; true when its key was there already. */
+static const struct jnode *key_node(size_t ref)
+{
+    return (const struct jnode *)(uintptr_t)ref;
+}
+
+static bool same_key_ref(const void *ctx, size_t ref)
+{
+    return same_key(key_node(ref), ctx);
+}
+
+static uint64_t key_hash(const void *ctx, size_t ref)
+{
+    const struct jnode *m = key_node(ref);
+    (void)ctx;
+    return tally_hash_bytes(m->key, m->key_len);
+}
+
+/* Add m (the set has room); true when its key was there already. */
 static bool keyset_add(struct keyset *ks, const struct jnode *m)
 {
-    size_t j = (size_t)tally_hash128(m->key, m->key_len, 0).lo & (ks->cap - 1);
-    for (; ks->slot[j]; j = (j + 1) & (ks->cap - 1))
-        if (same_key(ks->slot[j], m))
-            return true;
-    ks->slot[j] = m;
+    size_t at = tally_index_slot(&ks->index, tally_hash_bytes(m->key, m->key_len), same_key_ref, m);
+    if (ks->index.slots[at])
+        return true;
+    tally_index_put(&ks->index, at, (size_t)(uintptr_t)m);
     return false;
 }
 
@@ -1307,27 +1311,15 @@ static bool keyset_room(struct keyset *ks, const struct jnode *upto)
 {
     if (ks->nomem)
         return false;
-    if (ks->slot && (ks->n + 1) * 2 <= ks->cap)
-        return true;
-    size_t cap = ks->cap ? ks->cap * 2 : 4 * KEYSET_SCAN;
-    const struct jnode **old = ks->slot;
-    size_t old_cap = ks->cap;
-    if (!(ks->slot = calloc(cap, sizeof *ks->slot))) {
-        ks->slot = old;
+    bool first = ks->index.nslots == 0;
+    if (tally_index_reserve(&ks->index, key_hash, NULL) != TALLY_OK) {
         ks->nomem = true;
         return false;
     }
-    ks->cap = cap;
-    if (old) {
-        for (size_t i = 0; i < old_cap; i++)
-            if (old[i])
-                keyset_add(ks, old[i]);
-        free(old);
-    } else {
+    if (first)      /* 64 slots: the KEYSET_SCAN earlier members fill a quarter */
         for (const struct jnode *e = ks->obj->child; e != upto; e = e->next)
             if (!(e->flags & JF_KEY_BAD))
                 keyset_add(ks, e);
-    }
     return true;
 }
 
@@ -1437,7 +1429,7 @@ static void walk_keys(struct json_reader *jr, struct tally_record *rec, const st
         }
         pointer_cut(jr, ptr_len);
     }
-    free(ks.slot);
+    tally_index_free(&ks.index);
 }
 
 static void check_flat_keys(struct json_reader *jr, const struct jnode *obj, size_t ptr_len)
@@ -1452,7 +1444,7 @@ static void check_flat_keys(struct json_reader *jr, const struct jnode *obj, siz
         else if (tally_schema_match_column(s, m->key, m->key_len) < 0)
             member_diag(jr, NULL, m, ptr_len, false);
     }
-    free(ks.slot);
+    tally_index_free(&ks.index);
 }
 
 /* A path in arena a: base (len bytes), then field f's suffix. */

@@ -92,6 +92,7 @@
 #include "core/arena.h"
 #include "core/emit.h"
 #include "core/grow.h"
+#include "core/textpos.h"
 #include "readers/copy.h"
 #include "readers/readers.h"
 #include "readers/xml.h"
@@ -460,17 +461,9 @@ static bool xpath_add(struct xml_reader *xr, const char *name, size_t n, uint64_
     }
     num[k] = '\0';
     size_t need = xr->xpath_len + 1 + n + k + 1;
-    if (need > xr->xpath_cap) {
-        size_t cap = xr->xpath_cap ? xr->xpath_cap : 256;
-        while (cap < need)
-            cap *= 2;
-        char *p = realloc(xr->xpath, cap);
-        if (!p) {
-            xr->oom = true;
-            return false;
-        }
-        xr->xpath = p;
-        xr->xpath_cap = cap;
+    if (tally_grow_bytes(&xr->xpath, &xr->xpath_cap, need, 256) != TALLY_OK) {
+        xr->oom = true;
+        return false;
     }
     xr->xpath[xr->xpath_len++] = '/';
     memcpy(xr->xpath + xr->xpath_len, name, n);
@@ -935,17 +928,9 @@ static void on_text(struct xml_reader *xr, const xmlChar *text, int len, bool cd
             xr->val_long = true;
             return;
         }
-        if (xr->val_len + n > xr->val_cap) {
-            size_t cap = xr->val_cap ? xr->val_cap : 256;
-            while (cap < xr->val_len + n)
-                cap *= 2;
-            char *v = realloc(xr->val, cap);
-            if (!v) {
-                xr->oom = true;
-                return;
-            }
-            xr->val = v;
-            xr->val_cap = cap;
+        if (tally_grow_bytes(&xr->val, &xr->val_cap, xr->val_len + n, 256) != TALLY_OK) {
+            xr->oom = true;
+            return;
         }
         memcpy(xr->val + xr->val_len, text, n);
         xr->val_len += n;
@@ -1096,15 +1081,22 @@ static struct tally_loc end_of_text(struct xml_reader *xr)
     const xmlParserInput *in = xr->ctxt->input;
     uint32_t line, col;
     here(xr, &line, &col);
-    for (const xmlChar *p = in->cur; p < in->end; p++) {
-        if (*p == '\n') {
-            line++;
-            col = 1;
-        } else if ((*p & 0xC0) != 0x80) {
-            col++;
-        }
+    /* Counted on from the locator as every reader counts (core/textpos.h):
+     * LF, CR LF and a lone CR end a line; offsets start at col - 1 so that the
+     * locator's place is column col. */
+    struct tally_textpos tp;
+    tally_textpos_init(&tp, 0);
+    tp.line = line;
+    uint64_t off = col ? col - 1 : 0;
+    for (const xmlChar *p = in->cur; p < in->end; p++, off++) {
+        if (*p == '\n' || *p == '\r')
+            tally_textpos_newline(&tp, *p, off);
+        else if ((*p & 0xC0) == 0x80)
+            tally_textpos_wide(&tp, 2);
     }
-    return (struct tally_loc){line, col, 0};
+    struct tally_loc at = tally_textpos_at(&tp, off);
+    at.offset = 0;
+    return at;
 }
 
 /* libxml2 stopped, or was stopped: why, for finish(). */

@@ -145,24 +145,14 @@ static int json_finish(struct tally_report *tr, const struct tally_report_summar
     }
     fputs("\n  \"files\": [", o);
     for (size_t i = 0; i < nfiles; i++) {
-        const struct tally_report_file *f = &files[i];
-        fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", o);
-        tally_json_cstring(o, f->path);
-        fputs(", \"format\": ", o);
-        tally_json_cstring(o, f->format);
-        fputs(", \"sha256\": ", o);
-        tally_json_cstring(o, f->sha256);
-        fprintf(o, ", \"records\": %llu, \"errors\": %llu, \"warnings\": %llu}",
-                (unsigned long long)f->records, (unsigned long long)f->errors,
-                (unsigned long long)f->warnings);
+        fputs(i ? ",\n    " : "\n    ", o);
+        tally_report_json_file(o, &files[i]);
+        putc('}', o);
     }
     fputs(nfiles ? "\n  ],\n  \"skipped\": [" : "],\n  \"skipped\": [", o);
     for (size_t i = 0; i < s->nskipped; i++) {
-        fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", o);
-        tally_json_cstring(o, s->skipped[i].path);
-        fputs(", \"reason\": ", o);
-        tally_json_cstring(o, s->skipped[i].reason);
-        putc('}', o);
+        fputs(i ? ",\n    " : "\n    ", o);
+        tally_report_json_skipped(o, &s->skipped[i]);
     }
     fputs(s->nskipped ? "\n  ],\n  \"diagnostics\": [" : "],\n  \"diagnostics\": [", o);
     if (tally_spool_copy(r->tmp, o, "JSON", err) != TALLY_OK)
@@ -186,3 +176,32 @@ const struct tally_report_ops tally_json_report = {
     .finish = json_finish,
     .close = json_close,
 };
+
+void tally_report_json_string(FILE *out, const char *s)
+{
+    tally_json_cstring(out, s);
+}
+
+/* before (punctuation and a key), then value as a JSON string or null. */
+static void member(FILE *out, const char *before, const char *value)
+{
+    fputs(before, out);
+    tally_json_cstring(out, value);
+}
+
+void tally_report_json_file(FILE *out, const struct tally_report_file *f)
+{
+    member(out, "{\"path\": ", f->path);
+    member(out, ", \"format\": ", f->format);
+    member(out, ", \"sha256\": ", f->sha256);
+    fprintf(out, ", \"records\": %llu, \"errors\": %llu, \"warnings\": %llu",
+            (unsigned long long)f->records, (unsigned long long)f->errors,
+            (unsigned long long)f->warnings);
+}
+
+void tally_report_json_skipped(FILE *out, const struct tally_report_skipped *sk)
+{
+    member(out, "{\"path\": ", sk->path);
+    member(out, ", \"reason\": ", sk->reason);
+    putc('}', out);
+}

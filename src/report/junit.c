@@ -30,7 +30,7 @@
 #include <string.h>
 
 #include "core/grow.h"
-#include "core/utf8.h"
+#include "core/xmlout.h"
 #include "report/reports.h"
 
 enum entry_kind {
@@ -58,34 +58,11 @@ struct junit_report {
     size_t nnames;
 };
 
-/* XML text or attribute value; invalid UTF-8 and control characters, which
- * XML 1.0 cannot hold, become U+FFFD. */
+/* XML text or attribute value (core/xmlout.h); tab and LF are escaped in
+ * element text too, so a message keeps its lines wherever it stands. */
 static void xml(FILE *o, const char *s)
 {
-    size_t len = s ? strlen(s) : 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        const char *why;
-        int n;
-        switch (c) {
-        case '&': fputs("&amp;", o); continue;
-        case '<': fputs("&lt;", o); continue;
-        case '>': fputs("&gt;", o); continue;
-        case '"': fputs("&quot;", o); continue;
-        case '\n': fputs("&#10;", o); continue;
-        case '\t': fputs("&#9;", o); continue;
-        }
-        if (c < 0x20) {
-            fputs("\xEF\xBF\xBD", o);
-        } else if (c < 0x80) {
-            putc(c, o);
-        } else if ((n = tally_utf8_seq((const unsigned char *)s + i, len - i, &why)) > 0) {
-            fwrite(s + i, 1, (size_t)n, o);
-            i += (size_t)n - 1;
-        } else {
-            fputs("\xEF\xBF\xBD", o);
-        }
-    }
+    tally_xml_cstring(o, s, true);
 }
 
 static int junit_open(struct tally_report **out, FILE *fp, struct tally_error *err)

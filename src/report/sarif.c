@@ -141,10 +141,15 @@ static int sarif_finish(struct tally_report *tr, const struct tally_report_summa
         first = false;
     }
     for (size_t i = 0; s->schema && i < s->schema->nrules; i++) {
-        char text[1024];
-        snprintf(text, sizeof text, "Rule of schema %s: %s", s->schema->name,
-                 s->schema->rules[i].assert_src);
+        static const char say[] = "Rule of schema %s: %s";
+        const char *assert_src = s->schema->rules[i].assert_src;
+        size_t size = sizeof say + strlen(s->schema->name) + strlen(assert_src);
+        char *text = malloc(size);     /* the whole rule, however long */
+        if (!text)
+            return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+        snprintf(text, size, say, s->schema->name, assert_src);
         rule(o, false, s->schema->rules[i].id, text, s->schema->rules[i].severity);
+        free(text);
     }
     fputs("\n          ]\n        }\n      },\n      \"results\": [", o);
     if (tally_spool_copy(r->tmp, o, "SARIF", err) != TALLY_OK)

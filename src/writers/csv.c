@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/grow.h"
+#include "core/csvtext.h"
 #include "writers/writers.h"
 
 struct csv_writer {
@@ -17,34 +19,16 @@ struct csv_writer {
 
 static int put(struct csv_writer *w, const char *s, size_t n)
 {
-    if (w->len + n > w->cap) {
-        size_t cap = w->cap ? w->cap : 256;
-        while (cap < w->len + n)
-            cap *= 2;
-        char *p = realloc(w->line, cap);
-        if (!p)
-            return TALLY_ENOMEM;
-        w->line = p;
-        w->cap = cap;
-    }
+    if (tally_grow_bytes(&w->line, &w->cap, w->len + n, 256) != TALLY_OK)
+        return TALLY_ENOMEM;
     memcpy(w->line + w->len, s, n);
     w->len += n;
     return TALLY_OK;
 }
 
-static bool needs_quotes(const char *s, size_t n)
-{
-    if (n && (s[0] == ' ' || s[n - 1] == ' ' || s[0] == '\t' || s[n - 1] == '\t'))
-        return true;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
-            return true;
-    return false;
-}
-
 static int put_value(struct csv_writer *w, const char *s, size_t n)
 {
-    if (!needs_quotes(s, n))
+    if (!tally_csv_needs_quotes(s, n))     /* core/csvtext.h: one rule for every CSV */
         return put(w, s, n);
     int rc = put(w, "\"", 1);
     for (size_t i = 0; rc == TALLY_OK && i < n; i++)

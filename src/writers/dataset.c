@@ -18,24 +18,12 @@
 
 #include "core/csvtext.h"
 #include "core/jsonout.h"
+#include "core/xmlout.h"
 #include "tally/dataset.h"
 
 static int done(FILE *out, const char *what, struct tally_error *err)
 {
     return ferror(out) ? tally_error_set(err, TALLY_EIO, "cannot write %s", what) : TALLY_OK;
-}
-
-static void xml_text(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        default: putc(*s, out);
-        }
-    }
 }
 
 int tally_dataset_csv(FILE *out, const struct tally_build *b, struct tally_error *err)
@@ -119,9 +107,9 @@ int tally_dataset_xml(FILE *out, const struct tally_build *b, const struct tally
 {
     const char *const *cols = tally_build_columns(b);
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<dataset schema=\"", out);
-    xml_text(out, schema->name);
+    tally_xml_cstring(out, schema->name, true);
     fputs("\" version=\"", out);
-    xml_text(out, schema->version);
+    tally_xml_cstring(out, schema->version, true);
     fputs("\">\n", out);
     for (size_t i = 0; i < tally_build_nrows(b); i++) {
         const struct tally_dataset_row *r = tally_build_row_at(b, i);
@@ -132,7 +120,7 @@ int tally_dataset_xml(FILE *out, const struct tally_build *b, const struct tally
             if (!*v)
                 continue;   /* an empty cell is an absent element */
             fprintf(out, "<%s>", cols[c]);
-            xml_text(out, v);
+            tally_xml_cstring(out, v, false);
             fprintf(out, "</%s>", cols[c]);
         }
         fputs("</row>\n", out);

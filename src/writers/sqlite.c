@@ -109,31 +109,64 @@ int tally_sqlite_diag(struct tally_sqlite *s, const struct tally_diag *d)
     return ok ? TALLY_OK : TALLY_EIO;
 }
 
-/* Append "name TYPE" column definitions, quoted. */
-static void add_column(char *sql, size_t size, const char *name, const char *type)
+/* Start "CREATE TABLE name (fixed" for create_table to finish. NULL when out
+ * of memory (create_table says so). */
+static sqlite3_str *table_start(struct tally_sqlite *s, const char *head)
 {
-    size_t o = strlen(sql);
-    snprintf(sql + o, size - o, ", \"%s\" %s", name, type);
+    sqlite3_str *sql = sqlite3_str_new(s->db);
+    sqlite3_str_appendall(sql, head);
+    return sql;
+}
+
+/* Append one column definition, the name quoted as an identifier (%w doubles
+ * any '"'), so a name of any length or spelling is one column. */
+static void table_column(sqlite3_str *sql, const char *name, const char *type)
+{
+    sqlite3_str_appendf(sql, ", \"%w\" %s", name, type);
+}
+
+/* Finish the CREATE TABLE begun by table_start (consumes sql), run it, and
+ * prepare "INSERT INTO table VALUES (?,...)" with ncols parameters. Both texts
+ * are built by SQLite's string builder: no fixed buffer, no length limit. */
+static int create_table(struct tally_sqlite *s, sqlite3_str *sql, const char *table, size_t ncols,
+                        sqlite3_stmt **st, struct tally_error *err)
+{
+    *st = NULL;
+    sqlite3_str_appendall(sql, ")");
+    char *create = sqlite3_str_finish(sql);
+    sqlite3_str *ins = sqlite3_str_new(s->db);
+    sqlite3_str_appendf(ins, "INSERT INTO \"%w\" VALUES (?", table);
+    for (size_t i = 1; i < ncols; i++)
+        sqlite3_str_appendall(ins, ",?");
+    sqlite3_str_appendall(ins, ")");
+    char *insert = sqlite3_str_finish(ins);
+    int rc;
+    if (!create || !insert)
+        rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    else if (exec(s, create, err) != TALLY_OK ||
+             sqlite3_prepare_v2(s->db, insert, -1, st, NULL) != SQLITE_OK)
+        rc = fail(s, err, table);
+    else
+        rc = TALLY_OK;
+    sqlite3_free(create);
+    sqlite3_free(insert);
+    return rc;
 }
 
 static int write_dataset(struct tally_sqlite *s, const struct tally_build *b,
                          struct tally_error *err)
 {
     const char *const *cols = tally_build_columns(b);
-    char create[4096] = "CREATE TABLE dataset (row INTEGER PRIMARY KEY";
-    char insert[2048] = "INSERT INTO dataset VALUES (?";
+    sqlite3_str *create = table_start(s, "CREATE TABLE dataset (row INTEGER PRIMARY KEY");
     size_t ncols = 0;
     for (; cols[ncols]; ncols++) {
         static const char *const types[] = {"TEXT", "", "REAL", "INTEGER", "INTEGER", ""};
-        add_column(create, sizeof create, cols[ncols], types[tally_build_column_kind(b, ncols)]);
-        strncat(insert, ",?", sizeof insert - strlen(insert) - 1);
+        table_column(create, cols[ncols], types[tally_build_column_kind(b, ncols)]);
     }
-    strncat(create, ")", sizeof create - strlen(create) - 1);
-    strncat(insert, ")", sizeof insert - strlen(insert) - 1);
     sqlite3_stmt *st;
-    if (exec(s, create, err) || sqlite3_prepare_v2(s->db, insert, -1, &st, NULL) != SQLITE_OK)
-        return fail(s, err, "dataset");
-    int rc = TALLY_OK;
+    int rc = create_table(s, create, "dataset", ncols + 1, &st, err);
+    if (rc != TALLY_OK)
+        return rc;
     for (size_t i = 0; i < tally_build_nrows(b) && rc == TALLY_OK; i++) {
         const struct tally_dataset_row *r = tally_build_row_at(b, i);
         int bound = sqlite3_bind_int64(st, 1, (sqlite3_int64)i + 1);
@@ -235,21 +268,16 @@ static int write_records(struct tally_sqlite *s, const struct tally_build *b,
                          const struct tally_schema *schema, const struct tally_report_file *files,
                          struct tally_error *err)
 {
-    char create[8192] = "CREATE TABLE records (file TEXT, file_sha256 TEXT, line INTEGER, "
-                        "\"column\" INTEGER, record INTEGER, pointer TEXT, xpath TEXT, "
-                        "fate TEXT, codes TEXT";
-    char insert[2048] = "INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?";
-    for (size_t f = 0; f < schema->nfields; f++) {
-        add_column(create, sizeof create, schema->fields[f].name,
-                   schema->fields[f].type == TALLY_TYPE_INTEGER ? "" : "TEXT");
-        strncat(insert, ",?", sizeof insert - strlen(insert) - 1);
-    }
-    strncat(create, ")", sizeof create - strlen(create) - 1);
-    strncat(insert, ")", sizeof insert - strlen(insert) - 1);
+    sqlite3_str *create = table_start(s, "CREATE TABLE records (file TEXT, file_sha256 TEXT, "
+                                         "line INTEGER, \"column\" INTEGER, record INTEGER, "
+                                         "pointer TEXT, xpath TEXT, fate TEXT, codes TEXT");
+    for (size_t f = 0; f < schema->nfields; f++)
+        table_column(create, schema->fields[f].name,
+                     schema->fields[f].type == TALLY_TYPE_INTEGER ? "" : "TEXT");
     sqlite3_stmt *st;
-    if (exec(s, create, err) || sqlite3_prepare_v2(s->db, insert, -1, &st, NULL) != SQLITE_OK)
-        return fail(s, err, "records");
-    int rc = TALLY_OK;
+    int rc = create_table(s, create, "records", 9 + schema->nfields, &st, err);
+    if (rc != TALLY_OK)
+        return rc;
     for (size_t i = 0; i < tally_build_nrecords(b) && rc == TALLY_OK; i++) {
         const struct tally_build_record *r = tally_build_record_at(b, i);
         int bound = bind_text(st, 1, files[r->file].path);

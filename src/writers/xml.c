@@ -19,15 +19,17 @@
  * submission element. A field without a value is left out, so an absent
  * optional field is omitted (and reading the output back gives "absent").
  *
- * Text is UTF-8; &, <, >, " and ' are escaped everywhere, CR (and tab and LF
- * in attributes) as character references so that parsing gives them back. A
- * byte sequence XML 1.0 cannot hold (a control character, invalid UTF-8,
- * U+FFFE, U+FFFF) becomes U+FFFD: the output is always well-formed.
+ * Text is UTF-8, escaped by core/xmlout.h: &, <, >, " and ' everywhere, CR
+ * (and tab and LF in attributes) as character references so that parsing
+ * gives them back; a byte sequence XML 1.0 cannot hold (a control character,
+ * invalid UTF-8, U+FFFE, U+FFFF) becomes U+FFFD: the output is always
+ * well-formed.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/utf8.h"
+#include "core/grow.h"
+#include "core/xmlout.h"
 #include "writers/writers.h"
 
 struct xml_writer {
@@ -42,16 +44,8 @@ struct xml_writer {
 
 static int put(struct xml_writer *w, const char *s, size_t n)
 {
-    if (w->len + n > w->cap) {
-        size_t cap = w->cap ? w->cap : 1024;
-        while (cap < w->len + n)
-            cap *= 2;
-        char *p = realloc(w->buf, cap);
-        if (!p)
-            return TALLY_ENOMEM;
-        w->buf = p;
-        w->cap = cap;
-    }
+    if (tally_grow_bytes(&w->buf, &w->cap, w->len + n, 1024) != TALLY_OK)
+        return TALLY_ENOMEM;
     memcpy(w->buf + w->len, s, n);
     w->len += n;
     return TALLY_OK;
@@ -69,48 +63,15 @@ static int indent(struct xml_writer *w, size_t level)
     return put(w, spaces, n < sizeof spaces - 1 ? n : sizeof spaces - 1);
 }
 
-/* s (n bytes) as XML character data or attribute text. */
+static int put_cb(void *w, const char *s, size_t n)
+{
+    return put(w, s, n);
+}
+
+/* s (n bytes) as XML character data or attribute text (core/xmlout.h). */
 static int put_escaped(struct xml_writer *w, const char *s, size_t n, bool attribute)
 {
-    int rc = TALLY_OK;
-    size_t i = 0, plain = 0;
-    while (rc == TALLY_OK && i < n) {
-        unsigned char c = (unsigned char)s[i];
-        const char *rep = NULL;
-        size_t k = 1;
-        switch (c) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&apos;"; break;
-        case '\r': rep = "&#13;"; break;
-        case '\n': rep = attribute ? "&#10;" : NULL; break;
-        case '\t': rep = attribute ? "&#9;" : NULL; break;
-        default:
-            if (c < 0x20) {
-                rep = "\xEF\xBF\xBD";
-            } else if (c >= 0x80) {
-                const char *why;
-                int m = tally_utf8_seq((const unsigned char *)s + i, n - i, &why);
-                if (m <= 0 || (m == 3 && c == 0xEF && (unsigned char)s[i + 1] == 0xBF &&
-                               (unsigned char)s[i + 2] >= 0xBE))
-                    rep = "\xEF\xBF\xBD";   /* invalid, or U+FFFE / U+FFFF */
-                else
-                    k = (size_t)m;
-            }
-        }
-        if (rep) {
-            rc = put(w, s + plain, i - plain);
-            if (rc == TALLY_OK)
-                rc = puts_(w, rep);
-            i += k;
-            plain = i;
-        } else {
-            i += k;
-        }
-    }
-    return rc ? rc : put(w, s + plain, i - plain);
+    return tally_xml_escape(s, n, attribute, put_cb, w);
 }
 
 static int flush(struct xml_writer *w, struct tally_error *err)

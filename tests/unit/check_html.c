@@ -9,25 +9,14 @@
 
 #include "core/htmlout.h"
 #include "suites.h"
+#include "testutil.h"
 #include "tally/report.h"
 
 #define FFFD "\xEF\xBF\xBD"
 
-/* tally_html_string of len bytes of s, as a string the test frees. */
-static char *escaped(const char *s, size_t len)
-{
-    char *buf = NULL;
-    size_t size = 0;
-    FILE *f = open_memstream(&buf, &size);
-    ck_assert_ptr_nonnull(f);
-    tally_html_string(f, s, len);
-    fclose(f);
-    return buf;
-}
-
 static void check_escape(const char *in, size_t len, const char *want)
 {
-    char *got = escaped(in, len);
+    char *got = written(tally_html_string, in, len);
     ck_assert_str_eq(got, want);
     free(got);
 }
@@ -65,7 +54,7 @@ START_TEST(test_controls)
     ESC("\xC2\x85\xC2\x9F\xC2\xA0", FFFD FFFD "\xC2\xA0");  /* C1 controls; NBSP kept */
     char nul[] = {'a', '\0', 'b'};
     check_escape(nul, 3, "a" FFFD "b");
-    char *none = escaped("", 0);
+    char *none = written(tally_html_string, "", 0);
     free(none);
     FILE *f = tmpfile();
     tally_html_cstring(f, NULL);

@@ -70,6 +70,11 @@ START_TEST(test_broken_schemas)
 {
     broken("", "not valid JSON near line 1, column 1");
     broken("{\n  \"fields\": [,]\n}", "not valid JSON near line 2, column 14");
+    /* lines as every reader counts them (core/textpos.h): a lone CR and CR LF
+     * end one line each; a two-byte character is one column */
+    broken("{\r  \"fields\": [,]\r}", "not valid JSON near line 2, column 14");
+    broken("{\r\n\r\n  \"fields\": [,]\r\n}", "not valid JSON near line 3, column 14");
+    broken("{\"n\":\"\xC3\xA9\",\"fields\": [,]}", "not valid JSON near line 1, column 21");
     broken("[]", "the schema must be a JSON object");
     broken("{\"fields\": []}", "the schema needs a non-empty \"fields\" array");
     broken("{\"feilds\": []}", "schema: unknown key \"feilds\"");

@@ -21,6 +21,9 @@ Suite *tabular_suite(void);
 Suite *workbook_suite(void);
 Suite *disclosure_suite(void);
 Suite *ees_suite(void);
+Suite *escape_suite(void);
 Suite *csvtext_suite(void);
+Suite *csvtext_at_suite(void);
+Suite *hash_suite(void);
 
 #endif

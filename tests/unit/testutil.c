@@ -45,6 +45,17 @@ void collect(const char *reader, const char *text, size_t len, bool validate,
     collect_with(reader, text, len, &o, c);
 }
 
+char *written(void (*write)(FILE *f, const char *s, size_t len), const char *s, size_t len)
+{
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    ck_assert_ptr_nonnull(f);
+    write(f, s, len);
+    fclose(f);
+    return buf;
+}
+
 char *read_whole(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define COLLECT_MAX 64
 
@@ -40,6 +41,10 @@ struct collect_options {
 
 void collect_with(const char *reader, const char *text, size_t len,
                   const struct collect_options *o, struct collected *c);
+
+/* What write(f, s, len) writes to f, as a string the test frees (the
+ * escapers: tally_json_string, tally_html_string, ...). */
+char *written(void (*write)(FILE *f, const char *s, size_t len), const char *s, size_t len);
 
 /* Read the whole file at path into a malloc'd buffer; *len its size. */
 char *read_whole(const char *path, size_t *len);
