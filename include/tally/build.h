@@ -27,6 +27,10 @@
 #include "tally/settle.h"
 #include "tally/status.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct tally_build_options {
     double outlier_factor;  /* --outlier-factor: warn when a count changes by more than this */
     int64_t outlier_min;    /* --outlier-min: ... and by at least this much */
@@ -222,5 +226,9 @@ uint64_t tally_build_file_fate_count(const struct tally_build *b, size_t file, e
 uint64_t tally_build_missing_authorities(const struct tally_build *b);
 
 void tally_build_free(struct tally_build *b);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

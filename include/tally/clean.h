@@ -30,6 +30,10 @@
 #include "tally/schema.h"
 #include "tally/status.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct tally_cleaner;
 
 /* schema and registry are borrowed (registry may be NULL: no name lookups).
@@ -54,5 +58,9 @@ int tally_cleaner_count(struct tally_cleaner *c, struct tally_record *rec, uint6
 uint64_t tally_cleaner_repairs(const struct tally_cleaner *c);
 
 void tally_cleaner_free(struct tally_cleaner *c);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

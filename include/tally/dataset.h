@@ -16,7 +16,10 @@
 #include "tally/build.h"
 #include "tally/diag.h"
 #include "tally/registry.h"
-#include "tally/report.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 int tally_dataset_csv(FILE *out, const struct tally_build *b, struct tally_error *err);
 int tally_dataset_json(FILE *out, const struct tally_build *b, struct tally_error *err);
@@ -74,6 +77,15 @@ int tally_rejects_csv(FILE *out, const struct tally_build *b, const struct tally
  * it; finished with the dataset, the records and the inputs. */
 struct tally_sqlite;
 
+/* One input file of a build, as dataset.sqlite's files and records tables
+ * describe it. */
+struct tally_dataset_input {
+    const char *path;       /* as given */
+    const char *format;     /* its reader's name, or NULL when it could not be read */
+    const char *sha256;     /* hex, or NULL */
+    uint64_t records, errors, warnings;
+};
+
 struct tally_sqlite *tally_sqlite_open(const char *path, struct tally_error *err);
 
 /* Store one diagnostic (every one, whatever --max-errors says). */
@@ -83,10 +95,14 @@ int tally_sqlite_diag(struct tally_sqlite *db, const struct tally_diag *d);
  * files (with sha256 and counts) and the build's metadata (name/value pairs,
  * NULL-terminated), then close. The database is complete only after this. */
 int tally_sqlite_finish(struct tally_sqlite *db, const struct tally_build *b,
-                        const struct tally_schema *schema, const struct tally_report_file *files,
+                        const struct tally_schema *schema, const struct tally_dataset_input *files,
                         size_t nfiles, const char *const *meta, struct tally_error *err);
 
 /* Free without finishing (after a failure). */
 void tally_sqlite_close(struct tally_sqlite *db);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

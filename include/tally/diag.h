@@ -11,6 +11,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum tally_severity {
     TALLY_SEV_ERROR = 0,    /* the record (or file) cannot be accepted */
     TALLY_SEV_WARNING = 1,  /* suspicious, but accepted */
@@ -45,6 +49,7 @@ enum tally_severity {
 #define TALLY_CODE_DUPLICATE            "duplicate"
 #define TALLY_CODE_SUPERSEDED           "superseded"
 #define TALLY_CODE_CONFLICT             "conflict"
+#define TALLY_CODE_DATETIME_NO_OFFSET   "datetime-no-offset"
 #define TALLY_CODE_JSON_SYNTAX          "json-syntax"
 #define TALLY_CODE_JSON_SHAPE           "json-shape"
 #define TALLY_CODE_JSON_DEPTH           "json-depth"
@@ -93,5 +98,9 @@ const struct tally_code_info *tally_codes(void);
 
 /* The lowercase name of a severity: "error", "warning", "info". */
 const char *tally_severity_name(enum tally_severity sev);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -46,6 +46,10 @@
 #include "tally/schema.h"
 #include "tally/status.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TALLY_SDC_NO_BOUND INT64_MAX  /* an interval's upper end when nothing bounds it */
 
 /* ---- one table ------------------------------------------------------------------ */
@@ -158,7 +162,8 @@ int tally_build_disclose(struct tally_build *b, const struct tally_schema *schem
                          struct tally_error *err);
 
 /* Free GLPK's environment of the calling thread (glp_free_env). Call only
- * when the thread holds no GLPK object: the CLI does, once, at its end. */
+ * when the thread holds no GLPK object: once per thread that ran
+ * tally_build_disclose, at its end (the CLI does, once, at its end). */
 void tally_disclosure_thread_end(void);
 
 void tally_disclosure_audit_fini(struct tally_disclosure_audit *audit);
@@ -183,5 +188,9 @@ void tally_disclosure_json(FILE *out, const struct tally_disclosure_audit *audit
  * relations: how many (each rule may give several constraints). */
 size_t tally_disclosure_linear_rules(const struct tally_schema *schema, const char **ids,
                                      size_t max);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -20,6 +20,10 @@
 #include "tally/record.h"
 #include "tally/schema.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum tally_expr_result {
     TALLY_EXPR_FALSE = 0,   /* evaluated: the assertion does not hold */
     TALLY_EXPR_TRUE = 1,    /* evaluated: the assertion holds */
@@ -69,5 +73,9 @@ struct tally_linear {
  * would overflow). Pure.
  */
 size_t tally_expr_linear(const struct tally_expr *expr, struct tally_linear *out, size_t max);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

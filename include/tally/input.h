@@ -3,7 +3,8 @@
  *
  * Readers never read a whole file: they consume buf[pos..len) and call
  * tally_input_fill for more, which keeps the unread tail and appends one
- * fixed-size read. "-" is standard input.
+ * fixed-size read. "-" is standard input. An input may also be bytes held in
+ * memory (tally_input_open_memory): then it is whole from the start.
  */
 #ifndef TALLY_INPUT_H
 #define TALLY_INPUT_H
@@ -14,11 +15,15 @@
 
 #include "tally/status.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TALLY_INPUT_CHUNK 65536  /* bytes per read(2) */
 
 struct tally_input {
-    int fd;
-    bool close_fd;          /* false for standard input */
+    int fd;                 /* -1 for an input in memory */
+    bool close_fd;          /* false for standard input and memory */
     char *name;             /* path as given ("<stdin>" for standard input); owned */
     unsigned char *buf;     /* owned */
     size_t cap;             /* bytes allocated in buf */
@@ -35,6 +40,15 @@ struct tally_input {
  * "\"returns\" is a directory". On success, call tally_input_close.
  */
 int tally_input_open(struct tally_input *in, const char *path, struct tally_error *err);
+
+/*
+ * An input over len bytes of data, copied (the caller keeps data), named name
+ * in diagnostics and records ("<memory>" when name is NULL). It is at end of
+ * file from the start: every byte is held and already hashed. Fails only with
+ * TALLY_ENOMEM. On success, call tally_input_close.
+ */
+int tally_input_open_memory(struct tally_input *in, const void *data, size_t len, const char *name,
+                            struct tally_error *err);
 
 /*
  * Move the unread bytes to the front of buf and read up to TALLY_INPUT_CHUNK
@@ -59,5 +73,9 @@ static inline uint64_t tally_input_offset(const struct tally_input *in)
 int tally_input_sha256(struct tally_input *in, char hex[65], struct tally_error *err);
 
 void tally_input_close(struct tally_input *in);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -19,6 +19,10 @@
 #include "tally/schema.h"
 #include "tally/status.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TALLY_MAX_VALUE_BYTES  65536   /* a longer value is a `limit` error */
 #define TALLY_MAX_COLUMNS      4096    /* a wider CSV header is a `limit` error */
 
@@ -128,8 +132,13 @@ int tally_reader_choose(struct tally_input *in, const char *path, const char *fo
                         const struct tally_reader_ops **ops, const struct tally_file_kind **kind,
                         struct tally_error *err);
 
-/* The endings of the files a directory walk reads, from every reader:
- * ".csv, .json, .ndjson, .jsonl and .xml" into buf (truncated to size). */
-void tally_reader_endings(char *buf, size_t size);
+/* The endings of the files a directory walk reads, from every reader's
+ * extensions: ".csv, .json, .ndjson, .jsonl and .xml" (and so on). Caller
+ * frees; NULL when out of memory. */
+char *tally_reader_endings(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

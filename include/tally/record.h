@@ -16,6 +16,10 @@
 
 #include "tally/value.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A position in an input file. Lines and columns are 1-based; 0 means none. */
 struct tally_loc {
     uint32_t line;
@@ -73,5 +77,9 @@ void tally_trim(const char **s, size_t *len);
  * missing value. Borrowed like the field's text.
  */
 const char *tally_field_output(const struct tally_field *f, size_t *len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

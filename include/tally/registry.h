@@ -16,6 +16,10 @@
 
 #include "tally/status.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TALLY_NO_END_DATE INT64_MAX   /* valid_to of an authority still in force */
 
 struct tally_authority {
@@ -96,5 +100,9 @@ size_t tally_name_normalise(const char *name, size_t len, char *out, size_t outl
 
 /* Do two names match after normalisation? */
 bool tally_names_match(const char *a, size_t alen, const char *b, size_t blen);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

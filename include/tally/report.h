@@ -18,6 +18,10 @@
 #include "tally/diag.h"
 #include "tally/status.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct tally_build;
 struct tally_schema;
 struct tally_disclosure_audit;
@@ -56,6 +60,8 @@ struct tally_report_summary {
                                line in the text and GitHub reports */
     const struct tally_report_skipped *skipped;    /* files not read, in path order */
     size_t nskipped;
+    char *const *walked;    /* the input directories walked, as given */
+    size_t nwalked;
     /* tally build only: records per fate (accepted, rejected, superseded,
      * duplicate, as enum tally_fate) and authorities that sent nothing. */
     bool build;
@@ -95,9 +101,6 @@ struct tally_report {
     FILE *out;
 };
 
-/* The version of tally, for reports that name their tool. */
-#define TALLY_VERSION_STRING "0.1.0"
-
 const struct tally_report_ops *tally_report_find(const char *name);
 
 /* A Markdown summary (totals, a table of files) for $GITHUB_STEP_SUMMARY. */
@@ -118,5 +121,9 @@ void tally_report_json_file(FILE *out, const struct tally_report_file *f);
 
 /* One skipped file as report.json's "skipped" lists it: {"path", "reason"}. */
 void tally_report_json_skipped(FILE *out, const struct tally_report_skipped *sk);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -20,6 +20,10 @@
 #include "tally/status.h"
 #include "tally/value.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct tally_pattern;   /* a compiled `pattern` constraint (internal) */
 
 struct tally_expr;
@@ -213,5 +217,9 @@ int tally_schema_match_header(const struct tally_schema *schema, const char *nam
  * NUL; returns the length needed.
  */
 size_t tally_header_normalise(const char *name, size_t len, char *out, size_t outlen);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

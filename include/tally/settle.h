@@ -34,6 +34,12 @@
  *      `conflict` (error);
  *   3. otherwise (some record has no submitted time, or an invalid one, so
  *      nothing says which came last): each is a `conflict` (error).
+ *
+ * A submitted time without an offset (TALLY_LOCAL_DATETIME) is known only to
+ * within TALLY_LOCAL_TIME_WINDOW either side: "after" and "latest" above mean
+ * certainly after — one record's earliest possible instant after the other's
+ * latest. In rule 2 the records not certainly before the latest one are the
+ * candidates: identical, the first is accepted; otherwise each is a conflict.
  */
 #ifndef TALLY_SETTLE_H
 #define TALLY_SETTLE_H
@@ -45,6 +51,10 @@
 #include "tally/record.h"
 #include "tally/schema.h"
 #include "tally/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 enum tally_fate {
     TALLY_FATE_ACCEPTED = 0,
@@ -91,5 +101,9 @@ int tally_settler_finish(struct tally_settler *s, struct tally_error *err);
 enum tally_fate tally_settler_fate(const struct tally_settler *s, uint32_t id, bool *conflict);
 
 void tally_settler_free(struct tally_settler *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

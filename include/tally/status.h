@@ -5,11 +5,22 @@
  * run goes on. A status other than TALLY_OK means the call could not do its
  * job at all (out of memory, an I/O failure, an unusable schema). The numbers
  * are stable and never reused.
+ *
+ * Threads: the library keeps no process-wide mutable state. Two threads may
+ * each run any library operation on their own objects at the same time; an
+ * object (schema, registry, reader, validator, writer, build, report...) is
+ * not shared between threads without the caller's own locking. When a thread
+ * that ran a disclosure audit ends, it calls tally_disclosure_thread_end()
+ * (GLPK keeps an environment per thread). Tested: tests/threads/threads.c.
  */
 #ifndef TALLY_STATUS_H
 #define TALLY_STATUS_H
 
 #include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 enum tally_status {
     TALLY_OK        = 0,   /* success */
@@ -43,5 +54,9 @@ int tally_error_set(struct tally_error *err, enum tally_status status, const cha
 
 /* A short constant description of a status, e.g. "out of memory". */
 const char *tally_status_str(int status);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

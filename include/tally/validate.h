@@ -21,6 +21,10 @@
 #include "tally/schema.h"
 #include "tally/status.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct tally_validator_options {
     bool has_period;        /* --period given: every record must cover it */
     int64_t period_start;   /* days since 1970-01-01 */
@@ -49,5 +53,9 @@ int tally_validator_check(struct tally_validator *v, struct tally_record *rec,
 const struct tally_validator_stats *tally_validator_stats(const struct tally_validator *v);
 
 void tally_validator_free(struct tally_validator *v);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

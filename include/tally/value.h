@@ -14,6 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum tally_type {
     TALLY_TYPE_STRING = 0,   /* free text */
     TALLY_TYPE_INTEGER,      /* a count: non-negative integer or a symbol */
@@ -28,13 +32,22 @@ enum tally_kind {
     TALLY_NUMBER,       /* an integer: number */
     TALLY_TEXT,         /* text: text and len */
     TALLY_DATE,         /* number = days since 1970-01-01 */
-    TALLY_DATETIME      /* number = seconds since the epoch, UTC */
+    TALLY_DATETIME,     /* number = seconds since the epoch, UTC */
+    TALLY_LOCAL_DATETIME /* a datetime without an offset (a case system's local
+                            time): number = seconds since the epoch as if it
+                            were UTC; the instant is within
+                            TALLY_LOCAL_TIME_WINDOW of that */
 };
+
+/* How far a local time may be from UTC: offsets run from -12:00 to +14:00,
+ * so the instant a local time names lies within 14 hours either side of the
+ * same reading taken as UTC. */
+#define TALLY_LOCAL_TIME_WINDOW (14 * 3600)
 
 struct tally_value {
     enum tally_kind kind;
     char symbol;            /* TALLY_SYMBOL */
-    int64_t number;         /* TALLY_NUMBER, TALLY_DATE, TALLY_DATETIME */
+    int64_t number;         /* TALLY_NUMBER, TALLY_DATE, TALLY_DATETIME, TALLY_LOCAL_DATETIME */
     const char *text;       /* the value's text (all kinds but MISSING); borrowed */
     size_t len;             /* bytes in text */
 };
@@ -63,6 +76,10 @@ bool tally_parse_date(const char *s, size_t len, int64_t *days);
  * fraction, which is dropped) into seconds since the epoch, UTC. */
 bool tally_parse_datetime(const char *s, size_t len, int64_t *seconds);
 
+/* The same without the offset (YYYY-MM-DDThh:mm:ss, a local time): seconds
+ * since the epoch as if the time were UTC. False for a time with an offset. */
+bool tally_parse_local_datetime(const char *s, size_t len, int64_t *seconds);
+
 /* The schema's word for a type: "string", "integer", "date", "datetime". */
 const char *tally_type_name(enum tally_type type);
 
@@ -78,5 +95,9 @@ static inline bool tally_value_usable(const struct tally_value *v)
 {
     return v->kind >= TALLY_NUMBER;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

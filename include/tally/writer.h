@@ -18,6 +18,10 @@
 #include "tally/schema.h"
 #include "tally/status.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct tally_writer;
 
 struct tally_writer_ops {
@@ -41,5 +45,9 @@ struct tally_writer {
 
 const struct tally_writer_ops *tally_writer_find(const char *name);
 const struct tally_writer_ops *const *tally_writers(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

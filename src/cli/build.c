@@ -59,11 +59,15 @@ static const char usage[] =
     "  --no-disclosure        publish without disclosure control (recorded in manifest.json)\n"
     "  --force                build into DIR even though it holds files tally did not\n"
     "                         write (they are kept, never deleted)\n"
+    "  --exclude GLOB         leave out what a DIR holds that matches GLOB (a name, or\n"
+    "                         with a /, a path below DIR); repeatable\n"
     "  --clean                repair what can be repaired without guessing\n"
     "  --schema FILE          use this schema instead of the built-in one\n"
     "  --registry FILE        use this authority registry instead of the built-in one\n"
-    "  --format FMT           read every input as csv, json, ndjson, xml, xlsx or ods\n"
-    "  --delimiter C          CSV field delimiter (default ,)\n"
+    "  --format FMT           read inputs as csv, json, ndjson, xml, xlsx or ods\n"
+    "                         (default: by extension, then by content)\n"
+    "  --delimiter C          CSV field delimiter (default: a comma, or the one the\n"
+    "                         header shows; \\t for tab)\n"
     "  --sheet NAME           the workbook sheet to read (default: the first)\n"
     "  --report FMT           text (default), json, junit, github, sarif or html,\n"
     "                         on standard error (report.json and report.html are\n"
@@ -421,6 +425,9 @@ static int run_build(struct cli_options *o, struct outdir *od, struct cli_paths 
         goto done;
     s.skipped = inputs->skipped;
     s.nskipped = inputs->nskipped;
+    s.walked = inputs->walked;
+    s.nwalked = inputs->nwalked;
+    session_expect(&s, inputs->v, inputs->n);
     schema_name = strdup(s.schema->name);
     schema_version = strdup(s.schema->version);
     if (!schema_name || !schema_version) {
@@ -512,11 +519,14 @@ static int run_build(struct cli_options *o, struct outdir *od, struct cli_paths 
             status = EXIT_DATA;
         goto done;
     }
-    /* A test-only fault hook: the working directory disappears (another
-     * process removes it) after the inputs are read, before the outputs are
-     * written. The golden case fault-io-workdir-disappears uses it. */
+#ifdef TALLY_TEST_HOOKS
+    /* A test-only fault hook, only in build/tally-hooks (never the release
+     * build/tally): the working directory disappears (another process removes
+     * it) after the inputs are read, before the outputs are written. The golden
+     * case fault-io-workdir-disappears uses it. */
     if (getenv("TALLY_TEST_REMOVE_WORKDIR"))
         outdir_remove(tmp);
+#endif
     bool ok = true;
     for (size_t i = 0; ok && i < sizeof outputs / sizeof outputs[0]; i++)
         ok = write_file(tmp, outputs[i].name, outputs[i].write, run.build, s.schema,
@@ -532,11 +542,24 @@ static int run_build(struct cli_options *o, struct outdir *od, struct cli_paths 
                           "disclosure_controlled", disclose ? "true" : "false", NULL};
     s.tap = NULL;
     if (ok) {
-        if (tally_sqlite_finish(run.db, run.build, s.schema, s.files, s.nfiles, meta, &err) != TALLY_OK) {
-            cli_error("%s", err.message);
+        /* The files as the dataset describes them (the session counted them). */
+        struct tally_dataset_input *files = calloc(s.nfiles ? s.nfiles : 1, sizeof *files);
+        for (size_t i = 0; files && i < s.nfiles; i++)
+            files[i] = (struct tally_dataset_input){s.files[i].path, s.files[i].format,
+                                                    s.files[i].sha256, s.files[i].records,
+                                                    s.files[i].errors, s.files[i].warnings};
+        if (!files) {
+            cli_error("out of memory");
             ok = false;
+        } else {
+            if (tally_sqlite_finish(run.db, run.build, s.schema, files, s.nfiles, meta, &err) !=
+                TALLY_OK) {
+                cli_error("%s", err.message);
+                ok = false;
+            }
+            run.db = NULL;  /* finished and freed, failed or not; otherwise `done` closes it */
         }
-        run.db = NULL;  /* finished and freed, failed or not; otherwise `done` closes it */
+        free(files);
     }
     if (!ok)
         goto done;
@@ -610,7 +633,7 @@ int cmd_build(int argc, char **argv)
     struct cli_options o;
     unsigned allowed = OPT_SCHEMA | OPT_REGISTRY | OPT_FORMAT | OPT_DELIMITER | OPT_REPORT |
                        OPT_MAX_ERRORS | OPT_FAIL_ON | OPT_PERIOD | OPT_QUIET | OPT_OUTPUT |
-                       OPT_BUILD | OPT_PROGRESS | OPT_CLEAN;
+                       OPT_BUILD | OPT_PROGRESS | OPT_CLEAN | OPT_EXCLUDE;
     int status = EXIT_TROUBLE;
     struct cli_paths inputs = {0};
     struct outdir od = {0};
@@ -630,7 +653,7 @@ int cmd_build(int argc, char **argv)
         cli_error("build: at most %d reports", CLI_MAX_REPORTS - 2);
         goto out;
     }
-    if (!cli_collect_inputs(o.files, o.nfiles, true, &inputs))
+    if (!cli_collect_inputs(&o, true, &inputs))
         goto out;
     if (inputs.n == 0) {
         cli_error("build: no returns found in the inputs given");
@@ -644,9 +667,12 @@ int cmd_build(int argc, char **argv)
     if (withheld) {
         outdir_abandon(&od);    /* a failed audit, or periods EES cannot name: publish nothing */
     } else if (status != EXIT_TROUBLE) {
-        /* A test-only fault hook: die the hard way just before the swap. */
+#ifdef TALLY_TEST_HOOKS
+        /* A test-only fault hook (build/tally-hooks only): die the hard way
+         * just before the swap. The golden case build-killed-leaves-dir uses it. */
         if (getenv("TALLY_TEST_KILL_BEFORE_SWAP"))
             raise(SIGKILL);
+#endif
         if (!outdir_commit(&od))
             status = EXIT_TROUBLE;
     }

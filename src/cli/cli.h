@@ -17,7 +17,9 @@
 #include "tally/report.h"
 #include "tally/schema.h"
 #include "tally/settle.h"
+#include "tally/source.h"
 #include "tally/validate.h"
+#include "tally/version.h"
 #include "tally/writer.h"
 
 #define TALLY_VERSION TALLY_VERSION_STRING
@@ -35,6 +37,8 @@ enum {
                                --disclosure, --no-disclosure, --publish */
     OPT_PROGRESS = 1 << 13, /* --progress, --no-progress */
     OPT_CLEAN = 1 << 14,    /* --clean */
+    OPT_BOM = 1 << 15,      /* --bom */
+    OPT_EXCLUDE = 1 << 16,  /* --exclude GLOB */
 };
 
 struct cli_report {
@@ -59,6 +63,7 @@ struct cli_options {
     int64_t period_start, period_end;
     bool quiet;
     bool clean;             /* --clean: repair what can be repaired, and say so */
+    bool bom;               /* --bom: a CSV output starts with a UTF-8 byte order mark */
     const char *to, *output, *export_as;
     const char *previous;   /* --previous DATASET.csv */
     const char *population; /* --population FILE.csv */
@@ -71,6 +76,8 @@ struct cli_options {
     int progress;           /* --progress 1, --no-progress 0, default -1: when stderr is a terminal */
     char **files;
     size_t nfiles;
+    char **excludes;        /* --exclude GLOB, in the order given: the tail of files[] */
+    size_t nexcludes;
     bool help;
 };
 
@@ -132,6 +139,9 @@ struct session {
     /* Files under the input directories that were not read (inputs.c). Borrowed. */
     const struct tally_report_skipped *skipped;
     size_t nskipped;
+    /* The input directories walked, as given (inputs.c). Borrowed. */
+    char *const *walked;
+    size_t nwalked;
     /* Every diagnostic also goes here when set (build: into dataset.sqlite). */
     void (*tap)(void *ctx, const struct tally_diag *d);
     void *tap_ctx;
@@ -139,6 +149,7 @@ struct session {
     bool progress;
     double progress_start, progress_last;
     uint64_t progress_bytes;
+    uint64_t progress_total;        /* bytes of all the inputs, 0: not known */
     /* tally build: what the reports say about fates and coverage. */
     bool build;
     uint64_t fates[4];
@@ -151,6 +162,10 @@ struct session {
 
 /* Set up from options; reports go to default_out unless --report-file. */
 bool session_open(struct session *s, const struct cli_options *o, FILE *default_out);
+
+/* The inputs the run will read, for the progress line's percentage and time
+ * left: their total size, when every one is a regular file. */
+void session_expect(struct session *s, char *const *paths, size_t n);
 
 /* Send a diagnostic through the session: counted, detailed, tapped. A
  * struct tally_diag_sink's emit: ctx is the session. */
@@ -177,13 +192,17 @@ struct cli_paths {
     struct tally_report_skipped *skipped;   /* files under the directories not read,
                                                in path order; paths and reasons owned */
     size_t nskipped, skipped_cap;
+    char **walked;          /* the directories walked, as given (borrowed strings) */
+    size_t nwalked, walked_cap;
 };
 
 /* Files as given and directories walked for returns (each directory's in path
  * order), each file once; with sort, all in path order. What a walk does not
- * read goes to out->skipped, with the reason. Prints and returns false on
- * failure. */
-bool cli_collect_inputs(char **args, size_t n, bool sort, struct cli_paths *out);
+ * read goes to out->skipped, with the reason: also what an --exclude pattern
+ * (o->excludes) matches, by fnmatch on the path relative to the directory
+ * given or, for a pattern without '/', on the entry's name. Prints and
+ * returns false on failure. */
+bool cli_collect_inputs(const struct cli_options *o, bool sort, struct cli_paths *out);
 void cli_paths_free(struct cli_paths *p);
 
 /* dir + "/" + name, without doubling the slash. Caller frees; NULL when out of memory. */

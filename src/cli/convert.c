@@ -30,20 +30,23 @@ static const char usage[] =
     "\n"
     "  --to FMT             output format: csv, json, ndjson or xml\n"
     "  -o, --output OUT     write to OUT (default: standard output)\n"
+    "  --bom                start a CSV output with a UTF-8 byte order mark, so that\n"
+    "                       Excel reads accented names right\n"
     "  --clean              write the repaired values (each repair is an info\n"
     "                       diagnostic `repaired`)\n"
     "  --schema FILE        use this schema instead of the built-in one\n"
     "  --registry FILE      use this authority registry instead of the built-in one\n"
-    "  --format FMT         read the input as csv, json, ndjson, xml, xlsx or ods\n"
+    "  --format FMT         read inputs as csv, json, ndjson, xml, xlsx or ods\n"
     "                       (default: by extension, then by content)\n"
-    "  --delimiter C        CSV input field delimiter (default ,)\n"
+    "  --delimiter C        CSV field delimiter (default: a comma, or the one the\n"
+    "                       header shows; \\t for tab)\n"
     "  --sheet NAME         the workbook sheet to read (default: the first)\n"
     "  --report FMT         text (default), json, junit, github, sarif or html,\n"
     "                       on standard error\n"
     "  --report-file FILE   write the report named just before to FILE\n"
     "  --max-errors N       stop detailing after N errors\n"
     "  --fail-on LEVEL      error (default) or warning\n"
-    "  -q, --quiet          errors only, no summary line\n"
+    "  -q, --quiet          errors only, no summary\n"
     "  --progress, --no-progress   the progress line on standard error\n"
     "  -h, --help           this help\n"
     "\n"
@@ -154,7 +157,8 @@ int cmd_convert(int argc, char **argv)
 {
     struct cli_options o;
     unsigned allowed = OPT_SCHEMA | OPT_REGISTRY | OPT_FORMAT | OPT_DELIMITER | OPT_REPORT |
-                       OPT_MAX_ERRORS | OPT_FAIL_ON | OPT_QUIET | OPT_TO | OPT_OUTPUT | OPT_PROGRESS | OPT_CLEAN;
+                       OPT_MAX_ERRORS | OPT_FAIL_ON | OPT_QUIET | OPT_TO | OPT_OUTPUT | OPT_PROGRESS | OPT_CLEAN |
+                       OPT_BOM;
     int status = EXIT_TROUBLE;
     if (!cli_parse(argc, argv, "convert", allowed, &o))
         goto out;
@@ -165,6 +169,10 @@ int cmd_convert(int argc, char **argv)
     }
     if (o.nfiles != 1 || !o.to) {
         cli_error("convert: needs one input FILE and --to FMT (see tally convert --help)");
+        goto out;
+    }
+    if (o.bom && strcmp(o.to, "csv") != 0) {
+        cli_error("convert: --bom is for --to csv (a byte order mark has no place in %s)", o.to);
         goto out;
     }
 
@@ -182,6 +190,7 @@ int cmd_convert(int argc, char **argv)
         free(tmp);
         goto out;
     }
+    session_expect(&s, o.files, 1);
     /* One thread writes: no lock per call. A bigger buffer: fewer writes. */
     __fsetlocking(fp, FSETLOCKING_BYCALLER);
     setvbuf(fp, NULL, _IOFBF, 1 << 16);
@@ -196,6 +205,10 @@ int cmd_convert(int argc, char **argv)
         tally_input_close(&probe);
     else
         session_run_file(&s, o.files[0], NULL, NULL);
+    /* Excel takes a CSV file without a byte order mark for the Windows code
+     * page; with one, for UTF-8. tally's readers drop it. */
+    if (readable && o.bom)
+        fputs("\xEF\xBB\xBF", fp);
     bool ok = readable && wops->open(&w, fp, s.schema, &err) == TALLY_OK;
     if (ok) {
         session_run_file(&s, o.files[0], write_record, w);

@@ -4,11 +4,13 @@
  * .jsonl, .xml, .xlsx, .xlsm, .ods), sorted by path so the order on the
  * command line never changes a result. Every other entry under a directory is
  * listed as skipped, with the reason, for the reports and the manifest:
- * nothing is left out without a trace.
+ * nothing is left out without a trace — also what --exclude leaves out (a
+ * directory once, not what is in it).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/grow.h"
+#include "cli/grow.h"
 #include "cli/cli.h"
 
 /* ---- inputs ------------------------------------------------------------------- */
@@ -26,7 +28,7 @@ static bool push_path(struct cli_paths *p, char *path)
 {
     if (!path)
         return false;
-    if (tally_grow((void **)&p->v, &p->cap, p->n, sizeof *p->v, 64) != TALLY_OK) {
+    if (!cli_grow((void **)&p->v, &p->cap, p->n, sizeof *p->v, 64)) {
         free(path);
         return false;
     }
@@ -52,8 +54,8 @@ static bool skip(struct cli_paths *p, char *path, const char *fmt, ...)
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
     char *copy = strdup(reason);
-    if (!copy || tally_grow((void **)&p->skipped, &p->skipped_cap, p->nskipped,
-                            sizeof *p->skipped, 16) != TALLY_OK) {
+    if (!copy || !cli_grow((void **)&p->skipped, &p->skipped_cap, p->nskipped,
+                            sizeof *p->skipped, 16)) {
         free(copy);
         free(path);
         return false;
@@ -84,9 +86,14 @@ static bool skip_file(struct cli_paths *p, char *path)
                     r->extensions[0]);
     if (k)
         return skip(p, path, "%s: %s", k->what, k->advice);
-    char endings[256];
-    tally_reader_endings(endings, sizeof endings);
-    return skip(p, path, "not a return: tally reads %s files", endings);
+    char *endings = tally_reader_endings();
+    if (!endings) {
+        free(path);
+        return false;
+    }
+    bool ok = skip(p, path, "not a return: tally reads %s files", endings);
+    free(endings);
+    return ok;
 }
 
 /* What a special file is, for the reason it is skipped. */
@@ -117,11 +124,28 @@ static bool is_file(const char *path, const struct stat *lst)
     return S_ISLNK(lst->st_mode) && (stat(path, &st) != 0 || S_ISREG(st.st_mode));
 }
 
+/* The --exclude pattern that leaves out the entry `name` at rel (its path
+ * relative to the directory given), or NULL. A pattern with a '/' is matched
+ * against rel ('*' matching '/' too: "*\/old" is any folder old below the
+ * top); one without, against the name, at any depth ("archive", "*.bak"). */
+static const char *excluded(const struct cli_options *o, const char *rel, const char *name)
+{
+    for (size_t i = 0; i < o->nexcludes; i++) {
+        const char *pat = o->excludes[i];
+        if (fnmatch(pat, strchr(pat, '/') ? rel : name, 0) == 0)
+            return pat;
+    }
+    return NULL;
+}
+
 /* Add the returns under dir (recursively); note every other entry as skipped:
- * hidden entries (not searched), links to directories (not followed), FIFOs,
- * sockets and devices (never opened: their open could block forever), and
- * files not named like a return. Prints and returns false on failure. */
-static bool walk(const char *dir, struct cli_paths *out)
+ * what --exclude matches (a directory is not searched), hidden entries (not
+ * searched), links to directories (not followed), FIFOs, sockets and devices
+ * (never opened: their open could block forever), and files not named like a
+ * return. rel: where dir's entries' paths start below the directory given.
+ * Prints and returns false on failure. */
+static bool walk(const struct cli_options *o, const char *dir, size_t rel,
+                 struct cli_paths *out)
 {
     DIR *d = opendir(dir);
     if (!d) {
@@ -143,11 +167,14 @@ static bool walk(const char *dir, struct cli_paths *out)
         }
         bool link_to_dir = S_ISLNK(st.st_mode) && stat(path, &target) == 0 && S_ISDIR(target.st_mode);
         bool walked = false;
-        if (e->d_name[0] == '.')
+        const char *pat = excluded(o, path + rel, e->d_name);
+        if (pat)
+            ok = skip(out, path, "excluded by --exclude %s", pat);
+        else if (e->d_name[0] == '.')
             ok = skip(out, path, S_ISDIR(st.st_mode) ? "a hidden directory: not searched"
                                                      : "a hidden file: not read");
         else if (S_ISDIR(st.st_mode)) {
-            ok = walk(path, out);   /* prints its own failures */
+            ok = walk(o, path, rel, out);   /* prints its own failures */
             walked = true;
             free(path);
         } else if (link_to_dir)
@@ -179,13 +206,23 @@ static int by_path(const void *a, const void *b)
 }
 
 /* Expand the command line's files and directories into a sorted, unique list. */
-bool cli_collect_inputs(char **args, size_t n, bool sort, struct cli_paths *out)
+bool cli_collect_inputs(const struct cli_options *o, bool sort, struct cli_paths *out)
 {
+    char **args = o->files;
+    size_t n = o->nfiles;
     for (size_t i = 0; i < n; i++) {
         struct stat st;
         size_t first = out->n;
         if (strcmp(args[i], "-") != 0 && stat(args[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            if (!walk(args[i], out))
+            size_t len = strlen(args[i]);
+            if (!cli_grow((void **)&out->walked, &out->walked_cap, out->nwalked,
+                          sizeof *out->walked, 4)) {
+                cli_error("out of memory");
+                return false;
+            }
+            out->walked[out->nwalked++] = args[i];
+            /* cli_join adds a '/' unless the directory ends with one. */
+            if (!walk(o, args[i], len + (len && args[i][len - 1] != '/'), out))
                 return false;
             if (out->n - first > 1)     /* a directory's returns, in path order */
                 qsort(out->v + first, out->n - first, sizeof *out->v, by_path);
@@ -223,5 +260,6 @@ void cli_paths_free(struct cli_paths *p)
     }
     free(p->v);
     free(p->skipped);
+    free(p->walked);
     memset(p, 0, sizeof *p);
 }

@@ -51,6 +51,8 @@ static const struct {
     {"force", 0, OPT_BUILD, false},
     {"progress", 0, OPT_PROGRESS, false},
     {"clean", 0, OPT_CLEAN, false},
+    {"bom", 0, OPT_BOM, false},
+    {"exclude", 0, OPT_EXCLUDE, true},
     {"no-progress", 0, OPT_PROGRESS, false},
 };
 
@@ -186,6 +188,8 @@ static bool set_option(const char *name, const char *v, struct cli_options *o)
         o->force = true;
     } else if (strcmp(name, "clean") == 0) {
         o->clean = true;
+    } else if (strcmp(name, "bom") == 0) {
+        o->bom = true;
     } else if (strcmp(name, "progress") == 0) {
         o->progress = 1;
     } else if (strcmp(name, "no-progress") == 0) {
@@ -248,8 +252,21 @@ bool cli_parse(int argc, char **argv, const char *command, unsigned allowed,
             cli_error("%s: option --%s takes no value", command, name);
             return false;
         }
+        if (strcmp(name, "exclude") == 0) {
+            /* Kept at the tail of files[]: an argument is a file or an option,
+             * so the two never meet. */
+            o->files[argc - 1 - o->nexcludes++] = (char *)value;
+            continue;
+        }
         if (!set_option(name, value, o))
             return false;
+    }
+    /* The patterns in the order given. */
+    o->excludes = o->files + argc - o->nexcludes;
+    for (size_t a = 0, b = o->nexcludes; b > a + 1; a++, b--) {
+        char *t = o->excludes[a];
+        o->excludes[a] = o->excludes[b - 1];
+        o->excludes[b - 1] = t;
     }
     return true;
 }

@@ -36,7 +36,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/grow.h"
+#include "cli/grow.h"
 #include "cli/cli.h"
 
 #define MARKER_MAX (1 << 20)        /* a marker longer than this is not tally's */
@@ -53,7 +53,7 @@ static const char *const legacy[] = {"dataset.csv", "dataset.json", "dataset.xml
 static bool names_add(struct cli_names *l, const char *s, size_t len)
 {
     char *copy = malloc(len + 1);
-    if (!copy || tally_grow((void **)&l->v, &l->cap, l->n, sizeof *l->v, 16) != TALLY_OK) {
+    if (!copy || !cli_grow((void **)&l->v, &l->cap, l->n, sizeof *l->v, 16)) {
         free(copy);
         return false;
     }
@@ -234,8 +234,8 @@ struct ids {
 
 static bool ids_add(struct ids *s, const struct stat *st, char *path)
 {
-    if (tally_grow((void **)&s->v, &s->cap, s->n, sizeof *s->v, 64) != TALLY_OK ||
-        tally_grow((void **)&s->paths, &s->paths_cap, s->n, sizeof *s->paths, 64) != TALLY_OK)
+    if (!cli_grow((void **)&s->v, &s->cap, s->n, sizeof *s->v, 64) ||
+        !cli_grow((void **)&s->paths, &s->paths_cap, s->n, sizeof *s->paths, 64))
         return false;
     s->v[s->n] = (struct id){st->st_dev, st->st_ino};
     s->paths[s->n++] = path;

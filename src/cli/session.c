@@ -329,41 +329,82 @@ static void file_trouble(struct session *s, const char *path, const struct tally
         cli_error("%s: %s", path, err->message);
 }
 
-/* Redraw the progress line on standard error, at most four times a second. */
+void session_expect(struct session *s, char *const *paths, size_t n)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        if (strcmp(paths[i], "-") == 0 || stat(paths[i], &st) != 0 || !S_ISREG(st.st_mode)) {
+            total = 0;      /* standard input, a FIFO: the size is not known */
+            break;
+        }
+        total += (uint64_t)st.st_size;
+    }
+    s->progress_total = total;
+}
+
+/* Time left, roughly: "40 s", "12 min", "2 h 05 min". */
+static void put_left(double secs)
+{
+    unsigned long long n = secs < 1 ? 1 : secs > 1e9 ? 1000000000ull : (unsigned long long)(secs + 0.5);
+    if (n < 90)
+        fprintf(stderr, "%llu s", n);
+    else if (n < 90 * 60)
+        fprintf(stderr, "%llu min", (n + 30) / 60);
+    else
+        fprintf(stderr, "%llu h %02llu min", n / 3600, n % 3600 / 60);
+}
+
+/* Redraw the progress line on standard error, at most four times a second:
+ * MB and records read and the rate; when the inputs' size is known, the
+ * share of it read, and once PROGRESS_SETTLED seconds have passed (an
+ * estimate from the first moments swings wildly), the time left at the rate
+ * so far. */
+#define PROGRESS_SETTLED 2.0
 static void progress(struct session *s, uint64_t file_bytes, bool force)
 {
     double t = now();
     if (!s->progress || (!force && t - s->progress_last < 0.25))
         return;
     s->progress_last = t;
-    double mb = (double)(s->progress_bytes + file_bytes) / 1e6, secs = t - s->progress_start;
-    fprintf(stderr, "\rtally: %.1f MB, %llu records, %.1f MB/s ", mb,
-            (unsigned long long)s->records,
-            secs > 0 ? mb / secs : 0.0);
+    uint64_t done = s->progress_bytes + file_bytes, total = s->progress_total;
+    double mb = (double)done / 1e6, secs = t - s->progress_start;
+    double rate = secs > 0 ? (double)done / secs : 0;
+    fprintf(stderr, "\rtally: %.1f MB", mb);
+    if (total)
+        fprintf(stderr, " of %.1f MB (%llu%%)", (double)total / 1e6,
+                (unsigned long long)(done >= total ? 100 : done * 100 / total));
+    fprintf(stderr, ", %llu %s, %.1f MB/s", (unsigned long long)s->records,
+            s->records == 1 ? "record" : "records", rate / 1e6);
+    if (total && done < total && secs >= PROGRESS_SETTLED && rate > 0) {
+        fputs(", ", stderr);
+        put_left((double)(total - done) / rate);
+        fputs(" left", stderr);
+    }
+    fputs("\033[K", stderr);  /* clear what a longer line left */
     fflush(stderr);
 }
 
 /*
- * Read ahead on a second thread (reader.h) for a regular file of 1 MiB or
+ * Read ahead on a second thread (source.h) for a regular file of 1 MiB or
  * more: below that a thread is not worth starting. TALLY_READ_AHEAD=0 turns it
  * off, =1 on for every input (the tests run both ways and compare).
  */
-static bool read_ahead(const struct tally_input *in)
+static enum tally_read_ahead read_ahead(void)
 {
     const char *env = getenv("TALLY_READ_AHEAD");
     if (env && *env)
-        return strcmp(env, "0") != 0;
-    struct stat st;
-    return fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= (1 << 20);
+        return strcmp(env, "0") != 0 ? TALLY_READ_AHEAD_ON : TALLY_READ_AHEAD_OFF;
+    return TALLY_READ_AHEAD_AUTO;
 }
 
 /* A file read to its end: its SHA-256 (reading what is left of it). */
 static void finish_file(struct session *s, struct tally_report_file *f, const char *path,
-                        struct tally_input *in)
+                        struct tally_source *src)
 {
     char hex[65];
     struct tally_error err;
-    if (tally_input_sha256(in, hex, &err) == TALLY_OK && !(s->sha[s->nfiles - 1] = strdup(hex)))
+    if (tally_source_sha256(src, hex, &err) == TALLY_OK && !(s->sha[s->nfiles - 1] = strdup(hex)))
         tally_error_set(&err, TALLY_ENOMEM, "out of memory");
     if (s->sha[s->nfiles - 1])
         f->sha256 = s->sha[s->nfiles - 1];
@@ -393,59 +434,42 @@ void session_run_file(struct session *s, const char *path, session_each_fn each,
         s->reports[i].detailed_record = s->reports[i].noted_record = 0;
     struct tally_report_file *f = &s->files[s->nfiles++];
     *f = (struct tally_report_file){.path = path};
-    struct tally_input in;
-    struct tally_error err;
-    if (tally_input_open(&in, path, &err) != TALLY_OK) {
-        file_trouble(s, path, &err);
-        return;
-    }
-    const struct tally_reader_ops *ops;
-    const struct tally_file_kind *kind;
-    if (tally_reader_choose(&in, path, s->opts->format, &ops, &kind, &err) != TALLY_OK) {
-        file_trouble(s, path, &err);
-        tally_input_close(&in);
-        return;
-    }
-    if (!ops) {     /* a workbook, a document, an archive: never read as text */
-        char msg[512];
-        snprintf(msg, sizeof msg, "the file is %s, not a return: %s", kind->what, kind->advice);
-        struct tally_diag d = {.severity = TALLY_SEV_ERROR, .code = TALLY_CODE_FORMAT,
-                               .message = msg, .file = path};
-        emit(s, &d);
-        finish_file(s, f, path, &in);
-        tally_input_close(&in);
-        return;
-    }
-    f->format = ops->name;
-    struct tally_reader_config cfg = {
-        .schema = s->schema,
-        .registry = s->registry,
-        .sink = {emit, s},
-        .delimiter = s->opts->delimiter,
-        .clean = s->opts->clean,
-        .sheet = s->opts->sheet,
+    struct tally_source_options so = {
+        .format = s->opts->format,
+        .read_ahead = read_ahead(),
+        .reader = {
+            .schema = s->schema,
+            .registry = s->registry,
+            .sink = {emit, s},
+            .delimiter = s->opts->delimiter,
+            .clean = s->opts->clean,
+            .sheet = s->opts->sheet,
+        },
     };
-    struct tally_reader *r;
-    bool ahead = read_ahead(&in);
-    if ((ahead ? tally_read_ahead_open(&r, ops, &in, &cfg, &err) : ops->open(&r, &in, &cfg, &err)) !=
-        TALLY_OK) {
+    struct tally_source *src;
+    struct tally_error err;
+    if (tally_source_open(&src, path, &so, &err) != TALLY_OK) {
         file_trouble(s, path, &err);
-        tally_input_close(&in);
+        return;
+    }
+    if (!(f->format = tally_source_format(src))) {
+        /* a workbook, a document, an archive: its error is sent; never read as text */
+        finish_file(s, f, path, src);
+        tally_source_close(src);
         return;
     }
     if (s->settler && tally_settler_add_file(s->settler, path, &err) != TALLY_OK) {
-        r->ops->close(r);
-        tally_input_close(&in);
+        tally_source_close(src);
         file_trouble(s, path, &err);
         return;
     }
     struct tally_record *rec;
     int rc;
-    while ((rc = r->ops->next(r, &rec, &err)) == TALLY_RECORD) {
+    while ((rc = tally_source_next(src, &rec, &err)) == TALLY_RECORD) {
         f->records++;
         s->records++;
         if ((s->records & 1023) == 0)
-            progress(s, ahead ? tally_read_ahead_offset(r) : tally_input_offset(&in), false);
+            progress(s, tally_source_offset(src), false);
         if (s->cleaner && tally_cleaner_clean(s->cleaner, rec, &err) != TALLY_OK)
             break;
         if (tally_validator_check(s->validator, rec, &err) != TALLY_OK)
@@ -463,13 +487,12 @@ void session_run_file(struct session *s, const char *path, session_each_fn each,
         if (each && each(ctx, rec, &err) != TALLY_OK)
             break;
     }
-    r->ops->close(r);   /* first: a reader ahead gives the input back */
     if (rc == TALLY_RECORD || rc != TALLY_DONE)
         file_trouble(s, path, &err);
     else
-        finish_file(s, f, path, &in);
-    s->progress_bytes += tally_input_offset(&in);
-    tally_input_close(&in);
+        finish_file(s, f, path, src);
+    s->progress_bytes += tally_source_offset(src);
+    tally_source_close(src);
 }
 
 void session_settle(struct session *s)
@@ -512,6 +535,8 @@ int session_close(struct session *s)
         .quiet = s->opts->quiet,
         .skipped = s->skipped,
         .nskipped = s->nskipped,
+        .walked = s->walked,
+        .nwalked = s->nwalked,
         .build = s->build,
         .authorities_missing = s->authorities_missing,
         .dataset = s->dataset,
@@ -528,7 +553,13 @@ int session_close(struct session *s)
     bool github = false;
     for (size_t i = 0; i < s->nreports; i++)
         github |= s->reports[i].report && s->reports[i].report->ops == tally_report_find("github");
-    if (github && step_summary && *step_summary) {
+    /* A run that closes before its first file failed before it began (a bad
+     * --previous): its error is printed, and a summary of nothing would only
+     * mislead. The reports are closed unwritten. */
+    bool begun = s->nfiles > 0;
+    if (!begun)
+        status = EXIT_TROUBLE;
+    if (begun && github && step_summary && *step_summary) {
         FILE *md = fopen(step_summary, "a");
         if (md) {
             tally_report_markdown_summary(md, &sum, s->files, s->nfiles);
@@ -543,8 +574,9 @@ int session_close(struct session *s)
     for (size_t i = 0; i < s->nreports; i++) {
         struct tally_error err;
         struct tally_report *r = s->reports[i].report;
-        if (r && r->ops->finish(r, s->reports[i].complete ? &complete : &sum, s->files, s->nfiles,
-                                &err) != TALLY_OK) {
+        if (r && begun &&
+            r->ops->finish(r, s->reports[i].complete ? &complete : &sum, s->files, s->nfiles,
+                           &err) != TALLY_OK) {
             cli_error("%s", err.message);
             status = EXIT_TROUBLE;
         }

@@ -22,8 +22,11 @@ static const char usage[] =
     "  --registry FILE      use this authority registry instead of the built-in one\n"
     "  --format FMT         read inputs as csv, json, ndjson, xml, xlsx or ods\n"
     "                       (default: by extension, then by content)\n"
-    "  --delimiter C        CSV field delimiter (default ,; \\t for tab)\n"
+    "  --delimiter C        CSV field delimiter (default: a comma, or the one the\n"
+    "                       header shows; \\t for tab)\n"
     "  --sheet NAME         the workbook sheet to read (default: the first)\n"
+    "  --exclude GLOB       leave out what a DIR holds that matches GLOB (a name, or\n"
+    "                       with a /, a path below DIR); repeatable\n"
     "  --clean              repair what can be repaired without guessing (each repair\n"
     "                       is an info diagnostic `repaired`)\n"
     "  --period START/END   the period every record must cover, e.g. 2014-10-01/2015-09-30\n"
@@ -32,9 +35,9 @@ static const char usage[] =
     "  --report-file FILE   write the report named just before to FILE\n"
     "  --max-errors N       stop detailing after N errors (counts stay exact)\n"
     "  --fail-on LEVEL      error (default) or warning: what makes the exit status 1\n"
-    "  -q, --quiet          errors only, no summary line\n"
-    "  --progress           show a progress line on standard error (default: when it\n"
-    "                       is a terminal); --no-progress never shows it\n"
+    "  -q, --quiet          errors only, no summary\n"
+    "  --progress, --no-progress   the progress line on standard error (default:\n"
+    "                       when it is a terminal)\n"
     "  -h, --help           this help\n"
     "\n"
     "Exit status: 0 no errors; 1 the data has errors; 2 usage error, unreadable\n"
@@ -49,7 +52,8 @@ int cmd_validate(int argc, char **argv)
 {
     struct cli_options o;
     unsigned allowed = OPT_SCHEMA | OPT_REGISTRY | OPT_FORMAT | OPT_DELIMITER | OPT_REPORT |
-                       OPT_MAX_ERRORS | OPT_FAIL_ON | OPT_PERIOD | OPT_QUIET | OPT_PROGRESS | OPT_CLEAN;
+                       OPT_MAX_ERRORS | OPT_FAIL_ON | OPT_PERIOD | OPT_QUIET | OPT_PROGRESS | OPT_CLEAN |
+                       OPT_EXCLUDE;
     if (!cli_parse(argc, argv, "validate", allowed, &o)) {
         free(o.files);
         return EXIT_TROUBLE;
@@ -67,13 +71,16 @@ int cmd_validate(int argc, char **argv)
     struct cli_paths inputs = {0};
     struct session s = {.settle = true};
     int status = EXIT_TROUBLE;
-    if (!cli_collect_inputs(o.files, o.nfiles, true, &inputs)) {
+    if (!cli_collect_inputs(&o, true, &inputs)) {
         /* printed */
     } else if (inputs.n == 0) {
         cli_error("validate: no returns found in the inputs given");
     } else if (session_open(&s, &o, stdout)) {
         s.skipped = inputs.skipped;
         s.nskipped = inputs.nskipped;
+        s.walked = inputs.walked;
+        s.nwalked = inputs.nwalked;
+        session_expect(&s, inputs.v, inputs.n);
         for (size_t i = 0; i < inputs.n; i++)
             session_run_file(&s, inputs.v[i], NULL, NULL);
         session_settle(&s);     /* repeated keys across every file, as build judges them */

@@ -85,8 +85,8 @@ static bool valid(struct tally_cleaner *c, const struct tally_field_def *def, co
         }
     case TALLY_TYPE_DATE:
         return tally_parse_date(s, len, &d);
-    case TALLY_TYPE_DATETIME:
-        return tally_parse_datetime(s, len, &d);
+    case TALLY_TYPE_DATETIME:   /* a local time is valid, with a warning */
+        return tally_parse_datetime(s, len, &d) || tally_parse_local_datetime(s, len, &d);
     case TALLY_TYPE_STRING:
         break;
     }

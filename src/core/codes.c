@@ -32,6 +32,7 @@ static const struct tally_code_info codes[] = {
     {TALLY_CODE_XML_SCHEMA, TALLY_SEV_ERROR, "XML that does not follow the return's XSD (unknown elements and attributes are warnings)."},
     {TALLY_CODE_REQUIRED, TALLY_SEV_ERROR, "A required field is missing or empty."},
     {TALLY_CODE_TYPE, TALLY_SEV_ERROR, "A value that is not of the field's type (a count, a date, ...)."},
+    {TALLY_CODE_DATETIME_NO_OFFSET, TALLY_SEV_WARNING, "A date and time without an offset (a case system's local time): known only to within 14 hours, it decides which submission is later only when that is certain."},
     {TALLY_CODE_CONSTRAINT, TALLY_SEV_ERROR, "A value outside the field's constraints (range, pattern, list)."},
     {TALLY_CODE_AUTHORITY_UNKNOWN, TALLY_SEV_ERROR, "An authority code that is not in the registry."},
     {TALLY_CODE_AUTHORITY_NOT_VALID, TALLY_SEV_ERROR, "An authority not in force on the period's last day."},

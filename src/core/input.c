@@ -13,6 +13,16 @@
 
 #include "tally/input.h"
 
+/* "cannot open/read PATH: why", with strerror_r: strerror's buffer may be
+ * shared between threads. */
+static int io_error(struct tally_error *err, const char *what, const char *path, int e)
+{
+    char why[256];
+    if (strerror_r(e, why, sizeof why) != 0)
+        snprintf(why, sizeof why, "error %d", e);
+    return tally_error_set(err, TALLY_EIO, "cannot %s \"%s\": %s", what, path, why);
+}
+
 int tally_input_open(struct tally_input *in, const char *path, struct tally_error *err)
 {
     memset(in, 0, sizeof *in);
@@ -22,7 +32,7 @@ int tally_input_open(struct tally_input *in, const char *path, struct tally_erro
     } else {
         in->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (in->fd < 0)
-            return tally_error_set(err, TALLY_EIO, "cannot open \"%s\": %s", path, strerror(errno));
+            return io_error(err, "open", path, errno);
         in->close_fd = true;
     }
     struct stat st;
@@ -44,6 +54,29 @@ int tally_input_open(struct tally_input *in, const char *path, struct tally_erro
     return TALLY_OK;
 }
 
+int tally_input_open_memory(struct tally_input *in, const void *data, size_t len, const char *name,
+                            struct tally_error *err)
+{
+    memset(in, 0, sizeof *in);
+    in->fd = -1;
+    in->cap = len ? len : 1;
+    in->buf = malloc(in->cap);
+    in->name = strdup(name ? name : "<memory>");
+    struct sha256_ctx *sha = malloc(sizeof *sha);
+    in->sha256 = sha;
+    if (!in->buf || !in->name || !sha) {
+        tally_input_close(in);
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
+    }
+    if (len)
+        memcpy(in->buf, data, len);
+    in->len = len;
+    in->eof = true;
+    sha256_init(sha);
+    sha256_update(sha, len, in->buf);
+    return TALLY_OK;
+}
+
 int tally_input_fill(struct tally_input *in, struct tally_error *err)
 {
     if (in->pos > 0) {
@@ -51,6 +84,10 @@ int tally_input_fill(struct tally_input *in, struct tally_error *err)
         in->len -= in->pos;
         in->base += in->pos;
         in->pos = 0;
+    }
+    if (in->fd < 0) {       /* in memory: all of it is held already */
+        in->eof = true;
+        return TALLY_OK;
     }
     if (in->cap - in->len < TALLY_INPUT_CHUNK) {
         size_t cap = in->cap * 2;
@@ -65,7 +102,7 @@ int tally_input_fill(struct tally_input *in, struct tally_error *err)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            return tally_error_set(err, TALLY_EIO, "cannot read \"%s\": %s", in->name, strerror(errno));
+            return io_error(err, "read", in->name, errno);
         if (n == 0)
             in->eof = true;
         else

@@ -13,6 +13,7 @@
  * so that whoever writes a schema can fix it without reading C. Unknown keys
  * are errors where a typo would silently weaken a check (constraints, rules).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1035,10 +1036,19 @@ static int load(struct tally_schema *s, const cJSON *root, struct tally_error *e
     return TALLY_OK;
 }
 
+/* cJSON's parser records where the last parse failed in a variable of its
+ * own (global_error, for cJSON_GetErrorPtr, which tally does not use), written
+ * by every parse: two threads loading schemas at once would race on it. The
+ * library's one process-wide lock (beside tally_libxml2_init's once); parsing
+ * a schema takes microseconds. */
+static pthread_mutex_t cjson_parse_lock = PTHREAD_MUTEX_INITIALIZER;
+
 struct tally_schema *tally_schema_load(const char *json, size_t len, struct tally_error *err)
 {
     const char *end = NULL;
+    pthread_mutex_lock(&cjson_parse_lock);
     cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, false);
+    pthread_mutex_unlock(&cjson_parse_lock);
     if (!root) {
         /* Say where the JSON broke, as line:column. */
         size_t off = end && end >= json && end <= json + len ? (size_t)(end - json) : 0;

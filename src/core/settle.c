@@ -42,7 +42,8 @@
 struct entry {                  /* 48 bytes: 32-bit words, so no padding */
     uint32_t key[3];            /* the key's hash: its low 64 bits, then its top 32 */
     uint32_t values[2];         /* hash of every other field but `submitted` */
-    uint32_t submitted[2];      /* seconds since the epoch, or NO_TIME */
+    uint32_t submitted[2];      /* seconds since the epoch times 2, plus 1 for a
+                                   local time (no offset), or NO_TIME */
     uint32_t link;              /* next record of the key (index + 1), 0: none */
     uint32_t file;              /* file index | HAS_ERRORS | fate << FATE_SHIFT */
     uint32_t record;            /* 1-based record index in its file (saturates) */
@@ -493,8 +494,11 @@ int tally_settler_add(struct tally_settler *s, const struct tally_record *rec, u
     cur.values[0] = (uint32_t)values;
     cur.values[1] = (uint32_t)(values >> 32);
     const struct tally_field *sub = s->submitted_field >= 0 ? &rec->fields[s->submitted_field] : NULL;
-    put_i64(cur.submitted, sub && !sub->error && sub->value.kind == TALLY_DATETIME
-                               ? sub->value.number : NO_TIME);
+    int64_t time = NO_TIME;
+    if (sub && !sub->error && (sub->value.kind == TALLY_DATETIME ||
+                               sub->value.kind == TALLY_LOCAL_DATETIME))
+        time = sub->value.number * 2 + (sub->value.kind == TALLY_LOCAL_DATETIME);
+    put_i64(cur.submitted, time);
 
     size_t at = s->n;
     if ((rec->path || s->paths) &&
@@ -532,9 +536,31 @@ static bool has_errors(const struct entry *e)
     return e->file & HAS_ERRORS;
 }
 
-static int64_t time_of(const struct entry *e)
+/* When e was submitted: between *lo and *hi seconds since the epoch, UTC (the
+ * same for a time with an offset; 14 hours either side for a local time).
+ * False when it has no time. */
+static bool when(const struct entry *e, int64_t *lo, int64_t *hi)
 {
-    return get_i64(e->submitted);
+    int64_t v = get_i64(e->submitted);
+    if (v == NO_TIME)
+        return false;
+    int64_t local = v & 1, t = (v - local) / 2;
+    *lo = t - (local ? TALLY_LOCAL_TIME_WINDOW : 0);
+    *hi = t + (local ? TALLY_LOCAL_TIME_WINDOW : 0);
+    return true;
+}
+
+static int64_t hi_of(const struct entry *e)
+{
+    int64_t lo, hi = NO_TIME;
+    when(e, &lo, &hi);
+    return hi;
+}
+
+static bool is_local(const struct entry *e)
+{
+    int64_t v = get_i64(e->submitted);
+    return v != NO_TIME && (v & 1);
 }
 
 static bool same_values(const struct entry *a, const struct entry *b)
@@ -557,14 +583,16 @@ static void where(const struct tally_settler *s, const struct entry *e, char *bu
         snprintf(buf, size, "%s record %u", file, e->record);
 }
 
-/* UTC, as the submitted times are compared: 2015-10-28T09:30:00Z. */
-static void format_time(int64_t t, char buf[24])
+/* e's submitted time, in UTC as the times are compared: 2015-10-28T09:30:00Z;
+ * a local time as written, and said: 2015-10-28T09:30:00 (no offset). */
+static void format_time(const struct entry *e, char buf[40])
 {
+    int64_t v = get_i64(e->submitted), local = v & 1, t = (v - local) / 2;
     int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
     int64_t secs = t - days * 86400;
     tally_format_date(days, buf);
-    snprintf(buf + 10, 14, "T%02d:%02d:%02dZ", (int)(secs / 3600), (int)(secs / 60 % 60),
-             (int)(secs % 60));
+    snprintf(buf + 10, 30, "T%02d:%02d:%02d%s", (int)(secs / 3600), (int)(secs / 60 % 60),
+             (int)(secs % 60), local ? " (no offset)" : "Z");
 }
 
 static void diag(struct tally_settler *s, size_t i, enum tally_severity sev, const char *code,
@@ -591,42 +619,48 @@ static void diag(struct tally_settler *s, size_t i, enum tally_severity sev, con
  * (settle.h gives the rule). Only the records without errors (E) can be
  * accepted, duplicate, superseded or in conflict; a record with errors keeps
  * its own errors, and counts only as a later submission: when every record
- * of E has a submitted time and a rejected one was submitted after all of
- * them, it replaced them all. Diagnostics go out member by member.
- * ok[] has room for n.
+ * of E has a submitted time and a rejected one was certainly submitted after
+ * all of them, it replaced them all. A submitted time is an interval
+ * (when(): a local time's is 28 hours wide): one record was certainly
+ * submitted after another when its interval begins after the other's ends.
+ * Diagnostics go out member by member. ok[] has room for n.
  */
 static void settle_group(struct tally_settler *s, const char *key, const uint32_t *m, size_t n,
                          uint32_t *ok)
 {
     struct entry *E = s->entries;
-    char w[4200], t[24] = "";
+    char w[4200], t[40] = "";
     size_t ne = 0;
     bool same = true, timed = true;
-    int64_t last = NO_TIME, last_rejected = NO_TIME;
-    uint32_t rejected = UINT32_MAX;     /* the latest submission with errors, and a time */
+    int64_t latest_lo = NO_TIME, latest_hi = NO_TIME, rejected_lo = NO_TIME;
+    uint32_t rejected = UINT32_MAX;     /* the submission with errors that began latest */
+    uint32_t latest = UINT32_MAX;       /* of E, the first that began latest */
     for (size_t k = 0; k < n; k++) {
         struct entry *e = &E[m[k]];
-        int64_t time = time_of(e);
+        int64_t lo, hi;
+        bool has = when(e, &lo, &hi);
         if (has_errors(e)) {
             set_fate(e, TALLY_FATE_REJECTED);   /* its own errors say why */
-            if (time != NO_TIME && time > last_rejected)
-                last_rejected = time, rejected = m[k];
+            if (has && lo > rejected_lo)
+                rejected_lo = lo, rejected = m[k];
             continue;
         }
         if (ne)
             same &= same_values(&E[ok[0]], e);
         ok[ne++] = m[k];
-        timed &= time != NO_TIME;
-        if (time > last)
-            last = time;
+        timed &= has;
+        if (has && lo > latest_lo)
+            latest_lo = lo, latest = m[k];
+        if (has && hi > latest_hi)
+            latest_hi = hi;
     }
     if (ne == 0)
         return;
 
-    /* A rejected submission after every one of them: they were replaced. */
-    if (timed && rejected != UINT32_MAX && last_rejected > last) {
+    /* A rejected submission certainly after every one of them: they were replaced. */
+    if (timed && rejected != UINT32_MAX && rejected_lo > latest_hi) {
         where(s, &E[rejected], w, sizeof w);
-        format_time(last_rejected, t);
+        format_time(&E[rejected], t);
         for (size_t k = 0; k < ne; k++) {
             set_fate(&E[ok[k]], TALLY_FATE_SUPERSEDED);
             diag(s, ok[k], TALLY_SEV_WARNING, TALLY_CODE_SUPERSEDED,
@@ -636,13 +670,17 @@ static void settle_group(struct tally_settler *s, const char *key, const uint32_
         return;
     }
 
-    /* Among themselves: identical (rule 1), by time (2), or in conflict (3). */
+    /* Among themselves: identical (rule 1), by time (2), or in conflict (3).
+     * By time, the candidates for the latest are those not certainly
+     * submitted before `latest`; the others were, and are superseded by it. */
     bool by_time = !same && timed;
+#define CANDIDATE(e) (!by_time || hi_of(e) >= latest_lo)
     uint32_t winner = UINT32_MAX, first_latest = UINT32_MAX;
-    bool agree = true;
+    bool agree = true, exact = true;    /* exact: the candidates' times are all one instant */
     for (size_t k = 0; k < ne; k++) {
-        if (by_time && time_of(&E[ok[k]]) != last)
+        if (!CANDIDATE(&E[ok[k]]))
             continue;
+        exact &= !is_local(&E[ok[k]]);
         if (first_latest == UINT32_MAX)
             first_latest = ok[k];
         else
@@ -651,10 +689,10 @@ static void settle_group(struct tally_settler *s, const char *key, const uint32_
     if (same || (by_time && agree))
         winner = first_latest;
     if (by_time)
-        format_time(last, t);
+        format_time(&E[latest], t);
     size_t nconflict = 0;
     for (size_t k = 0; k < ne; k++)
-        nconflict += winner == UINT32_MAX && (!by_time || time_of(&E[ok[k]]) == last);
+        nconflict += winner == UINT32_MAX && CANDIDATE(&E[ok[k]]);
     for (size_t k = 0; k < ne; k++) {
         uint32_t i = ok[k];
         struct entry *e = &E[i];
@@ -662,13 +700,16 @@ static void settle_group(struct tally_settler *s, const char *key, const uint32_
             set_fate(e, TALLY_FATE_ACCEPTED);
             continue;
         }
-        if (by_time && time_of(e) != last) {    /* rule 2: submitted before the latest */
+        if (!CANDIDATE(e)) {    /* rule 2: certainly submitted before the latest */
             set_fate(e, TALLY_FATE_SUPERSEDED);
-            where(s, &E[first_latest], w, sizeof w);
+            where(s, &E[latest], w, sizeof w);
             diag(s, i, TALLY_SEV_WARNING, TALLY_CODE_SUPERSEDED,
                  "the record for %s is superseded by the one at %s, submitted %s%s", key, w, t,
-                 winner != UINT32_MAX ? "" : ", which conflicts with another submitted then: no "
-                                             "record for this key is accepted");
+                 winner != UINT32_MAX ? ""
+                 : exact ? ", which conflicts with another submitted then: no record for this "
+                           "key is accepted"
+                         : ", which conflicts with another that may have been submitted later: "
+                           "no record for this key is accepted");
             continue;
         }
         if (winner != UINT32_MAX) {     /* the same values as the one accepted */
@@ -682,21 +723,28 @@ static void settle_group(struct tally_settler *s, const char *key, const uint32_
         set_fate(e, TALLY_FATE_REJECTED);   /* without errors of its own: a conflict */
         uint32_t other = UINT32_MAX;
         for (size_t j = 0; j < ne && other == UINT32_MAX; j++)
-            if (ok[j] != i && (!by_time || time_of(&E[ok[j]]) == last))
+            if (ok[j] != i && CANDIDATE(&E[ok[j]]))
                 other = ok[j];
         where(s, &E[other], w, sizeof w);
         const char *others = nconflict > 2 ? " and others" : "";
-        if (by_time)
+        if (by_time && exact)
             diag(s, i, TALLY_SEV_ERROR, TALLY_CODE_CONFLICT,
                  "the record for %s conflicts with the one at %s%s, submitted at the same time "
                  "(%s) with different values; no record for this key is accepted", key, w,
                  others, t);
+        else if (by_time)
+            diag(s, i, TALLY_SEV_ERROR, TALLY_CODE_CONFLICT,
+                 "the record for %s conflicts with the one at %s%s: different values, and which "
+                 "was submitted later is not certain (a submitted time without an offset is "
+                 "known only to within 14 hours); all %zu are rejected", key, w, others,
+                 nconflict);
         else
             diag(s, i, TALLY_SEV_ERROR, TALLY_CODE_CONFLICT,
                  "the record for %s conflicts with the one at %s%s: different values and no "
                  "later submitted time to choose between them; all %zu are rejected", key, w,
                  others, nconflict);
     }
+#undef CANDIDATE
 }
 
 static int by_first(const void *a, const void *b)

@@ -22,7 +22,6 @@
 #include "core/pattern.h"
 #include "tally/expr.h"
 #include "tally/validate.h"
-#include "tally/writer.h"
 
 /* The last text a field's pattern matched (a cache; len 0: none). */
 struct last_match {
@@ -40,6 +39,10 @@ struct tally_validator {
     struct tally_matcher *matcher; /* for the fields' patterns */
     bool nomem;                 /* a check ran out of memory (a pattern had no answer):
                                    the record's tally_validator_check fails with TALLY_ENOMEM */
+    /* The last datetime-no-offset warning's value: a submission's time that
+     * every cohort of it shares (JSON, XML) is warned about once. */
+    char *no_offset_file;
+    struct tally_loc no_offset_at;
 };
 
 struct tally_validator *tally_validator_new(const struct tally_schema *schema,
@@ -72,6 +75,7 @@ void tally_validator_free(struct tally_validator *v)
 {
     if (v) {
         free(v->last_match);
+        free(v->no_offset_file);
         tally_matcher_free(v->matcher);
         free(v);
     }
@@ -249,6 +253,27 @@ static void check_string(struct tally_validator *v, struct tally_record *rec, si
     }
 }
 
+/* Was the very value f holds (the same place in the same file) warned about
+ * as a local time already? Notes it when not. */
+static bool warned_no_offset(struct tally_validator *v, const struct tally_record *rec,
+                             const struct tally_field *f)
+{
+    if (f->loc.line == 0 || !rec->file)
+        return false;
+    if (v->no_offset_file && strcmp(v->no_offset_file, rec->file) == 0) {
+        if (v->no_offset_at.line == f->loc.line && v->no_offset_at.column == f->loc.column)
+            return true;
+    } else {
+        char *copy = strdup(rec->file);
+        if (!copy)      /* the next is warned about again: no harm */
+            return false;
+        free(v->no_offset_file);
+        v->no_offset_file = copy;
+    }
+    v->no_offset_at = f->loc;
+    return false;
+}
+
 static void check_integer(struct tally_validator *v, struct tally_record *rec, size_t i)
 {
     const struct tally_field_def *def = &v->schema->fields[i];
@@ -269,9 +294,18 @@ static void check_integer(struct tally_validator *v, struct tally_record *rec, s
             symbol_list(def->symbols, syms, sizeof syms);
         val->kind = TALLY_INVALID;
         f->error = true;
-        tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_TYPE,
-                         "%s must be a whole number%s%s, not \"%s\"", def->name,
-                         *syms ? " or one of " : "", syms, f->text);
+        /* "-" means nil or negligible in some UK tables, not available in
+         * others: only the schema's cleaning section can say which. */
+        if (f->len == 1 && f->text[0] == '-')
+            tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_TYPE,
+                             "%s is \"-\", which some tables use for nil or negligible: the "
+                             "schema does not say what it means here (write the number%s%s, or "
+                             "declare \"-\" in the schema's cleaning symbols)", def->name,
+                             *syms ? " or one of " : "", syms);
+        else
+            tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_ERROR, TALLY_CODE_TYPE,
+                             "%s must be a whole number%s%s, not \"%s\"", def->name,
+                             *syms ? " or one of " : "", syms, f->text);
         return;
     }
     case TALLY_COUNT_TOO_BIG:
@@ -445,6 +479,16 @@ static void check_field(struct tally_validator *v, struct tally_record *rec, siz
     case TALLY_TYPE_DATETIME:
         if (tally_parse_datetime(f->text, f->len, &val->number)) {
             val->kind = TALLY_DATETIME;
+        } else if (tally_parse_local_datetime(f->text, f->len, &val->number)) {
+            /* A case system's local time: usable, but only to within 14 hours
+             * (settle.h says what that means for which submission is later). */
+            val->kind = TALLY_LOCAL_DATETIME;
+            if (!warned_no_offset(v, rec, f))
+                tally_emit_field(&v->sink, v->schema, rec, i, TALLY_SEV_WARNING,
+                                 TALLY_CODE_DATETIME_NO_OFFSET,
+                                 "%s \"%s\" has no offset (Z or +01:00), so it is known only to "
+                                 "within 14 hours: it decides which submission is later only "
+                                 "when that is certain", def->name, f->text);
         } else {
             val->kind = TALLY_INVALID;
             f->error = true;

@@ -133,18 +133,20 @@ bool tally_parse_date(const char *s, size_t len, int64_t *days)
     return len == 10 && parse_ymd(s, days);
 }
 
-bool tally_parse_datetime(const char *s, size_t len, int64_t *seconds)
+/* YYYY-MM-DDThh:mm:ss[.fff] and, with an offset, Z or +hh:mm; without,
+ * nothing more. */
+static bool parse_datetime(const char *s, size_t len, bool with_offset, int64_t *seconds)
 {
     int64_t days;
     unsigned hh, mm, ss;
-    if (len < 20 || !parse_ymd(s, &days) || (s[10] != 'T' && s[10] != 't') ||
+    if (len < 19 || !parse_ymd(s, &days) || (s[10] != 'T' && s[10] != 't') ||
         !digits(s + 11, 2, &hh) || s[13] != ':' || !digits(s + 14, 2, &mm) || s[16] != ':' ||
         !digits(s + 17, 2, &ss))
         return false;
     if (hh > 23 || mm > 59 || ss > 60)
         return false;
     size_t i = 19;
-    if (s[i] == '.') {              /* a fraction of a second: dropped */
+    if (i < len && s[i] == '.') {   /* a fraction of a second: dropped */
         i++;
         size_t start = i;
         while (i < len && s[i] >= '0' && s[i] <= '9')
@@ -153,7 +155,10 @@ bool tally_parse_datetime(const char *s, size_t len, int64_t *seconds)
             return false;
     }
     int64_t offset = 0;
-    if (i < len && (s[i] == 'Z' || s[i] == 'z')) {
+    if (!with_offset) {
+        if (i != len)
+            return false;
+    } else if (i < len && (s[i] == 'Z' || s[i] == 'z')) {
         i++;
     } else if (i < len && (s[i] == '+' || s[i] == '-')) {
         unsigned oh, om;
@@ -169,4 +174,14 @@ bool tally_parse_datetime(const char *s, size_t len, int64_t *seconds)
         return false;
     *seconds = days * 86400 + hh * 3600 + mm * 60 + ss - offset;
     return true;
+}
+
+bool tally_parse_datetime(const char *s, size_t len, int64_t *seconds)
+{
+    return parse_datetime(s, len, true, seconds);
+}
+
+bool tally_parse_local_datetime(const char *s, size_t len, int64_t *seconds)
+{
+    return parse_datetime(s, len, false, seconds);
 }

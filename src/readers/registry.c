@@ -5,6 +5,7 @@
  * first bytes of text.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -99,15 +100,20 @@ int tally_reader_choose(struct tally_input *in, const char *path, const char *fo
     return TALLY_OK;
 }
 
-void tally_reader_endings(char *buf, size_t size)
+char *tally_reader_endings(void)
 {
-    size_t n = 0, o = 0, k = 0;
+    size_t n = 0, bytes = 1;
     for (size_t i = 0; readers[i]; i++)
-        for (const char *const *e = readers[i]->extensions; *e; e++)
-            n++;
+        for (const char *const *e = readers[i]->extensions; *e; e++, n++)
+            bytes += strlen(*e) + strlen(" and ");     /* at most this between two */
+    char *buf = malloc(bytes);
+    if (!buf)
+        return NULL;
+    size_t o = 0, k = 0;
     buf[0] = '\0';
-    for (size_t i = 0; readers[i] && o < size; i++)
-        for (const char *const *e = readers[i]->extensions; *e && o < size; e++, k++)
-            o += (size_t)snprintf(buf + o, size - o, "%s%s", k == 0 ? "" : k + 1 == n ? " and " : ", ",
-                                  *e);
+    for (size_t i = 0; readers[i]; i++)
+        for (const char *const *e = readers[i]->extensions; *e; e++, k++)
+            o += (size_t)snprintf(buf + o, bytes - o, "%s%s",
+                                  k == 0 ? "" : k + 1 == n ? " and " : ", ", *e);
+    return buf;
 }

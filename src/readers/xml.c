@@ -668,7 +668,26 @@ static void read_attributes(struct xml_reader *xr, const struct tally_xs_node *n
             free(path);
             continue;
         }
-        set_field(xr, a->field, node->in_record, (const char *)value, (size_t)(vend - value), &loc);
+        /* libxml2 hands an attribute's value over with every '&' it stood for
+         * (&amp; or &#38;) written "&#38;", for a later reparse that is never
+         * done here (no entity is substituted: see Safety above). No entity
+         * can be declared, so each '&' in it starts a "&#38;": undo them. */
+        size_t n = (size_t)(vend - value);
+        char *amp = memchr(value, '&', n) ? malloc(n + 1) : NULL;
+        if (amp) {
+            size_t m = 0;
+            for (size_t k = 0; k < n; k++) {
+                amp[m++] = (char)value[k];
+                if (value[k] == '&' && n - k >= 5 && memcmp(value + k, "&#38;", 5) == 0)
+                    k += 4;
+            }
+            set_field(xr, a->field, node->in_record, amp, m, &loc);
+            free(amp);
+        } else if (memchr(value, '&', n)) {
+            xr->oom = true;
+        } else {
+            set_field(xr, a->field, node->in_record, (const char *)value, n, &loc);
+        }
     }
 }
 

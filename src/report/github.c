@@ -72,8 +72,9 @@ static int github_finish(struct tally_report *r, const struct tally_report_summa
 {
     (void)files, (void)nfiles, (void)err;
     if (s->truncated)
-        fprintf(r->out, "::warning title=tally::details stopped after %llu errors (--max-errors); "
-                "the counts are complete\n", (unsigned long long)s->max_errors);
+        fprintf(r->out, "::warning title=tally::details stopped after %llu error%s (--max-errors); "
+                "the counts are complete\n", (unsigned long long)s->max_errors,
+                s->max_errors == 1 ? "" : "s");
     if (s->quiet)       /* errors only, no summary: as in the text report */
         return TALLY_OK;
     if (s->nskipped) {
@@ -118,10 +119,13 @@ void tally_report_markdown_summary(FILE *out, const struct tally_report_summary 
                                    const struct tally_report_file *files, size_t nfiles)
 {
     fprintf(out, "### tally: %s\n\n", s->errors ? "the returns have errors" : "the returns are valid");
-    fprintf(out, "%llu files, %llu records: **%llu errors**, %llu warnings, %llu infos%s\n\n",
-            (unsigned long long)s->files, (unsigned long long)s->records,
-            (unsigned long long)s->errors, (unsigned long long)s->warnings,
-            (unsigned long long)s->infos, s->truncated ? " (details truncated by --max-errors)" : "");
+    fprintf(out, "%llu file%s, %llu record%s: **%llu error%s**, %llu warning%s, %llu info%s%s\n\n",
+            (unsigned long long)s->files, s->files == 1 ? "" : "s",
+            (unsigned long long)s->records, s->records == 1 ? "" : "s",
+            (unsigned long long)s->errors, s->errors == 1 ? "" : "s",
+            (unsigned long long)s->warnings, s->warnings == 1 ? "" : "s",
+            (unsigned long long)s->infos, s->infos == 1 ? "" : "s",
+            s->truncated ? " (details truncated by --max-errors)" : "");
     fputs("| file | format | records | errors | warnings |\n|---|---|---:|---:|---:|\n", out);
     for (size_t i = 0; i < nfiles; i++) {
         fputs("| ", out);
@@ -133,10 +137,11 @@ void tally_report_markdown_summary(FILE *out, const struct tally_report_summary 
     }
     if (s->build) {
         fprintf(out, "\nBuild: %llu read = %llu accepted + %llu rejected + %llu superseded + "
-                "%llu duplicate; %llu authorities sent nothing.\n",
+                "%llu duplicate; %llu %s sent nothing.\n",
                 (unsigned long long)s->records, (unsigned long long)s->fates[0],
                 (unsigned long long)s->fates[1], (unsigned long long)s->fates[2],
-                (unsigned long long)s->fates[3], (unsigned long long)s->authorities_missing);
+                (unsigned long long)s->fates[3], (unsigned long long)s->authorities_missing,
+                s->authorities_missing == 1 ? "authority" : "authorities");
     }
 }
 

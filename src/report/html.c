@@ -566,7 +566,7 @@ static void fates(FILE *o, const struct tally_report_summary *s)
     else {
         fputs(" <span class=\"bad\" id=\"fate-balance\">does not add up to the ", o);
         put_grouped(o, s->records);
-        fputs(" records read</span></p>\n", o);
+        fprintf(o, " %s read</span></p>\n", plural(s->records, "record", "records"));
     }
     const double width = CHART_WIDTH;
     double x = 0;
@@ -665,11 +665,14 @@ static void disclosure(FILE *o, const struct tally_report_summary *s)
                 "step 1, two linear programs find the smallest and largest value it could take "
                 "given every published figure, that each area is the sum of its authorities, "
                 "the schema's rules within a row, and that counts are not negative (%llu "
-                "relations in %llu tables, %llu linear programs; the %llu intervals within 2 of "
+                "%s in %llu %s, %llu linear %s; the %llu %s within 2 of "
                 "the criterion confirmed in exact arithmetic). Every interval must be at least "
                 "%lld wide.</p>\n",
-                (unsigned long long)a->relations, (unsigned long long)a->tables,
-                (unsigned long long)a->lps, (unsigned long long)a->exact, (long long)a->width);
+                (unsigned long long)a->relations, plural(a->relations, "relation", "relations"),
+                (unsigned long long)a->tables, plural(a->tables, "table", "tables"),
+                (unsigned long long)a->lps, plural(a->lps, "program", "programs"),
+                (unsigned long long)a->exact, plural(a->exact, "interval", "intervals"),
+                (long long)a->width);
     }
     const struct tally_report_publication *p = s->publication;
     if (p) {

@@ -251,7 +251,8 @@ static void suite(FILE *o, FILE *tmp, const char *name, uint64_t records, const 
             (unsigned long long)t, (unsigned long long)f);
     if (s->truncated)
         fprintf(o, "\n    <properties><property name=\"truncated\" value=\"details stopped after %llu "
-                "errors (--max-errors)\"/></properties>", (unsigned long long)s->max_errors);
+                "error%s (--max-errors)\"/></properties>", (unsigned long long)s->max_errors,
+                s->max_errors == 1 ? "" : "s");
     size_t i = 0;
     if (file_case) {
         size_t j = i;

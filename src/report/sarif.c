@@ -31,6 +31,7 @@
 #include "core/jsonout.h"
 #include "report/reports.h"
 #include "tally/schema.h"
+#include "tally/version.h"
 
 /* path as a URI reference (see the top), as a JSON string. */
 static void uri(FILE *o, const char *path)

@@ -148,17 +148,89 @@ static void disclosure_lines(FILE *o, const struct tally_report_summary *s)
     }
 }
 
+/* Does path lie under dir (a directory as given)? */
+static bool under(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    return strncmp(path, dir, n) == 0 && n && (dir[n - 1] == '/' || path[n] == '/');
+}
+
+/* What a walk read, a line per directory given: "returns: 12 files read", and
+ * when they lie in more than one folder, how many in each (the first 8):
+ * "returns: 12 files read (10 in returns, 2 in returns/archive/old)". A
+ * folder is named by its files' paths up to their last '/'. */
+struct folder {
+    const char *path;       /* its files' path, up to len */
+    size_t len;
+    uint64_t n;             /* files read in it */
+};
+
+static int by_folder(const void *a, const void *b)
+{
+    const struct folder *x = a, *y = b;
+    int c = memcmp(x->path, y->path, x->len < y->len ? x->len : y->len);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static int walked_lines(FILE *o, const struct tally_report_summary *s,
+                        const struct tally_report_file *files, size_t nfiles)
+{
+    enum { SHOWN = 8 };
+    for (size_t d = 0; d < s->nwalked; d++) {
+        const char *dir = s->walked[d];
+        struct folder *folders = NULL;
+        size_t nfolders = 0;
+        uint64_t total = 0;
+        for (size_t i = 0; i < nfiles; i++) {
+            if (!under(files[i].path, dir))
+                continue;
+            total++;
+            const char *slash = strrchr(files[i].path, '/');
+            size_t len = (size_t)(slash - files[i].path), k = 0;
+            while (k < nfolders && !(folders[k].len == len &&
+                                     memcmp(folders[k].path, files[i].path, len) == 0))
+                k++;
+            if (k == nfolders) {
+                void *grown = realloc(folders, (nfolders + 1) * sizeof *folders);
+                if (!grown) {
+                    free(folders);
+                    return TALLY_ENOMEM;
+                }
+                folders = grown;
+                folders[nfolders++] = (struct folder){files[i].path, len, 0};
+            }
+            folders[k].n++;
+        }
+        if (nfolders > 1)
+            qsort(folders, nfolders, sizeof *folders, by_folder);
+        one_line(o, dir);
+        if (total == 0)
+            fputs(": no files read", o);
+        else
+            fprintf(o, ": %llu %s read", (unsigned long long)total, plural(total, "file", "files"));
+        for (size_t k = 0; nfolders > 1 && k < nfolders && k < SHOWN; k++) {
+            fprintf(o, "%s%llu in ", k ? ", " : " (", (unsigned long long)folders[k].n);
+            fprintf(o, "%.*s", (int)folders[k].len, folders[k].path);
+        }
+        if (nfolders > SHOWN)
+            fprintf(o, " and %zu more %s", nfolders - SHOWN,
+                    plural(nfolders - SHOWN, "folder", "folders"));
+        fputs(nfolders > 1 ? ")\n" : "\n", o);
+        free(folders);
+    }
+    return TALLY_OK;
+}
+
 static int text_finish(struct tally_report *r, const struct tally_report_summary *s,
                        const struct tally_report_file *files, size_t nfiles,
                        struct tally_error *err)
 {
-    (void)files;
-    (void)nfiles;
-    (void)err;
     if (s->truncated)
         fprintf(r->out, "tally: details stopped after %llu %s (--max-errors); the counts below "
                 "are complete\n", (unsigned long long)s->max_errors,
                 plural(s->max_errors, "error", "errors"));
+    if (!s->quiet && walked_lines(r->out, s, files, nfiles) != TALLY_OK)
+        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
     if (s->nskipped && !s->quiet) {
         fprintf(r->out, "%zu %s skipped:", s->nskipped, plural(s->nskipped, "file", "files"));
         for (size_t i = 0; i < s->nskipped; i++) {
@@ -171,9 +243,10 @@ static int text_finish(struct tally_report *r, const struct tally_report_summary
         putc('\n', r->out);
     }
     if (s->build && !s->quiet)
-        fprintf(r->out, "build: %llu records read = %llu accepted + %llu rejected + %llu "
+        fprintf(r->out, "build: %llu %s read = %llu accepted + %llu rejected + %llu "
                 "superseded + %llu duplicate; %llu %s sent nothing\n",
-                (unsigned long long)s->records, (unsigned long long)s->fates[0],
+                (unsigned long long)s->records, plural(s->records, "record", "records"),
+                (unsigned long long)s->fates[0],
                 (unsigned long long)s->fates[1], (unsigned long long)s->fates[2],
                 (unsigned long long)s->fates[3], (unsigned long long)s->authorities_missing,
                 plural(s->authorities_missing, "authority", "authorities"));

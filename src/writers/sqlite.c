@@ -47,6 +47,12 @@ static int exec(struct tally_sqlite *s, const char *sql, struct tally_error *err
 
 struct tally_sqlite *tally_sqlite_open(const char *path, struct tally_error *err)
 {
+    /* Threads may each write a database of their own at once only when SQLite
+     * was built thread-safe (Debian's is: serialized). */
+    if (!sqlite3_threadsafe()) {
+        tally_error_set(err, TALLY_EINVAL, "SQLite was built without thread support");
+        return NULL;
+    }
     struct tally_sqlite *s = calloc(1, sizeof *s);
     if (!s) {
         tally_error_set(err, TALLY_ENOMEM, "out of memory");
@@ -265,7 +271,7 @@ static int write_cells(struct tally_sqlite *s, const struct tally_build *b,
 }
 
 static int write_records(struct tally_sqlite *s, const struct tally_build *b,
-                         const struct tally_schema *schema, const struct tally_report_file *files,
+                         const struct tally_schema *schema, const struct tally_dataset_input *files,
                          struct tally_error *err)
 {
     sqlite3_str *create = table_start(s, "CREATE TABLE records (file TEXT, file_sha256 TEXT, "
@@ -304,7 +310,7 @@ static int write_records(struct tally_sqlite *s, const struct tally_build *b,
 }
 
 static int write_files(struct tally_sqlite *s, const struct tally_build *b,
-                       const struct tally_report_file *files, size_t nfiles,
+                       const struct tally_dataset_input *files, size_t nfiles,
                        struct tally_error *err)
 {
     sqlite3_stmt *st;
@@ -351,7 +357,7 @@ static int write_meta(struct tally_sqlite *s, const char *const *meta, struct ta
 }
 
 int tally_sqlite_finish(struct tally_sqlite *s, const struct tally_build *b,
-                        const struct tally_schema *schema, const struct tally_report_file *files,
+                        const struct tally_schema *schema, const struct tally_dataset_input *files,
                         size_t nfiles, const char *const *meta, struct tally_error *err)
 {
     int rc = s->failed ? fail(s, err, "diagnostics") : TALLY_OK;

@@ -3,13 +3,15 @@
 # reading ahead (src/readers/ahead.c): no data race, no lock misused, in a
 # validate and a convert of every format, and in a convert whose output
 # fails while the reading thread is still busy. Run from the repository root.
+# HELGRIND_FORMATS (default: csv json ndjson xml) limits the input formats.
 set -u
 tally=$1 gen=$2
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 helgrind="valgrind -q --tool=helgrind --error-exitcode=99"
 failures=0
-for fmt in csv json ndjson xml; do
+runs=0
+for fmt in ${HELGRIND_FORMATS:-csv json ndjson xml}; do
     "$gen" -n 3000 --defective "$fmt" > "$dir/in.$fmt" || exit 1
     for cmd in "validate --no-progress" "convert --no-progress --to $fmt" \
                "convert --no-progress --to json -o /dev/full"; do
@@ -22,6 +24,7 @@ for fmt in csv json ndjson xml; do
         # shellcheck disable=SC2086
         TALLY_READ_AHEAD=1 $helgrind "$tally" $cmd "$dir/in.$fmt" > /dev/null 2> "$dir/err"
         status=$?
+        runs=$((runs + 1))
         if [ "$status" -eq 99 ]; then
             echo "FAIL helgrind: tally $cmd in.$fmt"
             grep '^==' "$dir/err" | head -20
@@ -34,4 +37,4 @@ for fmt in csv json ndjson xml; do
     done
 done
 [ "$failures" -eq 0 ] || exit 1
-echo "helgrind: 12 runs reading ahead, no thread errors"
+echo "helgrind: $runs runs reading ahead, no thread errors"

@@ -3,7 +3,8 @@
 #
 # A case is a directory under tests/golden/cases/ holding:
 #   cmd      one shell command line, run from the repository root; `tally` is the
-#            binary under test; $OUT is an empty scratch directory
+#            binary under test (`tally-hooks`: the same with its test-only fault
+#            hooks, TALLY_TEST_*); $OUT is an empty scratch directory
 #   stdout   the exact expected standard output   (absent: must be empty)
 #   stderr   the exact expected standard error    (absent: must be empty)
 #   status   the expected exit status             (absent: 0)
@@ -22,7 +23,13 @@ cat > "$work/bin/tally" <<WRAP
 #!/bin/sh
 exec ${TALLY_WRAPPER:-} "$bin" "\$@"
 WRAP
-chmod +x "$work/bin/tally"
+# tally-hooks: the same CLI with its test-only fault hooks (make's
+# build/tally-hooks, beside TALLY), for the cases that set TALLY_TEST_*.
+cat > "$work/bin/tally-hooks" <<WRAP
+#!/bin/sh
+exec ${TALLY_WRAPPER:-} "${bin%/*}/tally-hooks" "\$@"
+WRAP
+chmod +x "$work/bin/tally" "$work/bin/tally-hooks"
 
 if [ $# -eq 0 ]; then
     set -- "$root"/tests/golden/cases/*/

@@ -27,8 +27,10 @@
  * not), a rejected submission followed by a valid one, a record without a
  * submitted time beside a rejected one (accepted), two submissions at the
  * same latest time with different values (the earlier superseded, the latest
- * in conflict), identical records, and different ones with no time
- * (conflict).
+ * in conflict; or one a local time hours from the other, so neither is
+ * certainly later), identical records, and different ones with no time
+ * (conflict). Some submitted times are local (no offset): a warning, and
+ * known to within 14 hours, so 10 days apart still decide.
  * A rejected record in such a group has a defect that leaves its key and
  * submitted time readable (a bad count, a broken rule), so it takes part.
  *
@@ -256,11 +258,22 @@ static void fill(struct rec *r, size_t a, unsigned p, unsigned c)
     valid_counts(r);
 }
 
+/* A submitted time; local: without an offset (a datetime-no-offset warning;
+ * known to within 14 hours, which the 10 days between resubmissions leave
+ * certain). */
+static void put_submitted(struct rec *r, unsigned day, unsigned hour, bool local)
+{
+    snprintf(r->v[F_SUBMITTED], sizeof r->v[0], "2016-%02u-%02uT%02u:00:00%s", 1 + day / 28,
+             1 + day % 28, hour, local ? "" : "Z");
+    r->has_submitted = true;
+}
+
+/* One time in seven local: chosen from the time itself, not drawn, so the
+ * random sequence — and every other value of a seed's returns — is what it
+ * was before local times were added. */
 static void set_submitted(struct rec *r, unsigned day, unsigned hour)
 {
-    snprintf(r->v[F_SUBMITTED], sizeof r->v[0], "2016-%02u-%02uT%02u:00:00Z", 1 + day / 28,
-             1 + day % 28, hour);
-    r->has_submitted = true;
+    put_submitted(r, day, hour, (day * 24 + hour) % 7 == 3);
 }
 
 /* Make r defective in one of the ways its file's format can hold. */
@@ -648,13 +661,19 @@ int main(int argc, char **argv)
                 r->group = groups;
             }
         } else if (s < 90 && nfiles > 1) {      /* two different at the latest time: the earlier
-                                                   is superseded, the latest two conflict */
+                                                   is superseded, the latest two conflict — also
+                                                   when the last is a local time up to 5 hours
+                                                   off (which came later is not certain) */
             unsigned day = pick(100), hour = pick(24);
             groups++;
             for (unsigned i = 0; i < 3; i++) {
                 struct rec *r = new_rec();
                 fill(r, a, p, c);
-                set_submitted(r, i == 0 ? day : day + 10, i == 0 ? pick(24) : hour);
+                if (i == 2 && day % 2)  /* as above: nothing drawn */
+                    put_submitted(r, day + 10, hour + (23 - hour < day % 6 ? 23 - hour : day % 6),
+                                  true);
+                else
+                    set_submitted(r, i == 0 ? day : day + 10, i == 0 ? pick(24) : hour);
                 snprintf(r->v[F_IN_CARE], sizeof r->v[0], "%u", 3001 + i);
                 r->expect = i == 0 ? "superseded" : "conflict";
                 r->group = groups;

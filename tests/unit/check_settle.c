@@ -273,6 +273,65 @@ START_TEST(test_many_keys)
 }
 END_TEST
 
+/* A submitted time without an offset: a warning, and known only to within
+ * 14 hours, so it decides which came later only when it is more than 14
+ * hours from a time with an offset (28 from another local time). */
+#define NO_OFFSET(line, t) line ":34 warning[datetime-no-offset] submitted \"" t "\" has no " \
+    "offset (Z or +01:00), so it is known only to within 14 hours: it decides which " \
+    "submission is later only when that is certain"
+#define UNCERTAIN(line, other) line ":1 error[conflict] " K_UASC " conflicts with the one at " \
+    "FILE:" other ": different values, and which was submitted later is not certain (a " \
+    "submitted time without an offset is known only to within 14 hours); all 2 are rejected"
+START_TEST(test_local_times)
+{
+    /* 15 hours after: certainly later. */
+    SETTLE(KENT "2015-10-01T00:00:00Z,uasc,10,1,1,1,0\n"
+           KENT "2015-10-01T15:00:00,uasc,11,1,1,1,0\n",
+           NO_OFFSET("3", "2015-10-01T15:00:00"),
+           "2:1 warning[superseded] " K_UASC " is superseded by the one at FILE:3, submitted "
+           "2015-10-01T15:00:00 (no offset)");
+    /* 14 hours after: perhaps not (UTC+14:00). */
+    SETTLE(KENT "2015-10-01T00:00:00Z,uasc,10,1,1,1,0\n"
+           KENT "2015-10-01T14:00:00,uasc,11,1,1,1,0\n",
+           NO_OFFSET("3", "2015-10-01T14:00:00"), UNCERTAIN("2", "3"), UNCERTAIN("3", "2"));
+    /* Earlier by more than 14 hours: certainly earlier, superseded. */
+    SETTLE(KENT "2015-09-30T09:59:59,uasc,10,1,1,1,0\n"
+           KENT "2015-10-01T00:00:00Z,uasc,11,1,1,1,0\n",
+           NO_OFFSET("2", "2015-09-30T09:59:59"),
+           "2:1 warning[superseded] " K_UASC " is superseded by the one at FILE:3, submitted "
+           "2015-10-01T00:00:00Z");
+    /* Two local times: 29 hours apart decide, 28 do not. */
+    SETTLE(KENT "2015-10-01T00:00:00,uasc,10,1,1,1,0\n"
+           KENT "2015-10-02T05:00:00,uasc,11,1,1,1,0\n",
+           NO_OFFSET("2", "2015-10-01T00:00:00"), NO_OFFSET("3", "2015-10-02T05:00:00"),
+           "2:1 warning[superseded] " K_UASC " is superseded by the one at FILE:3, submitted "
+           "2015-10-02T05:00:00 (no offset)");
+    SETTLE(KENT "2015-10-01T00:00:00,uasc,10,1,1,1,0\n"
+           KENT "2015-10-02T04:00:00,uasc,11,1,1,1,0\n",
+           NO_OFFSET("2", "2015-10-01T00:00:00"), NO_OFFSET("3", "2015-10-02T04:00:00"),
+           UNCERTAIN("2", "3"), UNCERTAIN("3", "2"));
+    /* The same values: kept once, whatever the order. */
+    SETTLE(KENT "2015-10-01T00:00:00Z,uasc,10,1,1,1,0\n"
+           KENT "2015-10-01T05:00:00,uasc,10,1,1,1,0\n",
+           NO_OFFSET("3", "2015-10-01T05:00:00"),
+           "3:1 info[duplicate] " K_UASC " is identical to the one at FILE:2; it is kept once");
+    /* A rejected submission certainly later supersedes; one perhaps later does not. */
+    SETTLE(KENT "2015-10-01T00:00:00Z,uasc,10,1,1,1,0\n"
+           KENT "2015-10-03T00:00:00,uasc,10,2,2,1,0\n",
+           NO_OFFSET("3", "2015-10-03T00:00:00"),
+           "3:66 error[found-plus-not-found] found (1) + not_found (0) is not went_missing (2) "
+           "for cohort uasc",
+           "2:1 warning[superseded] " K_UASC " is superseded by the one at FILE:3, submitted "
+           "2015-10-03T00:00:00 (no offset), which was rejected: no record for this key is "
+           "accepted");
+    SETTLE(KENT "2015-10-01T00:00:00Z,uasc,10,1,1,1,0\n"
+           KENT "2015-10-01T10:00:00,uasc,10,2,2,1,0\n",
+           NO_OFFSET("3", "2015-10-01T10:00:00"),
+           "3:66 error[found-plus-not-found] found (1) + not_found (0) is not went_missing (2) "
+           "for cohort uasc");
+}
+END_TEST
+
 Suite *settle_suite(void)
 {
     Suite *s = suite_create("settle");
@@ -281,6 +340,7 @@ Suite *settle_suite(void)
     tcase_add_test(tc, test_latest_wins);
     tcase_add_test(tc, test_latest_conflict);
     tcase_add_test(tc, test_rejected_supersedes);
+    tcase_add_test(tc, test_local_times);
     tcase_add_test(tc, test_no_order);
     tcase_add_test(tc, test_key_in_error);
     tcase_add_test(tc, test_paths);

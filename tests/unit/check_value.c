@@ -81,6 +81,25 @@ START_TEST(test_datetimes)
 }
 END_TEST
 
+START_TEST(test_local_datetimes)
+{
+    int64_t t;
+    /* Without an offset: read as if UTC; with one, not a local time. */
+    ck_assert(tally_parse_local_datetime("2015-11-02T10:00:00", 19, &t));
+    ck_assert_int_eq(t, 1446458400);
+    ck_assert(tally_parse_local_datetime("2015-11-02T10:00:00.5", 21, &t));
+    ck_assert_int_eq(t, 1446458400);
+    static const char *const bad[] = {"2015-11-02T10:00:00Z", "2015-11-02T10:00:00+01:00",
+                                      "2015-11-02T10:00", "2015-11-02 10:00:00",
+                                      "2015-11-02T10:00:00.", "2015-11-02T25:00:00"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(!tally_parse_local_datetime(bad[i], strlen(bad[i]), &t), "\"%s\" accepted",
+                      bad[i]);
+    /* Reads no byte past the end: a 19-byte text followed by a fraction. */
+    ck_assert(tally_parse_local_datetime("2015-11-02T10:00:00.123", 19, &t));
+}
+END_TEST
+
 Suite *value_suite(void)
 {
     Suite *s = suite_create("value");
@@ -88,6 +107,7 @@ Suite *value_suite(void)
     tcase_add_test(tc, test_counts);
     tcase_add_test(tc, test_dates);
     tcase_add_test(tc, test_datetimes);
+    tcase_add_test(tc, test_local_datetimes);
     suite_add_tcase(s, tc);
     return s;
 }

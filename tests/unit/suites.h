@@ -25,5 +25,6 @@ Suite *escape_suite(void);
 Suite *csvtext_suite(void);
 Suite *csvtext_at_suite(void);
 Suite *hash_suite(void);
+Suite *api_suite(void);
 
 #endif
