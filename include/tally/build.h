@@ -138,7 +138,6 @@ size_t tally_build_previous_unprotected(const struct tally_build *b, char *examp
  * text is not UTF-8, is empty, or has no such header. The dataset then gains
  * <count>_per_10000 for each count of the schema's ratios.
  */
-#define TALLY_POPULATION_MAX_COLUMNS 64
 int tally_build_load_population(struct tally_build *b, const char *path, const char *text,
                                 size_t len, struct tally_error *err);
 

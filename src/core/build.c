@@ -25,7 +25,6 @@
  */
 #include <stdarg.h>
 #include <stdint.h>
-#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +35,7 @@
 #include "core/csvtext.h"
 #include "core/emit.h"
 #include "core/hash.h"
-#include "core/utf8.h"
+#include "core/population.h"
 #include "tally/build.h"
 
 struct previous_row {
@@ -46,12 +45,6 @@ struct previous_row {
     bool complete;          /* its "complete" column: every authority in force, no gaps */
     char **measures;        /* per integer field of the schema (by field index), or NULL */
     char **ratios;          /* per schema ratio, or NULL */
-};
-
-/* One row of --population: an area's children in a year. */
-struct population_row {
-    const char *area_code;
-    int64_t year, children;
 };
 
 struct tally_build {
@@ -77,10 +70,7 @@ struct tally_build {
     bool has_previous;              /* --previous: the dataset gains _previous and _change */
     const struct previous_row **row_prev;   /* per row: its previous period's row, or NULL */
 
-    struct population_row *pop;     /* --population, sorted by area and year */
-    size_t npop, pop_cap;
-    bool has_population;            /* the dataset gains _per_10000 */
-    const char *population_file;
+    struct tally_population *population;    /* --population: the dataset gains _per_10000 */
     int64_t *row_pop;               /* per row: its area's children, or 0 */
     size_t *rate_measures;          /* measures given a rate: those of the schema's ratios */
     size_t nrates;
@@ -192,7 +182,7 @@ static int set_columns(struct tally_build *b)
     const struct tally_schema *schema = b->schema;
     size_t ncols = 8 + b->nmeasures + schema->nratios + 3 +
                    (b->has_previous ? 2 * (b->nmeasures + schema->nratios) : 0) +
-                   (b->has_population ? b->nrates : 0);
+                   (b->population ? b->nrates : 0);
     b->columns = tally_arena_alloc(&b->arena, (ncols + 1) * sizeof *b->columns);
     if (!b->columns)
         return TALLY_ENOMEM;
@@ -220,7 +210,7 @@ static int set_columns(struct tally_build *b)
                 return TALLY_ENOMEM;
         }
     }
-    if (b->has_population)
+    if (b->population)
         for (size_t i = 0; i < b->nrates; i++)
             if (!(b->columns[c++] = column_name(
                       b, schema->fields[b->measure_fields[b->rate_measures[i]]].name,
@@ -240,7 +230,7 @@ void tally_build_free(struct tally_build *b)
     free(b->rate_measures);
     free(b->row_prev);
     free(b->row_pop);
-    free(b->pop);
+    tally_population_free(b->population);
     tally_arena_fini(&b->arena);
     free(b->files);
     free(b->file_fates);
@@ -652,268 +642,17 @@ size_t tally_build_previous_unprotected(const struct tally_build *b, char *examp
     return n;
 }
 
-/* ---- --population ------------------------------------------------------------------ */
-
-/* The header names of the three columns (compared ignoring case): tally's own,
- * then the spellings of ONS mid-year estimates and similar tables. */
-static const char *const pop_area_names[] = {"area_code", "code", "geography_code", "ladcode",
-                                             "la_code", NULL};
-static const char *const pop_year_names[] = {"year", "mid_year", "time_period", NULL};
-static const char *const pop_count_names[] = {"population", "children", "obs_value", NULL};
-
-static bool named(const char *s, size_t len, const char *const *names)
-{
-    for (size_t i = 0; names[i]; i++)
-        if (strlen(names[i]) == len && strncasecmp(s, names[i], len) == 0)
-            return true;
-    return false;
-}
-
-/* One cell of a population line: its text (quotes removed) and its column. */
-struct pop_cell {
-    const char *s;
-    size_t len;
-    uint32_t column;
-};
-
-/* Split line [s, s + len) at commas; "quoted" cells lose their quotes (a
- * doubled quote inside is left doubled: no code, year or number holds one).
- * Returns the number of cells, or SIZE_MAX for a quote that is not closed. */
-static size_t pop_split(const char *s, size_t len, struct pop_cell *cells, size_t max)
-{
-    size_t n = 0, i = 0;
-    uint32_t column = 1;
-    for (;;) {
-        struct pop_cell c = {.s = s + i, .column = column};
-        size_t start = i;
-        if (i < len && s[i] == '"') {
-            size_t close = i + 1;
-            while (close < len && s[close] != '"')
-                close++;
-            if (close >= len)
-                return SIZE_MAX;
-            c.s = s + i + 1;
-            c.len = close - i - 1;
-            i = close + 1;
-            while (i < len && s[i] != ',')
-                i++;
-        } else {
-            while (i < len && s[i] != ',')
-                i++;
-            c.len = i - start;
-        }
-        for (size_t k = start; k < i; k++)
-            column += ((unsigned char)s[k] & 0xC0) != 0x80;
-        if (n < max)
-            cells[n] = c;
-        n++;
-        if (i >= len)
-            return n;
-        i++;    /* the comma */
-        column++;
-    }
-}
-
-static void pop_diag(struct tally_build *b, uint32_t line, uint32_t column, const char *field,
-                     const struct pop_cell *cell, const char *code, const char *fmt, ...)
-    TALLY_PRINTF(7, 8);
-
-static void pop_diag(struct tally_build *b, uint32_t line, uint32_t column, const char *field,
-                     const struct pop_cell *cell, const char *code, const char *fmt, ...)
-{
-    struct tally_loc loc = {.line = line, .column = column};
-    char value[96] = "";
-    if (cell)
-        snprintf(value, sizeof value, "%.*s", (int)(cell->len < 80 ? cell->len : 80), cell->s);
-    va_list ap;
-    va_start(ap, fmt);
-    tally_emit_atv(&b->sink, NULL, b->population_file, &loc, 0, field, cell ? value : NULL,
-                   TALLY_PATH_NONE, NULL, TALLY_SEV_ERROR, code, fmt, ap);
-    va_end(ap);
-}
-
-/* A population row and its line: sorted by area, year, then line. */
-struct pop_line {
-    struct population_row p;
-    uint32_t line;
-};
-
-static int cmp_population(const void *pa, const void *pb);
-
-static int cmp_pop_line(const void *pa, const void *pb)
-{
-    const struct pop_line *a = pa, *b = pb;
-    int d = cmp_population(&a->p, &b->p);
-    return d ? d : (a->line > b->line) - (a->line < b->line);
-}
+/* ---- --population (core/population.c) ------------------------------------------------ */
 
 int tally_build_load_population(struct tally_build *b, const char *path, const char *text,
                                 size_t len, struct tally_error *err)
 {
-    b->population_file = keep(b, path);
-    if (!b->population_file)
-        return tally_error_set(err, TALLY_ENOMEM, "out of memory");
-    size_t at = 0;
-    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-        at = 3;     /* a byte order mark, as Excel writes */
-    for (size_t i = at; i < len;) {
-        const char *why = "a NUL byte";
-        int n = text[i] ? tally_utf8_seq((const unsigned char *)text + i, len - i, &why) : 0;
-        if (n <= 0)
-            return tally_error_set(err, TALLY_EINVAL, "--population %s: not UTF-8 text (%s at "
-                                   "byte %zu)", path, n < 0 ? "truncated sequence" : why, i + 1);
-        i += (size_t)n;
-    }
-    int col[3] = {-1, -1, -1};
-    size_t ncells = 0;
-    uint32_t line = 0;
-    int rc = TALLY_OK;
-    /* where each kept row came from, for duplicates: by index into b->pop */
-    uint32_t *lines = NULL;
-    size_t lines_cap = 0;
-    while (at < len && rc == TALLY_OK) {
-        size_t end = at;
-        while (end < len && text[end] != '\n' && text[end] != '\r')
-            end++;
-        size_t next = end < len && text[end] == '\r' && end + 1 < len && text[end + 1] == '\n'
-                          ? end + 2 : end + 1;
-        const char *s = text + at;
-        size_t n = end - at;
-        at = next;
-        line++;
-        struct pop_cell cells[TALLY_POPULATION_MAX_COLUMNS];
-        size_t k = pop_split(s, n, cells, TALLY_POPULATION_MAX_COLUMNS);
-        if (line == 1) {
-            if (k == SIZE_MAX || k > TALLY_POPULATION_MAX_COLUMNS)
-                k = 0;
-            for (size_t i = 0; i < k; i++) {
-                const char *const *names[] = {pop_area_names, pop_year_names, pop_count_names};
-                for (int w = 0; w < 3; w++)
-                    if (col[w] < 0 && named(cells[i].s, cells[i].len, names[w]))
-                        col[w] = (int)i;
-            }
-            if (col[0] < 0 || col[1] < 0 || col[2] < 0) {
-                rc = tally_error_set(err, TALLY_EINVAL, "--population %s: line 1 is not a "
-                                     "population header: it needs the columns area_code, year "
-                                     "and population", path);
-                break;
-            }
-            ncells = k;
-            continue;
-        }
-        if (n == 0)
-            continue;   /* a blank line */
-        if (k == SIZE_MAX) {
-            pop_diag(b, line, 1, NULL, NULL, TALLY_CODE_CSV_SYNTAX, "a quote that is not closed "
-                     "on its line; the row is not used");
-            continue;
-        }
-        if (k != ncells) {
-            pop_diag(b, line, 1, NULL, NULL, TALLY_CODE_CSV_RAGGED_ROW, "%zu cells where the "
-                     "header has %zu; the row is not used", k, ncells);
-            continue;
-        }
-        const struct pop_cell *area = &cells[col[0]], *year = &cells[col[1]],
-                              *count = &cells[col[2]];
-        char code[32];
-        bool good = true;
-        if (area->len == 0 || area->len >= sizeof code) {
-            pop_diag(b, line, area->column, "area_code", area, TALLY_CODE_AUTHORITY_UNKNOWN,
-                     "not an area code; the row is not used");
-            good = false;
-        } else {
-            memcpy(code, area->s, area->len);
-            code[area->len] = '\0';
-            if (!tally_registry_find(b->registry, code, area->len) &&
-                !tally_area_name(b->areas, code)) {
-                pop_diag(b, line, area->column, "area_code", area, TALLY_CODE_AUTHORITY_UNKNOWN,
-                         "\"%s\" is not an authority, region, nation or UK code of the "
-                         "registry; the row is not used", code);
-                good = false;
-            }
-        }
-        int64_t y = 0, c = 0;
-        char sym;
-        if (year->len != 4 || tally_parse_count(year->s, 4, NULL, &y, &sym) != TALLY_COUNT_OK ||
-            y < 1000) {
-            pop_diag(b, line, year->column, "year", year, TALLY_CODE_TYPE, "not a year (four "
-                     "digits, the year the period ends in); the row is not used");
-            good = false;
-        }
-        enum tally_count_parse cp = tally_parse_count(count->s, count->len, NULL, &c, &sym);
-        if (cp != TALLY_COUNT_OK) {
-            bool negative = count->len > 1 && count->s[0] == '-' &&
-                            strspn(count->s + 1, "0123456789") >= count->len - 1;
-            pop_diag(b, line, count->column, "population", count,
-                     negative ? TALLY_CODE_CONSTRAINT : TALLY_CODE_TYPE,
-                     negative ? "a negative population; the row is not used"
-                              : "not a number of children (digits only); the row is not used");
-            good = false;
-        } else if (c == 0) {
-            pop_diag(b, line, count->column, "population", count, TALLY_CODE_CONSTRAINT,
-                     "a population of 0: no rate can be given; the row is not used");
-            good = false;
-        }
-        if (!good)
-            continue;
-        char *kept = keep(b, code);
-        if (!kept || tally_grow((void **)&b->pop, &b->pop_cap, b->npop, sizeof *b->pop, 256) ||
-            tally_grow((void **)&lines, &lines_cap, b->npop, sizeof *lines, 256)) {
-            rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
-            break;
-        }
-        lines[b->npop] = line;
-        b->pop[b->npop++] = (struct population_row){.area_code = kept, .year = y, .children = c};
-    }
-    if (rc == TALLY_OK && line == 0)
-        rc = tally_error_set(err, TALLY_EINVAL, "--population %s: empty: it needs a header "
-                             "line (area_code,year,population) and a row per area and year", path);
-    /* Repeats of an area and year: the same number is kept once; different
-     * numbers are a conflict, and neither is used. Sorted by area, year and
-     * line, so the first is the earliest. */
-    if (rc == TALLY_OK && b->npop > 1) {
-        struct pop_line *v = malloc(b->npop * sizeof *v);
-        if (!v)
-            rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
-        else {
-            for (size_t i = 0; i < b->npop; i++) {
-                v[i].p = b->pop[i];
-                v[i].line = lines[i];
-            }
-            qsort(v, b->npop, sizeof *v, cmp_pop_line);
-            size_t out = 0;
-            for (size_t i = 0; i < b->npop;) {
-                size_t j = i + 1;
-                while (j < b->npop && cmp_population(&v[i].p, &v[j].p) == 0)
-                    j++;
-                uint32_t first = v[i].line;
-                bool differ = false;
-                for (size_t k = i + 1; k < j; k++)
-                    differ |= v[k].p.children != v[i].p.children;
-                for (size_t k = i + 1; k < j; k++) {
-                    struct tally_loc loc = {.line = v[k].line, .column = 1};
-                    tally_emit_at(&b->sink, NULL, b->population_file, &loc, 0, NULL, NULL,
-                                  TALLY_PATH_NONE, NULL,
-                                  differ ? TALLY_SEV_ERROR : TALLY_SEV_INFO,
-                                  differ ? TALLY_CODE_CONFLICT : TALLY_CODE_DUPLICATE,
-                                  differ ? "%s %lld again, with another number (first at line "
-                                           "%u): neither is used"
-                                         : "%s %lld again, with the same number (first at line "
-                                           "%u): kept once",
-                                  v[i].p.area_code, (long long)v[i].p.year, first);
-                }
-                if (!differ)
-                    b->pop[out++] = v[i].p;
-                i = j;
-            }
-            b->npop = out;
-        }
-        free(v);
-    }
-    free(lines);
+    struct tally_population *pop;
+    int rc = tally_population_load(path, text, len, b->registry, b->areas, &b->sink, &pop, err);
     if (rc != TALLY_OK)
         return rc;
-    b->has_population = true;
+    tally_population_free(b->population);
+    b->population = pop;
     return set_columns(b) == TALLY_OK ? TALLY_OK
                                       : tally_error_set(err, TALLY_ENOMEM, "out of memory");
 }
@@ -1492,22 +1231,6 @@ static const struct previous_row *previous_of(const struct tally_build *b, const
     return best;
 }
 
-static int cmp_population(const void *pa, const void *pb)
-{
-    const struct population_row *a = pa, *b = pb;
-    int d = strcmp(a->area_code, b->area_code);
-    return d ? d : (a->year > b->year) - (a->year < b->year);
-}
-
-/* An area's children in a year, or 0 when the population file has none. */
-static int64_t population_of(const struct tally_build *b, const char *area, int64_t year)
-{
-    struct population_row key = {.area_code = area, .year = year};
-    const struct population_row *p = b->npop ? bsearch(&key, b->pop, b->npop, sizeof *b->pop,
-                                                       cmp_population) : NULL;
-    return p ? p->children : 0;
-}
-
 /* The year of a YYYY-MM-DD date. */
 static int64_t year_of(const char *date)
 {
@@ -1575,8 +1298,8 @@ static int warn_unpopulated(struct tally_build *b)
             char *at = list;
             for (size_t i = 0; i < k; i++)
                 at += sprintf(at, "%s%s", i ? ", " : "", missing[i]);
-            tally_emit_at(&b->sink, NULL, b->population_file, NULL, 0, NULL, NULL,
-                          TALLY_PATH_NONE, NULL, TALLY_SEV_WARNING, TALLY_CODE_POPULATION,
+            tally_emit_at(&b->sink, NULL, tally_population_file(b->population), NULL, 0, NULL,
+                          NULL, TALLY_PATH_NONE, NULL, TALLY_SEV_WARNING, TALLY_CODE_POPULATION,
                           "no population for %zu %s, so no rate per 10,000 (x): %s", k,
                           k == 1 ? "area" : "areas", list);
             free(list);
@@ -1600,11 +1323,12 @@ static int attach(struct tally_build *b)
                 b->row_prev[i] = previous_of(b, r->area_code, r->cohort, start);
         }
     }
-    if (b->has_population) {
+    if (b->population) {
         if (!(b->row_pop = calloc(b->nrows + 1, sizeof *b->row_pop)))
             return TALLY_ENOMEM;
         for (size_t i = 0; i < b->nrows; i++)
-            b->row_pop[i] = population_of(b, b->rows[i].area_code, year_of(b->rows[i].period_end));
+            b->row_pop[i] = tally_population_of(b->population, b->rows[i].area_code,
+                                                year_of(b->rows[i].period_end));
         return warn_unpopulated(b);
     }
     return TALLY_OK;

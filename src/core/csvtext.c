@@ -11,6 +11,7 @@
 #include "core/csvtext.h"
 #include "core/grow.h"
 #include "core/textpos.h"
+#include "core/utf8.h"
 
 struct state {
     int (*row)(void *ctx, const struct tally_csvtext_row *r);
@@ -162,4 +163,192 @@ void tally_csv_value(FILE *out, const char *s)
         putc(*s, out);
     }
     putc('"', out);
+}
+
+/* ---- tally_csvtext_rows_at: the same, with each field's place --------------------- */
+
+/*
+ * libcsv is fed one byte at a time, so the byte that makes it call back is
+ * known, and a struct tally_textpos follows the same bytes. A field starts at
+ * the first byte fed after the previous field ended (after its comma), or,
+ * at the start of a row, at the first byte that is not a line end (libcsv
+ * skips those: blank lines, and the LF of a CRLF).
+ */
+struct at_state {
+    int (*row)(void *ctx, char **fields, const size_t *lens, const struct tally_loc *locs,
+               size_t n);
+    void *ctx;
+    char **fields;          /* owned, each malloc'd, n of them */
+    size_t *lens;
+    struct tally_loc *locs;
+    size_t n, cap;
+    struct tally_textpos tp;
+    bool pending;           /* the next byte starts a field (unless a line end between rows) */
+    bool in_row;            /* a field of this row has started */
+    struct tally_loc start; /* where the field being read starts */
+    bool quoted;            /* ... and whether it starts with a quote */
+    struct tally_textpos row_tp;    /* the count where the row being read starts */
+    size_t row_off;
+    int status;             /* first failure: stop calling back */
+};
+
+static void drop_fields(struct at_state *st)
+{
+    for (size_t i = 0; i < st->n; i++)
+        free(st->fields[i]);
+    st->n = 0;
+}
+
+static void on_field_at(void *data, size_t len, void *p)
+{
+    struct at_state *st = p;
+    st->pending = true;
+    if (st->status)
+        return;
+    size_t cap = st->cap;
+    char *f = malloc(len + 1);
+    if (!f || tally_grow((void **)&st->fields, &cap, st->n, sizeof *st->fields, 8) ||
+        (cap = st->cap, tally_grow((void **)&st->lens, &cap, st->n, sizeof *st->lens, 8)) ||
+        (cap = st->cap, tally_grow((void **)&st->locs, &cap, st->n, sizeof *st->locs, 8))) {
+        free(f);
+        st->status = TALLY_ENOMEM;
+        return;
+    }
+    st->cap = cap;
+    if (len)
+        memcpy(f, data, len);
+    f[len] = '\0';
+    st->fields[st->n] = f;
+    st->lens[st->n] = len;
+    st->locs[st->n++] = st->start;
+}
+
+static void on_row_at(int c, void *p)
+{
+    struct at_state *st = p;
+    (void)c;
+    st->pending = true;
+    st->in_row = false;
+    if (!st->status && st->n)
+        st->status = st->row(st->ctx, st->fields, st->lens, st->locs, st->n);
+    drop_fields(st);
+}
+
+/* Byte i has been consumed: count it. *cont is how many continuation bytes of
+ * a character already counted follow. */
+static void count_byte(struct tally_textpos *tp, const char *text, size_t len, size_t i,
+                       size_t *cont)
+{
+    unsigned char c = (unsigned char)text[i];
+    if (c == '\r' || c == '\n')
+        tally_textpos_newline(tp, c, i);
+    else if (*cont)
+        --*cont;
+    else if (c >= 0xC0) {
+        const char *why;
+        int n = tally_utf8_seq((const unsigned char *)text + i, len - i, &why);
+        if (n >= 2) {
+            tally_textpos_wide(tp, (size_t)n);
+            *cont = (size_t)n - 1;
+        }
+    }
+}
+
+/* From offset i (on tp's current line) past the end of that line. */
+static size_t skip_line(struct tally_textpos *tp, const char *text, size_t len, size_t i)
+{
+    size_t cont = 0;
+    while (i < len && text[i] != '\r' && text[i] != '\n')
+        count_byte(tp, text, len, i++, &cont);
+    if (i < len)
+        count_byte(tp, text, len, i++, &cont);
+    if (i < len && text[i - 1] == '\r' && text[i] == '\n')
+        count_byte(tp, text, len, i++, &cont);
+    return i;
+}
+
+int tally_csvtext_rows_at(const char *text, size_t len,
+                          int (*row)(void *ctx, char **fields, const size_t *lens,
+                                     const struct tally_loc *locs, size_t n),
+                          int (*bad)(void *ctx, const struct tally_loc *at, const char *what),
+                          void *ctx, struct tally_error *err)
+{
+    struct at_state st = {.row = row, .ctx = ctx};
+    tally_textpos_init(&st.tp, 0);
+    size_t i = 0, cont = 0;
+    int rc = TALLY_OK;
+    while (rc == TALLY_OK) {
+        struct csv_parser p;
+        if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+            rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
+            break;
+        }
+        csv_set_space_func(&p, no_space);
+        st.pending = true;
+        st.in_row = false;
+        cont = 0;
+        bool failed = false;
+        for (; i < len && !st.status; i++) {
+            unsigned char c = (unsigned char)text[i];
+            if (st.pending && (st.in_row || (c != '\r' && c != '\n'))) {
+                st.start = tally_textpos_at(&st.tp, i);
+                st.quoted = c == '"';
+                if (!st.in_row) {
+                    st.row_tp = st.tp;
+                    st.row_off = i;
+                    st.in_row = true;
+                }
+                st.pending = false;
+            }
+            if (csv_parse(&p, text + i, 1, on_field_at, on_row_at, &st) != 1) {
+                failed = true;
+                break;
+            }
+            count_byte(&st.tp, text, len, i, &cont);
+        }
+        if (!failed && !st.status) {
+            if (st.pending && st.in_row)    /* an empty last field: "a," */
+                st.start = tally_textpos_at(&st.tp, len);
+            failed = csv_fini(&p, on_field_at, on_row_at, &st) != 0;
+        }
+        bool nomem = csv_error(&p) == CSV_ENOMEM || csv_error(&p) == CSV_ETOOBIG;
+        csv_free(&p);
+        if (st.status) {
+            rc = st.status == TALLY_ENOMEM ? tally_error_set(err, TALLY_ENOMEM, "out of memory")
+                                           : st.status;
+            break;
+        }
+        if (!failed)
+            break;
+        if (nomem) {
+            rc = tally_error_set(err, TALLY_ENOMEM, "out of memory");
+            break;
+        }
+        /* Not CSV: where, and what. */
+        bool at_end = i >= len;
+        struct tally_loc at = at_end ? st.start : tally_textpos_at(&st.tp, i);
+        const char *what = at_end ? "a quote that is not closed before the end of the file"
+                           : st.quoted ? "text after a closing quote (a quote inside a quoted "
+                                         "value is written twice)"
+                                       : "a quote inside an unquoted value (quote the whole "
+                                         "value, and write the quote twice)";
+        if (!bad) {
+            rc = tally_error_set(err, TALLY_EINVAL, "line %u, column %u: not valid CSV: %s",
+                                 (unsigned)at.line, (unsigned)at.column, what);
+            break;
+        }
+        drop_fields(&st);
+        if ((rc = bad(ctx, &at, what)) != TALLY_OK)
+            break;
+        if (at_end) {   /* read again from the line after the one the row began on */
+            st.tp = st.row_tp;
+            i = st.row_off;
+        }
+        i = skip_line(&st.tp, text, len, i);
+    }
+    drop_fields(&st);
+    free(st.fields);
+    free(st.lens);
+    free(st.locs);
+    return rc;
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "tally/record.h"
 #include "tally/status.h"
 
 /* One row, borrowed for the call. */
@@ -51,6 +52,29 @@ struct tally_csvtext_opts {
 int tally_csvtext_read(const char *text, size_t len, const struct tally_csvtext_opts *opts,
                        int (*row)(void *ctx, const struct tally_csvtext_row *r), void *ctx,
                        struct tally_error *err);
+
+/*
+ * tally_csvtext_rows, telling where each field starts: row(ctx, fields, lens,
+ * locs, n) gets every field of a row, and locs[i] is the line and column
+ * (1-based, characters as core/textpos.h counts them: a line ends at LF, CRLF
+ * or a lone CR; a column is a UTF-8 character) and the byte offset in text of
+ * field i's first byte — its opening quote when quoted. The row's own line is
+ * locs[0].line; blank lines give no row. (No byte order mark is skipped: the
+ * caller passes the text after it; the columns are the same.)
+ *
+ * Text that is not CSV: with bad NULL, stops with TALLY_EINVAL (err names the
+ * line and column). Otherwise bad(ctx, at, what) is called — at the opening
+ * quote of a quoted value not closed before the end of the text; at the
+ * offending byte of a quote inside an unquoted value, or text after a closing
+ * quote — the row is dropped, and reading goes on at the next line (after
+ * the line the dropped row began on, for a quote not closed). bad returns 0
+ * to go on, or a status to stop with.
+ */
+int tally_csvtext_rows_at(const char *text, size_t len,
+                          int (*row)(void *ctx, char **fields, const size_t *lens,
+                                     const struct tally_loc *locs, size_t n),
+                          int (*bad)(void *ctx, const struct tally_loc *at, const char *what),
+                          void *ctx, struct tally_error *err);
 
 /* Whether s[0..n) must be quoted as a CSV value (RFC 4180): it holds a
  * comma, a quote, CR or LF, or starts or ends with a space or a tab (which a

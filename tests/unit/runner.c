@@ -12,7 +12,8 @@ int main(void)
     Suite *(*const suites[])(void) = {
         value_suite, expr_suite, registry_suite, schema_suite, csv_suite, json_suite, xml_suite,
         xmlgen_suite, validate_suite, settle_suite, build_suite, html_suite, tabular_suite,
-        workbook_suite, disclosure_suite, ees_suite, escape_suite, csvtext_suite, hash_suite, api_suite,
+        workbook_suite, disclosure_suite, ees_suite, escape_suite, csvtext_suite, csvtext_at_suite,
+        hash_suite, api_suite,
     };
     SRunner *sr = srunner_create(NULL);
     for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++)

@@ -23,6 +23,7 @@ Suite *disclosure_suite(void);
 Suite *ees_suite(void);
 Suite *escape_suite(void);
 Suite *csvtext_suite(void);
+Suite *csvtext_at_suite(void);
 Suite *hash_suite(void);
 Suite *api_suite(void);
 
