@@ -227,6 +227,29 @@ uint64_t tally_build_missing_authorities(const struct tally_build *b);
 
 void tally_build_free(struct tally_build *b);
 
+/* tally build --publish: what was published, in which format. */
+struct tally_build_publication {
+    const char *format;         /* "ees" */
+    const char *data_file, *meta_file;  /* paths inside the output directory */
+    uint64_t rows;              /* rows of the data file */
+    const char *const *left_out;    /* authorities left out ("CODE NAME"), borrowed */
+    size_t nleft_out;
+};
+
+struct tally_disclosure_audit;
+
+/* What a build tells its reports (tally_report_summary.build); all borrowed. */
+struct tally_build_summary {
+    uint64_t fates[4];          /* records per fate, as enum tally_fate */
+    uint64_t authorities_missing;   /* authorities in force that sent nothing */
+    const struct tally_build *dataset;  /* the finished build (rows for charts) */
+    /* the disclosure audit when the outputs are disclosure-controlled (NULL
+     * when not); waived: --no-disclosure was said */
+    const struct tally_disclosure_audit *disclosure;
+    bool disclosure_waived;
+    const struct tally_build_publication *publication;  /* --publish, or NULL */
+};
+
 #ifdef __cplusplus
 }
 #endif

@@ -22,18 +22,8 @@
 extern "C" {
 #endif
 
-struct tally_build;
 struct tally_schema;
-struct tally_disclosure_audit;
-
-/* tally build --publish: what was published, in which format. */
-struct tally_report_publication {
-    const char *format;         /* "ees" */
-    const char *data_file, *meta_file;  /* paths inside the output directory */
-    uint64_t rows;              /* rows of the data file */
-    const char *const *left_out;    /* authorities left out ("CODE NAME"), borrowed */
-    size_t nleft_out;
-};
+struct tally_build_summary;
 
 struct tally_report_file {
     const char *path;       /* as given on the command line */
@@ -62,18 +52,9 @@ struct tally_report_summary {
     size_t nskipped;
     char *const *walked;    /* the input directories walked, as given */
     size_t nwalked;
-    /* tally build only: records per fate (accepted, rejected, superseded,
-     * duplicate, as enum tally_fate) and authorities that sent nothing. */
-    bool build;
-    uint64_t fates[4];
-    uint64_t authorities_missing;
-    const struct tally_build *dataset;  /* tally build: the finished build (rows for
-                                           charts), borrowed; NULL otherwise */
-    /* tally build: the disclosure audit when the outputs are disclosure-controlled
-     * (NULL when not); waived: --no-disclosure was said. Borrowed. */
-    const struct tally_disclosure_audit *disclosure;
-    bool disclosure_waived;
-    const struct tally_report_publication *publication;    /* --publish, or NULL */
+    /* tally build only (NULL otherwise): what the build tells its reports
+     * (tally/build.h), borrowed. */
+    const struct tally_build_summary *build;
 };
 
 struct tally_report;
@@ -116,7 +97,7 @@ void tally_report_json_string(FILE *out, const char *s);
 
 /* One input file as report.json's "files" lists it — {"path": ..., "format":
  * ..., "sha256": ..., "records": N, "errors": N, "warnings": N — left open
- * for the caller to add members (manifest.json adds the fates) and close. */
+ * for the caller to add members (manifest.json adds its own) and close. */
 void tally_report_json_file(FILE *out, const struct tally_report_file *f);
 
 /* One skipped file as report.json's "skipped" lists it: {"path", "reason"}. */

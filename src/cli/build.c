@@ -419,7 +419,7 @@ static int run_build(struct cli_options *o, struct outdir *od, struct cli_paths 
     struct tally_disclosure_audit audit = {0};
     char *ees_files[2] = {NULL, NULL};
     struct tally_ees_result ees = {0};
-    struct tally_report_publication publication;
+    struct tally_build_publication publication;
     char *audit_json = NULL;
     if (!session_open(&s, o, stderr))
         goto done;
@@ -483,10 +483,10 @@ static int run_build(struct cli_options *o, struct outdir *od, struct cli_paths 
             cli_error("%s", err.message);
             goto done;
         }
-        s.disclosure = &audit;
+        s.built.disclosure = &audit;
         *withheld = !audit.passed;
     }
-    s.disclosure_waived = o->disclosure == 0;
+    s.built.disclosure_waived = o->disclosure == 0;
     if (o->publish) {
         ees_files[0] = ees_name(s.schema->name, ".csv");
         ees_files[1] = ees_name(s.schema->name, ".meta.csv");
@@ -510,9 +510,9 @@ static int run_build(struct cli_options *o, struct outdir *od, struct cli_paths 
         s.tap = NULL;
         s.build = true;
         for (int k = 0; k < TALLY_FATE_COUNT; k++)
-            s.fates[k] = tally_build_fate_count(run.build, k);
-        s.authorities_missing = tally_build_missing_authorities(run.build);
-        s.dataset = run.build;
+            s.built.fates[k] = tally_build_fate_count(run.build, k);
+        s.built.authorities_missing = tally_build_missing_authorities(run.build);
+        s.built.dataset = run.build;
         status = session_close(&s);
         s.schema = NULL;
         if (status == EXIT_OK)
@@ -533,9 +533,9 @@ static int run_build(struct cli_options *o, struct outdir *od, struct cli_paths 
                         (const char *const *)inputs->v);
     if (ok && o->publish) {
         ok = write_ees(tmp, run.build, s.schema, s.registry, ees_files, &ees);
-        publication = (struct tally_report_publication){"ees", ees_files[0], ees_files[1],
+        publication = (struct tally_build_publication){"ees", ees_files[0], ees_files[1],
                                                         ees.rows, ees.left_out, ees.nleft_out};
-        s.publication = &publication;
+        s.built.publication = &publication;
     }
     const char *meta[] = {"tool", "tally", "tool_version", TALLY_VERSION, "schema",
                           s.schema->name, "schema_version", s.schema->version,
@@ -565,9 +565,9 @@ static int run_build(struct cli_options *o, struct outdir *od, struct cli_paths 
         goto done;
     s.build = true;
     for (int k = 0; k < TALLY_FATE_COUNT; k++)
-        s.fates[k] = tally_build_fate_count(run.build, k);
-    s.authorities_missing = tally_build_missing_authorities(run.build);
-    s.dataset = run.build;
+        s.built.fates[k] = tally_build_fate_count(run.build, k);
+    s.built.authorities_missing = tally_build_missing_authorities(run.build);
+    s.built.dataset = run.build;
     struct tally_report_file *files = malloc((s.nfiles ? s.nfiles : 1) * sizeof *files);
     size_t nfiles = s.nfiles;
     char **shas = calloc(nfiles + 1, sizeof *shas);

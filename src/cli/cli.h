@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tally/build.h"
 #include "tally/clean.h"
 #include "tally/reader.h"
 #include "tally/registry.h"
@@ -152,12 +153,7 @@ struct session {
     uint64_t progress_total;        /* bytes of all the inputs, 0: not known */
     /* tally build: what the reports say about fates and coverage. */
     bool build;
-    uint64_t fates[4];
-    uint64_t authorities_missing;
-    const struct tally_build *dataset;  /* for the reports' charts */
-    const struct tally_disclosure_audit *disclosure;    /* --disclosure: the audit */
-    bool disclosure_waived;             /* --no-disclosure */
-    const struct tally_report_publication *publication; /* --publish */
+    struct tally_build_summary built;   /* fates, the build, the audit, --publish */
 };
 
 /* Set up from options; reports go to default_out unless --report-file. */

@@ -537,14 +537,8 @@ int session_close(struct session *s)
         .nskipped = s->nskipped,
         .walked = s->walked,
         .nwalked = s->nwalked,
-        .build = s->build,
-        .authorities_missing = s->authorities_missing,
-        .dataset = s->dataset,
-        .disclosure = s->disclosure,
-        .disclosure_waived = s->disclosure_waived,
-        .publication = s->publication,
+        .build = s->build ? &s->built : NULL,
     };
-    memcpy(sum.fates, s->fates, sizeof sum.fates);
     /* A report archived in a build's DIR was given everything. */
     struct tally_report_summary complete = sum;
     complete.truncated = complete.quiet = false;

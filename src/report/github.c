@@ -138,10 +138,10 @@ void tally_report_markdown_summary(FILE *out, const struct tally_report_summary 
     if (s->build) {
         fprintf(out, "\nBuild: %llu read = %llu accepted + %llu rejected + %llu superseded + "
                 "%llu duplicate; %llu %s sent nothing.\n",
-                (unsigned long long)s->records, (unsigned long long)s->fates[0],
-                (unsigned long long)s->fates[1], (unsigned long long)s->fates[2],
-                (unsigned long long)s->fates[3], (unsigned long long)s->authorities_missing,
-                s->authorities_missing == 1 ? "authority" : "authorities");
+                (unsigned long long)s->records, (unsigned long long)s->build->fates[0],
+                (unsigned long long)s->build->fates[1], (unsigned long long)s->build->fates[2],
+                (unsigned long long)s->build->fates[3], (unsigned long long)s->build->authorities_missing,
+                s->build->authorities_missing == 1 ? "authority" : "authorities");
     }
 }
 

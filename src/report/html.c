@@ -521,8 +521,9 @@ static void summary(FILE *o, const struct tally_report_summary *s)
                 "diagnostics. The counts above are complete.</p>\n",
                 plural(s->max_errors, "error", "errors"));
     }
-    for (size_t p = 0; s->dataset && p < tally_build_nperiods(s->dataset); p++) {
-        const struct tally_period_coverage *pc = tally_build_period_at(s->dataset, p);
+    const struct tally_build *ds = report_dataset(s);
+    for (size_t p = 0; ds && p < tally_build_nperiods(ds); p++) {
+        const struct tally_period_coverage *pc = tally_build_period_at(ds, p);
         if (!pc->low)
             continue;
         fputs("<p class=\"notice period-low\"><strong>Few authorities reported for ", o);
@@ -537,7 +538,7 @@ static void summary(FILE *o, const struct tally_report_summary *s)
     fputs("<nav aria-label=\"Contents\">", o);
     if (s->build)
         fputs("<a href=\"#fates\">Records</a><a href=\"#disclosure\">Disclosure control</a>", o);
-    if (s->build && s->dataset)
+    if (report_dataset(s))
         fputs("<a href=\"#dataset\">National dataset</a>", o);
     fputs("<a href=\"#diagnostics\">Diagnostics</a><a href=\"#files\">Files</a></nav>\n", o);
 }
@@ -552,13 +553,13 @@ static void fates(FILE *o, const struct tally_report_summary *s)
 {
     uint64_t read = 0;
     for (int k = 0; k < TALLY_FATE_COUNT; k++)
-        read += s->fates[k];
+        read += s->build->fates[k];
     fputs("<section id=\"fates\">\n<h2>Records</h2>\n<p class=\"equation\"><strong id=\"fate-read\">", o);
     put_grouped(o, read);
     fputs("</strong> read", o);
     for (int k = 0; k < TALLY_FATE_COUNT; k++) {
         fprintf(o, " %s <strong id=\"fate-%s\">", k ? "+" : "=", fate_names[k]);
-        put_grouped(o, s->fates[k]);
+        put_grouped(o, s->build->fates[k]);
         fprintf(o, "</strong> %s", fate_names[k]);
     }
     if (read == s->records)
@@ -573,40 +574,40 @@ static void fates(FILE *o, const struct tally_report_summary *s)
     fprintf(o, "<svg class=\"fates-bar\" viewBox=\"0 0 %d 22\" preserveAspectRatio=\"none\" "
             "role=\"img\" aria-label=\"Records by fate\">\n", CHART_WIDTH);
     for (int k = 0; read && k < TALLY_FATE_COUNT; k++) {
-        if (!s->fates[k])
+        if (!s->build->fates[k])
             continue;
-        double w = width * (double)s->fates[k] / (double)read;
+        double w = width * (double)s->build->fates[k] / (double)read;
         fprintf(o, "<rect class=\"fate fate-%s\" x=\"%.1f\" y=\"0\" width=\"%.1f\" height=\"22\">"
                 "<title>%s: ", fate_names[k], x, w, fate_names[k]);
-        put_grouped(o, s->fates[k]);
+        put_grouped(o, s->build->fates[k]);
         fputs("</title></rect>\n", o);
         x += w;
     }
     fputs("</svg>\n<ul class=\"legend\">", o);
     for (int k = 0; k < TALLY_FATE_COUNT; k++) {
         fprintf(o, "<li><span class=\"swatch sw-%s\"></span>%s ", fate_names[k], fate_names[k]);
-        put_grouped(o, s->fates[k]);
+        put_grouped(o, s->build->fates[k]);
         fputs("</li>", o);
     }
     fputs("</ul>\n<p class=\"note\"><strong id=\"authorities-missing\">", o);
-    put_grouped(o, s->authorities_missing);
+    put_grouped(o, s->build->authorities_missing);
     fprintf(o, "</strong> expected %s sent nothing for a period (each is a <code>coverage</code> "
             "info below).</p>\n</section>\n",
-            plural(s->authorities_missing, "authority", "authorities"));
+            plural(s->build->authorities_missing, "authority", "authorities"));
 }
 
 /* The disclosure control of a build: the audit, or that there was none; and
  * what --publish wrote and left out. */
 static void disclosure(FILE *o, const struct tally_report_summary *s)
 {
-    const struct tally_disclosure_audit *a = s->disclosure;
+    const struct tally_disclosure_audit *a = s->build ? s->build->disclosure : NULL;
     fputs("<section id=\"disclosure\">\n<h2>Disclosure control</h2>\n", o);
     if (!a) {
         fprintf(o, "<p class=\"notice\" id=\"disclosure-none\" data-controlled=\"false\">"
                 "<strong>Not disclosure-controlled%s.</strong> Counts of one or two children are "
                 "published as they are: this dataset is for the collator. Build with "
                 "<code>--disclosure</code> (or <code>--publish ees</code>) to publish it.</p>\n",
-                s->disclosure_waived ? " (--no-disclosure)" : "");
+                s->build && s->build->disclosure_waived ? " (--no-disclosure)" : "");
     } else {
         if (a->passed)
             fprintf(o, "<p class=\"verdict ok\" id=\"disclosure-verdict\" data-passed=\"true\">"
@@ -635,7 +636,7 @@ static void disclosure(FILE *o, const struct tally_report_summary *s)
         fputs("</td><td class=\"num\" id=\"sdc-secondary-pct\">", o);
         put_grouped(o, a->secondary_ratios);
         fputs("</td></tr>\n</tbody>\n</table>\n<p>Narrowest interval: ", o);
-        if (a->has_narrowest && s->dataset) {
+        if (a->has_narrowest && report_dataset(s)) {
             const struct tally_disclosure_cell *c = &a->narrowest;
             if (c->upper == TALLY_SDC_NO_BOUND)
                 fprintf(o, "<strong id=\"sdc-narrowest\">%lld or more</strong> (no upper bound)",
@@ -644,9 +645,9 @@ static void disclosure(FILE *o, const struct tally_report_summary *s)
                 fprintf(o, "<strong id=\"sdc-narrowest\">%lld to %lld</strong> (width "
                         "<span id=\"sdc-narrowest-width\">%lld</span>)", (long long)c->lower,
                         (long long)c->upper, (long long)(c->upper - c->lower));
-            const struct tally_dataset_row *row = tally_build_row_at(s->dataset, c->row);
+            const struct tally_dataset_row *row = tally_build_row_at(report_dataset(s), c->row);
             fputs(", for <code>", o);
-            tally_html_cstring(o, a->schema->fields[tally_build_measure_field(s->dataset,
+            tally_html_cstring(o, a->schema->fields[tally_build_measure_field(report_dataset(s),
                                                                                c->measure)].name);
             fputs("</code> of ", o);
             tally_html_cstring(o, row->area_name);
@@ -674,7 +675,7 @@ static void disclosure(FILE *o, const struct tally_report_summary *s)
                 (unsigned long long)a->exact, plural(a->exact, "interval", "intervals"),
                 (long long)a->width);
     }
-    const struct tally_report_publication *p = s->publication;
+    const struct tally_build_publication *p = s->build ? s->build->publication : NULL;
     if (p) {
         fputs("<h3>Published</h3>\n<p id=\"publication\"><code>", o);
         tally_html_cstring(o, p->data_file);
@@ -731,7 +732,7 @@ static void files_table(FILE *o, const struct tally_report_summary *s,
     }
     fputs("<table class=\"files\">\n<thead><tr><th>File</th><th>Format</th><th class=\"num\">Records</th>"
           "<th class=\"num\">Errors</th><th class=\"num\">Warnings</th>", o);
-    if (s->dataset)
+    if (report_dataset(s))
         for (int k = 0; k < TALLY_FATE_COUNT; k++)
             fprintf(o, "<th class=\"num\">%s</th>", fate_titles[k]);
     fputs("<th>SHA-256</th></tr></thead>\n<tbody>\n", o);
@@ -751,10 +752,10 @@ static void files_table(FILE *o, const struct tally_report_summary *s,
         fputs("</td><td class=\"num\">", o);
         put_grouped(o, f->warnings);
         fputs("</td>", o);
-        if (s->dataset)
+        if (report_dataset(s))
             for (int k = 0; k < TALLY_FATE_COUNT; k++) {
                 fputs("<td class=\"num\">", o);
-                put_grouped(o, tally_build_file_fate_count(s->dataset, i, (enum tally_fate)k));
+                put_grouped(o, tally_build_file_fate_count(report_dataset(s), i, (enum tally_fate)k));
                 fputs("</td>", o);
             }
         fputs("<td class=\"mono\"", o);
@@ -1668,7 +1669,7 @@ static int html_finish(struct tally_report *tr, const struct tally_report_summar
         fates(o, s);
     if (s->build)
         disclosure(o, s);
-    int rc = s->build && s->dataset ? dataset(o, s->dataset) : TALLY_OK;
+    int rc = report_dataset(s) ? dataset(o, report_dataset(s)) : TALLY_OK;
     if (rc == TALLY_OK)
         rc = diagnostics(o, r, s);
     if (rc == TALLY_OK)

@@ -80,12 +80,12 @@ static int json_diag(struct tally_report *tr, const struct tally_diag *d)
 /* Per period: authorities expected and reporting, and whether that is low. */
 static void coverage_json(FILE *o, const struct tally_report_summary *s)
 {
-    if (!s->dataset)
+    if (!report_dataset(s))
         return;
-    size_t n = tally_build_nperiods(s->dataset);
+    size_t n = tally_build_nperiods(report_dataset(s));
     fputs("\n  \"periods\": [", o);
     for (size_t i = 0; i < n; i++) {
-        const struct tally_period_coverage *p = tally_build_period_at(s->dataset, i);
+        const struct tally_period_coverage *p = tally_build_period_at(report_dataset(s), i);
         fputs(i ? ",\n    {\"period_start\": " : "\n    {\"period_start\": ", o);
         tally_json_cstring(o, p->start);
         fputs(", \"period_end\": ", o);
@@ -115,20 +115,20 @@ static int json_finish(struct tally_report *tr, const struct tally_report_summar
             (unsigned long long)s->infos, (unsigned long long)s->rules_evaluated,
             (unsigned long long)s->rules_skipped);
     if (s->build) {
-        uint64_t read = s->fates[0] + s->fates[1] + s->fates[2] + s->fates[3];
+        uint64_t read = s->build->fates[0] + s->build->fates[1] + s->build->fates[2] + s->build->fates[3];
         fprintf(o, "\n  \"build\": {\"read\": %llu, \"accepted\": %llu, \"rejected\": %llu, "
                 "\"superseded\": %llu, \"duplicate\": %llu, \"balanced\": %s, "
                 "\"authorities_missing\": %llu},",
-                (unsigned long long)read, (unsigned long long)s->fates[0],
-                (unsigned long long)s->fates[1], (unsigned long long)s->fates[2],
-                (unsigned long long)s->fates[3], read == s->records ? "true" : "false",
-                (unsigned long long)s->authorities_missing);
+                (unsigned long long)read, (unsigned long long)s->build->fates[0],
+                (unsigned long long)s->build->fates[1], (unsigned long long)s->build->fates[2],
+                (unsigned long long)s->build->fates[3], read == s->records ? "true" : "false",
+                (unsigned long long)s->build->authorities_missing);
         coverage_json(o, s);
         fputs("\n  \"disclosure\": ", o);
-        tally_disclosure_json(o, s->disclosure, s->dataset, s->disclosure_waived, 2);
+        tally_disclosure_json(o, s->build->disclosure, s->build->dataset, s->build->disclosure_waived, 2);
         fputc(',', o);
-        if (s->publication) {
-            const struct tally_report_publication *p = s->publication;
+        if (s->build->publication) {
+            const struct tally_build_publication *p = s->build->publication;
             fputs("\n  \"publication\": {\"format\": ", o);
             tally_json_cstring(o, p->format);
             fputs(", \"data\": ", o);

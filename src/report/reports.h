@@ -4,7 +4,14 @@
 #ifndef TALLY_REPORTS_H
 #define TALLY_REPORTS_H
 
+#include "tally/build.h"
 #include "tally/report.h"
+
+/* The finished build of a build's report, or NULL (validate, convert). */
+static inline const struct tally_build *report_dataset(const struct tally_report_summary *s)
+{
+    return s->build ? s->build->dataset : NULL;
+}
 
 extern const struct tally_report_ops tally_text_report;
 extern const struct tally_report_ops tally_json_report;

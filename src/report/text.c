@@ -101,8 +101,8 @@ static const char *plural(uint64_t n, const char *one, const char *many)
 /* The disclosure audit and the publication, a line each. */
 static void disclosure_lines(FILE *o, const struct tally_report_summary *s)
 {
-    const struct tally_disclosure_audit *a = s->disclosure;
-    if (s->disclosure_waived)
+    const struct tally_disclosure_audit *a = s->build ? s->build->disclosure : NULL;
+    if (s->build && s->build->disclosure_waived)
         fputs("disclosure: none (--no-disclosure): the outputs are not disclosure-controlled\n", o);
     if (a) {
         fprintf(o, "disclosure: counts of %lld to %lld published as %s; %llu %s (and %llu %s) "
@@ -114,7 +114,7 @@ static void disclosure_lines(FILE *o, const struct tally_report_summary *s)
                 (unsigned long long)a->secondary, plural(a->secondary, "count", "counts"),
                 (unsigned long long)a->secondary_ratios,
                 plural(a->secondary_ratios, "percentage", "percentages"));
-        if (a->has_narrowest && s->dataset) {
+        if (a->has_narrowest && report_dataset(s)) {
             const struct tally_disclosure_cell *c = &a->narrowest;
             fputs("narrowest interval ", o);
             if (c->upper == TALLY_SDC_NO_BOUND)
@@ -123,7 +123,7 @@ static void disclosure_lines(FILE *o, const struct tally_report_summary *s)
                 fprintf(o, "%lld to %lld (width %lld)", (long long)c->lower, (long long)c->upper,
                         (long long)(c->upper - c->lower));
             fputs(", ", o);
-            tally_disclosure_cell_text(o, s->dataset, a->schema, c);
+            tally_disclosure_cell_text(o, report_dataset(s), a->schema, c);
         } else {
             fputs("no cell needed suppressing", o);
         }
@@ -134,7 +134,7 @@ static void disclosure_lines(FILE *o, const struct tally_report_summary *s)
                     (unsigned long long)a->unsafe_total,
                     plural(a->unsafe_total, "interval", "intervals"), (long long)a->width);
     }
-    const struct tally_report_publication *p = s->publication;
+    const struct tally_build_publication *p = s->build ? s->build->publication : NULL;
     if (p) {
         fprintf(o, "published: %s (%llu %s) and %s", p->data_file, (unsigned long long)p->rows,
                 plural(p->rows, "row", "rows"), p->meta_file);
@@ -246,10 +246,10 @@ static int text_finish(struct tally_report *r, const struct tally_report_summary
         fprintf(r->out, "build: %llu %s read = %llu accepted + %llu rejected + %llu "
                 "superseded + %llu duplicate; %llu %s sent nothing\n",
                 (unsigned long long)s->records, plural(s->records, "record", "records"),
-                (unsigned long long)s->fates[0],
-                (unsigned long long)s->fates[1], (unsigned long long)s->fates[2],
-                (unsigned long long)s->fates[3], (unsigned long long)s->authorities_missing,
-                plural(s->authorities_missing, "authority", "authorities"));
+                (unsigned long long)s->build->fates[0],
+                (unsigned long long)s->build->fates[1], (unsigned long long)s->build->fates[2],
+                (unsigned long long)s->build->fates[3], (unsigned long long)s->build->authorities_missing,
+                plural(s->build->authorities_missing, "authority", "authorities"));
     if (s->build && !s->quiet)
         disclosure_lines(r->out, s);
     if (!s->quiet)
