@@ -22,18 +22,7 @@
 /* The CSV text (after the header) gives exactly the diagnostics `want`. */
 static void settle(const char *rows, const char *const *want)
 {
-    char text[4096];
-    snprintf(text, sizeof text, H "%s", rows);
-    struct collected c;
-    collect_str("csv", text, true, &c);
-    size_t n = 0;
-    while (want[n])
-        n++;
-    for (size_t i = 0; i < c.ndiags && i < n; i++)
-        ck_assert_str_eq(c.diags[i], want[i]);
-    ck_assert_msg(c.ndiags == n, "%zu diagnostics, expected %zu; first: %s", c.ndiags, n,
-                  c.ndiags ? c.diags[0] : "(none)");
-    collected_free(&c);
+    expect_csv_diags(H, rows, want);
 }
 
 #define SETTLE(rows, ...) settle(rows, (const char *const[]){__VA_ARGS__, NULL})

@@ -157,6 +157,26 @@ void collected_free(struct collected *c)
         free(c->records[i]);
 }
 
+void expect_csv_diags(const char *head, const char *rows, const char *const *want)
+{
+    size_t hl = strlen(head), rl = strlen(rows);
+    char *text = malloc(hl + rl + 1);
+    ck_assert_ptr_nonnull(text);
+    memcpy(text, head, hl);
+    memcpy(text + hl, rows, rl + 1);
+    struct collected c;
+    collect_str("csv", text, true, &c);
+    size_t n = 0;
+    while (want[n])
+        n++;
+    for (size_t i = 0; i < c.ndiags && i < n; i++)
+        ck_assert_str_eq(c.diags[i], want[i]);
+    ck_assert_msg(c.ndiags == n, "%zu diagnostics, expected %zu; first: %s", c.ndiags, n,
+                  c.ndiags ? c.diags[0] : "(none)");
+    collected_free(&c);
+    free(text);
+}
+
 void collect_sink(struct collected *c, struct tally_diag_sink *sink)
 {
     sink->emit = on_diag;

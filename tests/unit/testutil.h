@@ -54,6 +54,10 @@ void collect_str(const char *reader, const char *text, bool validate, struct col
 
 void collected_free(struct collected *c);
 
+/* Validate the CSV text `head` followed by `rows` (one string, no limit) and
+ * assert its diagnostics are exactly want[] (NULL-terminated), in order. */
+void expect_csv_diags(const char *head, const char *rows, const char *const *want);
+
 struct tally_diag_sink;
 
 /* A sink that collects diagnostics into c as collect does. */
