@@ -383,7 +383,7 @@ static bool sums_above(const struct tab *t, const struct tab_row *row)
         const struct tab_cell *c = cell_at(row, t->col_of[f]);
         int64_t n;
         if (!c || blank_cell(c))
-            continue;
+            return false;   /* a total leaves no count out */
         if (!total_number(c, &n))
             continue;       /* a symbol, or words: not compared */
         if (t->sum_lost[f] || n != t->sums[f])

@@ -30,6 +30,7 @@
 #include "tally/writer.h"
 
 #define MAX_RECORDS 8
+#define MAX_PIECE 8     /* bytes of the longest of pieces[] ("&amp;": 5), rounded up */
 
 /* Characters a text is made of: ASCII letters, digits, punctuation, the
  * blanks and line ends, and a few multi-byte ones (2-, 3- and 4-byte UTF-8). */
@@ -80,7 +81,7 @@ static void decode(const uint8_t *data, size_t size)
             uint8_t b = p < size ? data[p++] : 0;
             int kind = b & 3;
             size_t want = b >> 2;
-            char *t = malloc(want * 4 + 24);
+            char *t = malloc(want * MAX_PIECE + 24);
             if (!t)
                 abort();
             size_t n = 0;
@@ -95,6 +96,8 @@ static void decode(const uint8_t *data, size_t size)
                 for (size_t k = 0; k < want && p < size; k++) {
                     const char *c = pieces[data[p++] % NPIECES];
                     size_t cl = strlen(c);
+                    if (cl > MAX_PIECE)
+                        abort();    /* MAX_PIECE is out of date */
                     memcpy(t + n, c, cl);
                     n += cl;
                 }
@@ -125,16 +128,17 @@ static void decode(const uint8_t *data, size_t size)
                 f->value.len = n;
             }
         }
-        /* A record with nothing in it at all is not one: the CSV reader skips
-         * a row of empty cells (spreadsheets export them), by design. Give it
-         * a value. */
-        size_t present = 0;
-        for (size_t i = 0; i < s->nfields; i++) {
-            size_t n;
-            present += given(&rec->fields[i], &n, false, NULL) != NULL;
-        }
-        if (!present) {
-            struct tally_field *f = &rec->fields[0];
+        /* A record with neither authority code nor name is not one to the
+         * CSV reader, by design: a row of empty cells is skipped (spreadsheets
+         * export them), and a row whose counts are the sums of the rows above
+         * is a totals row (README, "Returns as authorities send them"). Give
+         * it a name. */
+        size_t n0, n1;
+        int code = s->role[TALLY_ROLE_AUTHORITY_CODE], name = s->role[TALLY_ROLE_AUTHORITY_NAME];
+        bool unnamed = (code < 0 || !given(&rec->fields[code], &n0, false, NULL)) &&
+                       (name < 0 || !given(&rec->fields[name], &n1, false, NULL));
+        if (unnamed && name >= 0) {
+            struct tally_field *f = &rec->fields[name];
             free((char *)f->text);
             f->text = f->value.text = strdup("x");
             if (!f->text)
