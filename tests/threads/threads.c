@@ -246,9 +246,9 @@ static void run_build(struct job_ctx *c, bool publish)
         tally_dataset_xml(c->out->f, b, c->schema, &err) != TALLY_OK ||
         tally_rejects_csv(c->out->f, b, c->schema, files, &err) != TALLY_OK)
         failed("dataset", &err);
-    struct tally_report_file rf[NBUILD];
+    struct tally_dataset_input rf[NBUILD];
     for (size_t i = 0; i < NBUILD; i++)
-        rf[i] = (struct tally_report_file){files[i], "csv", "0", 1, 0, 0};
+        rf[i] = (struct tally_dataset_input){files[i], "csv", "0", 1, 0, 0};
     const char *meta[] = {"tool", "tally", NULL};
     if (tally_sqlite_finish(db, b, c->schema, rf, NBUILD, meta, &err) != TALLY_OK)
         failed("sqlite", &err);
