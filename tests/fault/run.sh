@@ -86,10 +86,9 @@ cp "$root/fixtures/messy/messy.csv" "$work/in/"
 cp "$root/fixtures/previous/dataset-2014.csv" "$work/in/previous.csv"
 # Scenarios whose every allocation is not failed: only every k-th, from an
 # offset drawn from FAULT_SEED (default 1), k chosen so that each makes at most
-# FAULT_SAMPLE_MAX (default 400) runs. A build now makes 10,000 allocations
-# (every authority's rows), one with --publish ees 86,000 (the disclosure
-# audit's linear programs): in full, at a third of a second a run, they alone
-# would take hours of CI. The summary line says which were run; a different
+# FAULT_SAMPLE_MAX (default 400) runs. A build now makes about 10,700
+# allocations (every authority's rows): in full, at a third of a second a run,
+# the four builds alone would take two hours of CI. The summary line says which were run; a different
 # FAULT_SEED samples others; FAULT_SAMPLED= (empty) runs them all in full.
 sampled_scenarios=${FAULT_SAMPLED-build build-publish build-disclosure build-previous}
 seed=${FAULT_SEED:-1}
